@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * gupdemo - user ABI of /dev/gupdemo
+ *
+ * Every ioctl argument begins with "__u32 size; __u32 flags;".  The kernel
+ * copies it with copy_struct_from_user() semantics: a shorter struct (from
+ * an older userspace) is zero-extended, a longer one is accepted only if the
+ * bytes the kernel does not know are zero (else -E2BIG), and a size below the
+ * first version of the struct is -EINVAL.  Reserved fields and unknown flag
+ * bits must be zero (-EINVAL).  Unknown commands fail with -ENOTTY.
+ *
+ * The flag bits here are gupdemo's own; the module translates them to the
+ * kernel's FOLL_* values, which differ between kernel versions.
+ *
+ * ioctl type: 0xBE ('\xbe'), not claimed in ioctl-number.rst; numbers 0x00
+ * to 0x1f are gupdemo's.
+ */
+#ifndef _UAPI_LINUX_GUPDEMO_H
+#define _UAPI_LINUX_GUPDEMO_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define GUPDEMO_UAPI_VERSION	1
+#define GUPDEMO_IOCTL_TYPE	0xBE
+
+/* GUPDEMO_IOC_GET_INFO features */
+#define GUPDEMO_FEAT_PIN		(1ULL << 0) /* PIN/UNPIN/QUERY */
+#define GUPDEMO_FEAT_PIN_FAST_ONLY	(1ULL << 1) /* pin_user_pages_fast_only() exists */
+#define GUPDEMO_FEAT_LONGTERM_UNLOCKED	(1ULL << 2) /* LONGTERM with *_unlocked() allowed */
+#define GUPDEMO_FEAT_FAIL_INJECT	(1ULL << 3) /* debugfs fail_nth knob */
+#define GUPDEMO_FEAT_MMAP_PFNMAP	(1ULL << 4) /* mmap() gives a VM_PFNMAP page */
+#define GUPDEMO_FEAT_DMA		(1ULL << 5) /* GUPDEMO_IOC_DMA */
+#define GUPDEMO_FEAT_ENGINE_SOFT	(1ULL << 6) /* software engine registered */
+#define GUPDEMO_FEAT_ENGINE_EDU		(1ULL << 7) /* an edu device is bound */
+
+/**
+ * struct gupdemo_info - GUPDEMO_IOC_GET_INFO
+ * @size: (in) sizeof(struct gupdemo_info)
+ * @flags: (in) must be 0
+ * @uapi_version: (out) GUPDEMO_UAPI_VERSION the module implements
+ * @kernel_version: (out) LINUX_VERSION_CODE the module was built for
+ * @features: (out) GUPDEMO_FEAT_* bits
+ * @page_size: (out) PAGE_SIZE
+ * @max_pin_pages: (out) value of the max_pin_pages module parameter
+ * @pins_held: (out) handles held now, all files together
+ * @pages_held: (out) pages pinned or referenced by those handles
+ * @pins_total: (out) successful PIN calls since load
+ * @failures_total: (out) failed PIN and DMA calls since load
+ */
+struct gupdemo_info {
+	__u32 size;
+	__u32 flags;
+	__u32 uapi_version;
+	__u32 kernel_version;
+	__aligned_u64 features;
+	__u32 page_size;
+	__u32 max_pin_pages;
+	__aligned_u64 pins_held;
+	__aligned_u64 pages_held;
+	__aligned_u64 pins_total;
+	__aligned_u64 failures_total;
+};
+
+/* struct gupdemo_pin.api: which exported GUP function pins the range */
+#define GUPDEMO_API_PIN_FAST		0 /* pin_user_pages_fast() */
+#define GUPDEMO_API_PIN			1 /* pin_user_pages() under mmap_read_lock */
+#define GUPDEMO_API_PIN_UNLOCKED	2 /* pin_user_pages_unlocked() */
+#define GUPDEMO_API_PIN_REMOTE		3 /* pin_user_pages_remote() on the caller's mm */
+#define GUPDEMO_API_PIN_FAST_ONLY	4 /* pin_user_pages_fast_only(), before 6.3 */
+#define GUPDEMO_API_GET_FAST		5 /* get_user_pages_fast(): FOLL_GET, put_page() */
+#define GUPDEMO_API_COUNT		6
+
+/* struct gupdemo_pin.flags */
+#define GUPDEMO_PIN_WRITE	(1U << 0) /* FOLL_WRITE: the device will write */
+#define GUPDEMO_PIN_LONGTERM	(1U << 1) /* FOLL_LONGTERM, charged to RLIMIT_MEMLOCK */
+#define GUPDEMO_PIN_NOFAULT	(1U << 2) /* FOLL_NOFAULT: never fault pages in */
+#define GUPDEMO_PIN_NO_RETRY	(1U << 3) /* one GUP call; keep a short count */
+#define GUPDEMO_PIN_ALL		(GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM | \
+				 GUPDEMO_PIN_NOFAULT | GUPDEMO_PIN_NO_RETRY)
+
+/**
+ * struct gupdemo_pin - GUPDEMO_IOC_PIN
+ * @size: (in) sizeof(struct gupdemo_pin)
+ * @flags: (in) GUPDEMO_PIN_* bits
+ * @addr: (in) start of the user range, any alignment
+ * @len: (in) length in bytes, > 0; the pages spanned are pinned
+ * @api: (in) GUPDEMO_API_*
+ * @batch: (in) pages per GUP call, 0 for the module's default
+ * @handle: (out) names the pin in UNPIN, QUERY and DMA; > 0
+ * @__reserved: must be 0
+ * @npages: (out) pages pinned; less than the span only with NO_RETRY
+ * @get_ns: (out) time spent in the GUP calls, in ns
+ *
+ * The pin is held by the open file until GUPDEMO_IOC_UNPIN or close().
+ */
+struct gupdemo_pin {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 addr;
+	__aligned_u64 len;
+	__u32 api;
+	__u32 batch;
+	__u32 handle;
+	__u32 __reserved;
+	__aligned_u64 npages;
+	__aligned_u64 get_ns;
+};
+
+/* struct gupdemo_unpin.flags */
+#define GUPDEMO_UNPIN_DIRTY	(1U << 0) /* mark the pages dirty before unpinning */
+#define GUPDEMO_UNPIN_ALL	GUPDEMO_UNPIN_DIRTY
+
+/**
+ * struct gupdemo_unpin - GUPDEMO_IOC_UNPIN
+ * @size: (in) sizeof(struct gupdemo_unpin)
+ * @flags: (in) GUPDEMO_UNPIN_* bits
+ * @handle: (in) from GUPDEMO_IOC_PIN
+ * @__reserved: must be 0
+ * @put_ns: (out) time spent unpinning, in ns
+ */
+struct gupdemo_unpin {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 __reserved;
+	__aligned_u64 put_ns;
+};
+
+/**
+ * struct gupdemo_query - GUPDEMO_IOC_QUERY
+ * @size: (in) sizeof(struct gupdemo_query)
+ * @flags: (in) must be 0
+ * @handle: (in) from GUPDEMO_IOC_PIN
+ * @api: (out) GUPDEMO_API_* the pin was made with
+ * @pin_flags: (out) GUPDEMO_PIN_* the pin was made with
+ * @__reserved: must be 0
+ * @addr: (out) user address the pin started at
+ * @len: (out) length asked for
+ * @npages: (out) pages held
+ * @npinned: (out) pages for which folio_maybe_dma_pinned() is true now
+ * @nfolios: (out) distinct folios among the pages
+ * @nzero: (out) pages that are the shared zero page
+ */
+struct gupdemo_query {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 api;
+	__u32 pin_flags;
+	__u32 __reserved;
+	__aligned_u64 addr;
+	__aligned_u64 len;
+	__aligned_u64 npages;
+	__aligned_u64 npinned;
+	__aligned_u64 nfolios;
+	__aligned_u64 nzero;
+};
+
+/* struct gupdemo_dma.op */
+#define GUPDEMO_DMA_TO_DEVICE	0 /* user memory -> device buffer: device reads */
+#define GUPDEMO_DMA_FROM_DEVICE	1 /* device buffer -> user memory: device writes */
+#define GUPDEMO_DMA_LOOPBACK	2 /* src -> device -> dst */
+#define GUPDEMO_DMA_MEMCPY	3 /* baseline: CPU memcpy src -> dst, no device */
+#define GUPDEMO_DMA_OP_COUNT	4
+
+/* struct gupdemo_dma.engine */
+#define GUPDEMO_ENGINE_AUTO	0 /* edu if bound, else soft */
+#define GUPDEMO_ENGINE_EDU	1 /* QEMU edu device, 1234:11e8 */
+#define GUPDEMO_ENGINE_SOFT	2 /* software engine: a workqueue that copies */
+#define GUPDEMO_ENGINE_COUNT	3
+
+/* struct gupdemo_dma.flags */
+#define GUPDEMO_DMA_SRC_HANDLE	(1U << 0) /* src_handle names a held pin */
+#define GUPDEMO_DMA_DST_HANDLE	(1U << 1) /* dst_handle names a held pin */
+#define GUPDEMO_DMA_ALL		(GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE)
+
+/**
+ * struct gupdemo_dma - GUPDEMO_IOC_DMA
+ * @size: (in) sizeof(struct gupdemo_dma)
+ * @flags: (in) GUPDEMO_DMA_* bits
+ * @op: (in) GUPDEMO_DMA_TO_DEVICE, _FROM_DEVICE, _LOOPBACK or _MEMCPY
+ * @engine: (in) GUPDEMO_ENGINE_*; (out) the engine that ran
+ * @src_handle: (in) with GUPDEMO_DMA_SRC_HANDLE: a held pin to read from
+ * @dst_handle: (in) with GUPDEMO_DMA_DST_HANDLE: a held, writable pin
+ * @src_addr: (in) without GUPDEMO_DMA_SRC_HANDLE: user range to read from,
+ *	pinned for this call only
+ * @dst_addr: (in) without GUPDEMO_DMA_DST_HANDLE: user range to write to,
+ *	pinned for this call only
+ * @len: (in) bytes to move, > 0; must fit in every handle used
+ * @bytes: (out) bytes moved
+ * @pin_ns: (out) time pinning the ranges given by address
+ * @map_ns: (out) time building and mapping the sg_tables
+ * @xfer_ns: (out) time in the transfer
+ * @unmap_ns: (out) time unmapping and freeing the sg_tables
+ * @unpin_ns: (out) time unpinning the ranges given by address
+ *
+ * TO_DEVICE uses only the source, FROM_DEVICE only the destination; the
+ * other side's fields must be zero.  The device buffer is 4 KiB: a transfer
+ * that does not fit wraps around in it.
+ */
+struct gupdemo_dma {
+	__u32 size;
+	__u32 flags;
+	__u32 op;
+	__u32 engine;
+	__u32 src_handle;
+	__u32 dst_handle;
+	__aligned_u64 src_addr;
+	__aligned_u64 dst_addr;
+	__aligned_u64 len;
+	__aligned_u64 bytes;
+	__aligned_u64 pin_ns;
+	__aligned_u64 map_ns;
+	__aligned_u64 xfer_ns;
+	__aligned_u64 unmap_ns;
+	__aligned_u64 unpin_ns;
+};
+
+/*
+ * Like iommufd, the size lives in the struct, not in the command number, so
+ * that a struct can grow without changing the command.
+ */
+#define GUPDEMO_IOC_GET_INFO	_IO(GUPDEMO_IOCTL_TYPE, 0x00)
+#define GUPDEMO_IOC_PIN		_IO(GUPDEMO_IOCTL_TYPE, 0x01)
+#define GUPDEMO_IOC_UNPIN	_IO(GUPDEMO_IOCTL_TYPE, 0x02)
+#define GUPDEMO_IOC_QUERY	_IO(GUPDEMO_IOCTL_TYPE, 0x03)
+#define GUPDEMO_IOC_DMA		_IO(GUPDEMO_IOCTL_TYPE, 0x04)
+
+#endif /* _UAPI_LINUX_GUPDEMO_H */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel-version shims for gupdemo.  Every #if on LINUX_VERSION_CODE lives
+ * here and nowhere else; the rest of the module calls the gupdemo_compat_*
+ * names.  Shims key on the kernel version, never on raw FOLL_* values (they
+ * were renumbered in 6.3).
+ */
+#ifndef _GUPDEMO_COMPAT_H
+#define _GUPDEMO_COMPAT_H
+
+#include <linux/mm.h>
+#include <linux/version.h>
+
+/*
+ * Out-of-tree code has to look at the kernel version; this is the one
+ * place it does (checkpatch's LINUX_VERSION_CODE warning is ignored for
+ * this reason, see "make lint").
+ */
+#define GUPDEMO_BUILT_FOR		LINUX_VERSION_CODE
+#define GUPDEMO_KERNEL_BEFORE(a, b, c)	(KERNEL_VERSION(a, b, c) > GUPDEMO_BUILT_FOR)
+
+/*
+ * 6.5 dropped the vmas argument of pin_user_pages() and
+ * pin_user_pages_remote().  gupdemo never wants the vmas.
+ *
+ * pin_user_pages_remote() is called with the mmap lock held and locked ==
+ * NULL: before 6.3, FOLL_LONGTERM together with a non-NULL locked WARNs.
+ */
+#if GUPDEMO_KERNEL_BEFORE(6, 5, 0)
+static inline long gupdemo_compat_pin_user_pages(unsigned long start,
+						 unsigned long nr_pages,
+						 unsigned int gup_flags,
+						 struct page **pages)
+{
+	return pin_user_pages(start, nr_pages, gup_flags, pages, NULL);
+}
+
+static inline long gupdemo_compat_pin_user_pages_remote(struct mm_struct *mm,
+							unsigned long start,
+							unsigned long nr_pages,
+							unsigned int gup_flags,
+							struct page **pages)
+{
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL, NULL);
+}
+#else
+static inline long gupdemo_compat_pin_user_pages(unsigned long start,
+						 unsigned long nr_pages,
+						 unsigned int gup_flags,
+						 struct page **pages)
+{
+	return pin_user_pages(start, nr_pages, gup_flags, pages);
+}
+
+static inline long gupdemo_compat_pin_user_pages_remote(struct mm_struct *mm,
+							unsigned long start,
+							unsigned long nr_pages,
+							unsigned int gup_flags,
+							struct page **pages)
+{
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
+				     NULL);
+}
+#endif
+
+/*
+ * pin_user_pages_fast_only() was removed in 6.3 (its last user went away).
+ * Where it is gone, GUPDEMO_API_PIN_FAST_ONLY fails with -EOPNOTSUPP.
+ */
+#if GUPDEMO_KERNEL_BEFORE(6, 3, 0)
+#define GUPDEMO_HAVE_PIN_FAST_ONLY	1
+static inline long gupdemo_compat_pin_user_pages_fast_only(unsigned long start,
+							   unsigned long nr_pages,
+							   unsigned int gup_flags,
+							   struct page **pages)
+{
+	return pin_user_pages_fast_only(start, nr_pages, gup_flags, pages);
+}
+#else
+#define GUPDEMO_HAVE_PIN_FAST_ONLY	0
+static inline long gupdemo_compat_pin_user_pages_fast_only(unsigned long start,
+							   unsigned long nr_pages,
+							   unsigned int gup_flags,
+							   struct page **pages)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
+/*
+ * Before 6.3, *_unlocked() with FOLL_LONGTERM hits a WARN_ON_ONCE() and
+ * returns -EINVAL; the module refuses that combination itself so that no
+ * user can trigger the WARN.
+ */
+#if GUPDEMO_KERNEL_BEFORE(6, 3, 0)
+#define GUPDEMO_HAVE_LONGTERM_UNLOCKED	0
+#else
+#define GUPDEMO_HAVE_LONGTERM_UNLOCKED	1
+#endif
+
+#endif /* _GUPDEMO_COMPAT_H */

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gupdemo - DMA from and to pinned user memory
+ *
+ * The second file to copy.  One DMA call goes:
+ *
+ *   pin (short-term, Case 1 of pin_user_pages.rst, unless the caller
+ *   passes a long-term handle: Case 2)
+ *   -> sg_table over the pages, segments no longer than the device takes
+ *   -> dma_map_sgtable()
+ *   -> the engine walks the DMA entries and moves the data; we wait with a
+ *      timeout and the engine is quiet again before we go on
+ *   -> dma_unmap_sgtable()
+ *   -> unpin, dirty exactly when the device wrote the pages
+ *
+ * Two walks of one sg_table: the device is programmed from the DMA entries
+ * (for_each_sgtable_dma_sg(), sg_dma_address()/sg_dma_len()); anything that
+ * touches struct page uses the CPU entries (for_each_sgtable_sg()).  Never
+ * call sg_page() under a DMA iterator: with an IOMMU the two lists differ.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/highmem.h>
+#include <linux/iommu.h>
+#include <linux/ktime.h>
+#include <linux/scatterlist.h>
+#include <linux/sched.h>
+
+#include "engine.h"
+#include "gupdemo.h"
+
+/**
+ * struct gupdemo_dma_side - one side (source or destination) of a DMA call
+ * @pin: the pages: a held handle's, or @short_term's
+ * @short_term: pinned for this call only, when no handle was given
+ * @sgt: the sg_table mapped for the engine's device
+ * @dir: DMA_TO_DEVICE for the source, DMA_FROM_DEVICE for the destination
+ * @used: this side takes part in the operation
+ * @pinned: @short_term holds pages
+ * @mapped: @sgt is allocated and mapped
+ */
+struct gupdemo_dma_side {
+	struct gupdemo_pinned *pin;
+	struct gupdemo_pinned short_term;
+	struct sg_table sgt;
+	enum dma_data_direction dir;
+	bool used;
+	bool pinned;
+	bool mapped;
+};
+
+/*
+ * Without a translating IOMMU the bus address is the physical address.  A
+ * page above the device's DMA mask needs a swiotlb bounce buffer, and x86
+ * sets swiotlb up only when there is RAM above 4 GiB; without one the DMA
+ * API WARNs and fails.  edu's mask is 28 bits, so check first and refuse
+ * cleanly.
+ */
+static int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY)
+		return 0;
+	/* Bouncing through swiotlb is available: it limits the size. */
+	if (dma_max_mapping_size(dev) != SIZE_MAX)
+		return 0;
+	for_each_sgtable_sg(sgt, sg, i) {
+		if (sg_phys(sg) + sg->length - 1 > limit)
+			return -ERANGE;
+	}
+	return 0;
+}
+
+/**
+ * gupdemo_dma_map() - describe pinned pages in an sg_table and map it
+ * @dev: the device that will do the DMA
+ * @side: @side->pin holds the pages; @side->dir is set
+ * @len: bytes used, from @side->pin->offset in the first page
+ *
+ * The table's segments are capped at the device's max segment size (set
+ * by the driver at probe), so every DMA entry is one the device can take.
+ *
+ * Return: 0 with @side->sgt mapped, or -ENOMEM, -ERANGE (device cannot
+ * reach the pages), or the DMA API's error.
+ */
+static int gupdemo_dma_map(struct device *dev, struct gupdemo_dma_side *side,
+			   size_t len)
+{
+	struct gupdemo_pinned *pin = side->pin;
+	unsigned int npages = DIV_ROUND_UP(pin->offset + len, PAGE_SIZE);
+	int ret;
+
+	if (gupdemo_should_fail())
+		return -ENOMEM;
+	ret = sg_alloc_table_from_pages_segment(&side->sgt, pin->pages, npages,
+						pin->offset, len,
+						dma_get_max_seg_size(dev),
+						GFP_KERNEL);
+	if (ret)
+		return ret;
+
+	ret = gupdemo_dma_check_reach(dev, &side->sgt);
+	if (ret)
+		goto err_free_table;
+
+	if (gupdemo_should_fail()) {
+		ret = -ENOMEM;
+		goto err_free_table;
+	}
+	ret = dma_map_sgtable(dev, &side->sgt, side->dir, 0);
+	if (ret)
+		goto err_free_table;
+
+	side->mapped = true;
+	return 0;
+
+err_free_table:
+	sg_free_table(&side->sgt);
+	return ret;
+}
+
+/**
+ * gupdemo_dma_unmap() - undo gupdemo_dma_map()
+ * @dev: the device the table was mapped for
+ * @side: a mapped side
+ *
+ * Context: the engine must be quiet: after this the device may no longer
+ * touch the pages.
+ */
+static void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_side *side)
+{
+	if (!side->mapped)
+		return;
+	dma_unmap_sgtable(dev, &side->sgt, side->dir, 0);
+	sg_free_table(&side->sgt);
+	side->mapped = false;
+}
+
+/*
+ * The CPU baseline for the benchmark: copy the same pinned pages with
+ * memcpy() in the calling thread, no device, no mapping.
+ */
+static void gupdemo_cpu_copy(struct gupdemo_pinned *dst,
+			     struct gupdemo_pinned *src, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t so = src->offset + done;
+		size_t doff = dst->offset + done;
+		size_t n = min3(len - done, PAGE_SIZE - offset_in_page(so),
+				PAGE_SIZE - offset_in_page(doff));
+		void *s = kmap_local_page(src->pages[so >> PAGE_SHIFT]);
+		void *d = kmap_local_page(dst->pages[doff >> PAGE_SHIFT]);
+
+		memcpy(d + offset_in_page(doff), s + offset_in_page(so), n);
+		kunmap_local(d);
+		kunmap_local(s);
+		done += n;
+		if (!(done & (SZ_1M - 1)))
+			cond_resched();
+	}
+}
+
+/* A side given by address: validate it like a PIN call, pin it for now. */
+static int gupdemo_dma_pin_short_term(struct gupdemo_dma_side *side, u64 addr,
+				      size_t len)
+{
+	struct gupdemo_pinned *pin = &side->short_term;
+	u32 flags = side->dir == DMA_FROM_DEVICE ? GUPDEMO_PIN_WRITE : 0;
+	int ret;
+
+	ret = gupdemo_pin_validate(addr, len, GUPDEMO_API_PIN_FAST, flags);
+	if (ret)
+		return ret;
+
+	pin->addr = addr;
+	pin->len = len;
+	pin->api = GUPDEMO_API_PIN_FAST;
+	pin->flags = flags;
+	ret = gupdemo_pin_user_range(pin, 0);
+	if (ret)
+		return ret;
+	side->pin = pin;
+	side->pinned = true;
+	return 0;
+}
+
+/* A side given by handle: it must be a FOLL_PIN pin that covers @len. */
+static int gupdemo_dma_use_handle(struct gupdemo_file *f,
+				  struct gupdemo_dma_side *side, u32 handle,
+				  size_t len)
+{
+	struct gupdemo_pinned *pin = gupdemo_file_find_pin(f, handle);
+
+	if (!pin)
+		return -ENOENT;
+	/* DMA needs FOLL_PIN: a FOLL_GET reference is what it replaced. */
+	if (pin->api == GUPDEMO_API_GET_FAST)
+		return -EINVAL;
+	/* The device writes: the pin must have been taken with FOLL_WRITE. */
+	if (side->dir == DMA_FROM_DEVICE && !(pin->flags & GUPDEMO_PIN_WRITE))
+		return -EPERM;
+	if (len > (u64)pin->npages * PAGE_SIZE - pin->offset)
+		return -EINVAL;
+	side->pin = pin;
+	return 0;
+}
+
+static int gupdemo_dma_validate(const struct gupdemo_dma *d)
+{
+	bool src_used = d->op != GUPDEMO_DMA_FROM_DEVICE;
+	bool dst_used = d->op != GUPDEMO_DMA_TO_DEVICE;
+
+	if ((d->flags & ~GUPDEMO_DMA_ALL) || d->op >= GUPDEMO_DMA_OP_COUNT ||
+	    d->engine >= GUPDEMO_ENGINE_COUNT || !d->len)
+		return -EINVAL;
+	if (d->op == GUPDEMO_DMA_MEMCPY && d->engine != GUPDEMO_ENGINE_AUTO)
+		return -EINVAL;
+	/* The side an operation does not use must be left empty. */
+	if (!src_used && (d->src_handle || d->src_addr ||
+			  (d->flags & GUPDEMO_DMA_SRC_HANDLE)))
+		return -EINVAL;
+	if (!dst_used && (d->dst_handle || d->dst_addr ||
+			  (d->flags & GUPDEMO_DMA_DST_HANDLE)))
+		return -EINVAL;
+	/* A handle side has no address and the reverse. */
+	if ((d->flags & GUPDEMO_DMA_SRC_HANDLE) ? d->src_addr : d->src_handle)
+		return -EINVAL;
+	if ((d->flags & GUPDEMO_DMA_DST_HANDLE) ? d->dst_addr : d->dst_handle)
+		return -EINVAL;
+	return 0;
+}
+
+static struct gupdemo_engine *gupdemo_dma_engine_get(u32 engine)
+{
+	struct gupdemo_engine *eng;
+
+	if (engine != GUPDEMO_ENGINE_AUTO)
+		return gupdemo_engine_get(engine);
+	eng = gupdemo_engine_get(GUPDEMO_ENGINE_EDU);
+	return eng ?: gupdemo_engine_get(GUPDEMO_ENGINE_SOFT);
+}
+
+/**
+ * gupdemo_ioctl_dma() - GUPDEMO_IOC_DMA: pin, map, transfer, unmap, unpin
+ * @f: the open file; its handles may be used
+ * @d: the request, validated here; outputs filled in on success
+ *
+ * Context: process context; sleeps; a fatal signal stops the transfer
+ * after the engine is quiet.
+ * Return: 0, or -EINVAL (bad request), -ENOENT (unknown handle), -EPERM
+ * (destination handle not pinned for writing), -ENODEV (no such engine),
+ * -ERANGE (the device cannot address the pages), -EIO (dead device),
+ * -ETIMEDOUT, -EINTR, or what pinning and mapping return.
+ */
+int gupdemo_ioctl_dma(struct gupdemo_file *f, struct gupdemo_dma *d)
+{
+	struct gupdemo_dma_side src = { .dir = DMA_TO_DEVICE };
+	struct gupdemo_dma_side dst = { .dir = DMA_FROM_DEVICE };
+	struct gupdemo_engine *eng = NULL;
+	struct gupdemo_xfer xfer;
+	bool wrote = false;
+	u64 t0, t1;
+	int ret;
+
+	ret = gupdemo_dma_validate(d);
+	if (ret)
+		return ret;
+	src.used = d->op != GUPDEMO_DMA_FROM_DEVICE;
+	dst.used = d->op != GUPDEMO_DMA_TO_DEVICE;
+
+	if (d->op != GUPDEMO_DMA_MEMCPY) {
+		eng = gupdemo_dma_engine_get(d->engine);
+		if (!eng)
+			return -ENODEV;
+	}
+
+	/* Short-term pins first: GUP must not run under f->lock. */
+	t0 = ktime_get_ns();
+	if (src.used && !(d->flags & GUPDEMO_DMA_SRC_HANDLE)) {
+		ret = gupdemo_dma_pin_short_term(&src, d->src_addr, d->len);
+		if (ret)
+			goto out_put_engine;
+	}
+	if (dst.used && !(d->flags & GUPDEMO_DMA_DST_HANDLE)) {
+		ret = gupdemo_dma_pin_short_term(&dst, d->dst_addr, d->len);
+		if (ret)
+			goto out_unpin;
+	}
+	d->pin_ns = ktime_get_ns() - t0;
+
+	/* Handles stay valid while f->lock is held. */
+	ret = mutex_lock_killable(&f->lock);
+	if (ret)
+		goto out_unpin;
+	if (src.used && !src.pin) {
+		ret = gupdemo_dma_use_handle(f, &src, d->src_handle, d->len);
+		if (ret)
+			goto out_unlock;
+	}
+	if (dst.used && !dst.pin) {
+		ret = gupdemo_dma_use_handle(f, &dst, d->dst_handle, d->len);
+		if (ret)
+			goto out_unlock;
+	}
+
+	if (d->op == GUPDEMO_DMA_MEMCPY) {
+		t0 = ktime_get_ns();
+		gupdemo_cpu_copy(dst.pin, src.pin, d->len);
+		wrote = true;
+		d->xfer_ns = ktime_get_ns() - t0;
+		d->map_ns = 0;
+		d->unmap_ns = 0;
+		goto out_done;
+	}
+
+	t0 = ktime_get_ns();
+	if (src.used) {
+		ret = gupdemo_dma_map(eng->dev, &src, d->len);
+		if (ret)
+			goto out_unlock;
+	}
+	if (dst.used) {
+		ret = gupdemo_dma_map(eng->dev, &dst, d->len);
+		if (ret)
+			goto out_unmap;
+	}
+	t1 = ktime_get_ns();
+	d->map_ns = t1 - t0;
+
+	xfer = (struct gupdemo_xfer) {
+		.op = d->op,
+		.src = src.used ? &src.sgt : NULL,
+		.dst = dst.used ? &dst.sgt : NULL,
+		.len = d->len,
+	};
+	/* Returns only once the engine no longer touches the memory. */
+	ret = eng->ops->transfer(eng, &xfer);
+	t0 = ktime_get_ns();
+	/* Even a failed transfer may have written part of the destination. */
+	wrote = dst.used;
+	d->xfer_ns = t0 - t1;
+
+out_unmap:
+	gupdemo_dma_unmap(eng->dev, &dst);
+	gupdemo_dma_unmap(eng->dev, &src);
+	d->unmap_ns = ktime_get_ns() - t0;
+	if (ret)
+		goto out_unlock;
+	d->engine = eng->id;
+out_done:
+	d->bytes = d->len;
+	atomic64_inc(&gupdemo_stats.dma_total);
+	atomic64_add(d->len, &gupdemo_stats.dma_bytes);
+out_unlock:
+	/* A held handle is unpinned later: remember to dirty it then. */
+	if (wrote && !dst.pinned)
+		dst.pin->device_wrote = true;
+	mutex_unlock(&f->lock);
+out_unpin:
+	t0 = ktime_get_ns();
+	if (dst.pinned)
+		gupdemo_unpin_user_range(&dst.short_term, wrote);
+	if (src.pinned)
+		gupdemo_unpin_user_range(&src.short_term, false);
+	d->unpin_ns = ktime_get_ns() - t0;
+out_put_engine:
+	if (eng)
+		gupdemo_engine_put(eng);
+	return ret;
+}

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gupdemo - driver for QEMU's "edu" educational PCI device (1234:11e8)
+ *
+ * The device has one DMA channel between bus addresses and a 4 KiB buffer
+ * inside the device, completes every command after 100 ms of virtual time
+ * and raises an interrupt when asked to.  Its sharp edges, all handled
+ * here:
+ *  - QEMU 7.2 aborts on a 0-byte command or one that ends exactly at the
+ *    end of the buffer (a 4096-byte one): every command moves 1..4095 bytes.
+ *  - It masks DMA addresses to 28 bits by default, silently: the DMA mask
+ *    must say so (edu_dma_bits, to match the device's dma_mask property).
+ *  - Registers below 0x80 take 32-bit accesses only; the DMA registers
+ *    take 64-bit ones.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/iopoll.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+#include <linux/sched/signal.h>
+
+#include "engine.h"
+#include "gupdemo.h"
+
+#define EDU_VENDOR_ID		0x1234
+#define EDU_DEVICE_ID		0x11e8
+
+#define EDU_BAR			0
+#define EDU_REG_IDENT		0x00	/* 0xRRrr00ed: major, minor, 0xed */
+#define EDU_REG_LIVENESS	0x04	/* reads back the bitwise NOT */
+#define EDU_REG_IRQ_STATUS	0x24
+#define EDU_REG_IRQ_ACK		0x64
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+
+#define EDU_IDENT_MAGIC		0xed
+#define EDU_IDENT_MAGIC_MASK	0xff
+
+#define EDU_DMA_CMD_RUN		BIT(0)	/* start; reads 1 while running */
+#define EDU_DMA_CMD_FROM_DEV	BIT(1)	/* 0: RAM -> device, 1: device -> RAM */
+#define EDU_DMA_CMD_IRQ		BIT(2)	/* raise EDU_IRQ_DMA when done */
+
+#define EDU_IRQ_DMA		0x100
+
+/* The DMA buffer's address on the device side. */
+#define EDU_BUF_ADDR		0x40000
+
+static unsigned int edu_dma_bits = 28;
+module_param(edu_dma_bits, uint, 0444);
+MODULE_PARM_DESC(edu_dma_bits,
+		 "DMA address width of the edu device; 28 unless QEMU's dma_mask property was widened (28..64)");
+
+static unsigned int edu_timeout_ms = 2000;
+module_param(edu_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(edu_timeout_ms,
+		 "How long one edu DMA command may take, in ms (default 2000)");
+
+/**
+ * struct gupdemo_edu - one bound edu device
+ * @eng: registered engine
+ * @pdev: the PCI device
+ * @regs: BAR0
+ * @irq: Linux IRQ number of vector 0
+ * @lock: one DMA command at a time: the device has one channel
+ * @done: completed by the interrupt handler when a command finishes
+ * @dead: a command could not be stopped; the device is not used again
+ */
+struct gupdemo_edu {
+	struct gupdemo_engine eng;
+	struct pci_dev *pdev;
+	void __iomem *regs;
+	int irq;
+	struct mutex lock; /* one command at a time */
+	struct completion done;
+	bool dead;
+};
+
+static irqreturn_t gupdemo_edu_irq(int irq, void *data)
+{
+	struct gupdemo_edu *edu = data;
+	u32 status = ioread32(edu->regs + EDU_REG_IRQ_STATUS);
+
+	/* The INTx line may be shared. */
+	if (!status)
+		return IRQ_NONE;
+	/* Acknowledge even with MSI: the status stays set until we do. */
+	iowrite32(status, edu->regs + EDU_REG_IRQ_ACK);
+	if (status & EDU_IRQ_DMA)
+		complete(&edu->done);
+	return IRQ_HANDLED;
+}
+
+/*
+ * After a timeout or a fatal signal the command may still be running and
+ * writing memory we are about to unpin: wait until the device reports it
+ * idle.  A device that stays busy is never used again.
+ */
+static int gupdemo_edu_quiesce(struct gupdemo_edu *edu)
+{
+	u64 cmd;
+	int ret;
+
+	ret = readq_poll_timeout(edu->regs + EDU_REG_DMA_CMD, cmd,
+				 !(cmd & EDU_DMA_CMD_RUN), 1000,
+				 (u64)edu_timeout_ms * USEC_PER_MSEC);
+	/* Let a late interrupt of that command run before the next one. */
+	synchronize_irq(edu->irq);
+	if (ret) {
+		edu->dead = true;
+		dev_err(&edu->pdev->dev,
+			"DMA does not stop; device disabled, its memory stays pinned\n");
+	}
+	return ret;
+}
+
+/**
+ * gupdemo_edu_command() - run one DMA command and wait for it
+ * @edu: the device, @edu->lock held
+ * @bus: bus address of the memory side
+ * @buf_off: offset in the device buffer
+ * @len: 1..GUPDEMO_DEV_CHUNK bytes, @buf_off + @len within the buffer
+ * @from_dev: device -> memory if true
+ *
+ * Return: 0, -ETIMEDOUT, -EINTR (fatal signal), or -EIO if the device could
+ * not be stopped; in every case the device no longer touches the memory,
+ * unless -EIO.
+ */
+static int gupdemo_edu_command(struct gupdemo_edu *edu, dma_addr_t bus,
+			       u32 buf_off, u32 len, bool from_dev)
+{
+	u64 cmd = EDU_DMA_CMD_RUN | EDU_DMA_CMD_IRQ;
+	long left;
+
+	lockdep_assert_held(&edu->lock);
+	if (WARN_ON_ONCE(!len || buf_off + len > GUPDEMO_DEV_CHUNK))
+		return -EINVAL;
+
+	reinit_completion(&edu->done);
+	if (from_dev) {
+		cmd |= EDU_DMA_CMD_FROM_DEV;
+		writeq(EDU_BUF_ADDR + buf_off, edu->regs + EDU_REG_DMA_SRC);
+		writeq(bus, edu->regs + EDU_REG_DMA_DST);
+	} else {
+		writeq(bus, edu->regs + EDU_REG_DMA_SRC);
+		writeq(EDU_BUF_ADDR + buf_off, edu->regs + EDU_REG_DMA_DST);
+	}
+	writeq(len, edu->regs + EDU_REG_DMA_COUNT);
+	writeq(cmd, edu->regs + EDU_REG_DMA_CMD);
+
+	left = wait_for_completion_killable_timeout(&edu->done,
+						    msecs_to_jiffies(edu_timeout_ms));
+	if (left > 0)
+		return 0;
+	if (gupdemo_edu_quiesce(edu))
+		return -EIO;
+	return left ? -EINTR : -ETIMEDOUT;
+}
+
+/**
+ * struct gupdemo_edu_cursor - position in the DMA entries of an sg_table
+ * @sg: current DMA entry
+ * @left: DMA entries from @sg on
+ * @off: bytes of @sg already used
+ */
+struct gupdemo_edu_cursor {
+	struct scatterlist *sg;
+	unsigned int left;
+	unsigned int off;
+};
+
+static void gupdemo_edu_cursor_init(struct gupdemo_edu_cursor *c,
+				    struct sg_table *sgt)
+{
+	c->sg = sgt->sgl;
+	c->left = sgt->nents;
+	c->off = 0;
+}
+
+/*
+ * Move @len bytes between the memory an sg_table describes and the device
+ * buffer at @buf_off, one command per piece of a DMA entry: the device is
+ * programmed from DMA addresses only (sg_dma_address/sg_dma_len).
+ */
+static int gupdemo_edu_move(struct gupdemo_edu *edu,
+			    struct gupdemo_edu_cursor *c, u32 buf_off,
+			    u32 len, bool from_dev)
+{
+	while (len) {
+		u32 n;
+		int ret;
+
+		if (!c->left)
+			return -EINVAL;
+		if (c->off == sg_dma_len(c->sg)) {
+			c->sg = sg_next(c->sg);
+			c->left--;
+			c->off = 0;
+			continue;
+		}
+		if (READ_ONCE(edu->eng.removing))
+			return -ENODEV;
+		if (gupdemo_should_fail())
+			return -ENOMEM;
+		n = min_t(u32, len, sg_dma_len(c->sg) - c->off);
+		ret = gupdemo_edu_command(edu, sg_dma_address(c->sg) + c->off,
+					  buf_off, n, from_dev);
+		if (ret)
+			return ret;
+		c->off += n;
+		buf_off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int gupdemo_edu_transfer(struct gupdemo_engine *eng,
+				const struct gupdemo_xfer *x)
+{
+	struct gupdemo_edu *edu = container_of(eng, struct gupdemo_edu, eng);
+	struct gupdemo_edu_cursor src, dst;
+	size_t done = 0;
+	int ret;
+
+	ret = mutex_lock_killable(&edu->lock);
+	if (ret)
+		return ret;
+	if (edu->dead) {
+		ret = -EIO;
+		goto out_unlock;
+	}
+	if (x->src)
+		gupdemo_edu_cursor_init(&src, x->src);
+	if (x->dst)
+		gupdemo_edu_cursor_init(&dst, x->dst);
+
+	/* Through the buffer in chunks, each at offset 0 of the buffer. */
+	while (done < x->len) {
+		u32 chunk = min_t(size_t, x->len - done, GUPDEMO_DEV_CHUNK);
+
+		if (x->src) {
+			ret = gupdemo_edu_move(edu, &src, 0, chunk, false);
+			if (ret)
+				break;
+		}
+		if (x->dst) {
+			ret = gupdemo_edu_move(edu, &dst, 0, chunk, true);
+			if (ret)
+				break;
+		}
+		done += chunk;
+	}
+out_unlock:
+	mutex_unlock(&edu->lock);
+	return ret;
+}
+
+static const struct gupdemo_engine_ops gupdemo_edu_ops = {
+	.transfer = gupdemo_edu_transfer,
+};
+
+static int gupdemo_edu_probe(struct pci_dev *pdev,
+			     const struct pci_device_id *id)
+{
+	struct device *dev = &pdev->dev;
+	struct gupdemo_edu *edu;
+	u32 ident;
+	int ret;
+
+	if (edu_dma_bits < 28 || edu_dma_bits > 64)
+		return dev_err_probe(dev, -EINVAL, "edu_dma_bits %u not in 28..64\n",
+				     edu_dma_bits);
+
+	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	edu->pdev = pdev;
+	mutex_init(&edu->lock);
+	init_completion(&edu->done);
+
+	ret = pci_enable_device(pdev);
+	if (ret) {
+		dev_err_probe(dev, ret, "cannot enable device\n");
+		goto err_free;
+	}
+	ret = pci_request_region(pdev, EDU_BAR, KBUILD_MODNAME);
+	if (ret) {
+		dev_err_probe(dev, ret, "cannot request BAR%d\n", EDU_BAR);
+		goto err_disable;
+	}
+	edu->regs = pci_iomap(pdev, EDU_BAR, 0);
+	if (!edu->regs) {
+		ret = dev_err_probe(dev, -ENOMEM, "cannot map BAR%d\n", EDU_BAR);
+		goto err_release_region;
+	}
+	ident = ioread32(edu->regs + EDU_REG_IDENT);
+	iowrite32(0x5a5aa5a5, edu->regs + EDU_REG_LIVENESS);
+	if ((ident & EDU_IDENT_MAGIC_MASK) != EDU_IDENT_MAGIC ||
+	    ioread32(edu->regs + EDU_REG_LIVENESS) != ~0x5a5aa5a5U) {
+		ret = dev_err_probe(dev, -ENODEV, "not an edu device (ident %#x)\n",
+				    ident);
+		goto err_unmap;
+	}
+
+	/*
+	 * edu masks DMA addresses to 28 bits unless QEMU was told otherwise:
+	 * an address above the mask would be silently truncated.
+	 */
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(edu_dma_bits));
+	if (ret) {
+		dev_err_probe(dev, ret, "no usable %u-bit DMA\n", edu_dma_bits);
+		goto err_unmap;
+	}
+	/*
+	 * No segment limit of its own: every segment is split into commands of
+	 * at most 4095 bytes anyway.
+	 */
+	dma_set_max_seg_size(dev, UINT_MAX);
+	pci_set_master(pdev);
+
+	/* edu has one MSI vector; INTx otherwise. */
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_ALL_TYPES);
+	if (ret < 0) {
+		dev_err_probe(dev, ret, "no interrupt vector\n");
+		goto err_clear_master;
+	}
+	edu->irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(edu->irq, gupdemo_edu_irq, IRQF_SHARED,
+			  KBUILD_MODNAME, edu);
+	if (ret) {
+		dev_err_probe(dev, ret, "cannot request IRQ %d\n", edu->irq);
+		goto err_free_vectors;
+	}
+
+	gupdemo_engine_init(&edu->eng, GUPDEMO_ENGINE_EDU, "edu", dev,
+			    &gupdemo_edu_ops);
+	ret = gupdemo_engine_register(&edu->eng);
+	if (ret) {
+		dev_err_probe(dev, ret, "gupdemo drives one edu device only\n");
+		goto err_free_irq;
+	}
+	pci_set_drvdata(pdev, edu);
+	dev_info(dev, "edu %u.%u, %u-bit DMA, IRQ %d (%s)\n", ident >> 24,
+		 (ident >> 16) & 0xff, edu_dma_bits, edu->irq,
+		 pdev->msi_enabled ? "MSI" : "INTx");
+	return 0;
+
+err_free_irq:
+	free_irq(edu->irq, edu);
+err_free_vectors:
+	pci_free_irq_vectors(pdev);
+err_clear_master:
+	pci_clear_master(pdev);
+err_unmap:
+	pci_iounmap(pdev, edu->regs);
+err_release_region:
+	pci_release_region(pdev, EDU_BAR);
+err_disable:
+	pci_disable_device(pdev);
+err_free:
+	mutex_destroy(&edu->lock);
+	kfree(edu);
+	return ret;
+}
+
+/* Safe with files open and DMA queued: the engine registry drains users. */
+static void gupdemo_edu_remove(struct pci_dev *pdev)
+{
+	struct gupdemo_edu *edu = pci_get_drvdata(pdev);
+
+	gupdemo_engine_unregister(&edu->eng);
+	free_irq(edu->irq, edu);
+	pci_free_irq_vectors(pdev);
+	pci_clear_master(pdev);
+	pci_iounmap(pdev, edu->regs);
+	pci_release_region(pdev, EDU_BAR);
+	pci_disable_device(pdev);
+	mutex_destroy(&edu->lock);
+	kfree(edu);
+}
+
+static const struct pci_device_id gupdemo_edu_ids[] = {
+	{ PCI_DEVICE(EDU_VENDOR_ID, EDU_DEVICE_ID) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, gupdemo_edu_ids);
+
+static struct pci_driver gupdemo_edu_driver = {
+	.name = "gupdemo-edu",
+	.id_table = gupdemo_edu_ids,
+	.probe = gupdemo_edu_probe,
+	.remove = gupdemo_edu_remove,
+};
+
+int gupdemo_edu_init(void)
+{
+	return pci_register_driver(&gupdemo_edu_driver);
+}
+
+void gupdemo_edu_exit(void)
+{
+	pci_unregister_driver(&gupdemo_edu_driver);
+}

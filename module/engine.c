@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gupdemo - engine registry
+ *
+ * /dev/gupdemo lives at module level and outlives any PCI device: an open
+ * file must survive an unbind of the edu device.  So DMA never holds a
+ * pointer to an engine it did not look up here, and unregistering waits
+ * until every transfer that looked the engine up has put it back.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mutex.h>
+#include <linux/wait.h>
+
+#include "engine.h"
+#include "gupdemo.h"
+
+static DEFINE_MUTEX(gupdemo_engines_lock);
+/* Protected by gupdemo_engines_lock. */
+static struct gupdemo_engine *gupdemo_engines[GUPDEMO_ENGINE_COUNT];
+
+void gupdemo_engine_init(struct gupdemo_engine *eng, u32 id, const char *name,
+			 struct device *dev,
+			 const struct gupdemo_engine_ops *ops)
+{
+	eng->id = id;
+	eng->name = name;
+	eng->dev = dev;
+	eng->ops = ops;
+	atomic_set(&eng->users, 0);
+	init_waitqueue_head(&eng->users_wq);
+	eng->removing = false;
+}
+
+/**
+ * gupdemo_engine_register() - make an engine available to DMA calls
+ * @eng: initialised with gupdemo_engine_init()
+ *
+ * Return: 0, or -EBUSY when an engine of that kind is registered already
+ * (gupdemo drives one edu device).
+ */
+int gupdemo_engine_register(struct gupdemo_engine *eng)
+{
+	int ret = 0;
+
+	mutex_lock(&gupdemo_engines_lock);
+	if (gupdemo_engines[eng->id])
+		ret = -EBUSY;
+	else
+		gupdemo_engines[eng->id] = eng;
+	mutex_unlock(&gupdemo_engines_lock);
+	return ret;
+}
+
+/**
+ * gupdemo_engine_unregister() - withdraw an engine and wait for its users
+ * @eng: a registered engine
+ *
+ * New lookups fail at once; transfers in flight see @eng->removing, stop at
+ * their next chunk and put the engine back.
+ *
+ * Context: sleeps until the last user is gone.
+ */
+void gupdemo_engine_unregister(struct gupdemo_engine *eng)
+{
+	mutex_lock(&gupdemo_engines_lock);
+	gupdemo_engines[eng->id] = NULL;
+	WRITE_ONCE(eng->removing, true);
+	mutex_unlock(&gupdemo_engines_lock);
+
+	wait_event(eng->users_wq, !atomic_read(&eng->users));
+}
+
+/**
+ * gupdemo_engine_get() - look up an engine and hold it
+ * @id: GUPDEMO_ENGINE_EDU or GUPDEMO_ENGINE_SOFT
+ *
+ * Return: the engine, to be given back with gupdemo_engine_put(), or NULL.
+ */
+struct gupdemo_engine *gupdemo_engine_get(u32 id)
+{
+	struct gupdemo_engine *eng;
+
+	mutex_lock(&gupdemo_engines_lock);
+	eng = gupdemo_engines[id];
+	if (eng)
+		atomic_inc(&eng->users);
+	mutex_unlock(&gupdemo_engines_lock);
+	return eng;
+}
+
+void gupdemo_engine_put(struct gupdemo_engine *eng)
+{
+	if (atomic_dec_and_test(&eng->users))
+		wake_up(&eng->users_wq);
+}
+
+bool gupdemo_engine_present(u32 id)
+{
+	bool present;
+
+	mutex_lock(&gupdemo_engines_lock);
+	present = gupdemo_engines[id];
+	mutex_unlock(&gupdemo_engines_lock);
+	return present;
+}

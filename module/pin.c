@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gupdemo - pinning user memory
+ *
+ * This is the file to copy.  It follows the sequence production pinners
+ * use (drivers/infiniband/core/umem.c is the model):
+ *
+ *   validate -> charge long-term pins to RLIMIT_MEMLOCK -> pin in bounded
+ *   batches, rolling back everything on failure -> ... use ... ->
+ *   unpin (dirty if the device wrote) -> uncharge
+ *
+ * Which GUP flags (Documentation/core-api/pin_user_pages.rst):
+ *  - FOLL_PIN, not FOLL_GET, whenever the pages' contents are accessed by
+ *    DMA or through a kernel mapping (Cases 1, 2 and 5).  The pin_user_pages*()
+ *    family sets FOLL_PIN; get_user_pages_fast() (FOLL_GET) is here only as
+ *    the control group that does not move the nr_foll_pin_* counters.
+ *  - FOLL_WRITE exactly when the device will write the pages.
+ *  - FOLL_LONGTERM when the pin outlives the system call (Case 2: a
+ *    handle kept by the open file); not for a pin released before the ioctl
+ *    returns (Case 1: the short-term pins of the DMA ioctl).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "gupdemo.h"
+
+/**
+ * gupdemo_pin_span() - number of pages a user range touches
+ * @addr: start of the range
+ * @len: length in bytes, > 0, and addr + len must not overflow
+ *
+ * Return: the pages from the one holding @addr to the one holding the last
+ * byte.
+ */
+static unsigned long gupdemo_pin_span(u64 addr, u64 len)
+{
+	return (PAGE_ALIGN(addr + len) - (addr & PAGE_MASK)) >> PAGE_SHIFT;
+}
+
+/**
+ * gupdemo_pin_validate() - check a pin request before touching anything
+ * @addr: user address
+ * @len: length in bytes
+ * @api: GUPDEMO_API_*
+ * @flags: GUPDEMO_PIN_*
+ *
+ * Refuses every combination the kernel would WARN on, before GUP sees it:
+ * with panic_on_warn a WARN reachable from userspace is a denial of service.
+ *
+ * Return: 0, or -EINVAL (bad api, flags or length), -EOVERFLOW (addr + len
+ * wraps), -EFAULT (not a user address), -E2BIG (more than max_pin_pages),
+ * -EOPNOTSUPP (api not available on this kernel).
+ */
+int gupdemo_pin_validate(u64 addr, u64 len, u32 api, u32 flags)
+{
+	u64 end;
+
+	if (api >= GUPDEMO_API_COUNT || (flags & ~GUPDEMO_PIN_ALL))
+		return -EINVAL;
+	if (!len)
+		return -EINVAL;
+	if (check_add_overflow(addr, len, &end) || end > U64_MAX - PAGE_SIZE)
+		return -EOVERFLOW;
+	/* Also keeps the vsyscall page and kernel addresses away from GUP. */
+	if (!access_ok(u64_to_user_ptr(addr), len))
+		return -EFAULT;
+	if (gupdemo_pin_span(addr, len) > gupdemo_max_pin_pages)
+		return -E2BIG;
+
+	switch (api) {
+	case GUPDEMO_API_GET_FAST:
+		/* FOLL_LONGTERM is only defined together with FOLL_PIN. */
+		if (flags & GUPDEMO_PIN_LONGTERM)
+			return -EINVAL;
+		break;
+	case GUPDEMO_API_PIN_UNLOCKED:
+		if ((flags & GUPDEMO_PIN_LONGTERM) &&
+		    !GUPDEMO_HAVE_LONGTERM_UNLOCKED)
+			return -EINVAL;
+		break;
+	case GUPDEMO_API_PIN_FAST_ONLY:
+		if (!GUPDEMO_HAVE_PIN_FAST_ONLY)
+			return -EOPNOTSUPP;
+		break;
+	}
+	return 0;
+}
+
+static unsigned int gupdemo_foll_flags(u32 flags)
+{
+	unsigned int gup_flags = 0;
+
+	if (flags & GUPDEMO_PIN_WRITE)
+		gup_flags |= FOLL_WRITE;
+	if (flags & GUPDEMO_PIN_LONGTERM)
+		gup_flags |= FOLL_LONGTERM;
+	if (flags & GUPDEMO_PIN_NOFAULT)
+		gup_flags |= FOLL_NOFAULT;
+	return gup_flags;
+}
+
+/*
+ * One GUP call through the API the user chose.  Returns the number of
+ * pages pinned (possibly fewer than @nr_pages, possibly 0) or -errno.
+ */
+static long gupdemo_gup_call(u32 api, unsigned long start,
+			     unsigned long nr_pages, unsigned int gup_flags,
+			     struct page **pages)
+{
+	struct mm_struct *mm = current->mm;
+	long ret;
+
+	switch (api) {
+	case GUPDEMO_API_PIN_FAST:
+		return pin_user_pages_fast(start, nr_pages, gup_flags, pages);
+	case GUPDEMO_API_PIN:
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		ret = gupdemo_compat_pin_user_pages(start, nr_pages, gup_flags,
+						    pages);
+		mmap_read_unlock(mm);
+		return ret;
+	case GUPDEMO_API_PIN_UNLOCKED:
+		return pin_user_pages_unlocked(start, nr_pages, pages,
+					       gup_flags);
+	case GUPDEMO_API_PIN_REMOTE:
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		ret = gupdemo_compat_pin_user_pages_remote(mm, start, nr_pages,
+							   gup_flags, pages);
+		mmap_read_unlock(mm);
+		return ret;
+	case GUPDEMO_API_PIN_FAST_ONLY:
+		return gupdemo_compat_pin_user_pages_fast_only(start, nr_pages,
+							       gup_flags,
+							       pages);
+	case GUPDEMO_API_GET_FAST:
+		return get_user_pages_fast(start, nr_pages, gup_flags, pages);
+	}
+	return -EINVAL;
+}
+
+/* Drop what GUP gave us: unpin for FOLL_PIN, put_page() for FOLL_GET. */
+static void gupdemo_release_pages(u32 api, struct page **pages,
+				  unsigned long npages, bool dirty)
+{
+	unsigned long i;
+
+	if (api != GUPDEMO_API_GET_FAST) {
+		unpin_user_pages_dirty_lock(pages, npages, dirty);
+		return;
+	}
+	for (i = 0; i < npages; i++) {
+		if (dirty)
+			set_page_dirty_lock(pages[i]);
+		put_page(pages[i]);
+	}
+}
+
+/*
+ * Long-term pins are charged to mm->pinned_vm and limited by
+ * RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK, as ib_umem_get() does:
+ * memory pinned for an unbounded time is memory the user has locked.
+ */
+static int gupdemo_account(struct gupdemo_pinned *pin, unsigned long npages)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long limit;
+	s64 new_pinned;
+
+	if (!(pin->flags & GUPDEMO_PIN_LONGTERM))
+		return 0;
+
+	limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	new_pinned = atomic64_add_return(npages, &mm->pinned_vm);
+	if (new_pinned > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(npages, &mm->pinned_vm);
+		return -ENOMEM;
+	}
+	/* Uncharged later, maybe after this process exited: hold the mm. */
+	mmgrab(mm);
+	pin->charged_mm = mm;
+	return 0;
+}
+
+static void gupdemo_unaccount(struct gupdemo_pinned *pin,
+			      unsigned long npages)
+{
+	if (!pin->charged_mm)
+		return;
+	atomic64_sub(npages, &pin->charged_mm->pinned_vm);
+	mmdrop(pin->charged_mm);
+	pin->charged_mm = NULL;
+}
+
+/**
+ * gupdemo_pin_user_range() - pin the pages spanning a user range
+ * @pin: @addr, @len, @api and @flags set and validated by
+ *	gupdemo_pin_validate(); the rest is filled in
+ * @batch: pages per GUP call; 0 for the pin_batch module parameter
+ *
+ * Charges long-term pins, allocates the pages array and pins in batches of
+ * @batch pages with cond_resched() between them, so a 1 GiB pin neither
+ * hogs the CPU nor holds mmap_lock for long.  GUP may pin fewer pages than
+ * asked for: loop until the whole span is pinned.  A return of 0 is an
+ * error too (since 6.3 GUP returns 0 for invalid arguments).  On any error,
+ * exactly the pages pinned so far are released and the charge is undone:
+ * the caller never sees a half-pinned range.
+ *
+ * With GUPDEMO_PIN_NO_RETRY, a single GUP call is made for the whole span
+ * and a short count is kept, so tests can observe partial pins.
+ *
+ * Context: process context, the caller's mm.  Sleeps.
+ * Return: 0 with @pin->npages pages held, or -errno with nothing held.
+ */
+int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
+{
+	unsigned long npages = gupdemo_pin_span(pin->addr, pin->len);
+	unsigned long start = pin->addr & PAGE_MASK;
+	unsigned int gup_flags = gupdemo_foll_flags(pin->flags);
+	unsigned long pinned = 0;
+	struct page **pages;
+	long ret;
+
+	if (!batch)
+		batch = gupdemo_pin_batch;
+	/* GUP takes the page count as int on some paths. */
+	batch = clamp_t(u32, batch, 1, INT_MAX);
+	if (pin->flags & GUPDEMO_PIN_NO_RETRY)
+		batch = npages;
+
+	ret = gupdemo_account(pin, npages);
+	if (ret)
+		return ret;
+
+	if (gupdemo_should_fail()) {
+		ret = -ENOMEM;
+		goto err_unaccount;
+	}
+	/* Charged to the caller's memcg: the user decides how much it pins. */
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages) {
+		ret = -ENOMEM;
+		goto err_unaccount;
+	}
+
+	while (pinned < npages) {
+		unsigned long nr = min_t(unsigned long, npages - pinned, batch);
+
+		if (gupdemo_should_fail()) {
+			ret = -ENOMEM;
+			goto err_unpin;
+		}
+		ret = gupdemo_gup_call(pin->api, start + pinned * PAGE_SIZE,
+				       nr, gup_flags, pages + pinned);
+		if (ret <= 0) {
+			if (!ret)
+				ret = -EFAULT;
+			goto err_unpin;
+		}
+		pinned += ret;
+		if (pin->flags & GUPDEMO_PIN_NO_RETRY)
+			break;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto err_unpin;
+		}
+		cond_resched();
+	}
+
+	/* A short NO_RETRY pin charged the whole span: give back the rest. */
+	if (pinned < npages && pin->charged_mm)
+		atomic64_sub(npages - pinned, &pin->charged_mm->pinned_vm);
+
+	pin->pages = pages;
+	pin->npages = pinned;
+	pin->offset = offset_in_page(pin->addr);
+	return 0;
+
+err_unpin:
+	gupdemo_release_pages(pin->api, pages, pinned, false);
+	kvfree(pages);
+err_unaccount:
+	gupdemo_unaccount(pin, npages);
+	return ret;
+}
+
+/**
+ * gupdemo_unpin_user_range() - release what gupdemo_pin_user_range() pinned
+ * @pin: a range pinned by gupdemo_pin_user_range()
+ * @dirty: mark the pages dirty first, because the device wrote them
+ *
+ * unpin_user_pages_dirty_lock() takes the page lock to dirty the pages, so
+ * the filesystem learns about data it did not write itself; it also
+ * batches pages of one folio.  FOLL_GET references are dropped with
+ * put_page().  Then the long-term charge is given back.
+ *
+ * Context: process context or a kernel thread; sleeps.
+ */
+void gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty)
+{
+	gupdemo_release_pages(pin->api, pin->pages, pin->npages, dirty);
+	gupdemo_unaccount(pin, pin->npages);
+	kvfree(pin->pages);
+	pin->pages = NULL;
+	pin->npages = 0;
+}
+
+/**
+ * gupdemo_pin_query() - describe what a held pin looks like now
+ * @pin: a held pin
+ * @q: output fields filled in; @q->handle and @q->size left alone
+ */
+void gupdemo_pin_query(const struct gupdemo_pinned *pin,
+		       struct gupdemo_query *q)
+{
+	struct folio *prev = NULL;
+	unsigned long i;
+
+	q->api = pin->api;
+	q->pin_flags = pin->flags;
+	q->addr = pin->addr;
+	q->len = pin->len;
+	q->npages = pin->npages;
+	q->npinned = 0;
+	q->nfolios = 0;
+	q->nzero = 0;
+
+	for (i = 0; i < pin->npages; i++) {
+		struct page *page = pin->pages[i];
+		struct folio *folio = page_folio(page);
+
+		if (is_zero_pfn(page_to_pfn(page)))
+			q->nzero++;
+		else if (folio_maybe_dma_pinned(folio))
+			q->npinned++;
+		if (folio != prev)
+			q->nfolios++;
+		prev = folio;
+	}
+}

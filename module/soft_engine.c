@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gupdemo - the software engine
+ *
+ * Same interface as the edu driver, for machines without the device and
+ * for transfers too large for edu's 100 ms per command.  It behaves like
+ * hardware in the ways that matter to the caller: the tables are
+ * DMA-mapped for its own (platform) device, the work runs asynchronously
+ * on a workqueue, and the caller waits for a completion with a timeout and
+ * must stop the engine before unmapping.
+ *
+ * A CPU cannot dereference bus addresses, so this engine copies through the
+ * CPU entries of the sg_tables (sg_miter); real hardware is programmed from
+ * the DMA entries (see edu.c).  Its loopback copies source to destination
+ * directly, as a memcpy engine would; TO/FROM_DEVICE use a 4 KiB buffer
+ * like edu's.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/platform_device.h>
+#include <linux/scatterlist.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "engine.h"
+#include "gupdemo.h"
+
+/* Generous: a 1 GiB copy under TCG emulation takes seconds. */
+#define GUPDEMO_SOFT_TIMEOUT	(120 * HZ)
+
+/**
+ * struct gupdemo_soft - the software engine
+ * @eng: registered engine
+ * @pdev: the device the DMA API maps for
+ * @lock: one transfer at a time, like a single-channel device
+ * @work: runs the transfer
+ * @done: completed by @work when the transfer ends
+ * @xfer: the transfer being run, under @lock
+ * @status: its result, written by @work before @done
+ * @abort: set by the waiter to stop @work at its next step
+ * @buf: the device buffer
+ */
+struct gupdemo_soft {
+	struct gupdemo_engine eng;
+	struct platform_device *pdev;
+	struct mutex lock; /* one transfer at a time */
+	struct work_struct work;
+	struct completion done;
+	const struct gupdemo_xfer *xfer;
+	int status;
+	bool abort;
+	u8 buf[GUPDEMO_DEV_BUF_SIZE];
+};
+
+static struct gupdemo_soft *gupdemo_soft;
+
+/* Between two steps of a transfer: stop if asked to, or if told to fail. */
+static int gupdemo_soft_step(struct gupdemo_soft *soft)
+{
+	if (READ_ONCE(soft->abort) || READ_ONCE(soft->eng.removing))
+		return -ECANCELED;
+	if (gupdemo_should_fail())
+		return -ENOMEM;
+	cond_resched();
+	return 0;
+}
+
+/* Copy up to @len bytes between the device buffer and an sg_table. */
+static int gupdemo_soft_buf_xfer(struct gupdemo_soft *soft,
+				 struct sg_table *sgt, size_t len, bool to_dev)
+{
+	struct sg_mapping_iter miter;
+	unsigned int flags = to_dev ? SG_MITER_FROM_SG : SG_MITER_TO_SG;
+	size_t done = 0;
+	int ret = 0;
+
+	sg_miter_start(&miter, sgt->sgl, sgt->orig_nents, flags);
+	while (done < len) {
+		/* Each chunk starts at offset 0 of the buffer, as on edu. */
+		size_t chunk = min_t(size_t, len - done, GUPDEMO_DEV_CHUNK);
+		size_t off = 0;
+
+		ret = gupdemo_soft_step(soft);
+		if (ret)
+			break;
+		while (off < chunk) {
+			size_t n;
+
+			if (!miter.length || miter.consumed == miter.length) {
+				if (!sg_miter_next(&miter)) {
+					ret = -EINVAL;
+					goto out;
+				}
+				miter.consumed = 0;
+			}
+			n = min(chunk - off, miter.length - miter.consumed);
+			if (to_dev)
+				memcpy(soft->buf + off,
+				       miter.addr + miter.consumed, n);
+			else
+				memcpy(miter.addr + miter.consumed,
+				       soft->buf + off, n);
+			miter.consumed += n;
+			off += n;
+		}
+		done += chunk;
+	}
+out:
+	sg_miter_stop(&miter);
+	return ret;
+}
+
+/* Loopback: source pages straight to destination pages. */
+static int gupdemo_soft_loopback(struct gupdemo_soft *soft,
+				 const struct gupdemo_xfer *x)
+{
+	struct sg_mapping_iter s, d;
+	size_t done = 0;
+	int ret = 0;
+
+	sg_miter_start(&s, x->src->sgl, x->src->orig_nents, SG_MITER_FROM_SG);
+	sg_miter_start(&d, x->dst->sgl, x->dst->orig_nents, SG_MITER_TO_SG);
+	s.consumed = 0;
+	d.consumed = 0;
+	while (done < x->len) {
+		size_t n;
+
+		if (!s.length || s.consumed == s.length) {
+			if (!sg_miter_next(&s)) {
+				ret = -EINVAL;
+				break;
+			}
+			s.consumed = 0;
+			ret = gupdemo_soft_step(soft);
+			if (ret)
+				break;
+		}
+		if (!d.length || d.consumed == d.length) {
+			if (!sg_miter_next(&d)) {
+				ret = -EINVAL;
+				break;
+			}
+			d.consumed = 0;
+		}
+		n = min3(x->len - done, s.length - s.consumed,
+			 d.length - d.consumed);
+		memcpy(d.addr + d.consumed, s.addr + s.consumed, n);
+		s.consumed += n;
+		d.consumed += n;
+		done += n;
+	}
+	sg_miter_stop(&d);
+	sg_miter_stop(&s);
+	return ret;
+}
+
+static void gupdemo_soft_work(struct work_struct *work)
+{
+	struct gupdemo_soft *soft = container_of(work, struct gupdemo_soft,
+						 work);
+	const struct gupdemo_xfer *x = soft->xfer;
+	int ret;
+
+	switch (x->op) {
+	case GUPDEMO_DMA_TO_DEVICE:
+		ret = gupdemo_soft_buf_xfer(soft, x->src, x->len, true);
+		break;
+	case GUPDEMO_DMA_FROM_DEVICE:
+		ret = gupdemo_soft_buf_xfer(soft, x->dst, x->len, false);
+		break;
+	case GUPDEMO_DMA_LOOPBACK:
+		ret = gupdemo_soft_loopback(soft, x);
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	soft->status = ret;
+	complete(&soft->done);
+}
+
+static int gupdemo_soft_transfer(struct gupdemo_engine *eng,
+				 const struct gupdemo_xfer *x)
+{
+	struct gupdemo_soft *soft = container_of(eng, struct gupdemo_soft, eng);
+	long left;
+	int ret;
+
+	ret = mutex_lock_killable(&soft->lock);
+	if (ret)
+		return ret;
+
+	soft->xfer = x;
+	soft->abort = false;
+	reinit_completion(&soft->done);
+	queue_work(system_unbound_wq, &soft->work);
+
+	left = wait_for_completion_killable_timeout(&soft->done,
+						    GUPDEMO_SOFT_TIMEOUT);
+	if (left <= 0) {
+		/* Stop the engine before the caller unmaps and unpins. */
+		WRITE_ONCE(soft->abort, true);
+		wait_for_completion(&soft->done);
+		ret = left ? -EINTR : -ETIMEDOUT;
+	} else {
+		ret = soft->status;
+	}
+	/* An abort on unregister reads as the device having gone away. */
+	if (ret == -ECANCELED)
+		ret = -ENODEV;
+	mutex_unlock(&soft->lock);
+	return ret;
+}
+
+static const struct gupdemo_engine_ops gupdemo_soft_ops = {
+	.transfer = gupdemo_soft_transfer,
+};
+
+int gupdemo_soft_init(void)
+{
+	struct gupdemo_soft *soft;
+	int ret;
+
+	soft = kzalloc(sizeof(*soft), GFP_KERNEL);
+	if (!soft)
+		return -ENOMEM;
+	mutex_init(&soft->lock);
+	INIT_WORK(&soft->work, gupdemo_soft_work);
+	init_completion(&soft->done);
+
+	soft->pdev = platform_device_register_simple("gupdemo-soft",
+						     PLATFORM_DEVID_NONE,
+						     NULL, 0);
+	if (IS_ERR(soft->pdev)) {
+		ret = PTR_ERR(soft->pdev);
+		goto err_free;
+	}
+	/* The CPU reaches all memory: no bounce buffers, no limit. */
+	ret = dma_coerce_mask_and_coherent(&soft->pdev->dev,
+					   DMA_BIT_MASK(64));
+	if (ret)
+		goto err_unregister_pdev;
+
+	gupdemo_engine_init(&soft->eng, GUPDEMO_ENGINE_SOFT, "soft",
+			    &soft->pdev->dev, &gupdemo_soft_ops);
+	ret = gupdemo_engine_register(&soft->eng);
+	if (ret)
+		goto err_unregister_pdev;
+
+	gupdemo_soft = soft;
+	return 0;
+
+err_unregister_pdev:
+	platform_device_unregister(soft->pdev);
+err_free:
+	mutex_destroy(&soft->lock);
+	kfree(soft);
+	return ret;
+}
+
+void gupdemo_soft_exit(void)
+{
+	struct gupdemo_soft *soft = gupdemo_soft;
+
+	gupdemo_engine_unregister(&soft->eng);
+	/* No transfer is left, so no work is queued. */
+	platform_device_unregister(soft->pdev);
+	mutex_destroy(&soft->lock);
+	kfree(soft);
+	gupdemo_soft = NULL;
+}
