@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libgupdemo - userspace library for /dev/gupdemo
+ *
+ * Conventions, for every function below:
+ *  - The return value is 0 on success or a negative errno value (-ENOENT,
+ *    -EFAULT, ...).  errno is not part of the interface: callers must not
+ *    look at it (it may or may not have been changed).
+ *  - Outputs go through pointer arguments and are written only on success
+ *    unless stated otherwise.
+ *  - The library keeps no mutable global state: everything it knows lives in
+ *    the arguments and in the caller's file descriptors.  It is safe to call
+ *    from several threads, on one fd or on several.
+ *
+ * The ioctl argument structures and constants are those of the uapi header
+ * <linux/gupdemo.h>; the wrappers fill the "size" member themselves.
+ */
+#ifndef GUPDEMO_H
+#define GUPDEMO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/gupdemo.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of this library's API (bumped with incompatible changes). */
+#define GUPDEMO_LIB_VERSION	1
+
+/* Default path of the device node and name of the kernel module. */
+#define GUPDEMO_DEV_PATH	"/dev/gupdemo"
+#define GUPDEMO_MODULE_NAME	"gupdemo"
+
+/* ------------------------------------------------------------------ */
+/* Device and ioctls                                                   */
+/* ------------------------------------------------------------------ */
+
+/**
+ * gupdemo_open() - open the gupdemo device
+ * @path: device node, or NULL for GUPDEMO_DEV_PATH (tests pass their own)
+ * @fdp: (out) the new file descriptor, opened O_RDWR | O_CLOEXEC
+ *
+ * Return: 0, or -ENOENT when the node does not exist (module not loaded),
+ * -EACCES when it is not accessible (the node is root-only, mode 0600), or
+ * another -errno from open(2).
+ */
+int gupdemo_open(const char *path, int *fdp);
+
+/**
+ * gupdemo_close() - close a descriptor from gupdemo_open()
+ * @fd: the descriptor; pins it still holds are released by the module
+ *
+ * Return: 0 or -errno from close(2) (-EBADF for a descriptor not open).
+ */
+int gupdemo_close(int fd);
+
+/**
+ * gupdemo_ioctl() - issue a raw ioctl on the device
+ * @fd: descriptor
+ * @cmd: ioctl number
+ * @arg: argument, passed unchanged (its size field is not touched)
+ *
+ * For tests that need to send malformed arguments.
+ * Return: 0 or -errno.
+ */
+int gupdemo_ioctl(int fd, unsigned long cmd, void *arg);
+
+/**
+ * gupdemo_get_info() - GUPDEMO_IOC_GET_INFO
+ * @fd: descriptor
+ * @info: (out) filled by the module; the library sets size and flags = 0
+ *
+ * Return: 0 or -errno (-ENOTTY: @fd is not a gupdemo device).
+ */
+int gupdemo_get_info(int fd, struct gupdemo_info *info);
+
+/**
+ * gupdemo_pin() - GUPDEMO_IOC_PIN
+ * @fd: descriptor
+ * @pin: (in/out) the caller fills flags, addr, len, api, batch (and leaves
+ *	__reserved 0); the library sets size.  On success handle, npages and
+ *	get_ns are filled.
+ *
+ * Return: 0 or -errno from the module (see the uapi header and README).
+ */
+int gupdemo_pin(int fd, struct gupdemo_pin *pin);
+
+/**
+ * gupdemo_pin_range() - convenience form of gupdemo_pin()
+ * @fd: descriptor
+ * @addr: start of the user range
+ * @len: length in bytes
+ * @api: GUPDEMO_API_*
+ * @flags: GUPDEMO_PIN_*
+ * @handle: (out) handle of the new pin
+ * @npages: (out, may be NULL) pages pinned
+ *
+ * Return: 0 or -errno.
+ */
+int gupdemo_pin_range(int fd, const void *addr, size_t len, uint32_t api,
+		      uint32_t flags, uint32_t *handle, uint64_t *npages);
+
+/**
+ * gupdemo_unpin() - GUPDEMO_IOC_UNPIN
+ * @fd: descriptor
+ * @unpin: (in/out) the caller fills handle and flags; the library sets size.
+ *	On success put_ns is filled.
+ *
+ * Return: 0, -ENOENT for an unknown or already released handle, or -errno.
+ */
+int gupdemo_unpin(int fd, struct gupdemo_unpin *unpin);
+
+/**
+ * gupdemo_unpin_handle() - convenience form of gupdemo_unpin()
+ * @fd: descriptor
+ * @handle: from gupdemo_pin()
+ * @flags: GUPDEMO_UNPIN_* (GUPDEMO_UNPIN_DIRTY when the device wrote)
+ *
+ * Return: 0 or -errno.
+ */
+int gupdemo_unpin_handle(int fd, uint32_t handle, uint32_t flags);
+
+/**
+ * gupdemo_query() - GUPDEMO_IOC_QUERY
+ * @fd: descriptor
+ * @query: (in/out) the caller fills handle; the library sets size and
+ *	flags = 0.  The module fills the rest.
+ *
+ * Return: 0, -ENOENT for an unknown handle, or -errno.
+ */
+int gupdemo_query(int fd, struct gupdemo_query *query);
+
+/**
+ * gupdemo_dma() - GUPDEMO_IOC_DMA
+ * @fd: descriptor
+ * @dma: (in/out) the caller fills everything but size; the library sets size
+ *
+ * Return: 0 or -errno.
+ */
+int gupdemo_dma(int fd, struct gupdemo_dma *dma);
+
+/**
+ * gupdemo_page_span() - number of pages spanned by [addr, addr + len)
+ * @addr: start, any alignment
+ * @len: length in bytes
+ * @page_size: page size, a power of two
+ * @npages: (out) pages touched by the range (0 for len 0)
+ *
+ * Return: 0, -EINVAL for a page size that is not a power of two, or
+ * -EOVERFLOW when addr + len wraps around.
+ */
+int gupdemo_page_span(uint64_t addr, uint64_t len, uint64_t page_size,
+		      uint64_t *npages);
+
+/* ------------------------------------------------------------------ */
+/* Names                                                               */
+/* ------------------------------------------------------------------ */
+
+/**
+ * gupdemo_api_name() - short name of a GUPDEMO_API_* value
+ * @api: GUPDEMO_API_*
+ * @name: (out) e.g. "pin_fast", a static string
+ *
+ * Return: 0 or -EINVAL for an unknown value.
+ */
+int gupdemo_api_name(uint32_t api, const char **name);
+
+/**
+ * gupdemo_api_from_name() - inverse of gupdemo_api_name()
+ * @name: a name as returned by gupdemo_api_name()
+ * @api: (out) GUPDEMO_API_*
+ *
+ * Return: 0 or -EINVAL.
+ */
+int gupdemo_api_from_name(const char *name, uint32_t *api);
+
+/**
+ * gupdemo_feature_name() - short name of one GUPDEMO_FEAT_* bit
+ * @bit: bit number (0 for GUPDEMO_FEAT_PIN, ...)
+ * @name: (out) e.g. "pin_fast_only", a static string
+ *
+ * Return: 0 or -EINVAL for a bit this library does not know.
+ */
+int gupdemo_feature_name(unsigned int bit, const char **name);
+
+/* ------------------------------------------------------------------ */
+/* Kernel module (libkmod)                                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * gupdemo_module_load() - load gupdemo.ko through libkmod
+ * @path: module file; NULL looks "gupdemo" up in /lib/modules/$(uname -r)
+ * @options: module parameters ("max_pin_pages=1024 pin_batch=16"), or NULL
+ * @already: (out, may be NULL) set to true when the module was loaded
+ *	already (nothing was done), false when this call loaded it
+ *
+ * A module that is loaded already is not an error: the call returns 0 and
+ * its parameters are left as they are.
+ *
+ * Return: 0; -ENOENT when @path (or the looked-up module) does not exist;
+ * -EPERM without CAP_SYS_MODULE; -ENOEXEC when the file was built for
+ * another kernel (see gupdemo_module_vermagic()); another -errno from
+ * init_module(2)/finit_module(2) or libkmod.
+ */
+int gupdemo_module_load(const char *path, const char *options, bool *already);
+
+/**
+ * gupdemo_module_unload() - unload the gupdemo module through libkmod
+ *
+ * Never waits and never forces.
+ *
+ * Return: 0; -EAGAIN while the module is in use (a descriptor is open);
+ * -ENOENT when it is not loaded; -EPERM without CAP_SYS_MODULE; or -errno.
+ */
+int gupdemo_module_unload(void);
+
+/**
+ * gupdemo_module_loaded() - whether the gupdemo module is loaded
+ * @loaded: (out) true when the kernel lists it (in any init state)
+ *
+ * Return: 0 or -errno when the state cannot be determined.
+ */
+int gupdemo_module_loaded(bool *loaded);
+
+/**
+ * gupdemo_module_refcnt() - reference count of the loaded module
+ * @refcnt: (out) open descriptors and other users
+ *
+ * Return: 0, -ENOENT when it is not loaded, or -errno.
+ */
+int gupdemo_module_refcnt(int *refcnt);
+
+/**
+ * gupdemo_module_vermagic() - the "vermagic" string of a module file
+ * @path: module file (NULL: looked up as in gupdemo_module_load())
+ * @buf: (out) NUL-terminated vermagic, e.g. "6.1.0-56-amd64 SMP ..."
+ * @size: size of @buf
+ *
+ * Tells which kernel a module file was built for.
+ * Return: 0, -ENOENT (no file or no vermagic), -ENAMETOOLONG when @buf is
+ * too small, or -errno.
+ */
+int gupdemo_module_vermagic(const char *path, char *buf, size_t size);
+
+/* ------------------------------------------------------------------ */
+/* Kernel version                                                      */
+/* ------------------------------------------------------------------ */
+
+/* Same encoding as the kernel's KERNEL_VERSION() (sublevel clamped to 255). */
+#define GUPDEMO_KERNEL_VERSION(a, b, c) \
+	(((uint32_t)(a) << 16) + ((uint32_t)(b) << 8) + ((c) > 255 ? 255u : (uint32_t)(c)))
+
+/**
+ * gupdemo_kernel_version_parse() - LINUX_VERSION_CODE from uname strings
+ * @release: utsname.release, e.g. "6.12.117+deb12-amd64" or "6.1.0-56-amd64"
+ * @version: utsname.version (may be NULL), e.g.
+ *	"#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2025-01-01)"
+ * @code: (out) KERNEL_VERSION(major, minor, sublevel)
+ *
+ * Debian's release string carries the ABI number ("6.1.0-56"), not the
+ * sublevel the kernel was built with; the sublevel is then taken from
+ * "Debian X.Y.Z" in @version when its X.Y matches the release.  This is a
+ * pure function (host-testable).
+ *
+ * Return: 0 or -EINVAL when @release does not start with "X.Y".
+ */
+int gupdemo_kernel_version_parse(const char *release, const char *version,
+				 uint32_t *code);
+
+/**
+ * gupdemo_kernel_version() - LINUX_VERSION_CODE of the running kernel
+ * @code: (out) as gupdemo_kernel_version_parse() computes it from uname(2)
+ *
+ * Return: 0 or -errno.
+ */
+int gupdemo_kernel_version(uint32_t *code);
+
+/* ------------------------------------------------------------------ */
+/* /proc/vmstat pin counters                                           */
+/* ------------------------------------------------------------------ */
+
+#define GUPDEMO_VMSTAT_PATH		"/proc/vmstat"
+#define GUPDEMO_STAT_REFRESH_PATH	"/proc/sys/vm/stat_refresh"
+
+/**
+ * struct gupdemo_vmstat - the two FOLL_PIN counters of /proc/vmstat
+ * @acquired: nr_foll_pin_acquired (base pages; a pinned 2 MiB THP = 512)
+ * @released: nr_foll_pin_released
+ * @refreshed: true when /proc/sys/vm/stat_refresh was written before the
+ *	read, i.e. the values are exact (needs root)
+ */
+struct gupdemo_vmstat {
+	uint64_t acquired;
+	uint64_t released;
+	bool refreshed;
+};
+
+/**
+ * gupdemo_vmstat_parse_field() - one "name value" line of /proc/vmstat text
+ * @text: NUL-terminated contents of /proc/vmstat
+ * @name: field name; matches a whole name at the start of a line
+ * @value: (out) the decimal value
+ *
+ * Pure function.
+ * Return: 0; -ENOENT when no line has that name; -EINVAL when the line is
+ * malformed (no value, not decimal, trailing junk) or the name appears
+ * twice; -ERANGE when the value does not fit in 64 bits.
+ */
+int gupdemo_vmstat_parse_field(const char *text, const char *name,
+			       uint64_t *value);
+
+/**
+ * gupdemo_vmstat_parse() - both pin counters from /proc/vmstat text
+ * @text: NUL-terminated contents of /proc/vmstat
+ * @vs: (out) acquired and released; refreshed is set to false
+ *
+ * Pure function (host-testable).
+ * Return: 0, or the first error of gupdemo_vmstat_parse_field() (-ENOENT
+ * when the kernel has no such counters).
+ */
+int gupdemo_vmstat_parse(const char *text, struct gupdemo_vmstat *vs);
+
+/**
+ * gupdemo_vmstat_read() - refresh and read the pin counters
+ * @vs: (out) the counters
+ *
+ * Writes "1" to /proc/sys/vm/stat_refresh (folds the per-cpu deltas, so the
+ * totals are exact), then reads /proc/vmstat.  If the refresh is not
+ * permitted (not root) the counters are still read and vs->refreshed is
+ * false: they can then lag by a few pages.
+ *
+ * Return: 0 or -errno from reading or parsing /proc/vmstat.
+ */
+int gupdemo_vmstat_read(struct gupdemo_vmstat *vs);
+
+/**
+ * gupdemo_vmstat_read_paths() - gupdemo_vmstat_read() with other files
+ * @refresh_path: file to write "1" to, or NULL to skip the refresh
+ * @vmstat_path: file to read
+ * @vs: (out) the counters
+ *
+ * Return: as gupdemo_vmstat_read().
+ */
+int gupdemo_vmstat_read_paths(const char *refresh_path, const char *vmstat_path,
+			      struct gupdemo_vmstat *vs);
+
+/* ------------------------------------------------------------------ */
+/* Scenario helper                                                     */
+/* ------------------------------------------------------------------ */
+
+/* An expected delta that is not checked. */
+#define GUPDEMO_DELTA_ANY	INT64_MIN
+
+/**
+ * struct gupdemo_scenario_result - outcome of gupdemo_scenario_run()
+ * @step_ret: what the step returned (0 or -errno, the step's own convention)
+ * @before: counters before the step
+ * @after: counters after the step
+ * @d_acquired: after.acquired - before.acquired
+ * @d_released: after.released - before.released
+ * @match: both deltas equal the expected ones (GUPDEMO_DELTA_ANY matches
+ *	anything) and both snapshots were exact (refreshed)
+ */
+struct gupdemo_scenario_result {
+	int step_ret;
+	struct gupdemo_vmstat before;
+	struct gupdemo_vmstat after;
+	int64_t d_acquired;
+	int64_t d_released;
+	bool match;
+};
+
+/* A scenario step: returns 0 or -errno, @arg is the caller's. */
+typedef int (*gupdemo_step_fn)(void *arg);
+
+/**
+ * gupdemo_scenario_run() - measure the pin counters around one step
+ * @step: the step to run
+ * @arg: passed to @step
+ * @exp_acquired: expected Δnr_foll_pin_acquired, or GUPDEMO_DELTA_ANY
+ * @exp_released: expected Δnr_foll_pin_released, or GUPDEMO_DELTA_ANY
+ * @res: (out) deltas, the step's return value and the verdict
+ *
+ * Snapshots the counters (after stat_refresh), runs @step, snapshots again
+ * and compares.  A failing step is not an error of this function: its value
+ * is in res->step_ret (the step may be expected to fail).
+ *
+ * Return: 0 when both snapshots were taken, else -errno of the snapshot
+ * (then @res is filled only as far as it got).
+ */
+int gupdemo_scenario_run(gupdemo_step_fn step, void *arg, int64_t exp_acquired,
+			 int64_t exp_released, struct gupdemo_scenario_result *res);
+
+/* ------------------------------------------------------------------ */
+/* Bounded fault-in-and-retry for FAST_ONLY / NOFAULT pins             */
+/* ------------------------------------------------------------------ */
+
+/* Default number of rounds for gupdemo_pin_retry(). */
+#define GUPDEMO_RETRY_ROUNDS	4
+
+/**
+ * gupdemo_fault_in() - fault a user range in from userspace
+ * @addr: start, any alignment
+ * @len: length in bytes
+ * @write: touch for writing (an atomic add of 0: the data is preserved even
+ *	with concurrent writers) instead of reading
+ *
+ * Touches one byte in every page of the range.  Before touching it checks
+ * /proc/self/maps that every page is mapped with the needed permission, so
+ * a hole or a PROT_NONE page gives -EFAULT instead of SIGSEGV.  (A page that
+ * is mapped but cannot be backed, e.g. beyond the end of a file, still
+ * raises SIGBUS, as any access would.)
+ *
+ * Return: 0, -EFAULT (not mapped with that permission), -EOVERFLOW, or
+ * -errno from reading /proc/self/maps.
+ */
+int gupdemo_fault_in(void *addr, size_t len, bool write);
+
+/**
+ * gupdemo_pin_retry() - pin, and on failure fault in and retry, boundedly
+ * @fd: descriptor
+ * @pin: (in/out) as for gupdemo_pin(); meant for GUPDEMO_API_PIN_FAST_ONLY
+ *	or GUPDEMO_PIN_NOFAULT pins, which never fault pages in themselves
+ * @max_rounds: attempts in all (GUPDEMO_RETRY_ROUNDS is a good value); 0 is
+ *	taken as 1
+ * @rounds: (out, may be NULL) attempts made, also on failure
+ *
+ * Each round pins; if that fails with -EFAULT, or succeeds with fewer pages
+ * than the range spans (a NO_RETRY pin; the short pin is released first),
+ * the range is faulted in with gupdemo_fault_in() (for writing when
+ * GUPDEMO_PIN_WRITE is set) and the next round starts.  Any other error
+ * ends the loop at once.
+ *
+ * Why bounded (the gfs2 lesson): gfs2 once looped "fault in, retry the
+ * no-fault access" until it worked.  On a special PTE (VM_PFNMAP / VM_IO,
+ * e.g. the page mmap(/dev/gupdemo) gives) the fault-in from userspace
+ * succeeds every time, but the fast/no-fault GUP path can never pin the page,
+ * so an unbounded loop never ends: a livelock.  After @max_rounds attempts
+ * this helper gives up with -EFAULT.
+ *
+ * Return: 0 with the full span pinned; -EFAULT after @max_rounds rounds or
+ * when the range cannot be faulted in; or the first other -errno.
+ */
+int gupdemo_pin_retry(int fd, struct gupdemo_pin *pin, unsigned int max_rounds,
+		      unsigned int *rounds);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GUPDEMO_H */

@@ -1,0 +1,79 @@
+# user/user.mk - libgupdemo (static + shared), gupdemo.pc and the gupdemo CLI.
+# Included by the top-level Makefile; paths are relative to the top of the tree.
+#
+# Defines: USER_CFLAGS, USER_LIB_A, USER_LIB_SO, USER_CLI, USER_PC and their
+# rules; phony targets user-all, user-install (PREFIX, LIBDIR, INCLUDEDIR,
+# BINDIR, DESTDIR) and user-clean.
+
+BUILD ?= build
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+
+USER_VERSION := 1.0.0
+USER_SOVERSION := 1
+
+# CFLAGS from the command line or environment are appended (e.g. CFLAGS=-O0).
+USER_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
+	-Iinclude/uapi -Iuser
+USER_LDLIBS := -lkmod
+
+USER_OBJDIR := $(BUILD)/user/obj
+USER_LIB_SRCS := user/libgupdemo.c user/kmod.c user/vmstat.c user/scenario.c
+USER_LIB_OBJS := $(patsubst user/%.c,$(USER_OBJDIR)/%.o,$(USER_LIB_SRCS))
+USER_CLI_OBJS := $(USER_OBJDIR)/cli.o
+
+USER_LIB_A := $(BUILD)/user/libgupdemo.a
+USER_LIB_SONAME := libgupdemo.so.$(USER_SOVERSION)
+USER_LIB_SO_REAL := $(BUILD)/user/$(USER_LIB_SONAME)
+USER_LIB_SO := $(BUILD)/user/libgupdemo.so
+USER_CLI := $(BUILD)/user/gupdemo
+USER_PC := $(BUILD)/user/gupdemo.pc
+
+$(USER_OBJDIR)/%.o: user/%.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+$(USER_LIB_A): $(USER_LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(USER_LIB_SO_REAL): $(USER_LIB_OBJS) user/libgupdemo.map
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,$(USER_LIB_SONAME) \
+		-Wl,--version-script=user/libgupdemo.map -Wl,--no-undefined \
+		$(LDFLAGS) -o $@ $(USER_LIB_OBJS) $(USER_LDLIBS)
+
+$(USER_LIB_SO): $(USER_LIB_SO_REAL)
+	ln -sf $(USER_LIB_SONAME) $@
+
+# The CLI links libgupdemo statically, libkmod dynamically (no static libkmod).
+$(USER_CLI): $(USER_CLI_OBJS) $(USER_LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(USER_CLI_OBJS) $(USER_LIB_A) $(USER_LDLIBS)
+
+$(USER_PC): user/gupdemo.pc.in user/user.mk
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(USER_VERSION)|' \
+		$< > $@
+
+.PHONY: user-all user-install user-clean
+user-all: $(USER_LIB_A) $(USER_LIB_SO) $(USER_CLI) $(USER_PC)
+
+user-install: user-all
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(BINDIR)
+	install -m 0644 $(USER_LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(USER_LIB_SO_REAL) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(USER_LIB_SONAME) $(DESTDIR)$(LIBDIR)/libgupdemo.so
+	install -m 0644 $(USER_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0644 user/gupdemo.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 include/uapi/linux/gupdemo.h $(DESTDIR)$(INCLUDEDIR)/linux/
+	install -m 0755 $(USER_CLI) $(DESTDIR)$(BINDIR)/
+
+user-clean:
+	rm -rf $(BUILD)/user
+
+-include $(USER_LIB_OBJS:.o=.d) $(USER_CLI_OBJS:.o=.d)
