@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host test: the uapi ABI of <linux/gupdemo.h>, pinned down to the byte.
+ *
+ * Every number is asserted twice: with static_assert (the build breaks when
+ * the header changes) and at run time (the TAP output lists the layout).
+ * A struct is free of implicit padding when the sum of its fields equals its
+ * size; the sizes must be multiples of 8 so that 32- and 64-bit userspace
+ * see the same layout.
+ */
+#include <assert.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+
+#include <linux/gupdemo.h>
+
+#include "tap.h"
+
+#define FSIZE(type, field) sizeof(((type *)0)->field)
+
+/* Asserts offset and size of one field; adds its size to the running sum. */
+#define FIELD(type, field, off, sz)					\
+	do {								\
+		static_assert(offsetof(type, field) == (off),		\
+			      #type "." #field " offset");		\
+		static_assert(FSIZE(type, field) == (sz),		\
+			      #type "." #field " size");		\
+		ok(offsetof(type, field) == (off) &&			\
+		   FSIZE(type, field) == (sz),				\
+		   #type "." #field " at offset " #off ", " #sz " bytes"); \
+		sum += FSIZE(type, field);				\
+	} while (0)
+
+#define STRUCT_END(type, total)						\
+	do {								\
+		static_assert(sizeof(type) == (total), #type " size");	\
+		static_assert(sizeof(type) % 8 == 0,			\
+			      #type " size is a multiple of 8");	\
+		static_assert(_Alignof(type) == 8, #type " alignment");	\
+		is_int(sizeof(type), total, #type " is " #total " bytes"); \
+		is_int(sum, sizeof(type),				\
+		       #type ": fields add up to its size (no padding)"); \
+		ok(sizeof(type) % 8 == 0 && _Alignof(type) == 8,	\
+		   #type ": size multiple of 8, 8-byte aligned");	\
+		sum = 0;						\
+	} while (0)
+
+static void test_layout(void)
+{
+	size_t sum = 0;
+
+	FIELD(struct gupdemo_info, size, 0, 4);
+	FIELD(struct gupdemo_info, flags, 4, 4);
+	FIELD(struct gupdemo_info, uapi_version, 8, 4);
+	FIELD(struct gupdemo_info, kernel_version, 12, 4);
+	FIELD(struct gupdemo_info, features, 16, 8);
+	FIELD(struct gupdemo_info, page_size, 24, 4);
+	FIELD(struct gupdemo_info, max_pin_pages, 28, 4);
+	FIELD(struct gupdemo_info, pins_held, 32, 8);
+	FIELD(struct gupdemo_info, pages_held, 40, 8);
+	FIELD(struct gupdemo_info, pins_total, 48, 8);
+	FIELD(struct gupdemo_info, failures_total, 56, 8);
+	STRUCT_END(struct gupdemo_info, 64);
+
+	FIELD(struct gupdemo_pin, size, 0, 4);
+	FIELD(struct gupdemo_pin, flags, 4, 4);
+	FIELD(struct gupdemo_pin, addr, 8, 8);
+	FIELD(struct gupdemo_pin, len, 16, 8);
+	FIELD(struct gupdemo_pin, api, 24, 4);
+	FIELD(struct gupdemo_pin, batch, 28, 4);
+	FIELD(struct gupdemo_pin, handle, 32, 4);
+	FIELD(struct gupdemo_pin, __reserved, 36, 4);
+	FIELD(struct gupdemo_pin, npages, 40, 8);
+	FIELD(struct gupdemo_pin, get_ns, 48, 8);
+	STRUCT_END(struct gupdemo_pin, 56);
+
+	FIELD(struct gupdemo_unpin, size, 0, 4);
+	FIELD(struct gupdemo_unpin, flags, 4, 4);
+	FIELD(struct gupdemo_unpin, handle, 8, 4);
+	FIELD(struct gupdemo_unpin, __reserved, 12, 4);
+	FIELD(struct gupdemo_unpin, put_ns, 16, 8);
+	STRUCT_END(struct gupdemo_unpin, 24);
+
+	FIELD(struct gupdemo_query, size, 0, 4);
+	FIELD(struct gupdemo_query, flags, 4, 4);
+	FIELD(struct gupdemo_query, handle, 8, 4);
+	FIELD(struct gupdemo_query, api, 12, 4);
+	FIELD(struct gupdemo_query, pin_flags, 16, 4);
+	FIELD(struct gupdemo_query, __reserved, 20, 4);
+	FIELD(struct gupdemo_query, addr, 24, 8);
+	FIELD(struct gupdemo_query, len, 32, 8);
+	FIELD(struct gupdemo_query, npages, 40, 8);
+	FIELD(struct gupdemo_query, npinned, 48, 8);
+	FIELD(struct gupdemo_query, nfolios, 56, 8);
+	FIELD(struct gupdemo_query, nzero, 64, 8);
+	STRUCT_END(struct gupdemo_query, 72);
+
+	FIELD(struct gupdemo_dma, size, 0, 4);
+	FIELD(struct gupdemo_dma, flags, 4, 4);
+	FIELD(struct gupdemo_dma, op, 8, 4);
+	FIELD(struct gupdemo_dma, engine, 12, 4);
+	FIELD(struct gupdemo_dma, src_handle, 16, 4);
+	FIELD(struct gupdemo_dma, dst_handle, 20, 4);
+	FIELD(struct gupdemo_dma, src_addr, 24, 8);
+	FIELD(struct gupdemo_dma, dst_addr, 32, 8);
+	FIELD(struct gupdemo_dma, len, 40, 8);
+	FIELD(struct gupdemo_dma, bytes, 48, 8);
+	FIELD(struct gupdemo_dma, pin_ns, 56, 8);
+	FIELD(struct gupdemo_dma, map_ns, 64, 8);
+	FIELD(struct gupdemo_dma, xfer_ns, 72, 8);
+	FIELD(struct gupdemo_dma, unmap_ns, 80, 8);
+	FIELD(struct gupdemo_dma, unpin_ns, 88, 8);
+	STRUCT_END(struct gupdemo_dma, 96);
+}
+
+/* Every value of a flag set is one bit, the bits are distinct, _ALL is their union. */
+#define CONST_IS(expr, val)						\
+	do {								\
+		static_assert((expr) == (val), #expr " == " #val);	\
+		is_u64((expr), (val), #expr " == " #val);		\
+	} while (0)
+
+static void test_constants(void)
+{
+	CONST_IS(GUPDEMO_UAPI_VERSION, 1);
+	CONST_IS(GUPDEMO_IOCTL_TYPE, 0xBE);
+
+	/* Features: bits 0..7, each once. */
+	CONST_IS(GUPDEMO_FEAT_PIN, 1ULL << 0);
+	CONST_IS(GUPDEMO_FEAT_PIN_FAST_ONLY, 1ULL << 1);
+	CONST_IS(GUPDEMO_FEAT_LONGTERM_UNLOCKED, 1ULL << 2);
+	CONST_IS(GUPDEMO_FEAT_FAIL_INJECT, 1ULL << 3);
+	CONST_IS(GUPDEMO_FEAT_MMAP_PFNMAP, 1ULL << 4);
+	CONST_IS(GUPDEMO_FEAT_DMA, 1ULL << 5);
+	CONST_IS(GUPDEMO_FEAT_ENGINE_SOFT, 1ULL << 6);
+	CONST_IS(GUPDEMO_FEAT_ENGINE_EDU, 1ULL << 7);
+
+	CONST_IS(GUPDEMO_API_PIN_FAST, 0);
+	CONST_IS(GUPDEMO_API_PIN, 1);
+	CONST_IS(GUPDEMO_API_PIN_UNLOCKED, 2);
+	CONST_IS(GUPDEMO_API_PIN_REMOTE, 3);
+	CONST_IS(GUPDEMO_API_PIN_FAST_ONLY, 4);
+	CONST_IS(GUPDEMO_API_GET_FAST, 5);
+	CONST_IS(GUPDEMO_API_COUNT, 6);
+
+	CONST_IS(GUPDEMO_PIN_WRITE, 1U << 0);
+	CONST_IS(GUPDEMO_PIN_LONGTERM, 1U << 1);
+	CONST_IS(GUPDEMO_PIN_NOFAULT, 1U << 2);
+	CONST_IS(GUPDEMO_PIN_NO_RETRY, 1U << 3);
+	CONST_IS(GUPDEMO_PIN_ALL, 0xfU);
+	CONST_IS(GUPDEMO_PIN_ALL, GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM |
+		 GUPDEMO_PIN_NOFAULT | GUPDEMO_PIN_NO_RETRY);
+
+	CONST_IS(GUPDEMO_UNPIN_DIRTY, 1U << 0);
+	CONST_IS(GUPDEMO_UNPIN_ALL, 0x1U);
+
+	CONST_IS(GUPDEMO_DMA_TO_DEVICE, 0);
+	CONST_IS(GUPDEMO_DMA_FROM_DEVICE, 1);
+	CONST_IS(GUPDEMO_DMA_LOOPBACK, 2);
+	CONST_IS(GUPDEMO_DMA_MEMCPY, 3);
+	CONST_IS(GUPDEMO_DMA_OP_COUNT, 4);
+	CONST_IS(GUPDEMO_ENGINE_AUTO, 0);
+	CONST_IS(GUPDEMO_ENGINE_EDU, 1);
+	CONST_IS(GUPDEMO_ENGINE_SOFT, 2);
+	CONST_IS(GUPDEMO_ENGINE_COUNT, 3);
+	CONST_IS(GUPDEMO_DMA_SRC_HANDLE, 1U << 0);
+	CONST_IS(GUPDEMO_DMA_DST_HANDLE, 1U << 1);
+	CONST_IS(GUPDEMO_DMA_ALL, 0x3U);
+
+	/* Commands: _IO (no size, no direction: the size is in the struct). */
+	CONST_IS(GUPDEMO_IOC_GET_INFO, 0xBE00U);
+	CONST_IS(GUPDEMO_IOC_PIN, 0xBE01U);
+	CONST_IS(GUPDEMO_IOC_UNPIN, 0xBE02U);
+	CONST_IS(GUPDEMO_IOC_QUERY, 0xBE03U);
+	CONST_IS(GUPDEMO_IOC_DMA, 0xBE04U);
+	CONST_IS(_IOC_TYPE(GUPDEMO_IOC_DMA), GUPDEMO_IOCTL_TYPE);
+	CONST_IS(_IOC_DIR(GUPDEMO_IOC_PIN), _IOC_NONE);
+	CONST_IS(_IOC_SIZE(GUPDEMO_IOC_PIN), 0);
+}
+
+int main(void)
+{
+	test_layout();
+	test_constants();
+	return done_testing();
+}

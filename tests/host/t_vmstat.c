@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host test: parsing the FOLL_PIN counters out of /proc/vmstat text.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gupdemo.h"
+#include "tap.h"
+
+static const char sample[] =
+	"nr_free_pages 224911\n"
+	"nr_zone_inactive_anon 1204\n"
+	"nr_foll_pin_acquired 196606\n"
+	"nr_foll_pin_released 196605\n"
+	"nr_kernel_stack 2032\n"
+	"pgfault 1234567\n";
+
+static void check_parse(const char *text, int exp_errno, uint64_t exp_acq,
+			uint64_t exp_rel, const char *what)
+{
+	struct gupdemo_vmstat vs = { .acquired = 42, .released = 43,
+				     .refreshed = true };
+	int ret = gupdemo_vmstat_parse(text, &vs);
+
+	is_errno(ret, exp_errno, "%s: parse returns %s", what,
+		 exp_errno ? strerrorname_np(exp_errno) : "0");
+	if (exp_errno == 0) {
+		is_u64(vs.acquired, exp_acq, "%s: acquired", what);
+		is_u64(vs.released, exp_rel, "%s: released", what);
+		ok(!vs.refreshed, "%s: refreshed is false for parsed text", what);
+	} else {
+		ok(vs.acquired == 42 && vs.released == 43,
+		   "%s: output untouched on error", what);
+	}
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		bail_out("cannot create %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_read_paths(void)
+{
+	char dir[] = "/tmp/t_vmstat.XXXXXX";
+	char vm[64], refresh[64], missing[64], buf[16] = "";
+	struct gupdemo_vmstat vs;
+	int ret, fd;
+	ssize_t n;
+
+	if (!mkdtemp(dir))
+		bail_out("mkdtemp failed");
+	snprintf(vm, sizeof(vm), "%s/vmstat", dir);
+	snprintf(refresh, sizeof(refresh), "%s/stat_refresh", dir);
+	snprintf(missing, sizeof(missing), "%s/missing", dir);
+	write_file(vm, sample);
+	write_file(refresh, "");
+
+	ret = gupdemo_vmstat_read_paths(refresh, vm, &vs);
+	is_errno(ret, 0, "read_paths: file with both counters");
+	is_u64(vs.acquired, 196606, "read_paths: acquired");
+	is_u64(vs.released, 196605, "read_paths: released");
+	ok(vs.refreshed, "read_paths: refreshed after writing the refresh file");
+	fd = open(refresh, O_RDONLY);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	ok(n >= 1 && buf[0] == '1', "read_paths: wrote \"1\" to the refresh file");
+
+	ret = gupdemo_vmstat_read_paths(missing, vm, &vs);
+	is_errno(ret, 0, "read_paths: refresh file missing is not an error");
+	ok(!vs.refreshed, "read_paths: ... but refreshed is false");
+
+	ret = gupdemo_vmstat_read_paths(NULL, vm, &vs);
+	ok(ret == 0 && !vs.refreshed, "read_paths: NULL refresh path skips it");
+
+	ret = gupdemo_vmstat_read_paths(NULL, missing, &vs);
+	is_errno(ret, ENOENT, "read_paths: vmstat file missing -> ENOENT");
+
+	write_file(vm, "nr_free_pages 1\n");
+	ret = gupdemo_vmstat_read_paths(NULL, vm, &vs);
+	is_errno(ret, ENOENT, "read_paths: counters missing -> ENOENT");
+
+	/* A file larger than the first read buffer. */
+	{
+		FILE *f = fopen(vm, "w");
+
+		for (int i = 0; i < 4000; i++)
+			fprintf(f, "nr_filler_%d %d\n", i, i);
+		fputs("nr_foll_pin_acquired 7\nnr_foll_pin_released 5\n", f);
+		fclose(f);
+	}
+	ret = gupdemo_vmstat_read_paths(NULL, vm, &vs);
+	ok(ret == 0 && vs.acquired == 7 && vs.released == 5,
+	   "read_paths: counters after 60 KiB of other lines");
+
+	unlink(vm);
+	unlink(refresh);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	uint64_t v;
+	int ret;
+
+	diag("normal input");
+	check_parse(sample, 0, 196606, 196605, "sample");
+	check_parse("nr_foll_pin_acquired 0\nnr_foll_pin_released 0", 0, 0, 0,
+		    "zeros, no final newline");
+	check_parse("nr_foll_pin_released 5\nnr_foll_pin_acquired 9\n", 0, 9, 5,
+		    "reverse order");
+	check_parse("nr_foll_pin_acquired  12 \nnr_foll_pin_released\t3\n", 0,
+		    12, 3, "extra blanks");
+
+	diag("missing fields");
+	check_parse("", ENOENT, 0, 0, "empty text");
+	check_parse("nr_free_pages 1\nnr_foll_pin_released 3\n", ENOENT, 0, 0,
+		    "acquired missing");
+	check_parse("nr_foll_pin_acquired 3\nnr_free_pages 1\n", ENOENT, 0, 0,
+		    "released missing");
+	check_parse("nr_foll_pin_acquired_total 3\nxnr_foll_pin_released 4\n"
+		    " nr_foll_pin_acquired 5\n", ENOENT, 0, 0,
+		    "only longer names, a prefixed name and an indented line");
+	check_parse("nr_foll_pin_acquire 3\nnr_foll_pin_release 4\n", ENOENT, 0,
+		    0, "only shorter names");
+
+	diag("huge values");
+	check_parse("nr_foll_pin_acquired 18446744073709551615\n"
+		    "nr_foll_pin_released 18446744073709551614\n", 0, UINT64_MAX,
+		    UINT64_MAX - 1, "UINT64_MAX");
+	check_parse("nr_foll_pin_acquired 4294967296\n"
+		    "nr_foll_pin_released 4294967295\n", 0, 4294967296ULL,
+		    4294967295ULL, "above 32 bits");
+	check_parse("nr_foll_pin_acquired 18446744073709551616\n"
+		    "nr_foll_pin_released 1\n", ERANGE, 0, 0, "UINT64_MAX + 1");
+	check_parse("nr_foll_pin_acquired 1\n"
+		    "nr_foll_pin_released 99999999999999999999999\n", ERANGE, 0, 0,
+		    "23 digits");
+	check_parse("nr_foll_pin_acquired 000000000000000000000000000001\n"
+		    "nr_foll_pin_released 0\n", 0, 1, 0, "leading zeros");
+
+	diag("malformed");
+	check_parse("nr_foll_pin_acquired\nnr_foll_pin_released 1\n", EINVAL, 0,
+		    0, "name without value");
+	check_parse("nr_foll_pin_acquired \nnr_foll_pin_released 1\n", EINVAL, 0,
+		    0, "blank value");
+	check_parse("nr_foll_pin_acquired abc\nnr_foll_pin_released 1\n", EINVAL,
+		    0, 0, "not a number");
+	check_parse("nr_foll_pin_acquired 12x\nnr_foll_pin_released 1\n", EINVAL,
+		    0, 0, "trailing junk");
+	check_parse("nr_foll_pin_acquired -1\nnr_foll_pin_released 1\n", EINVAL,
+		    0, 0, "negative");
+	check_parse("nr_foll_pin_acquired +1\nnr_foll_pin_released 1\n", EINVAL,
+		    0, 0, "explicit plus sign");
+	check_parse("nr_foll_pin_acquired 1 2\nnr_foll_pin_released 1\n", EINVAL,
+		    0, 0, "two values");
+	check_parse("nr_foll_pin_acquired 0x10\nnr_foll_pin_released 1\n",
+		    EINVAL, 0, 0, "hexadecimal");
+	check_parse("nr_foll_pin_acquired 1\r\nnr_foll_pin_released 1\r\n",
+		    EINVAL, 0, 0, "CRLF line ends");
+	check_parse("nr_foll_pin_acquired 1\nnr_foll_pin_released 1\n"
+		    "nr_foll_pin_acquired 2\n", EINVAL, 0, 0, "duplicate name");
+
+	diag("arguments and single fields");
+	is_errno(gupdemo_vmstat_parse(NULL, &(struct gupdemo_vmstat){ 0 }),
+		 EINVAL, "NULL text -> EINVAL");
+	is_errno(gupdemo_vmstat_parse(sample, NULL), EINVAL,
+		 "NULL output -> EINVAL");
+	ret = gupdemo_vmstat_parse_field(sample, "pgfault", &v);
+	ok(ret == 0 && v == 1234567, "parse_field: last line 'pgfault'");
+	ret = gupdemo_vmstat_parse_field(sample, "nr_free_pages", &v);
+	ok(ret == 0 && v == 224911, "parse_field: first line 'nr_free_pages'");
+	is_errno(gupdemo_vmstat_parse_field(sample, "", &v), EINVAL,
+		 "parse_field: empty name -> EINVAL");
+	is_errno(gupdemo_vmstat_parse_field(sample, "nr_free", &v), ENOENT,
+		 "parse_field: a prefix of a name is not the name");
+
+	diag("files");
+	test_read_paths();
+
+	diag("this machine's /proc/vmstat");
+	{
+		struct gupdemo_vmstat vs;
+
+		ret = gupdemo_vmstat_read(&vs);
+		if (ret == -ENOENT)
+			skip(1, "/proc/vmstat has no FOLL_PIN counters here");
+		else
+			is_errno(ret, 0, "gupdemo_vmstat_read() on the host "
+				 "(acquired %" PRIu64 ", released %" PRIu64 ")",
+				 ret ? 0 : vs.acquired, ret ? 0 : vs.released);
+	}
+	return done_testing();
+}

@@ -1,0 +1,47 @@
+# tests/tests.mk - host unit tests and guest test binaries (TAP executables).
+# Included by the top-level Makefile after user/user.mk.
+#
+# Defines: HOST_TESTS (run on the build host, e.g. `prove $(HOST_TESTS)`),
+# GUEST_TESTS (test binaries), GUEST_BINS (everything to put into the guest's
+# /bin: the tests and the CLI), and phony targets tests-all, host-check
+# (builds and runs the host tests through prove) and tests-clean.
+# The guest suite table is tests/guest/suite.
+
+TESTS_CFLAGS := $(USER_CFLAGS) -Itests
+
+HOST_TEST_NAMES := t_vmstat t_uapi t_lib
+GUEST_TEST_NAMES :=
+
+HOST_TESTS := $(addprefix $(BUILD)/tests/host/,$(HOST_TEST_NAMES))
+GUEST_TESTS := $(addprefix $(BUILD)/tests/guest/,$(GUEST_TEST_NAMES))
+GUEST_BINS := $(GUEST_TESTS) $(USER_CLI)
+
+# Tests link libgupdemo statically and libkmod dynamically, like the CLI.
+$(BUILD)/tests/host/%: tests/host/%.c tests/tap.h $(USER_LIB_A)
+	@mkdir -p $(@D)/.deps
+	$(CC) $(TESTS_CFLAGS) $(TEST_DEFS) $(CFLAGS) -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
+		$(USER_LIB_A) $(USER_LDLIBS)
+
+$(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/guest.h tests/tap.h \
+		$(USER_LIB_A)
+	@mkdir -p $(@D)/.deps
+	$(CC) $(TESTS_CFLAGS) $(CFLAGS) -pthread -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
+		$(USER_LIB_A) $(USER_LDLIBS)
+
+# The CLI test runs the CLI it was built next to (override: GUPDEMO_CLI=path).
+$(BUILD)/tests/host/t_cli: TEST_DEFS := -DGUPDEMO_CLI_PATH='"$(abspath $(USER_CLI))"'
+$(BUILD)/tests/host/t_cli: $(USER_CLI)
+
+.PHONY: tests-all host-check tests-clean
+tests-all: $(HOST_TESTS) $(GUEST_BINS)
+
+host-check: $(HOST_TESTS)
+	prove -v $(HOST_TESTS)
+
+tests-clean:
+	rm -rf $(BUILD)/tests
+
+-include $(foreach t,$(HOST_TESTS) $(GUEST_TESTS),$(dir $(t)).deps/$(notdir $(t)).d)
+
+# Dependency files live in .deps/ so that a glob of the test directories
+# finds only the test executables.
