@@ -10,7 +10,7 @@
 TESTS_CFLAGS := $(USER_CFLAGS) -Itests
 
 HOST_TEST_NAMES := t_vmstat t_uapi t_lib
-GUEST_TEST_NAMES :=
+GUEST_TEST_NAMES := t_basic
 
 HOST_TESTS := $(addprefix $(BUILD)/tests/host/,$(HOST_TEST_NAMES))
 GUEST_TESTS := $(addprefix $(BUILD)/tests/guest/,$(GUEST_TEST_NAMES))

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * guest.h - helpers shared by the guest tests (header only).
+ *
+ * Guest tests run as root inside the QEMU guest with the module loaded by
+ * init; GUPDEMO_KO names the module file.  They print TAP (tests/tap.h).
+ */
+#ifndef GUPDEMO_GUEST_H
+#define GUPDEMO_GUEST_H
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "gupdemo.h"
+#include "tap.h"
+
+#define GUPDEMO_PARAM_DIR	"/sys/module/gupdemo/parameters"
+#define GUPDEMO_DEBUGFS_DIR	"/sys/kernel/debug/gupdemo"
+
+#define KV(a, b, c)		GUPDEMO_KERNEL_VERSION(a, b, c)
+
+/* Reads a small text file into @buf; returns 0 or -errno. */
+static inline int g_read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return 0;
+}
+
+static inline int g_write_file(const char *path, const char *text)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return (size_t)n == strlen(text) ? 0 : -EIO;
+}
+
+static inline int g_read_u64(const char *path, uint64_t *v)
+{
+	char buf[64], *end;
+	int ret = g_read_file(path, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	errno = 0;
+	*v = strtoull(buf, &end, 0);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+static inline int g_write_u64(const char *path, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)v);
+	return g_write_file(path, buf);
+}
+
+static inline int g_param_get(const char *name, uint64_t *v)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), GUPDEMO_PARAM_DIR "/%s", name);
+	return g_read_u64(path, v);
+}
+
+static inline int g_param_set(const char *name, uint64_t v)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), GUPDEMO_PARAM_DIR "/%s", name);
+	return g_write_u64(path, v);
+}
+
+/* One "key: value" line of /sys/kernel/debug/gupdemo/stats. */
+static inline int g_stat_get(const char *key, int64_t *v)
+{
+	char buf[2048], *p;
+	size_t klen = strlen(key);
+	int ret = g_read_file(GUPDEMO_DEBUGFS_DIR "/stats", buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (strncmp(p, key, klen) == 0 && p[klen] == ':') {
+			*v = strtoll(p + klen + 1, NULL, 10);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* LINUX_VERSION_CODE of the running kernel; bails out if unknown. */
+static inline uint32_t g_kernel_version(void)
+{
+	uint32_t code;
+	int ret = gupdemo_kernel_version(&code);
+
+	if (ret)
+		bail_out("cannot tell the running kernel's version: %d", ret);
+	return code;
+}
+
+/* Exact counters; bails out if stat_refresh did not work. */
+static inline struct gupdemo_vmstat g_vmstat(void)
+{
+	struct gupdemo_vmstat vs;
+	int ret = gupdemo_vmstat_read(&vs);
+
+	if (ret)
+		bail_out("cannot read the pin counters of /proc/vmstat: %s",
+			 strerror(-ret));
+	if (!vs.refreshed)
+		bail_out("cannot write /proc/sys/vm/stat_refresh (not root?)");
+	return vs;
+}
+
+/* Checks Δacquired and Δreleased since @before (two TAP lines). */
+static inline bool g_check_delta(const struct gupdemo_vmstat *before,
+				 int64_t exp_acq, int64_t exp_rel,
+				 const char *what)
+{
+	struct gupdemo_vmstat now = g_vmstat();
+	int64_t da = (int64_t)(now.acquired - before->acquired);
+	int64_t dr = (int64_t)(now.released - before->released);
+	bool r = true;
+
+	r &= is_int(da, exp_acq, "%s: delta nr_foll_pin_acquired = %lld", what,
+		    (long long)exp_acq);
+	r &= is_int(dr, exp_rel, "%s: delta nr_foll_pin_released = %lld", what,
+		    (long long)exp_rel);
+	return r;
+}
+
+/* GET_INFO's module-wide pins_held and pages_held are both 0. */
+static inline bool g_check_nothing_held(int fd, const char *what)
+{
+	struct gupdemo_info info;
+	int ret = gupdemo_get_info(fd, &info);
+
+	if (ret)
+		return fail("%s: nothing held (GET_INFO failed: %s)", what,
+			    strerror(-ret));
+	if (!ok(info.pins_held == 0 && info.pages_held == 0,
+		"%s: module holds no pins (pins_held %llu, pages_held %llu)",
+		what, (unsigned long long)info.pins_held,
+		(unsigned long long)info.pages_held))
+		return false;
+	return true;
+}
+
+/* An anonymous private mapping of @npages pages; bails out on failure. */
+static inline char *g_map_anon(size_t npages, bool populate, bool nohuge)
+{
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, npages * psz, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		bail_out("mmap of %zu anonymous pages failed: %s", npages,
+			 strerror(errno));
+	/* THP is "always" on Debian: small-page tests must opt out. */
+	if (nohuge && madvise(p, npages * psz, MADV_NOHUGEPAGE))
+		bail_out("MADV_NOHUGEPAGE failed: %s", strerror(errno));
+	if (populate)
+		for (size_t i = 0; i < npages; i++)
+			p[i * psz] = (char)(i + 1);
+	return p;
+}
+
+static inline int g_open(void)
+{
+	int fd, ret = gupdemo_open(NULL, &fd);
+
+	if (ret)
+		bail_out("cannot open " GUPDEMO_DEV_PATH ": %s", strerror(-ret));
+	return fd;
+}
+
+#endif /* GUPDEMO_GUEST_H */
