@@ -155,6 +155,7 @@ static int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 {
 	struct gupdemo_pin *p = arg;
 	struct gupdemo_pinned *pin;
+	unsigned long span;
 	u64 start_ns;
 	u32 handle;
 	int ret;
@@ -165,11 +166,23 @@ static int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 	if (ret)
 		return ret;
 
-	if (gupdemo_should_fail())
-		return -ENOMEM;
+	/* Reserve the span in the module-wide budget before pinning. */
+	span = gupdemo_pin_span(p->addr, p->len);
+	if (atomic64_add_return(span, &gupdemo_stats.pages_held) >
+	    gupdemo_max_held_pages) {
+		ret = -ENOSPC;
+		goto err_unreserve;
+	}
+
+	if (gupdemo_should_fail()) {
+		ret = -ENOMEM;
+		goto err_unreserve;
+	}
 	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
-	if (!pin)
-		return -ENOMEM;
+	if (!pin) {
+		ret = -ENOMEM;
+		goto err_unreserve;
+	}
 	pin->addr = p->addr;
 	pin->len = p->len;
 	pin->api = p->api;
@@ -193,7 +206,8 @@ static int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 		goto err_unpin;
 
 	atomic64_inc(&gupdemo_stats.pins_held);
-	atomic64_add(pin->npages, &gupdemo_stats.pages_held);
+	/* A short NO_RETRY pin holds less than it reserved. */
+	atomic64_sub(span - pin->npages, &gupdemo_stats.pages_held);
 	atomic64_inc(&gupdemo_stats.pins_total);
 	atomic64_add(pin->npages, &gupdemo_stats.pages_total);
 	p->handle = handle;
@@ -204,6 +218,8 @@ err_unpin:
 	gupdemo_unpin_user_range(pin, false);
 err_free:
 	kfree(pin);
+err_unreserve:
+	atomic64_sub(span, &gupdemo_stats.pages_held);
 	return ret;
 }
 

@@ -18,6 +18,7 @@ struct page;
 /* Module parameters (main.c) */
 extern unsigned int gupdemo_max_pin_pages;
 extern unsigned int gupdemo_pin_batch;
+extern unsigned int gupdemo_max_held_pages;
 
 /**
  * struct gupdemo_pinned - one pinned (or, for FOLL_GET, referenced) range
@@ -82,6 +83,7 @@ struct gupdemo_stats {
 extern struct gupdemo_stats gupdemo_stats;
 
 /* pin.c */
+unsigned long gupdemo_pin_span(u64 addr, u64 len);
 int gupdemo_pin_validate(u64 addr, u64 len, u32 api, u32 flags);
 int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch);
 void gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty);

@@ -25,6 +25,16 @@ module_param_named(pin_batch, gupdemo_pin_batch, uint, 0644);
 MODULE_PARM_DESC(pin_batch,
 		 "Pages per GUP call when the PIN call asks for 0 (default 512)");
 
+/*
+ * Each pin of a small folio adds 1024 to its refcount: about two million
+ * pins of one page overflow it, and the kernel WARNs.  A module-wide cap on
+ * held pages keeps that out of reach (1M pins -> 2^30).
+ */
+unsigned int gupdemo_max_held_pages = 1048576;
+module_param_named(max_held_pages, gupdemo_max_held_pages, uint, 0644);
+MODULE_PARM_DESC(max_held_pages,
+		 "Most pages all handles together may hold (default 1048576)");
+
 struct gupdemo_stats gupdemo_stats;
 
 static int __init gupdemo_init(void)

@@ -39,7 +39,7 @@
  * Return: the pages from the one holding @addr to the one holding the last
  * byte.
  */
-static unsigned long gupdemo_pin_span(u64 addr, u64 len)
+unsigned long gupdemo_pin_span(u64 addr, u64 len)
 {
 	return (PAGE_ALIGN(addr + len) - (addr & PAGE_MASK)) >> PAGE_SHIFT;
 }
@@ -229,12 +229,12 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 	struct page **pages;
 	long ret;
 
-	if (!batch)
+	if (pin->flags & GUPDEMO_PIN_NO_RETRY)
+		batch = npages;
+	else if (!batch)
 		batch = gupdemo_pin_batch;
 	/* GUP takes the page count as int on some paths. */
 	batch = clamp_t(u32, batch, 1, INT_MAX);
-	if (pin->flags & GUPDEMO_PIN_NO_RETRY)
-		batch = npages;
 
 	ret = gupdemo_account(pin, npages);
 	if (ret)

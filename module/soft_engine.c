@@ -265,7 +265,8 @@ void gupdemo_soft_exit(void)
 	struct gupdemo_soft *soft = gupdemo_soft;
 
 	gupdemo_engine_unregister(&soft->eng);
-	/* No transfer is left, so no work is queued. */
+	/* No transfer is left; the last work may still be returning. */
+	flush_work(&soft->work);
 	platform_device_unregister(soft->pdev);
 	mutex_destroy(&soft->lock);
 	kfree(soft);
