@@ -24,7 +24,8 @@
 static_assert(sizeof(struct gupdemo_info) == 64);
 static_assert(sizeof(struct gupdemo_pin) == 56);
 static_assert(sizeof(struct gupdemo_unpin) == 24);
-static_assert(sizeof(struct gupdemo_query) == 72);
+static_assert(sizeof(struct gupdemo_query) == 80);
+static_assert(sizeof(struct gupdemo_bench) == 64);
 static_assert(sizeof(struct gupdemo_dma) == 96);
 
 static int gupdemo_open(struct inode *inode, struct file *filp)
@@ -133,7 +134,8 @@ static int gupdemo_ioctl_get_info(struct gupdemo_file *f, void *arg)
 	info->uapi_version = GUPDEMO_UAPI_VERSION;
 	info->kernel_version = GUPDEMO_BUILT_FOR;
 	info->features = GUPDEMO_FEAT_PIN | GUPDEMO_FEAT_FAIL_INJECT |
-			 GUPDEMO_FEAT_MMAP_PFNMAP | GUPDEMO_FEAT_DMA;
+			 GUPDEMO_FEAT_MMAP_PFNMAP | GUPDEMO_FEAT_DMA |
+			 GUPDEMO_FEAT_BENCH;
 	if (GUPDEMO_HAVE_PIN_FAST_ONLY)
 		info->features |= GUPDEMO_FEAT_PIN_FAST_ONLY;
 	if (GUPDEMO_HAVE_LONGTERM_UNLOCKED)
@@ -271,6 +273,7 @@ union gupdemo_ioctl_buffer {
 	struct gupdemo_unpin unpin;
 	struct gupdemo_query query;
 	struct gupdemo_dma dma;
+	struct gupdemo_bench bench;
 };
 
 /**
@@ -306,6 +309,8 @@ static const struct gupdemo_ioctl_op gupdemo_ioctl_ops[] = {
 			 struct gupdemo_query, nzero),
 	GUPDEMO_IOCTL_OP(GUPDEMO_IOC_DMA, gupdemo_ioctl_dma_op,
 			 struct gupdemo_dma, unpin_ns),
+	GUPDEMO_IOCTL_OP(GUPDEMO_IOC_BENCH, gupdemo_ioctl_bench,
+			 struct gupdemo_bench, put_ns),
 };
 
 static long gupdemo_ioctl(struct file *filp, unsigned int cmd,

@@ -84,6 +84,11 @@ extern struct gupdemo_stats gupdemo_stats;
 
 /* pin.c */
 unsigned long gupdemo_pin_span(u64 addr, u64 len);
+unsigned int gupdemo_foll_flags(u32 flags);
+long gupdemo_gup_call(u32 api, unsigned long start, unsigned long nr_pages,
+		      unsigned int gup_flags, struct page **pages);
+void gupdemo_release_pages(u32 api, struct page **pages, unsigned long npages,
+			   bool dirty);
 int gupdemo_pin_validate(u64 addr, u64 len, u32 api, u32 flags);
 int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch);
 void gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty);
@@ -95,6 +100,9 @@ int gupdemo_chardev_register(void);
 void gupdemo_chardev_unregister(void);
 struct gupdemo_pinned *gupdemo_file_find_pin(struct gupdemo_file *f,
 					     u32 handle);
+
+/* bench.c */
+int gupdemo_ioctl_bench(struct gupdemo_file *f, void *arg);
 
 /* dma.c */
 int gupdemo_ioctl_dma(struct gupdemo_file *f, struct gupdemo_dma *d);

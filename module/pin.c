@@ -93,7 +93,7 @@ int gupdemo_pin_validate(u64 addr, u64 len, u32 api, u32 flags)
 	return 0;
 }
 
-static unsigned int gupdemo_foll_flags(u32 flags)
+unsigned int gupdemo_foll_flags(u32 flags)
 {
 	unsigned int gup_flags = 0;
 
@@ -110,9 +110,8 @@ static unsigned int gupdemo_foll_flags(u32 flags)
  * One GUP call through the API the user chose.  Returns the number of
  * pages pinned (possibly fewer than @nr_pages, possibly 0) or -errno.
  */
-static long gupdemo_gup_call(u32 api, unsigned long start,
-			     unsigned long nr_pages, unsigned int gup_flags,
-			     struct page **pages)
+long gupdemo_gup_call(u32 api, unsigned long start, unsigned long nr_pages,
+		      unsigned int gup_flags, struct page **pages)
 {
 	struct mm_struct *mm = current->mm;
 	long ret;
@@ -148,8 +147,8 @@ static long gupdemo_gup_call(u32 api, unsigned long start,
 }
 
 /* Drop what GUP gave us: unpin for FOLL_PIN, put_page() for FOLL_GET. */
-static void gupdemo_release_pages(u32 api, struct page **pages,
-				  unsigned long npages, bool dirty)
+void gupdemo_release_pages(u32 api, struct page **pages, unsigned long npages,
+			   bool dirty)
 {
 	unsigned long i;
 
@@ -332,6 +331,9 @@ void gupdemo_pin_query(const struct gupdemo_pinned *pin,
 	q->npinned = 0;
 	q->nfolios = 0;
 	q->nzero = 0;
+	q->kmem_bytes = ksize(pin) + (is_vmalloc_addr(pin->pages) ?
+		PAGE_ALIGN(gupdemo_pin_span(pin->addr, pin->len) *
+			   sizeof(*pin->pages)) : ksize(pin->pages));
 
 	for (i = 0; i < pin->npages; i++) {
 		struct page *page = pin->pages[i];

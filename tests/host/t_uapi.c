@@ -93,7 +93,8 @@ static void test_layout(void)
 	FIELD(struct gupdemo_query, npinned, 48, 8);
 	FIELD(struct gupdemo_query, nfolios, 56, 8);
 	FIELD(struct gupdemo_query, nzero, 64, 8);
-	STRUCT_END(struct gupdemo_query, 72);
+	FIELD(struct gupdemo_query, kmem_bytes, 72, 8);
+	STRUCT_END(struct gupdemo_query, 80);
 
 	FIELD(struct gupdemo_dma, size, 0, 4);
 	FIELD(struct gupdemo_dma, flags, 4, 4);
@@ -111,6 +112,19 @@ static void test_layout(void)
 	FIELD(struct gupdemo_dma, unmap_ns, 80, 8);
 	FIELD(struct gupdemo_dma, unpin_ns, 88, 8);
 	STRUCT_END(struct gupdemo_dma, 96);
+
+	FIELD(struct gupdemo_bench, size, 0, 4);
+	FIELD(struct gupdemo_bench, flags, 4, 4);
+	FIELD(struct gupdemo_bench, addr, 8, 8);
+	FIELD(struct gupdemo_bench, len, 16, 8);
+	FIELD(struct gupdemo_bench, api, 24, 4);
+	FIELD(struct gupdemo_bench, pin_flags, 28, 4);
+	FIELD(struct gupdemo_bench, batch, 32, 4);
+	FIELD(struct gupdemo_bench, __reserved, 36, 4);
+	FIELD(struct gupdemo_bench, npages, 40, 8);
+	FIELD(struct gupdemo_bench, get_ns, 48, 8);
+	FIELD(struct gupdemo_bench, put_ns, 56, 8);
+	STRUCT_END(struct gupdemo_bench, 64);
 }
 
 /* Every value of a flag set is one bit, the bits are distinct, _ALL is their union. */
@@ -125,7 +139,7 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_UAPI_VERSION, 1);
 	CONST_IS(GUPDEMO_IOCTL_TYPE, 0xBE);
 
-	/* Features: bits 0..7, each once. */
+	/* Features: bits 0..8, each once. */
 	CONST_IS(GUPDEMO_FEAT_PIN, 1ULL << 0);
 	CONST_IS(GUPDEMO_FEAT_PIN_FAST_ONLY, 1ULL << 1);
 	CONST_IS(GUPDEMO_FEAT_LONGTERM_UNLOCKED, 1ULL << 2);
@@ -134,6 +148,7 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_FEAT_DMA, 1ULL << 5);
 	CONST_IS(GUPDEMO_FEAT_ENGINE_SOFT, 1ULL << 6);
 	CONST_IS(GUPDEMO_FEAT_ENGINE_EDU, 1ULL << 7);
+	CONST_IS(GUPDEMO_FEAT_BENCH, 1ULL << 8);
 
 	CONST_IS(GUPDEMO_API_PIN_FAST, 0);
 	CONST_IS(GUPDEMO_API_PIN, 1);
@@ -173,6 +188,7 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_IOC_UNPIN, 0xBE02U);
 	CONST_IS(GUPDEMO_IOC_QUERY, 0xBE03U);
 	CONST_IS(GUPDEMO_IOC_DMA, 0xBE04U);
+	CONST_IS(GUPDEMO_IOC_BENCH, 0xBE05U);
 	CONST_IS(_IOC_TYPE(GUPDEMO_IOC_DMA), GUPDEMO_IOCTL_TYPE);
 	CONST_IS(_IOC_DIR(GUPDEMO_IOC_PIN), _IOC_NONE);
 	CONST_IS(_IOC_SIZE(GUPDEMO_IOC_PIN), 0);

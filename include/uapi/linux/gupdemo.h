@@ -33,6 +33,7 @@
 #define GUPDEMO_FEAT_DMA		(1ULL << 5) /* GUPDEMO_IOC_DMA */
 #define GUPDEMO_FEAT_ENGINE_SOFT	(1ULL << 6) /* software engine registered */
 #define GUPDEMO_FEAT_ENGINE_EDU		(1ULL << 7) /* an edu device is bound */
+#define GUPDEMO_FEAT_BENCH		(1ULL << 8) /* GUPDEMO_IOC_BENCH */
 
 /**
  * struct gupdemo_info - GUPDEMO_IOC_GET_INFO
@@ -141,6 +142,8 @@ struct gupdemo_unpin {
  * @npinned: (out) pages for which folio_maybe_dma_pinned() is true now
  * @nfolios: (out) distinct folios among the pages
  * @nzero: (out) pages that are the shared zero page
+ * @kmem_bytes: (out) kernel memory the pin takes: its pages array and
+ *	bookkeeping
  */
 struct gupdemo_query {
 	__u32 size;
@@ -155,6 +158,7 @@ struct gupdemo_query {
 	__aligned_u64 npinned;
 	__aligned_u64 nfolios;
 	__aligned_u64 nzero;
+	__aligned_u64 kmem_bytes;
 };
 
 /* struct gupdemo_dma.op */
@@ -217,6 +221,39 @@ struct gupdemo_dma {
 	__aligned_u64 unpin_ns;
 };
 
+/**
+ * struct gupdemo_bench - GUPDEMO_IOC_BENCH: the bare GUP baseline
+ * @size: (in) sizeof(struct gupdemo_bench)
+ * @flags: (in) must be 0
+ * @addr: (in) user range, as for GUPDEMO_IOC_PIN
+ * @len: (in) length in bytes
+ * @api: (in) GUPDEMO_API_*
+ * @pin_flags: (in) GUPDEMO_PIN_WRITE, _LONGTERM and _NOFAULT only
+ * @batch: (in) pages per GUP call, 0 for the module's default
+ * @__reserved: must be 0
+ * @npages: (out) pages pinned
+ * @get_ns: (out) time in the GUP calls, in ns
+ * @put_ns: (out) time releasing the pages, in ns
+ *
+ * Pins the range into a preallocated pages array with the same GUP calls
+ * and batches as GUPDEMO_IOC_PIN, without accounting or handles, and
+ * releases it at once: the floor that PIN + UNPIN are measured against
+ * (like mm/gup_test.c).  Nothing is held afterwards.
+ */
+struct gupdemo_bench {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 addr;
+	__aligned_u64 len;
+	__u32 api;
+	__u32 pin_flags;
+	__u32 batch;
+	__u32 __reserved;
+	__aligned_u64 npages;
+	__aligned_u64 get_ns;
+	__aligned_u64 put_ns;
+};
+
 /*
  * Like iommufd, the size lives in the struct, not in the command number, so
  * that a struct can grow without changing the command.
@@ -226,5 +263,6 @@ struct gupdemo_dma {
 #define GUPDEMO_IOC_UNPIN	_IO(GUPDEMO_IOCTL_TYPE, 0x02)
 #define GUPDEMO_IOC_QUERY	_IO(GUPDEMO_IOCTL_TYPE, 0x03)
 #define GUPDEMO_IOC_DMA		_IO(GUPDEMO_IOCTL_TYPE, 0x04)
+#define GUPDEMO_IOC_BENCH	_IO(GUPDEMO_IOCTL_TYPE, 0x05)
 
 #endif /* _UAPI_LINUX_GUPDEMO_H */
