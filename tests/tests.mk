@@ -9,7 +9,7 @@
 
 TESTS_CFLAGS := $(USER_CFLAGS) -Itests
 
-HOST_TEST_NAMES := t_vmstat t_uapi t_lib
+HOST_TEST_NAMES := t_vmstat t_uapi t_lib t_cli
 GUEST_TEST_NAMES := t_basic
 
 HOST_TESTS := $(addprefix $(BUILD)/tests/host/,$(HOST_TEST_NAMES))

@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gupdemo - command-line front end of libgupdemo.
+ *
+ * Commands live in one table (name, handler, summary, synopsis); adding one is
+ * adding a row.  Messages go to stderr, results to stdout, never in colour.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "gupdemo.h"
+
+/* Exit status, documented in --help. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* the operation failed / did not balance */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_MISSING = 3,	/* device node, module or module file missing */
+	EXIT_PERM = 4,		/* permission denied */
+};
+
+#define PARAM_DIR "/sys/module/" GUPDEMO_MODULE_NAME "/parameters"
+
+struct cli {
+	const char *prog;
+	const char *device;	/* --device, or NULL for the default */
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *summary;	/* one line, for the command list */
+	const char *synopsis;	/* after "Usage: gupdemo " */
+	const char *details;	/* options and notes, or NULL */
+};
+
+static const struct command commands[];
+
+static void errmsg(struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void errmsg(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const char *dev_path(struct cli *cli)
+{
+	return cli->device ? cli->device : GUPDEMO_DEV_PATH;
+}
+
+/* ---- help ---- */
+
+static void print_usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [--device PATH] COMMAND [ARGS...]\n"
+		"\n"
+		"Pin user memory through /dev/gupdemo and watch the kernel's pin counters.\n"
+		"\n"
+		"Commands:\n", prog);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f,
+		"\n"
+		"Options:\n"
+		"  -d, --device PATH  device node (default " GUPDEMO_DEV_PATH ")\n"
+		"  -h, --help         this help; COMMAND --help for a command's\n"
+		"  -V, --version      library and uapi versions\n"
+		"\n"
+		"Exit status:\n"
+		"  0  success\n"
+		"  1  the operation failed (demo: the pin counters did not balance)\n"
+		"  2  usage error\n"
+		"  3  the device node, the module or the module file is missing\n"
+		"  4  permission denied (the device is root-only, mode 0600;\n"
+		"     loading and unloading need root)\n");
+}
+
+static void try_help(const char *prog)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+}
+
+static void print_command_usage(FILE *f, const char *prog,
+				const struct command *c)
+{
+	fprintf(f, "Usage: %s %s\n", prog, c->synopsis);
+	if (f == stderr)
+		return;
+	fprintf(f, "%c%s.\n", toupper((unsigned char)c->summary[0]),
+		c->summary + 1);
+	if (c->details)
+		fprintf(f, "\n%s\n", c->details);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/*
+ * Parses a command's options: only -h/--help and, if @device is allowed,
+ * -d/--device.  Returns -1 to go on, or an exit status.
+ */
+static int parse_common(struct cli *cli, const struct command *c, int argc,
+			char **argv, bool device_ok, int max_args)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "device", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+hd:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			print_command_usage(stdout, cli->prog, c);
+			return EXIT_OK;
+		case 'd':
+			if (device_ok) {
+				cli->device = optarg;
+				break;
+			}
+			/* fall through */
+		default:
+			errmsg(cli, "%s: unknown option or missing argument '%s'",
+			       c->name, argv[optind - 1]);
+			print_command_usage(stderr, cli->prog, c);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > max_args) {
+		errmsg(cli, "%s: unexpected argument '%s'", c->name,
+		       argv[optind + max_args]);
+		print_command_usage(stderr, cli->prog, c);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* ---- device access with the messages people need ---- */
+
+static int open_device(struct cli *cli, int *fd)
+{
+	int ret = gupdemo_open(cli->device, fd);
+
+	switch (ret) {
+	case 0:
+		return EXIT_OK;
+	case -ENOENT:
+	case -ENODEV:
+	case -ENXIO:
+		errmsg(cli, "%s: no such device: the gupdemo module is not loaded.",
+		       dev_path(cli));
+		fprintf(stderr,
+			"  Load it (as root) with:  %s load [--module PATH/gupdemo.ko]\n"
+			"  or:                      insmod PATH/gupdemo.ko\n",
+			cli->prog);
+		return EXIT_MISSING;
+	case -EACCES:
+	case -EPERM:
+		errmsg(cli, "%s: permission denied: the device is root-only "
+		       "(mode 0600). Run as root.", dev_path(cli));
+		return EXIT_PERM;
+	default:
+		errmsg(cli, "%s: cannot open: %s", dev_path(cli), strerror(-ret));
+		return EXIT_FAIL;
+	}
+}
+
+static int get_info(struct cli *cli, int fd, struct gupdemo_info *info)
+{
+	int ret = gupdemo_get_info(fd, info);
+
+	if (ret == -ENOTTY) {
+		errmsg(cli, "%s: not a gupdemo device (GET_INFO: %s)",
+		       dev_path(cli), strerror(-ret));
+		return EXIT_FAIL;
+	}
+	if (ret) {
+		errmsg(cli, "%s: GET_INFO failed: %s", dev_path(cli),
+		       strerror(-ret));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static void print_version_code(uint32_t v)
+{
+	printf("%u.%u.%u", v >> 16, (v >> 8) & 0xff, v & 0xff);
+}
+
+static void print_vmstat(const char *indent)
+{
+	struct gupdemo_vmstat vs;
+	int ret = gupdemo_vmstat_read(&vs);
+
+	if (ret) {
+		printf("%spin counters    unavailable (%s)\n", indent,
+		       strerror(-ret));
+		return;
+	}
+	printf("%snr_foll_pin_acquired  %" PRIu64 "\n", indent, vs.acquired);
+	printf("%snr_foll_pin_released  %" PRIu64 "\n", indent, vs.released);
+	printf("%s(%s)\n", indent, vs.refreshed ?
+	       "exact: read after /proc/sys/vm/stat_refresh" :
+	       "approximate: stat_refresh needs root");
+}
+
+static void print_info(const struct gupdemo_info *info)
+{
+	struct utsname u;
+	uint32_t running = 0;
+	char param[64];
+	FILE *f;
+
+	uname(&u);
+	gupdemo_kernel_version(&running);
+
+	printf("gupdemo module\n");
+	printf("  uapi version     %u (library built for %d)\n",
+	       info->uapi_version, GUPDEMO_UAPI_VERSION);
+	printf("  built for        ");
+	print_version_code(info->kernel_version);
+	printf("\n  running kernel   %s (", u.release);
+	print_version_code(running);
+	printf(")%s\n", running == info->kernel_version ? "" :
+	       "  <- differs from the module's");
+	printf("  page size        %u\n", info->page_size);
+	printf("  features        ");
+	for (unsigned int bit = 0; bit < 64; bit++) {
+		const char *name;
+
+		if (!(info->features & (1ULL << bit)))
+			continue;
+		if (gupdemo_feature_name(bit, &name) == 0)
+			printf(" %s", name);
+		else
+			printf(" bit%u", bit);
+	}
+	printf("%s\n", info->features ? "" : " (none)");
+	printf("  max_pin_pages    %u\n", info->max_pin_pages);
+	f = fopen(PARAM_DIR "/pin_batch", "r");
+	if (f && fgets(param, sizeof(param), f)) {
+		param[strcspn(param, "\n")] = '\0';
+		printf("  pin_batch        %s\n", param);
+	}
+	if (f)
+		fclose(f);
+	printf("module counters\n");
+	printf("  pins held        %" PRIu64 " (%" PRIu64 " pages)\n",
+	       (uint64_t)info->pins_held, (uint64_t)info->pages_held);
+	printf("  pins total       %" PRIu64 "\n", (uint64_t)info->pins_total);
+	printf("  failures total   %" PRIu64 "\n",
+	       (uint64_t)info->failures_total);
+	printf("vmstat pin counters\n");
+	print_vmstat("  ");
+}
+
+/* ---- info ---- */
+
+static int cmd_info(struct cli *cli, int argc, char **argv)
+{
+	struct gupdemo_info info;
+	int fd, ret;
+
+	ret = parse_common(cli, find_command("info"), argc, argv, true, 0);
+	if (ret >= 0)
+		return ret;
+	ret = open_device(cli, &fd);
+	if (ret)
+		return ret;
+	ret = get_info(cli, fd, &info);
+	if (ret == EXIT_OK) {
+		printf("device             %s\n", dev_path(cli));
+		print_info(&info);
+	}
+	gupdemo_close(fd);
+	return ret;
+}
+
+/* ---- load / unload ---- */
+
+/* The kernel release a vermagic string names: its first word. */
+static void vermagic_release(const char *vermagic, char *buf, size_t size)
+{
+	size_t n = strcspn(vermagic, " ");
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, vermagic, n);
+	buf[n] = '\0';
+}
+
+static int cmd_load(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "module", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *c = find_command("load");
+	const char *path = NULL;
+	char options[1024] = "", vermagic[256], built[128];
+	size_t used = 0;
+	bool already = false;
+	struct utsname u;
+	int opt, ret;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			print_command_usage(stdout, cli->prog, c);
+			return EXIT_OK;
+		case 'm':
+			path = optarg;
+			break;
+		default:
+			errmsg(cli, "load: unknown option or missing argument '%s'",
+			       argv[optind - 1]);
+			print_command_usage(stderr, cli->prog, c);
+			return EXIT_USAGE;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		int n;
+
+		if (!eq || eq == argv[i]) {
+			errmsg(cli, "load: '%s' is not a parameter (name=value)",
+			       argv[i]);
+			print_command_usage(stderr, cli->prog, c);
+			return EXIT_USAGE;
+		}
+		n = snprintf(options + used, sizeof(options) - used, "%s%s",
+			     used ? " " : "", argv[i]);
+		if (n < 0 || (size_t)n >= sizeof(options) - used) {
+			errmsg(cli, "load: parameters too long");
+			return EXIT_USAGE;
+		}
+		used += (size_t)n;
+	}
+	if (!path)
+		path = getenv("GUPDEMO_KO");
+
+	ret = gupdemo_module_load(path, used ? options : NULL, &already);
+	if (ret == 0) {
+		if (already)
+			printf("gupdemo is already loaded (its parameters are "
+			       "unchanged)\n");
+		else
+			printf("gupdemo loaded from %s%s%s\n",
+			       path ? path : "/lib/modules", used ? " with " : "",
+			       options);
+		return EXIT_OK;
+	}
+
+	uname(&u);
+	switch (ret) {
+	case -ENOENT:
+		if (path)
+			errmsg(cli, "load: %s: no such file", path);
+		else
+			errmsg(cli, "load: gupdemo.ko not found under "
+			       "/lib/modules/%s; give --module PATH", u.release);
+		return EXIT_MISSING;
+	case -EPERM:
+	case -EACCES:
+		errmsg(cli, "load: permission denied: loading a module needs "
+		       "root (CAP_SYS_MODULE)");
+		return EXIT_PERM;
+	case -ENOEXEC:
+	case -EINVAL:
+		if (gupdemo_module_vermagic(path, vermagic, sizeof(vermagic)) == 0) {
+			vermagic_release(vermagic, built, sizeof(built));
+			if (strcmp(built, u.release) != 0) {
+				errmsg(cli, "load: %s was built for kernel %s, "
+				       "but this is %s: rebuild it "
+				       "(make module KVER=%s)", path ? path :
+				       "gupdemo.ko", built, u.release,
+				       u.release);
+				return EXIT_FAIL;
+			}
+		}
+		if (ret == -EINVAL && used) {
+			errmsg(cli, "load: invalid argument: check the "
+			       "parameters (%s); see dmesg", options);
+			return EXIT_FAIL;
+		}
+		errmsg(cli, "load: %s: %s (not a module for this kernel?); see "
+		       "dmesg", path ? path : "gupdemo", strerror(-ret));
+		return EXIT_FAIL;
+	case -ENOSYS:
+		errmsg(cli, "load: this kernel cannot load modules (%s)",
+		       strerror(-ret));
+		return EXIT_FAIL;
+	default:
+		errmsg(cli, "load: %s", strerror(-ret));
+		return EXIT_FAIL;
+	}
+}
+
+static int cmd_unload(struct cli *cli, int argc, char **argv)
+{
+	int ret, refcnt = 0;
+
+	ret = parse_common(cli, find_command("unload"), argc, argv, false, 0);
+	if (ret >= 0)
+		return ret;
+
+	ret = gupdemo_module_unload();
+	switch (ret) {
+	case 0:
+		printf("gupdemo unloaded\n");
+		return EXIT_OK;
+	case -ENOENT:
+		errmsg(cli, "unload: gupdemo is not loaded");
+		return EXIT_MISSING;
+	case -EAGAIN:
+		gupdemo_module_refcnt(&refcnt);
+		errmsg(cli, "unload: gupdemo is in use (%d user%s: open "
+		       "descriptors of %s); close them first", refcnt,
+		       refcnt == 1 ? "" : "s", GUPDEMO_DEV_PATH);
+		return EXIT_FAIL;
+	case -EPERM:
+	case -EACCES:
+		errmsg(cli, "unload: permission denied: unloading a module "
+		       "needs root (CAP_SYS_MODULE)");
+		return EXIT_PERM;
+	default:
+		errmsg(cli, "unload: %s", strerror(-ret));
+		return EXIT_FAIL;
+	}
+}
+
+/* ---- demo ---- */
+
+#define DEMO_PAGES 8
+
+static void demo_row(const char *what, const struct gupdemo_vmstat *vs,
+		     const struct gupdemo_vmstat *base)
+{
+	printf("  %-14s %14" PRIu64 " %14" PRIu64, what, vs->acquired,
+	       vs->released);
+	if (base)
+		printf("   (+%" PRIu64 " / +%" PRIu64 ")",
+		       vs->acquired - base->acquired,
+		       vs->released - base->released);
+	printf("\n");
+}
+
+static int cmd_demo(struct cli *cli, int argc, char **argv)
+{
+	struct gupdemo_vmstat before, pinned, after;
+	struct gupdemo_info info;
+	struct gupdemo_pin pin;
+	struct gupdemo_query q;
+	size_t len, psz;
+	uint64_t d_acq, d_rel;
+	bool balanced;
+	char *buf;
+	int fd, ret;
+
+	ret = parse_common(cli, find_command("demo"), argc, argv, true, 0);
+	if (ret >= 0)
+		return ret;
+	ret = open_device(cli, &fd);
+	if (ret)
+		return ret;
+	ret = get_info(cli, fd, &info);
+	if (ret)
+		goto out_close;
+	printf("device             %s\n", dev_path(cli));
+	print_info(&info);
+
+	psz = (size_t)sysconf(_SC_PAGESIZE);
+	len = DEMO_PAGES * psz;
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		errmsg(cli, "demo: mmap: %s", strerror(errno));
+		ret = EXIT_FAIL;
+		goto out_close;
+	}
+	/* Small pages (no THP), populated, so every page counts once. */
+	madvise(buf, len, MADV_NOHUGEPAGE);
+	memset(buf, 0x5a, len);
+
+	printf("\ndemo: pin %d pages of anonymous memory with "
+	       "pin_user_pages_fast(FOLL_WRITE), then unpin\n", DEMO_PAGES);
+	printf("  %-14s %14s %14s\n", "", "acquired", "released");
+	ret = gupdemo_vmstat_read(&before);
+	if (ret) {
+		errmsg(cli, "demo: reading /proc/vmstat: %s", strerror(-ret));
+		ret = EXIT_FAIL;
+		goto out_unmap;
+	}
+	demo_row("before", &before, NULL);
+
+	memset(&pin, 0, sizeof(pin));
+	pin.addr = (uintptr_t)buf;
+	pin.len = len;
+	pin.api = GUPDEMO_API_PIN_FAST;
+	pin.flags = GUPDEMO_PIN_WRITE;
+	ret = gupdemo_pin(fd, &pin);
+	if (ret) {
+		errmsg(cli, "demo: PIN failed: %s", strerror(-ret));
+		ret = EXIT_FAIL;
+		goto out_unmap;
+	}
+	gupdemo_vmstat_read(&pinned);
+	demo_row("after pin", &pinned, &before);
+	memset(&q, 0, sizeof(q));
+	q.handle = pin.handle;
+	if (gupdemo_query(fd, &q) == 0)
+		printf("  handle %u: %" PRIu64 " pages held, %" PRIu64
+		       " dma-pinned, %" PRIu64 " folios, pinned in %" PRIu64
+		       " ns\n", pin.handle, (uint64_t)q.npages,
+		       (uint64_t)q.npinned, (uint64_t)q.nfolios,
+		       (uint64_t)pin.get_ns);
+
+	ret = gupdemo_unpin_handle(fd, pin.handle, GUPDEMO_UNPIN_DIRTY);
+	if (ret) {
+		errmsg(cli, "demo: UNPIN failed: %s", strerror(-ret));
+		ret = EXIT_FAIL;
+		goto out_unmap;
+	}
+	gupdemo_vmstat_read(&after);
+	demo_row("after unpin", &after, &before);
+
+	d_acq = after.acquired - before.acquired;
+	d_rel = after.released - before.released;
+	gupdemo_get_info(fd, &info);
+	balanced = d_acq == d_rel && d_acq == pin.npages &&
+		   before.refreshed && after.refreshed;
+	printf("\npins balanced: %s (%" PRIu64 " pages pinned, +%" PRIu64
+	       " acquired, +%" PRIu64 " released; module holds %" PRIu64
+	       " pins)\n", balanced ? "yes" : "no", (uint64_t)pin.npages,
+	       d_acq, d_rel, (uint64_t)info.pins_held);
+	if (!before.refreshed || !after.refreshed)
+		printf("  (counters not exact: /proc/sys/vm/stat_refresh needs "
+		       "root)\n");
+	ret = balanced ? EXIT_OK : EXIT_FAIL;
+out_unmap:
+	munmap(buf, len);
+out_close:
+	gupdemo_close(fd);
+	return ret;
+}
+
+/* ---- help / version ---- */
+
+static int cmd_help(struct cli *cli, int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc > 2) {
+		errmsg(cli, "help: too many arguments");
+		return EXIT_USAGE;
+	}
+	if (argc < 2) {
+		print_usage(stdout, cli->prog);
+		return EXIT_OK;
+	}
+	c = find_command(argv[1]);
+	if (!c) {
+		errmsg(cli, "help: unknown command '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	print_command_usage(stdout, cli->prog, c);
+	return EXIT_OK;
+}
+
+static void print_version(void)
+{
+	printf("gupdemo %d (libgupdemo API %d, uapi %d)\n", GUPDEMO_LIB_VERSION,
+	       GUPDEMO_LIB_VERSION, GUPDEMO_UAPI_VERSION);
+}
+
+static const struct command commands[] = {
+	{ "info", cmd_info,
+	  "module, uapi and kernel versions, features, module and vmstat counters",
+	  "info [--device PATH]", NULL },
+	{ "load", cmd_load,
+	  "load gupdemo.ko through libkmod (already loaded is not an error)",
+	  "load [--module PATH] [param=value ...]",
+	  "  -m, --module PATH  module file (default: $GUPDEMO_KO, else gupdemo\n"
+	  "                     looked up in /lib/modules/$(uname -r))\n"
+	  "  param=value        module parameters: max_pin_pages=N, pin_batch=N" },
+	{ "unload", cmd_unload,
+	  "unload the module (fails while a descriptor is open)",
+	  "unload", NULL },
+	{ "demo", cmd_demo,
+	  "print info, pin and unpin a few pages, show that the pin counters balance",
+	  "demo [--device PATH]",
+	  "Exit status 0 when nr_foll_pin_acquired and nr_foll_pin_released both\n"
+	  "grew by the number of pages pinned (exact counters need root), else 1." },
+	{ "help", cmd_help, "this help, or a command's", "help [COMMAND]", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "device", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { .prog = "gupdemo" };
+	const struct command *c;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+hVd:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			print_usage(stdout, cli.prog);
+			return EXIT_OK;
+		case 'V':
+			print_version();
+			return EXIT_OK;
+		case 'd':
+			cli.device = optarg;
+			break;
+		default:
+			errmsg(&cli, "unknown option or missing argument '%s'",
+			       argv[optind - 1]);
+			try_help(cli.prog);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		errmsg(&cli, "missing command");
+		try_help(cli.prog);
+		return EXIT_USAGE;
+	}
+	c = find_command(argv[optind]);
+	if (!c) {
+		errmsg(&cli, "unknown command '%s'", argv[optind]);
+		try_help(cli.prog);
+		return EXIT_USAGE;
+	}
+	return c->run(&cli, argc - optind, argv + optind);
+}
