@@ -144,6 +144,18 @@ int gupdemo_query(int fd, struct gupdemo_query *query);
 int gupdemo_dma(int fd, struct gupdemo_dma *dma);
 
 /**
+ * gupdemo_bench() - GUPDEMO_IOC_BENCH: pin and release at once, timed
+ * @fd: descriptor
+ * @bench: (in/out) the caller fills everything but size; the library sets
+ *	size.  On success npages, get_ns and put_ns are filled.
+ *
+ * The bare GUP baseline the PIN + UNPIN path is measured against; nothing
+ * stays pinned.
+ * Return: 0 or -errno (as for gupdemo_pin()).
+ */
+int gupdemo_bench(int fd, struct gupdemo_bench *bench);
+
+/**
  * gupdemo_page_span() - number of pages spanned by [addr, addr + len)
  * @addr: start, any alignment
  * @len: length in bytes
@@ -181,7 +193,7 @@ int gupdemo_api_from_name(const char *name, uint32_t *api);
 /**
  * gupdemo_feature_name() - short name of one GUPDEMO_FEAT_* bit
  * @bit: bit number (0 for GUPDEMO_FEAT_PIN, ...)
- * @name: (out) e.g. "pin_fast_only", a static string
+ * @name: (out) e.g. "pin_fast_only", a static string ("bench" for bit 8)
  *
  * Return: 0 or -EINVAL for a bit this library does not know.
  */

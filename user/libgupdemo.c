@@ -116,6 +116,14 @@ int gupdemo_dma(int fd, struct gupdemo_dma *dma)
 	return gupdemo_ioctl(fd, GUPDEMO_IOC_DMA, dma);
 }
 
+int gupdemo_bench(int fd, struct gupdemo_bench *bench)
+{
+	if (!bench)
+		return -EINVAL;
+	bench->size = sizeof(*bench);
+	return gupdemo_ioctl(fd, GUPDEMO_IOC_BENCH, bench);
+}
+
 int gupdemo_page_span(uint64_t addr, uint64_t len, uint64_t page_size,
 		      uint64_t *npages)
 {
@@ -147,7 +155,7 @@ static const char *const api_names[GUPDEMO_API_COUNT] = {
 
 static const char *const feature_names[] = {
 	"pin", "pin_fast_only", "longterm_unlocked", "fail_inject",
-	"mmap_pfnmap", "dma", "engine_soft", "engine_edu",
+	"mmap_pfnmap", "dma", "engine_soft", "engine_edu", "bench",
 };
 
 int gupdemo_api_name(uint32_t api, const char **name)

@@ -74,7 +74,7 @@ static void test_info(int fd)
 	   kver >> 16, (kver >> 8) & 0xff, kver & 0xff);
 	is_int(info.page_size, psz, "GET_INFO: page_size == sysconf(_SC_PAGESIZE)");
 	ok(info.features & GUPDEMO_FEAT_PIN, "GET_INFO: features has PIN");
-	known = GUPDEMO_FEAT_ENGINE_EDU * 2 - 1;
+	known = GUPDEMO_FEAT_BENCH * 2 - 1;
 	ok(!(info.features & ~known),
 	   "GET_INFO: features has only defined bits (0x%llx)",
 	   (unsigned long long)info.features);
@@ -117,8 +117,8 @@ static void test_unknown_ioctls(int fd)
 	ok(!isatty(fd), "isatty() is false");
 	is_errno(gupdemo_ioctl(fd, _IO('x', 0), NULL), ENOTTY,
 		 "_IO('x', 0) -> ENOTTY");
-	is_errno(gupdemo_ioctl(fd, _IO(GUPDEMO_IOCTL_TYPE, 0x05), &info), ENOTTY,
-		 "_IO(0xBE, 0x05) (first unused nr) -> ENOTTY");
+	is_errno(gupdemo_ioctl(fd, _IO(GUPDEMO_IOCTL_TYPE, 0x06), &info), ENOTTY,
+		 "_IO(0xBE, 0x06) (first unused nr) -> ENOTTY");
 	is_errno(gupdemo_ioctl(fd, _IO(GUPDEMO_IOCTL_TYPE, 0x1f), &info), ENOTTY,
 		 "_IO(0xBE, 0x1f) (last reserved nr) -> ENOTTY");
 	is_errno(gupdemo_ioctl(fd, _IO(GUPDEMO_IOCTL_TYPE, 0xff), &info), ENOTTY,
@@ -137,15 +137,18 @@ static void test_unknown_ioctls(int fd)
 struct cmd_desc {
 	const char *name;
 	unsigned long cmd;
-	uint32_t size;
+	uint32_t size;		/* the struct as this header knows it */
+	uint32_t v1_size;	/* its first version: anything less is EINVAL */
 };
 
 static const struct cmd_desc cmds[] = {
-	{ "GET_INFO", GUPDEMO_IOC_GET_INFO, sizeof(struct gupdemo_info) },
-	{ "PIN", GUPDEMO_IOC_PIN, sizeof(struct gupdemo_pin) },
-	{ "UNPIN", GUPDEMO_IOC_UNPIN, sizeof(struct gupdemo_unpin) },
-	{ "QUERY", GUPDEMO_IOC_QUERY, sizeof(struct gupdemo_query) },
-	{ "DMA", GUPDEMO_IOC_DMA, sizeof(struct gupdemo_dma) },
+	{ "GET_INFO", GUPDEMO_IOC_GET_INFO, sizeof(struct gupdemo_info), 64 },
+	{ "PIN", GUPDEMO_IOC_PIN, sizeof(struct gupdemo_pin), 56 },
+	{ "UNPIN", GUPDEMO_IOC_UNPIN, sizeof(struct gupdemo_unpin), 24 },
+	/* QUERY grew kmem_bytes after v1 (72 bytes, up to nzero). */
+	{ "QUERY", GUPDEMO_IOC_QUERY, sizeof(struct gupdemo_query), 72 },
+	{ "DMA", GUPDEMO_IOC_DMA, sizeof(struct gupdemo_dma), 96 },
+	{ "BENCH", GUPDEMO_IOC_BENCH, sizeof(struct gupdemo_bench), 64 },
 };
 
 static void test_sizes(int fd)
@@ -169,10 +172,10 @@ static void test_sizes(int fd)
 		*(uint32_t *)buf = 4;
 		is_errno(gupdemo_ioctl(fd, c->cmd, buf), EINVAL,
 			 "%s: size 4 (only the size field) -> EINVAL", c->name);
-		*(uint32_t *)buf = c->size - 1;
+		*(uint32_t *)buf = c->v1_size - 1;
 		is_errno(gupdemo_ioctl(fd, c->cmd, buf), EINVAL,
 			 "%s: size %u (first version - 1) -> EINVAL", c->name,
-			 c->size - 1);
+			 c->v1_size - 1);
 		*(uint32_t *)buf = c->size + 8;
 		buf[c->size] = 1;
 		is_errno(gupdemo_ioctl(fd, c->cmd, buf), E2BIG,
@@ -187,6 +190,14 @@ static void test_sizes(int fd)
 		is_errno(gupdemo_ioctl(fd, c->cmd, NULL), EFAULT,
 			 "%s: NULL argument -> EFAULT", c->name);
 	}
+
+	/* QUERY: a v1 caller (72 bytes) is served; the handle is unknown. */
+	memset(buf, 0, psz);
+	*(uint32_t *)buf = 72;
+	((struct gupdemo_query *)buf)->handle = 0x7fffffff;
+	is_errno(gupdemo_ioctl(fd, GUPDEMO_IOC_QUERY, buf), ENOENT,
+		 "QUERY: the v1 size (72, before kmem_bytes) is accepted "
+		 "(unknown handle -> ENOENT, not EINVAL)");
 
 	/* GET_INFO: the sizes that work. */
 	memset(buf, 0, psz);
