@@ -1,0 +1,122 @@
+# gupdemo - top-level Makefile.  `make help` lists the targets.
+#
+# Kernel selection (module, demo):
+#   KVER=<release>|6.1|6.12   kernel to build for (default: running kernel if its headers are
+#                             installed, else the newest installed Debian kernel with /boot/vmlinuz)
+#   KVER=all                  every installed kernel (scripts/kernels.sh list)
+#   KDIR=<dir>                build against this kernel build directory (KVER is read from it)
+# Each kernel's module goes to $(BUILD)/kernel/<KVER>/gupdemo.ko.  W=1 always; WERROR=1 makes
+# any warning fatal (make check and make lint do), SPARSE=1 runs sparse too.
+# Userspace and tests come from user/user.mk and tests/tests.mk.
+
+BUILD ?= build
+export BUILD
+
+# Shell helpers; evaluated only where used, so `make help` / `make clean` need no kernel.
+kernels := scripts/kernels.sh
+ifneq ($(strip $(KDIR)),)
+KVERS = $(shell $(kernels) release $(KDIR))
+else ifeq ($(KVER),all)
+KVERS = $(shell $(kernels) list)
+else
+KVERS = $(shell $(kernels) resolve $(or $(KVER),default))
+endif
+ALL_KVERS = $(shell $(kernels) list)
+DEFAULT_KVER = $(shell $(kernels) resolve $(or $(KVER),default))
+
+# Files checkpatch must find clean.
+LINT_C := $(wildcard module/*.[ch]) include/uapi/linux/gupdemo.h
+LINT_SH := scripts/deps.sh scripts/kernels.sh scripts/build-module scripts/checkpatch.sh \
+	scripts/extract-vmlinux scripts/mkinitramfs scripts/vm-run scripts/mk-guest-wrappers \
+	.ci/run
+LINT_INIT := scripts/guest-init
+
+# prove: -j2 (measured faster than -j1 with 2 cores, see PROVE_JOBS in README) unless told otherwise.
+PROVE_JOBS ?= 2
+PROVE_FLAGS ?= -j$(PROVE_JOBS)
+
+.PHONY: all
+all: module user tests
+
+# user/user.mk and tests/tests.mk (owned by the userspace side) define USER_*, HOST_TESTS,
+# GUEST_BINS and the rules for them.
+-include user/user.mk
+-include tests/tests.mk
+
+.PHONY: help deps module user tests lint lint-checkpatch lint-shell check check-build check-run \
+	demo clean distclean kernels
+
+help:
+	@echo 'gupdemo targets:'
+	@echo '  make [module] [KVER=..|all] [KDIR=..]  build gupdemo.ko into $(BUILD)/kernel/<KVER>/'
+	@echo '  make user          libgupdemo (.a, .so), gupdemo.pc and the gupdemo CLI'
+	@echo '  make tests         host unit tests and guest test binaries'
+	@echo '  make demo          boot the default kernel in QEMU, load the module, run "gupdemo demo"'
+	@echo '  make check         deps, build for every installed kernel (warnings fatal), lint,'
+	@echo '                     then one prove run: host tests + the guest suite on each kernel'
+	@echo '  make lint          checkpatch --strict, sparse + W=1 -Werror builds, shellcheck'
+	@echo '  make kernels       list the installed kernels the module can be built for'
+	@echo '  make deps          install missing Debian packages (root) or print the apt command'
+	@echo '  make clean         remove build products (keeps $(BUILD)/tools); distclean: all of $(BUILD)'
+	@echo 'Variables: KVER KDIR BUILD WERROR=1 SPARSE=1 PROVE_JOBS=N V=1'
+	@echo 'One guest test by hand:  scripts/vm-run --kernel 6.12 -- /bin/t_basic'
+
+deps:
+	@scripts/deps.sh
+
+kernels:
+	@$(kernels) list
+
+module:
+	+@kvers='$(KVERS)'; [ -n "$$kvers" ] || { echo 'make: no kernel to build for (see make kernels)' >&2; exit 1; }; \
+	for k in $$kvers; do \
+		scripts/build-module $(if $(filter 1,$(WERROR)),--werror) $(if $(filter 1,$(SPARSE)),--sparse) \
+			"$$k" $(KDIR) || exit 1; \
+	done
+
+user: $(USER_LIB_A) $(USER_LIB_SO) $(USER_CLI) $(USER_PC)
+
+# Besides the binaries, record GUEST_BINS for scripts/vm-run (it puts them into the initramfs).
+tests: $(HOST_TESTS) $(GUEST_BINS)
+	@mkdir -p $(BUILD)/vm
+	@echo '$(GUEST_BINS)' > $(BUILD)/vm/guest-bins.tmp && mv $(BUILD)/vm/guest-bins.tmp $(BUILD)/vm/guest-bins
+
+lint-checkpatch:
+	@scripts/checkpatch.sh $(LINT_C)
+
+lint-shell:
+	@if command -v shellcheck >/dev/null; then \
+		shellcheck $(LINT_SH) && shellcheck -s sh $(LINT_INIT) && \
+		echo 'shellcheck: $(words $(LINT_SH) $(LINT_INIT)) scripts, no problems'; \
+	else echo 'shellcheck not installed: skipped (scripts/deps.sh installs it)'; fi
+
+lint: lint-checkpatch lint-shell
+	@$(MAKE) --no-print-directory module KVER=all WERROR=1 SPARSE=1
+
+# make check: every step in order (also under make -j); prove's summary is the last output.
+check: deps
+	@start=$$(date +%s); $(MAKE) --no-print-directory check-build && \
+		echo "check: build and lint took $$(( $$(date +%s) - start )) s"
+	@$(MAKE) --no-print-directory check-run
+
+check-build:
+	$(MAKE) --no-print-directory module KVER=all WERROR=1 SPARSE=1
+	$(MAKE) --no-print-directory user tests
+	$(MAKE) --no-print-directory lint-checkpatch lint-shell
+
+# The guest suite's wrappers: $(BUILD)/check/<KVER>/<name> for each installed kernel.
+check-run:
+	@scripts/mk-guest-wrappers tests/guest/suite $(BUILD)/check $(ALL_KVERS)
+	@echo 'prove $(PROVE_FLAGS): $(words $(HOST_TESTS)) host tests, guest suite on: $(ALL_KVERS)'
+	@prove $(PROVE_FLAGS) $(HOST_TESTS) $$(cat $(BUILD)/check/list)
+
+demo: deps
+	@$(MAKE) --no-print-directory module KVER='$(DEFAULT_KVER)' KDIR=
+	@$(MAKE) --no-print-directory $(USER_CLI)
+	@GUPDEMO_GUEST_BINS='$(USER_CLI)' scripts/vm-run --kernel '$(DEFAULT_KVER)' -- /bin/gupdemo demo
+
+clean:
+	rm -rf $(BUILD)/kernel $(BUILD)/user $(BUILD)/tests $(BUILD)/check $(BUILD)/vm
+
+distclean:
+	rm -rf $(BUILD)

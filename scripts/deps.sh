@@ -1,0 +1,64 @@
+#!/bin/bash
+# deps.sh - install the Debian packages gupdemo needs to build, test and boot its kernels.
+#
+# Idempotent: one dpkg-query call decides; when everything is present it returns at once.
+# As root it installs what is missing (apt-get update only then); otherwise it prints the
+# exact command to run and exits non-zero.
+#
+# Why each package:
+#   qemu-system-x86                      the guest VM (TCG), edu device, intel-iommu
+#   linux-image-amd64 linux-headers-amd64            Debian 6.1 kernel + headers (module build, boot)
+#   linux-image-6.12-amd64 linux-headers-6.12-amd64  Debian 6.12 kernel + headers
+#   linux-source-6.12                    checkpatch.pl, spelling.txt, const_structs.checkpatch (make lint)
+#   busybox-static cpio                  guest initramfs
+#   kmod                                 modprobe --show-depends (loop/ext4 for the guest)
+#   libkmod-dev                          libgupdemo loads/unloads the module through libkmod
+#   build-essential                      gcc, make, libc6-dev (the headers packages bring gcc-12 too)
+#   perl                                 prove (TAP harness)
+#   e2fsprogs                            mke2fs in the guest (ext4 tests)
+#   xz-utils zstd gzip                   decompress the kernels' modules and vmlinux payloads
+#   util-linux coreutils                 flock, timeout
+#   sparse, shellcheck                   make lint
+set -euo pipefail
+
+packages=(
+	qemu-system-x86
+	linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-source-6.12
+	busybox-static cpio kmod libkmod-dev
+	build-essential perl e2fsprogs
+	xz-utils zstd gzip util-linux coreutils
+	shellcheck sparse
+)
+
+# Packages not in state "ii" (installed, no errors); dpkg-query prints nothing for unknown ones.
+missing=()
+declare -A ok=()
+while read -r name status; do
+	[[ $status == ii ]] && ok[$name]=1
+done < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${packages[@]}" 2>/dev/null || true)
+for p in "${packages[@]}"; do
+	[[ -n ${ok[$p]:-} ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+
+install_cmd=(apt-get install -y --no-install-recommends "${missing[@]}")
+if ((EUID != 0)); then
+	echo "deps.sh: missing packages: ${missing[*]}" >&2
+	echo "deps.sh: run as root:" >&2
+	echo "  apt-get update && DEBIAN_FRONTEND=noninteractive ${install_cmd[*]}" >&2
+	exit 1
+fi
+
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Try without refreshing the package lists first; update only if that fails
+# (a fresh machine or container has no lists at all).
+if ! apt-get install -y --no-install-recommends "${missing[@]}" </dev/null; then
+	apt-get update </dev/null
+	apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+fi
