@@ -33,6 +33,7 @@ LINT_INIT := scripts/guest-init
 
 # prove: -j2 (measured faster than -j1 with 2 cores, see PROVE_JOBS in README) unless told otherwise.
 PROVE_JOBS ?= 2
+GUEST_SUITE ?= tests/guest/suite
 PROVE_FLAGS ?= -j$(PROVE_JOBS)
 
 .PHONY: all
@@ -106,7 +107,7 @@ check-build:
 
 # The guest suite's wrappers: $(BUILD)/check/<KVER>/<name> for each installed kernel.
 check-run:
-	@scripts/mk-guest-wrappers tests/guest/suite $(BUILD)/check $(ALL_KVERS)
+	@scripts/mk-guest-wrappers $(GUEST_SUITE) $(BUILD)/check $(ALL_KVERS)
 	@echo 'prove $(PROVE_FLAGS): $(words $(HOST_TESTS)) host tests, guest suite on: $(ALL_KVERS)'
 	@prove $(PROVE_FLAGS) $(HOST_TESTS) $$(cat $(BUILD)/check/list)
 
