@@ -28,7 +28,7 @@ DEFAULT_KVER = $(shell $(kernels) resolve $(or $(KVER),default))
 LINT_C := $(wildcard module/*.[ch]) include/uapi/linux/gupdemo.h
 LINT_SH := scripts/deps.sh scripts/kernels.sh scripts/build-module scripts/checkpatch.sh \
 	scripts/extract-vmlinux scripts/mkinitramfs scripts/vm-run scripts/mk-guest-wrappers \
-	.ci/run
+	scripts/lint-tap .ci/run
 LINT_INIT := scripts/guest-init
 
 # prove: -j2 (measured faster than -j1 with 2 cores, see PROVE_JOBS in README) unless told otherwise.
@@ -53,8 +53,8 @@ help:
 	@echo '  make user          libgupdemo (.a, .so), gupdemo.pc and the gupdemo CLI'
 	@echo '  make tests         host unit tests and guest test binaries'
 	@echo '  make demo          boot the default kernel in QEMU, load the module, run "gupdemo demo"'
-	@echo '  make check         deps, build for every installed kernel (warnings fatal), lint,'
-	@echo '                     then one prove run: host tests + the guest suite on each kernel'
+	@echo '  make check         deps, build for every installed kernel (W=1, sparse, warnings fatal),'
+	@echo '                     then one prove run: lint, host tests, the guest suite on each kernel'
 	@echo '  make lint          checkpatch --strict, sparse + W=1 -Werror builds, shellcheck'
 	@echo '  make kernels       list the installed kernels the module can be built for'
 	@echo '  make deps          install missing Debian packages (root) or print the apt command'
@@ -86,10 +86,7 @@ lint-checkpatch:
 	@scripts/checkpatch.sh $(LINT_C)
 
 lint-shell:
-	@if command -v shellcheck >/dev/null; then \
-		shellcheck $(LINT_SH) && shellcheck -s sh $(LINT_INIT) && \
-		echo 'shellcheck: $(words $(LINT_SH) $(LINT_INIT)) scripts, no problems'; \
-	else echo 'shellcheck not installed: skipped (scripts/deps.sh installs it)'; fi
+	@scripts/lint-tap shellcheck $(LINT_SH) $(LINT_INIT)
 
 lint: lint-checkpatch lint-shell
 	@$(MAKE) --no-print-directory module KVER=all WERROR=1 SPARSE=1
@@ -103,13 +100,18 @@ check: deps
 check-build:
 	$(MAKE) --no-print-directory module KVER=all WERROR=1 SPARSE=1
 	$(MAKE) --no-print-directory user tests
-	$(MAKE) --no-print-directory lint-checkpatch lint-shell
 
-# The guest suite's wrappers: $(BUILD)/check/<KVER>/<name> for each installed kernel.
+# One prove run: the lint (checkpatch, shellcheck) as TAP tests, the host tests, and the guest
+# suite's wrappers $(BUILD)/check/<KVER>/<name> for each installed kernel.
+LINT_TESTS := $(BUILD)/check/lint/checkpatch $(BUILD)/check/lint/shellcheck
 check-run:
 	@scripts/mk-guest-wrappers $(GUEST_SUITE) $(BUILD)/check $(ALL_KVERS)
-	@echo 'prove $(PROVE_FLAGS): $(words $(HOST_TESTS)) host tests, guest suite on: $(ALL_KVERS)'
-	@prove $(PROVE_FLAGS) $(HOST_TESTS) $$(cat $(BUILD)/check/list)
+	@mkdir -p $(BUILD)/check/lint
+	@printf '#!/bin/sh\nexec scripts/lint-tap checkpatch %s\n' '$(LINT_C)' > $(BUILD)/check/lint/checkpatch
+	@printf '#!/bin/sh\nexec scripts/lint-tap shellcheck %s\n' '$(LINT_SH) $(LINT_INIT)' > $(BUILD)/check/lint/shellcheck
+	@chmod +x $(LINT_TESTS)
+	@echo 'prove $(PROVE_FLAGS): lint, $(words $(HOST_TESTS)) host tests, guest suite on: $(ALL_KVERS)'
+	@prove $(PROVE_FLAGS) $(LINT_TESTS) $(HOST_TESTS) $$(cat $(BUILD)/check/list)
 
 demo: deps
 	@$(MAKE) --no-print-directory module KVER='$(DEFAULT_KVER)' KDIR=
