@@ -28,7 +28,7 @@ DEFAULT_KVER = $(shell $(kernels) resolve $(or $(KVER),default))
 LINT_C := $(wildcard module/*.[ch]) include/uapi/linux/gupdemo.h
 LINT_SH := scripts/deps.sh scripts/kernels.sh scripts/build-module scripts/checkpatch.sh \
 	scripts/extract-vmlinux scripts/mkinitramfs scripts/vm-run scripts/mk-guest-wrappers \
-	scripts/lint-tap .ci/run
+	scripts/lint-tap .ci/run tests/pkg/t_dkms
 LINT_INIT := scripts/guest-init
 
 # prove: -j2 (measured faster than -j1 with 2 cores, see PROVE_JOBS in README) unless told otherwise.
@@ -104,14 +104,16 @@ check-build:
 # One prove run: the lint (checkpatch, shellcheck) as TAP tests, the host tests, and the guest
 # suite's wrappers $(BUILD)/check/<KVER>/<name> for each installed kernel.
 LINT_TESTS := $(BUILD)/check/lint/checkpatch $(BUILD)/check/lint/shellcheck
+# Packaging checks: DKMS builds, the syzlang description matches the uapi header.
+PKG_TESTS := $(wildcard tests/pkg/t_*)
 check-run:
 	@scripts/mk-guest-wrappers $(GUEST_SUITE) $(BUILD)/check $(ALL_KVERS)
 	@mkdir -p $(BUILD)/check/lint
 	@printf '#!/bin/sh\nexec scripts/lint-tap checkpatch %s\n' '$(LINT_C)' > $(BUILD)/check/lint/checkpatch
 	@printf '#!/bin/sh\nexec scripts/lint-tap shellcheck %s\n' '$(LINT_SH) $(LINT_INIT)' > $(BUILD)/check/lint/shellcheck
 	@chmod +x $(LINT_TESTS)
-	@echo 'prove $(PROVE_FLAGS): lint, $(words $(HOST_TESTS)) host tests, guest suite on: $(ALL_KVERS)'
-	@prove $(PROVE_FLAGS) $(LINT_TESTS) $(HOST_TESTS) $$(cat $(BUILD)/check/list)
+	@echo 'prove $(PROVE_FLAGS): lint, $(words $(HOST_TESTS) $(PKG_TESTS)) host tests, guest suite on: $(ALL_KVERS)'
+	@prove $(PROVE_FLAGS) $(LINT_TESTS) $(HOST_TESTS) $(PKG_TESTS) $$(cat $(BUILD)/check/list)
 
 demo: deps
 	@$(MAKE) --no-print-directory module KVER='$(DEFAULT_KVER)' KDIR=

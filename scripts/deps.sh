@@ -19,6 +19,7 @@
 #   xz-utils zstd gzip                   decompress the kernels' modules and vmlinux payloads
 #   util-linux coreutils                 flock, timeout
 #   sparse, shellcheck                   make lint
+#   dkms                                 tests/pkg/t_dkms (dkms build for each kernel)
 set -euo pipefail
 
 packages=(
@@ -29,7 +30,7 @@ packages=(
 	busybox-static cpio kmod libkmod-dev
 	build-essential perl e2fsprogs
 	xz-utils zstd gzip util-linux coreutils
-	shellcheck sparse
+	shellcheck sparse dkms
 )
 
 # Packages not in state "ii" (installed, no errors); dpkg-query prints nothing for unknown ones.
