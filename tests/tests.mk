@@ -10,7 +10,8 @@
 TESTS_CFLAGS := $(USER_CFLAGS) -Itests
 
 HOST_TEST_NAMES := t_vmstat t_uapi t_lib t_cli
-GUEST_TEST_NAMES := t_basic t_dma
+# Every tests/guest/t_*.c is a guest test binary.
+GUEST_TEST_NAMES := $(sort $(basename $(notdir $(wildcard tests/guest/t_*.c))))
 
 HOST_TESTS := $(addprefix $(BUILD)/tests/host/,$(HOST_TEST_NAMES))
 GUEST_TESTS := $(addprefix $(BUILD)/tests/guest/,$(GUEST_TEST_NAMES))
