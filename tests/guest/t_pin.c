@@ -1799,6 +1799,54 @@ static void test_two_fds(void)
 	munmap(buf, 8 * psz);
 }
 
+/* ------------------------------------------------------------------ */
+/* the library's scenario helper                                       */
+/* ------------------------------------------------------------------ */
+
+struct step_arg {
+	char *buf;
+	size_t npages;
+	uint32_t api;
+};
+
+static int step_pin_unpin(void *arg)
+{
+	struct step_arg *a = arg;
+	uint32_t h;
+	int ret = gupdemo_pin_range(fd, a->buf, a->npages * psz, a->api, W, &h,
+				    NULL);
+
+	return ret ? ret : gupdemo_unpin_handle(fd, h, 0);
+}
+
+static void test_scenario_helper(void)
+{
+	struct step_arg a = { g_map_anon(8, true, true), 8, GUPDEMO_API_PIN_FAST };
+	struct gupdemo_scenario_result r;
+	int ret;
+
+	diag("libgupdemo's scenario helper");
+	ret = gupdemo_scenario_run(step_pin_unpin, &a, 8, 8, &r);
+	ok(ret == 0 && r.step_ret == 0 && r.match && r.d_acquired == 8 &&
+	   r.d_released == 8 && r.before.refreshed && r.after.refreshed,
+	   "scenario_run: pin + unpin of 8 pages matches 8/8");
+	ret = gupdemo_scenario_run(step_pin_unpin, &a, 9, 8, &r);
+	ok(ret == 0 && !r.match && r.d_acquired == 8,
+	   "scenario_run: a wrong expectation (9/8) does not match");
+	ret = gupdemo_scenario_run(step_pin_unpin, &a, GUPDEMO_DELTA_ANY, 8, &r);
+	ok(ret == 0 && r.match, "scenario_run: GUPDEMO_DELTA_ANY matches anything");
+	a.api = GUPDEMO_API_GET_FAST;
+	ret = gupdemo_scenario_run(step_pin_unpin, &a, 0, 0, &r);
+	ok(ret == 0 && r.step_ret == 0 && r.match,
+	   "scenario_run: FOLL_GET step matches 0/0");
+	munmap(a.buf, 8 * psz);
+	a.api = GUPDEMO_API_PIN_FAST;
+	ret = gupdemo_scenario_run(step_pin_unpin, &a, 0, 0, &r);
+	ok(ret == 0 && r.step_ret == -EFAULT && r.match,
+	   "scenario_run: a failing step reports its errno (-EFAULT) and 0/0");
+	held_nothing("scenario helper");
+}
+
 int main(void)
 {
 	struct gupdemo_vmstat start;
@@ -1834,6 +1882,7 @@ int main(void)
 	test_close_kill();
 	test_threads();
 	test_two_fds();
+	test_scenario_helper();
 
 	diag("end of run");
 	held_nothing("end of run");
