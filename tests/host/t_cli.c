@@ -7,103 +7,19 @@
  */
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#include "tap.h"
 
 #ifndef GUPDEMO_CLI_PATH
 #define GUPDEMO_CLI_PATH "build/user/gupdemo"
 #endif
 
-/* Exit codes documented in gupdemo --help. */
-#define X_OK_ 0
-#define X_FAIL 1
-#define X_USAGE 2
-#define X_MISSING 3
-#define X_PERM 4
+#include "clirun.h"
 
-struct run {
-	int status;		/* exit status, or 128 + signal */
-	char out[16384];
-	char err[16384];
-};
-
-static const char *cli_path(void)
-{
-	const char *p = getenv("GUPDEMO_CLI");
-
-	return p && *p ? p : GUPDEMO_CLI_PATH;
-}
-
-static void read_all(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t n;
-
-	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
-}
-
-/* Runs the CLI with @argv (NULL-terminated, without argv[0]). */
-static void run_cli(struct run *r, uid_t as_uid, const char *const *argv)
-{
-	const char *args[32] = { "gupdemo" };
-	int out[2], err[2], st;
-	pid_t pid;
-	size_t i;
-
-	for (i = 0; argv[i] && i < 30; i++)
-		args[i + 1] = argv[i];
-	args[i + 1] = NULL;
-
-	if (pipe(out) || pipe(err))
-		bail_out("pipe failed");
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		bail_out("fork failed");
-	if (pid == 0) {
-		dup2(out[1], 1);
-		dup2(err[1], 2);
-		close(out[0]);
-		close(err[0]);
-		if (as_uid != (uid_t)-1 && (setgid(as_uid) || setuid(as_uid)))
-			_exit(126);
-		unsetenv("GUPDEMO_KO");
-		execv(cli_path(), (char *const *)args);
-		_exit(127);
-	}
-	close(out[1]);
-	close(err[1]);
-	/* Outputs are small: well below a pipe's buffer, read in turn. */
-	read_all(out[0], r->out, sizeof(r->out));
-	read_all(err[0], r->err, sizeof(r->err));
-	close(out[0]);
-	close(err[0]);
-	waitpid(pid, &st, 0);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-#define RUN(r, ...) run_cli((r), (uid_t)-1, (const char *const[]){ __VA_ARGS__, NULL })
-
-static void expect(const struct run *r, int status, const char *out_has,
-		   const char *err_has, const char *what)
-{
-	bool good = is_int(r->status, status, "%s: exit status %d", what, status);
-
-	if (out_has)
-		good &= ok(strstr(r->out, out_has) != NULL,
-			   "%s: stdout mentions '%s'", what, out_has);
-	if (err_has)
-		good &= ok(strstr(r->err, err_has) != NULL,
-			   "%s: stderr mentions '%s'", what, err_has);
-	if (!good) {
-		diag("stdout: %.600s", r->out);
-		diag("stderr: %.600s", r->err);
-	}
-}
+#define X_OK_ CLI_OK
+#define X_FAIL CLI_FAIL
+#define X_USAGE CLI_USAGE
+#define X_MISSING CLI_MISSING
+#define X_PERM CLI_PERM
 
 int main(void)
 {
