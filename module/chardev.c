@@ -233,6 +233,9 @@ static int gupdemo_ioctl_unpin(struct gupdemo_file *f, void *arg)
 
 	if ((u->flags & ~GUPDEMO_UNPIN_ALL) || u->__reserved)
 		return -EINVAL;
+	/* Index 0 is never allocated; erasing it would make it allocatable. */
+	if (!u->handle)
+		return -ENOENT;
 
 	mutex_lock(&f->lock);
 	pin = xa_erase(&f->pins, u->handle);
