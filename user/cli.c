@@ -3,7 +3,9 @@
  * gupdemo - command-line front end of libgupdemo.
  *
  * Commands live in one table (name, handler, summary, synopsis); adding one is
- * adding a row.  Messages go to stderr, results to stdout, never in colour.
+ * adding a row.  Messages go to stderr, results to stdout; colour only for
+ * `run`'s verdicts on a terminal (never when stdout is not a TTY, nor with
+ * NO_COLOR set).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,41 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "gupdemo.h"
-
-/* Exit status, documented in --help. */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,		/* the operation failed / did not balance */
-	EXIT_USAGE = 2,		/* bad command line */
-	EXIT_MISSING = 3,	/* device node, module or module file missing */
-	EXIT_PERM = 4,		/* permission denied */
-};
+#include "cli.h"
+#include "gupdemo-scenarios.h"
 
 #define PARAM_DIR "/sys/module/" GUPDEMO_MODULE_NAME "/parameters"
 
-struct cli {
-	const char *prog;
-	const char *device;	/* --device, or NULL for the default */
-};
-
-struct command {
-	const char *name;
-	int (*run)(struct cli *cli, int argc, char **argv);
-	const char *summary;	/* one line, for the command list */
-	const char *synopsis;	/* after "Usage: gupdemo " */
-	const char *details;	/* options and notes, or NULL */
-};
-
 static const struct command commands[];
 
-static void errmsg(struct cli *cli, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void errmsg(struct cli *cli, const char *fmt, ...)
+void errmsg(struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,7 +64,8 @@ static void print_usage(FILE *f, const char *prog)
 		"\n"
 		"Exit status:\n"
 		"  0  success\n"
-		"  1  the operation failed (demo: the pin counters did not balance)\n"
+		"  1  the operation failed (run: a scenario failed or the pins did\n"
+		"     not balance; demo: the pin counters did not balance)\n"
 		"  2  usage error\n"
 		"  3  the device node, the module or the module file is missing\n"
 		"  4  permission denied (the device is root-only, mode 0600;\n"
@@ -97,7 +77,7 @@ static void try_help(const char *prog)
 	fprintf(stderr, "Try '%s --help' for more information.\n", prog);
 }
 
-static void print_command_usage(FILE *f, const char *prog,
+void cli_command_usage(FILE *f, const char *prog,
 				const struct command *c)
 {
 	fprintf(f, "Usage: %s %s\n", prog, c->synopsis);
@@ -109,7 +89,7 @@ static void print_command_usage(FILE *f, const char *prog,
 		fprintf(f, "\n%s\n", c->details);
 }
 
-static const struct command *find_command(const char *name)
+const struct command *cli_find_command(const char *name)
 {
 	for (const struct command *c = commands; c->name; c++)
 		if (strcmp(c->name, name) == 0)
@@ -136,7 +116,7 @@ static int parse_common(struct cli *cli, const struct command *c, int argc,
 	while ((opt = getopt_long(argc, argv, "+hd:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			print_command_usage(stdout, cli->prog, c);
+			cli_command_usage(stdout, cli->prog, c);
 			return EXIT_OK;
 		case 'd':
 			if (device_ok) {
@@ -147,14 +127,14 @@ static int parse_common(struct cli *cli, const struct command *c, int argc,
 		default:
 			errmsg(cli, "%s: unknown option or missing argument '%s'",
 			       c->name, argv[optind - 1]);
-			print_command_usage(stderr, cli->prog, c);
+			cli_command_usage(stderr, cli->prog, c);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind > max_args) {
 		errmsg(cli, "%s: unexpected argument '%s'", c->name,
 		       argv[optind + max_args]);
-		print_command_usage(stderr, cli->prog, c);
+		cli_command_usage(stderr, cli->prog, c);
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -162,7 +142,7 @@ static int parse_common(struct cli *cli, const struct command *c, int argc,
 
 /* ---- device access with the messages people need ---- */
 
-static int open_device(struct cli *cli, int *fd)
+int cli_open_device(struct cli *cli, int *fd)
 {
 	int ret = gupdemo_open(cli->device, fd);
 
@@ -190,7 +170,7 @@ static int open_device(struct cli *cli, int *fd)
 	}
 }
 
-static int get_info(struct cli *cli, int fd, struct gupdemo_info *info)
+int cli_get_info(struct cli *cli, int fd, struct gupdemo_info *info)
 {
 	int ret = gupdemo_get_info(fd, info);
 
@@ -286,13 +266,13 @@ static int cmd_info(struct cli *cli, int argc, char **argv)
 	struct gupdemo_info info;
 	int fd, ret;
 
-	ret = parse_common(cli, find_command("info"), argc, argv, true, 0);
+	ret = parse_common(cli, cli_find_command("info"), argc, argv, true, 0);
 	if (ret >= 0)
 		return ret;
-	ret = open_device(cli, &fd);
+	ret = cli_open_device(cli, &fd);
 	if (ret)
 		return ret;
-	ret = get_info(cli, fd, &info);
+	ret = cli_get_info(cli, fd, &info);
 	if (ret == EXIT_OK) {
 		printf("device             %s\n", dev_path(cli));
 		print_info(&info);
@@ -321,7 +301,7 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 		{ "module", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct command *c = find_command("load");
+	const struct command *c = cli_find_command("load");
 	const char *path = NULL;
 	char options[1024] = "", vermagic[256], built[128];
 	size_t used = 0;
@@ -334,7 +314,7 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			print_command_usage(stdout, cli->prog, c);
+			cli_command_usage(stdout, cli->prog, c);
 			return EXIT_OK;
 		case 'm':
 			path = optarg;
@@ -342,7 +322,7 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 		default:
 			errmsg(cli, "load: unknown option or missing argument '%s'",
 			       argv[optind - 1]);
-			print_command_usage(stderr, cli->prog, c);
+			cli_command_usage(stderr, cli->prog, c);
 			return EXIT_USAGE;
 		}
 	}
@@ -353,7 +333,7 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 		if (!eq || eq == argv[i]) {
 			errmsg(cli, "load: '%s' is not a parameter (name=value)",
 			       argv[i]);
-			print_command_usage(stderr, cli->prog, c);
+			cli_command_usage(stderr, cli->prog, c);
 			return EXIT_USAGE;
 		}
 		n = snprintf(options + used, sizeof(options) - used, "%s%s",
@@ -428,7 +408,7 @@ static int cmd_unload(struct cli *cli, int argc, char **argv)
 {
 	int ret, refcnt = 0;
 
-	ret = parse_common(cli, find_command("unload"), argc, argv, false, 0);
+	ret = parse_common(cli, cli_find_command("unload"), argc, argv, false, 0);
 	if (ret >= 0)
 		return ret;
 
@@ -485,13 +465,13 @@ static int cmd_demo(struct cli *cli, int argc, char **argv)
 	char *buf;
 	int fd, ret;
 
-	ret = parse_common(cli, find_command("demo"), argc, argv, true, 0);
+	ret = parse_common(cli, cli_find_command("demo"), argc, argv, true, 0);
 	if (ret >= 0)
 		return ret;
-	ret = open_device(cli, &fd);
+	ret = cli_open_device(cli, &fd);
 	if (ret)
 		return ret;
-	ret = get_info(cli, fd, &info);
+	ret = cli_get_info(cli, fd, &info);
 	if (ret)
 		goto out_close;
 	printf("device             %s\n", dev_path(cli));
@@ -572,6 +552,391 @@ out_close:
 	return ret;
 }
 
+/* ---- list / run: the scenario catalogue ---- */
+
+const char *cli_errname(int err)
+{
+	static __thread char buf[16];
+	const char *name;
+
+	if (err == 0)
+		return "success";
+	name = strerrorname_np(err < 0 ? -err : err);
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "E%d", err < 0 ? -err : err);
+	return buf;
+}
+
+static int cmd_list(struct cli *cli, int argc, char **argv)
+{
+	const struct gupdemo_scenario *sc;
+	int ret;
+
+	ret = parse_common(cli, cli_find_command("list"), argc, argv, false, 0);
+	if (ret >= 0)
+		return ret;
+	for (unsigned int i = 0; i < gupdemo_scenario_count(); i++) {
+		gupdemo_scenario_get(i, &sc);
+		printf("%-17s %s\n", sc->name, sc->summary);
+	}
+	return EXIT_OK;
+}
+
+enum run_format { FMT_HUMAN, FMT_JSON, FMT_TAP };
+
+struct run_state {
+	enum run_format fmt;
+	bool colour;
+	unsigned int n, passed, failed, skipped;
+};
+
+/* "16" for a success with 16 pages, "EFAULT" for -EFAULT. */
+static void result_text(int ret, uint64_t npages, char *buf, size_t size)
+{
+	if (ret)
+		snprintf(buf, size, "%s", cli_errname(ret));
+	else
+		snprintf(buf, size, "%" PRIu64, npages);
+}
+
+static const char *verdict_name(enum gupdemo_verdict v)
+{
+	return v == GUPDEMO_VERDICT_PASS ? "pass" :
+	       v == GUPDEMO_VERDICT_SKIP ? "skip" : "FAIL";
+}
+
+/* Prints @text wrapped to 79 columns, each line starting with @indent. */
+static void print_wrapped(const char *indent, const char *text)
+{
+	size_t width = 79 - strlen(indent);
+
+	while (*text) {
+		size_t n = strlen(text), cut = n;
+
+		if (n > width) {
+			cut = width;
+			while (cut > 0 && text[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = width;
+		}
+		printf("%s%.*s\n", indent, (int)cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+}
+
+static void run_print_one(struct run_state *st, unsigned int idx,
+			  const struct gupdemo_scenario *sc,
+			  const struct gupdemo_scenario_outcome *o)
+{
+	char res[24], exp[24];
+	bool skipped = o->verdict == GUPDEMO_VERDICT_SKIP;
+
+	result_text(o->ret, o->npages, res, sizeof(res));
+	result_text(o->exp_ret, o->exp_npages, exp, sizeof(exp));
+	switch (st->fmt) {
+	case FMT_HUMAN: {
+		const char *on = "", *off = "";
+
+		if (st->colour) {
+			on = o->verdict == GUPDEMO_VERDICT_PASS ? "\033[32m" :
+			     skipped ? "\033[33m" : "\033[1;31m";
+			off = "\033[0m";
+		}
+		if (skipped)
+			printf("%-17s %-9s %-9s %4" PRIu32 " %-10s %-10s %4s %4s "
+			       "%s%s%s\n", sc->name, sc->api, sc->memory,
+			       sc->pages, "-", "-", "-", "-", on, "skip", off);
+		else
+			printf("%-17s %-9s %-9s %4" PRIu32 " %-10s %-10s %4" PRId64
+			       " %4" PRId64 " %s%s%s\n", sc->name, sc->api,
+			       sc->memory, sc->pages, res, exp, o->d_acquired,
+			       o->d_released, on, verdict_name(o->verdict), off);
+		if (o->note[0])
+			print_wrapped("    ", o->note);
+		break;
+	}
+	case FMT_TAP:
+		if (skipped) {
+			printf("ok %u - %s # SKIP %s\n", idx, sc->name, o->note);
+			break;
+		}
+		printf("%sok %u - %s: %s %s, %" PRIu32 " pages -> %s (expected "
+		       "%s), +%" PRId64 "/+%" PRId64 " acquired/released "
+		       "(expected +%" PRId64 "/+%" PRId64 ")\n",
+		       o->verdict == GUPDEMO_VERDICT_PASS ? "" : "not ", idx,
+		       sc->name, sc->api, sc->memory, sc->pages, res, exp,
+		       o->d_acquired, o->d_released, o->exp_acquired,
+		       o->exp_released);
+		if (o->note[0])
+			printf("# %s\n", o->note);
+		break;
+	case FMT_JSON:
+		printf("%s\n    {\"name\": ", idx > 1 ? "," : "");
+		json_str(stdout, sc->name);
+		printf(", \"api\": ");
+		json_str(stdout, sc->api);
+		printf(", \"memory\": ");
+		json_str(stdout, sc->memory);
+		printf(", \"pages\": %" PRIu32 ", \"summary\": ", sc->pages);
+		json_str(stdout, sc->summary);
+		printf(",\n     \"verdict\": \"%s\", \"result\": ",
+		       skipped ? "skip" : o->verdict == GUPDEMO_VERDICT_PASS ?
+		       "pass" : "fail");
+		json_str(stdout, skipped ? "" : res);
+		printf(", \"ret\": %d, \"npages\": %" PRIu64 ", \"expected\": ",
+		       o->ret, o->npages);
+		json_str(stdout, skipped ? "" : exp);
+		printf(", \"exp_ret\": %d, \"exp_npages\": %" PRIu64 ",\n"
+		       "     \"d_acquired\": %" PRId64 ", \"d_released\": %"
+		       PRId64 ", \"exp_d_acquired\": %" PRId64
+		       ", \"exp_d_released\": %" PRId64 ", \"note\": ",
+		       o->exp_ret, o->exp_npages, o->d_acquired, o->d_released,
+		       o->exp_acquired, o->exp_released);
+		json_str(stdout, o->note);
+		printf("}");
+		break;
+	}
+	fflush(stdout);
+}
+
+/* Colour on a terminal only: not in a pipe, a file or on a serial line. */
+static bool use_colour(void)
+{
+	const char *term = getenv("TERM"), *tty;
+
+	if (!isatty(STDOUT_FILENO) || getenv("NO_COLOR") || !term ||
+	    strcmp(term, "dumb") == 0)
+		return false;
+	tty = ttyname(STDOUT_FILENO);
+	return !tty || strncmp(tty, "/dev/ttyS", 9) != 0;
+}
+
+static int cmd_run(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "tap", no_argument, NULL, 't' },
+		{ "ext4-dir", required_argument, NULL, 'e' },
+		{ "no-ext4", no_argument, NULL, 'E' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *c = cli_find_command("run");
+	unsigned int count = gupdemo_scenario_count(), nsel = 0, *sel;
+	struct gupdemo_scenario_env env = { .fd = -1 };
+	struct gupdemo_vmstat start = { 0 }, end = { 0 };
+	struct run_state st = { .fmt = FMT_HUMAN };
+	const char *ext4_dir = NULL;
+	struct gupdemo_ext4 ext4 = { .loop_fd = -1 };
+	struct gupdemo_info info;
+	bool want_ext4 = false, no_ext4 = false, mounted = false, balanced;
+	int64_t d_acq = 0, d_rel = 0;
+	char ext4_err[128] = "";
+	struct utsname u;
+	int opt, ret, fd;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+hd:jt", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			cli_command_usage(stdout, cli->prog, c);
+			return EXIT_OK;
+		case 'd':
+			cli->device = optarg;
+			break;
+		case 'j':
+		case 't':
+			if (st.fmt != FMT_HUMAN &&
+			    st.fmt != (opt == 'j' ? FMT_JSON : FMT_TAP)) {
+				errmsg(cli, "run: --json and --tap exclude each other");
+				cli_command_usage(stderr, cli->prog, c);
+				return EXIT_USAGE;
+			}
+			st.fmt = opt == 'j' ? FMT_JSON : FMT_TAP;
+			break;
+		case 'e':
+			ext4_dir = optarg;
+			break;
+		case 'E':
+			no_ext4 = true;
+			break;
+		default:
+			errmsg(cli, "run: unknown option or missing argument '%s'",
+			       argv[optind - 1]);
+			cli_command_usage(stderr, cli->prog, c);
+			return EXIT_USAGE;
+		}
+	}
+
+	/* Every name is checked before anything runs. */
+	sel = calloc(count + (size_t)(argc - optind), sizeof(*sel));
+	if (!sel) {
+		errmsg(cli, "out of memory");
+		return EXIT_FAIL;
+	}
+	for (int i = optind; i < argc; i++) {
+		if (gupdemo_scenario_find(argv[i], &sel[nsel]) != 0) {
+			errmsg(cli, "run: unknown scenario '%s' (see '%s list')",
+			       argv[i], cli->prog);
+			free(sel);
+			return EXIT_USAGE;
+		}
+		nsel++;
+	}
+	if (!nsel)
+		for (unsigned int i = 0; i < count; i++)
+			sel[nsel++] = i;
+	for (unsigned int i = 0; i < nsel; i++) {
+		const struct gupdemo_scenario *sc;
+
+		gupdemo_scenario_get(sel[i], &sc);
+		if (sc->needs & GUPDEMO_NEEDS_EXT4)
+			want_ext4 = true;
+	}
+
+	ret = cli_open_device(cli, &fd);
+	if (ret) {
+		free(sel);
+		return ret;
+	}
+	ret = cli_get_info(cli, fd, &info);
+	if (ret)
+		goto out_close;
+	env.fd = fd;
+	env.features = info.features;
+	ret = gupdemo_kernel_version(&env.kernel);
+	if (ret) {
+		errmsg(cli, "run: cannot tell the kernel version: %s",
+		       strerror(-ret));
+		ret = EXIT_FAIL;
+		goto out_close;
+	}
+	if (want_ext4 && ext4_dir) {
+		env.ext4_dir = ext4_dir;
+	} else if (want_ext4 && !no_ext4) {
+		ret = gupdemo_ext4_mount("/tmp", 16, &ext4);
+		if (ret == 0) {
+			mounted = true;
+			env.ext4_dir = ext4.dir;
+		} else {
+			snprintf(ext4_err, sizeof(ext4_err),
+				 "no scratch ext4 (%s): ext4 scenarios skipped",
+				 ret == -ENOENT ? "no mke2fs or loop device" :
+				 strerror(-ret));
+		}
+	}
+
+	uname(&u);
+	gupdemo_vmstat_read(&start);
+	st.colour = st.fmt == FMT_HUMAN && use_colour();
+	switch (st.fmt) {
+	case FMT_HUMAN:
+		printf("gupdemo run: kernel %s (%u.%u.%u), module built for "
+		       "%u.%u.%u\n", u.release, env.kernel >> 16,
+		       (env.kernel >> 8) & 0xff, env.kernel & 0xff,
+		       info.kernel_version >> 16,
+		       (info.kernel_version >> 8) & 0xff,
+		       info.kernel_version & 0xff);
+		printf("expected results for this kernel; deltas of "
+		       "nr_foll_pin_{acquired,released}\n");
+		if (ext4_err[0])
+			printf("note: %s\n", ext4_err);
+		printf("\n%-17s %-9s %-9s %4s %-10s %-10s %4s %4s %s\n",
+		       "scenario", "api", "memory", "pgs", "result",
+		       "expected", "+acq", "+rel", "verdict");
+		break;
+	case FMT_TAP:
+		printf("1..%u\n# gupdemo run: kernel %s\n", nsel + 1, u.release);
+		if (ext4_err[0])
+			printf("# %s\n", ext4_err);
+		break;
+	case FMT_JSON:
+		printf("{\n  \"tool\": \"gupdemo run\",\n  \"kernel\": ");
+		json_str(stdout, u.release);
+		printf(",\n  \"kernel_version\": \"%u.%u.%u\",\n"
+		       "  \"module_kernel_version\": \"%u.%u.%u\",\n"
+		       "  \"scenarios\": [", env.kernel >> 16,
+		       (env.kernel >> 8) & 0xff, env.kernel & 0xff,
+		       info.kernel_version >> 16,
+		       (info.kernel_version >> 8) & 0xff,
+		       info.kernel_version & 0xff);
+		break;
+	}
+	fflush(stdout);
+
+	for (unsigned int i = 0; i < nsel; i++) {
+		struct gupdemo_scenario_outcome o;
+		const struct gupdemo_scenario *sc;
+
+		gupdemo_scenario_get(sel[i], &sc);
+		gupdemo_scenario_exec(sel[i], &env, &o);
+		st.n++;
+		if (o.verdict == GUPDEMO_VERDICT_PASS)
+			st.passed++;
+		else if (o.verdict == GUPDEMO_VERDICT_SKIP)
+			st.skipped++;
+		else
+			st.failed++;
+		run_print_one(&st, i + 1, sc, &o);
+	}
+
+	ret = gupdemo_vmstat_read(&end);
+	if (gupdemo_get_info(fd, &info))
+		info.pins_held = UINT64_MAX;
+	d_acq = (int64_t)(end.acquired - start.acquired);
+	d_rel = (int64_t)(end.released - start.released);
+	balanced = !ret && start.refreshed && end.refreshed && d_acq == d_rel &&
+		   info.pins_held == 0;
+
+	switch (st.fmt) {
+	case FMT_HUMAN:
+		printf("\n%u scenarios: %u passed, %u failed, %u skipped\n",
+		       st.n, st.passed, st.failed, st.skipped);
+		printf("pin counters over the run: +%" PRId64 " acquired, +%"
+		       PRId64 " released%s; module holds %" PRIu64 " pins\n",
+		       d_acq, d_rel, start.refreshed && end.refreshed ? "" :
+		       " (not exact: stat_refresh needs root)",
+		       (uint64_t)info.pins_held);
+		printf("pins balanced: %s\n", balanced ? "yes" : "no");
+		break;
+	case FMT_TAP:
+		printf("%sok %u - pins balanced: +%" PRId64 " acquired, +%"
+		       PRId64 " released, %" PRIu64 " pins held\n",
+		       balanced ? "" : "not ", nsel + 1, d_acq, d_rel,
+		       (uint64_t)info.pins_held);
+		printf("# %u passed, %u failed, %u skipped; pins balanced: %s\n",
+		       st.passed, st.failed, st.skipped,
+		       balanced ? "yes" : "no");
+		break;
+	case FMT_JSON:
+		printf("\n  ],\n  \"totals\": {\"scenarios\": %u, \"passed\": "
+		       "%u, \"failed\": %u, \"skipped\": %u, \"d_acquired\": %"
+		       PRId64 ", \"d_released\": %" PRId64 ", \"pins_held\": %"
+		       PRIu64 ", \"counters_exact\": %s},\n"
+		       "  \"pins_balanced\": %s\n}\n", st.n, st.passed,
+		       st.failed, st.skipped, d_acq, d_rel,
+		       (uint64_t)info.pins_held,
+		       start.refreshed && end.refreshed ? "true" : "false",
+		       balanced ? "true" : "false");
+		break;
+	}
+	fflush(stdout);
+	ret = st.failed || !balanced ? EXIT_FAIL : EXIT_OK;
+	if (mounted && gupdemo_ext4_umount(&ext4))
+		errmsg(cli, "run: could not remove the scratch ext4 at %s",
+		       ext4.dir);
+out_close:
+	gupdemo_close(fd);
+	free(sel);
+	return ret;
+}
+
 /* ---- help / version ---- */
 
 static int cmd_help(struct cli *cli, int argc, char **argv)
@@ -586,12 +951,12 @@ static int cmd_help(struct cli *cli, int argc, char **argv)
 		print_usage(stdout, cli->prog);
 		return EXIT_OK;
 	}
-	c = find_command(argv[1]);
+	c = cli_find_command(argv[1]);
 	if (!c) {
 		errmsg(cli, "help: unknown command '%s'", argv[1]);
 		return EXIT_USAGE;
 	}
-	print_command_usage(stdout, cli->prog, c);
+	cli_command_usage(stdout, cli->prog, c);
 	return EXIT_OK;
 }
 
@@ -619,6 +984,34 @@ static const struct command commands[] = {
 	  "demo [--device PATH]",
 	  "Exit status 0 when nr_foll_pin_acquired and nr_foll_pin_released both\n"
 	  "grew by the number of pages pinned (exact counters need root), else 1." },
+	{ "list", cmd_list, "the scenario catalogue, one line each", "list",
+	  NULL },
+	{ "run", cmd_run,
+	  "run scenarios: results and exact pin counters vs this kernel",
+	  "run [--json | --tap] [--device PATH] [--ext4-dir DIR | --no-ext4]\n"
+	  "       [SCENARIO ...]",
+	  "Runs the named scenarios (default: all; 'gupdemo list' names them).\n"
+	  "For each: the GUP call, the memory, the pages, the result (pages or\n"
+	  "errno), the result expected on this kernel, the exact movement of\n"
+	  "nr_foll_pin_acquired (+acq) and nr_foll_pin_released (+rel), and the\n"
+	  "verdict.  Ends with the totals and \"pins balanced: yes/no\": both\n"
+	  "counters moved by the same amount over the run and no pin is held.\n"
+	  "\n"
+	  "  -j, --json         one JSON document on stdout\n"
+	  "  -t, --tap          TAP (for prove); the last test is the balance\n"
+	  "  -d, --device PATH  device node (default " GUPDEMO_DEV_PATH ")\n"
+	  "      --ext4-dir DIR use DIR (on ext4) for the ext4 scenarios instead\n"
+	  "                     of a scratch ext4 on a loop device in /tmp\n"
+	  "      --no-ext4      skip the ext4 scenarios\n"
+	  "\n"
+	  "Needs root (the device is 0600; exact counters need stat_refresh).\n"
+	  "Exit status: 0 every scenario passed or was skipped and the pins\n"
+	  "balanced; 1 a scenario failed or the pins did not balance; 2 usage\n"
+	  "error (e.g. an unknown scenario); 3 device missing; 4 permission." },
+	{ "bench", cmd_bench,
+	  "time PIN/UNPIN vs bare GUP and DMA vs memcpy (module clock)",
+	  "bench [--quick] [--json | --csv | --table] [--markers] [options]",
+	  NULL },
 	{ "help", cmd_help, "this help, or a command's", "help [COMMAND]", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
@@ -659,7 +1052,7 @@ int main(int argc, char **argv)
 		try_help(cli.prog);
 		return EXIT_USAGE;
 	}
-	c = find_command(argv[optind]);
+	c = cli_find_command(argv[optind]);
 	if (!c) {
 		errmsg(&cli, "unknown command '%s'", argv[optind]);
 		try_help(cli.prog);

@@ -20,9 +20,10 @@ USER_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
 USER_LDLIBS := -lkmod
 
 USER_OBJDIR := $(BUILD)/user/obj
-USER_LIB_SRCS := user/libgupdemo.c user/kmod.c user/vmstat.c user/scenario.c
+USER_LIB_SRCS := user/libgupdemo.c user/kmod.c user/vmstat.c user/scenario.c \
+	user/scenarios.c
 USER_LIB_OBJS := $(patsubst user/%.c,$(USER_OBJDIR)/%.o,$(USER_LIB_SRCS))
-USER_CLI_OBJS := $(USER_OBJDIR)/cli.o
+USER_CLI_OBJS := $(USER_OBJDIR)/cli.o $(USER_OBJDIR)/bench.o $(USER_OBJDIR)/json.o
 
 USER_LIB_A := $(BUILD)/user/libgupdemo.a
 USER_LIB_SONAME := libgupdemo.so.$(USER_SOVERSION)
@@ -69,7 +70,7 @@ user-install: user-all
 	install -m 0755 $(USER_LIB_SO_REAL) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(USER_LIB_SONAME) $(DESTDIR)$(LIBDIR)/libgupdemo.so
 	install -m 0644 $(USER_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
-	install -m 0644 user/gupdemo.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 user/gupdemo.h user/gupdemo-scenarios.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 include/uapi/linux/gupdemo.h $(DESTDIR)$(INCLUDEDIR)/linux/
 	install -m 0755 $(USER_CLI) $(DESTDIR)$(BINDIR)/
 
