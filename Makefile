@@ -28,7 +28,7 @@ DEFAULT_KVER = $(shell $(kernels) resolve $(or $(KVER),default))
 LINT_C := $(wildcard module/*.[ch]) include/uapi/linux/gupdemo.h
 LINT_SH := scripts/deps.sh scripts/kernels.sh scripts/build-module scripts/checkpatch.sh \
 	scripts/extract-vmlinux scripts/mkinitramfs scripts/vm-run scripts/mk-guest-wrappers \
-	scripts/lint-tap .ci/run tests/pkg/t_dkms
+	scripts/lint-tap .ci/run tests/pkg/t_dkms tests/pkg/t_install scripts/build-debug-kernel
 LINT_INIT := scripts/guest-init
 
 # prove: -j2 (measured faster than -j1 with 2 cores, see PROVE_JOBS in README) unless told otherwise.
@@ -45,7 +45,7 @@ all: module user tests
 -include tests/tests.mk
 
 .PHONY: help deps module user tests lint lint-checkpatch lint-shell check check-build check-run \
-	demo clean distclean kernels
+	demo clean distclean kernels install install-module uninstall
 
 help:
 	@echo 'gupdemo targets:'
@@ -56,6 +56,8 @@ help:
 	@echo '  make check         deps, build for every installed kernel (W=1, sparse, warnings fatal),'
 	@echo '                     then one prove run: lint, host tests, the guest suite on each kernel'
 	@echo '  make lint          checkpatch --strict, sparse + W=1 -Werror builds, shellcheck'
+	@echo '  make install       module (+depmod), library, headers, gupdemo.pc, CLI, man page, examples'
+	@echo '                     (PREFIX=/usr/local DESTDIR= KVER=); make uninstall removes them'
 	@echo '  make kernels       list the installed kernels the module can be built for'
 	@echo '  make deps          install missing Debian packages (root) or print the apt command'
 	@echo '  make clean         remove build products (keeps $(BUILD)/tools); distclean: all of $(BUILD)'
@@ -119,6 +121,46 @@ demo: deps
 	@$(MAKE) --no-print-directory module KVER='$(DEFAULT_KVER)' KDIR=
 	@$(MAKE) --no-print-directory $(USER_CLI)
 	@GUPDEMO_GUEST_BINS='$(USER_CLI)' scripts/vm-run --kernel '$(DEFAULT_KVER)' -- /bin/gupdemo demo
+
+# make install: the module (kbuild modules_install into /lib/modules/<KVER>/updates, depmod
+# when installing into the running system, i.e. without DESTDIR), the library, headers,
+# gupdemo.pc, the CLI, its man page (help2man from --help) and the configuration examples
+# under $(DATADIR)/gupdemo/examples.  PREFIX (default /usr/local), DESTDIR and KVER are honoured.
+# make uninstall removes exactly those files.
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+EXAMPLES := module/etc/60-gupdemo.rules module/etc/modprobe-gupdemo.conf \
+	module/etc/modules-load-gupdemo.conf
+INSTALL_KVER = $(DEFAULT_KVER)
+MOD_INSTALL_DIR = $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates
+USER_MAN := $(BUILD)/user/gupdemo.1
+
+$(USER_MAN): $(USER_CLI)
+	help2man --no-info --no-discard-stderr --name 'pin user memory through /dev/gupdemo' \
+		--output $@ $(USER_CLI)
+
+install-module:
+	@$(MAKE) --no-print-directory module KVER='$(INSTALL_KVER)' KDIR=
+	$(MAKE) -C $$($(kernels) kdir '$(INSTALL_KVER)') M=$(abspath $(BUILD))/kernel/$(INSTALL_KVER) \
+		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= modules_install
+	$(if $(DESTDIR),@echo 'install: DESTDIR is set: depmod is left to the packager',depmod -a '$(INSTALL_KVER)')
+
+install: install-module user-install $(USER_MAN)
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/gupdemo/examples
+	install -m 0644 $(USER_MAN) $(DESTDIR)$(MANDIR)/man1/gupdemo.1
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DATADIR)/gupdemo/examples/
+
+uninstall:
+	rm -f $(MOD_INSTALL_DIR)/gupdemo.ko $(MOD_INSTALL_DIR)/gupdemo.ko.xz \
+		$(MOD_INSTALL_DIR)/gupdemo.ko.zst
+	$(if $(DESTDIR),,depmod -a '$(INSTALL_KVER)')
+	rm -f $(DESTDIR)$(LIBDIR)/libgupdemo.a $(DESTDIR)$(LIBDIR)/$(USER_LIB_SONAME) \
+		$(DESTDIR)$(LIBDIR)/libgupdemo.so $(DESTDIR)$(LIBDIR)/pkgconfig/gupdemo.pc \
+		$(DESTDIR)$(INCLUDEDIR)/gupdemo.h $(DESTDIR)$(INCLUDEDIR)/gupdemo-scenarios.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/gupdemo.h \
+		$(DESTDIR)$(BINDIR)/gupdemo $(DESTDIR)$(MANDIR)/man1/gupdemo.1 \
+		$(addprefix $(DESTDIR)$(DATADIR)/gupdemo/examples/,$(notdir $(EXAMPLES)))
+	-rmdir $(DESTDIR)$(DATADIR)/gupdemo/examples $(DESTDIR)$(DATADIR)/gupdemo 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)/kernel $(BUILD)/user $(BUILD)/tests $(BUILD)/check $(BUILD)/vm

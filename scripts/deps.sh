@@ -20,6 +20,7 @@
 #   util-linux coreutils                 flock, timeout
 #   sparse, shellcheck                   make lint
 #   dkms                                 tests/pkg/t_dkms (dkms build for each kernel)
+#   help2man                             make install: the man page from gupdemo --help
 set -euo pipefail
 
 packages=(
@@ -30,7 +31,7 @@ packages=(
 	busybox-static cpio kmod libkmod-dev
 	build-essential perl e2fsprogs
 	xz-utils zstd gzip util-linux coreutils
-	shellcheck sparse dkms
+	shellcheck sparse dkms help2man
 )
 
 # Packages not in state "ii" (installed, no errors); dpkg-query prints nothing for unknown ones.
