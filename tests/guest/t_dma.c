@@ -1,0 +1,2007 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest test: GUPDEMO_IOC_DMA (issue 4) - pinned user pages -> sg_table ->
+ * dma_map -> engine (edu or soft) -> unmap -> unpin (dirty if written).
+ *
+ * Usage: t_dma --config edu|iommu|noedu|mask28 [--seed N] [--blind]
+ *
+ *   edu     edu without IOMMU, guest RAM <= 256 MiB: every page is below
+ *           edu's 28-bit limit
+ *   iommu   q35 + intel-iommu (strict), 1 GiB: edu DMA goes through IOVAs
+ *   noedu   no edu device: the software engine only, edu tests SKIP
+ *   mask28  edu with its 28-bit mask, 1 GiB, no IOMMU: pages above 256 MiB
+ *           are refused with ERANGE, nothing pinned or mapped is left
+ *
+ * Every transfer checks the data byte for byte (random patterns from a
+ * seed that is printed; --seed repeats a run), the bytes around the
+ * destination, the exact change of nr_foll_pin_acquired/released (a
+ * short-term pin of an address side counts its pages once in each; a held
+ * handle counts at PIN and UNPIN, the DMA call itself moves nothing) and
+ * that the module holds nothing afterwards.
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "guest.h"
+
+#define MiB			(1024UL * 1024UL)
+#define THP_SIZE		(2 * MiB)
+#define DEV_CHUNK		4095	/* bytes per device command */
+#define EDU_LIMIT		0x0fffffffULL	/* 28-bit DMA mask */
+#define FAIL_NTH		GUPDEMO_DEBUGFS_DIR "/fail_nth"
+#define EDU_DRV			"/sys/bus/pci/drivers/gupdemo-edu"
+#define FS_IMG			"/tmp/t_dma.img"
+#define FS_MNT			"/tmp/t_dma.mnt"
+#define NONE			((size_t)-1)
+
+enum config { CFG_EDU, CFG_IOMMU, CFG_NOEDU, CFG_MASK28 };
+
+static const char *const config_names[] = {
+	[CFG_EDU] = "edu", [CFG_IOMMU] = "iommu", [CFG_NOEDU] = "noedu",
+	[CFG_MASK28] = "mask28",
+};
+
+static struct {
+	enum config cfg;
+	int fd;
+	size_t psz;
+	uint64_t seed;
+	uint64_t seq;		/* sub-seeds handed out so far */
+	uint32_t kver;
+	uint64_t mem_kb;	/* MemTotal */
+	bool edu_expected;	/* the configuration has an edu device */
+	bool edu_ok;		/* ... and it is bound: run the edu tests */
+	char edu_bdf[32];	/* its PCI address, "" if none */
+	bool blind;		/* --blind: mask28 without pagemap */
+} T;
+
+/* ------------------------------------------------------------------ */
+/* Patterns: a counter-based generator, any byte computable on its own */
+/* ------------------------------------------------------------------ */
+
+static inline uint64_t pat_word(uint64_t seed, uint64_t idx)
+{
+	uint64_t z = seed + (idx + 1) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static inline uint8_t pat_byte(uint64_t seed, uint64_t pos)
+{
+	return (uint8_t)(pat_word(seed, pos >> 3) >> ((pos & 7) * 8));
+}
+
+/* @p[i] = byte @pos + i of the stream @seed. */
+static void pat_fill(uint8_t *p, size_t len, uint64_t seed, uint64_t pos)
+{
+	size_t i = 0;
+
+	for (; i < len && ((pos + i) & 7); i++)
+		p[i] = pat_byte(seed, pos + i);
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w = pat_word(seed, (pos + i) >> 3);
+
+		memcpy(p + i, &w, 8);
+	}
+	for (; i < len; i++)
+		p[i] = pat_byte(seed, pos + i);
+}
+
+/* Index of the first byte that differs from the stream, or NONE. */
+static size_t pat_check(const uint8_t *p, size_t len, uint64_t seed,
+			uint64_t pos)
+{
+	size_t i = 0;
+
+	for (; i < len && ((pos + i) & 7); i++)
+		if (p[i] != pat_byte(seed, pos + i))
+			return i;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		if (w != pat_word(seed, (pos + i) >> 3))
+			break;
+	}
+	for (; i < len; i++)
+		if (p[i] != pat_byte(seed, pos + i))
+			return i;
+	return NONE;
+}
+
+static uint64_t next_seed(void)
+{
+	return pat_word(T.seed ^ 0x5eedf00dULL, T.seq++);
+}
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+/* ------------------------------------------------------------------ */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static size_t span(const void *addr, size_t len)
+{
+	uintptr_t a = (uintptr_t)addr;
+
+	return ((a + len + T.psz - 1) / T.psz) - a / T.psz;
+}
+
+static const char *eng_name(uint32_t engine)
+{
+	switch (engine) {
+	case GUPDEMO_ENGINE_AUTO: return "auto";
+	case GUPDEMO_ENGINE_EDU: return "edu";
+	case GUPDEMO_ENGINE_SOFT: return "soft";
+	}
+	return "?";
+}
+
+static uint64_t meminfo_kb(const char *key)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+
+	if (g_read_file("/proc/meminfo", buf, sizeof(buf)))
+		return 0;
+	for (p = buf; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, key, klen) && p[klen] == ':')
+			return strtoull(p + klen + 1, NULL, 10);
+	return 0;
+}
+
+static struct gupdemo_info info(void)
+{
+	struct gupdemo_info i;
+	int ret = gupdemo_get_info(T.fd, &i);
+
+	if (ret)
+		bail_out("GET_INFO failed: %s", strerror(-ret));
+	return i;
+}
+
+static bool edu_bound(void)
+{
+	return info().features & GUPDEMO_FEAT_ENGINE_EDU;
+}
+
+/* The engine that runs for @engine: AUTO is edu when bound, else soft. */
+static uint32_t engine_ran(uint32_t engine)
+{
+	if (engine != GUPDEMO_ENGINE_AUTO)
+		return engine;
+	return edu_bound() ? GUPDEMO_ENGINE_EDU : GUPDEMO_ENGINE_SOFT;
+}
+
+/* pins_held and pages_held are exactly @pins and @pages (one TAP line). */
+static bool check_held(uint64_t pins, uint64_t pages, const char *what)
+{
+	struct gupdemo_info i = info();
+
+	return ok(i.pins_held == pins && i.pages_held == pages,
+		  "%s: module holds %llu pins / %llu pages (has %llu / %llu)",
+		  what, (unsigned long long)pins, (unsigned long long)pages,
+		  (unsigned long long)i.pins_held,
+		  (unsigned long long)i.pages_held);
+}
+
+/* Runs a shell command; its output goes to "#" lines if it fails. */
+__attribute__((format(printf, 1, 2)))
+static int run_cmd(const char *fmt, ...)
+{
+	char cmd[512], line[256], out[4096] = "";
+	size_t used = 0;
+	va_list ap;
+	FILE *f;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd) - 8, fmt, ap);
+	va_end(ap);
+	strcat(cmd, " 2>&1");
+	fflush(NULL);
+	f = popen(cmd, "r");
+	if (!f) {
+		diag("popen(%s): %s", cmd, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+
+		if (used + n < sizeof(out)) {
+			memcpy(out + used, line, n + 1);
+			used += n;
+		}
+	}
+	st = pclose(f);
+	st = st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	if (st) {
+		char *save = NULL;
+
+		diag("command '%s' exited with %d", cmd, st);
+		for (char *l = strtok_r(out, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save))
+			diag("  %s", l);
+	}
+	return st;
+}
+
+/* The PCI address of the first 1234:11e8 device, "" when there is none. */
+static void find_edu(char *bdf, size_t len)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+
+	bdf[0] = '\0';
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300];
+		uint64_t ven, dev;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
+			 e->d_name);
+		if (g_read_u64(path, &ven) || ven != 0x1234)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
+			 e->d_name);
+		if (g_read_u64(path, &dev) || dev != 0x11e8)
+			continue;
+		snprintf(bdf, len, "%.*s", (int)len - 1, e->d_name);
+		break;
+	}
+	closedir(d);
+}
+
+/* ------------------------------------------------------------------ */
+/* Buffers and DMA calls                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A user range [p, p + len) inside a private anonymous mapping that has at
+ * least one whole page on each side of it (untouched by any DMA: guards).
+ * The whole mapping holds the pattern @seed, stream position 0 at @map.
+ */
+struct region {
+	uint8_t *raw;		/* what mmap() returned */
+	size_t rawlen;
+	uint8_t *map;		/* start of the pattern */
+	size_t maplen;
+	uint8_t *p;
+	size_t len;
+	size_t span;		/* pages the range touches */
+	uint64_t seed;
+};
+
+/*
+ * @off: offset of the range in its first page.  @thp: the range is 2 MiB
+ * aligned, in a MADV_HUGEPAGE area (else MADV_NOHUGEPAGE: small folios).
+ * Returns false (with a diag) when the memory cannot be had.
+ */
+static bool region_alloc(struct region *r, size_t off, size_t len,
+			 uint64_t seed, bool thp)
+{
+	size_t pages = (off + len + T.psz - 1) / T.psz;
+
+	memset(r, 0, sizeof(*r));
+	r->rawlen = (pages + 2) * T.psz + (thp ? 2 * THP_SIZE : 0);
+	r->raw = mmap(NULL, r->rawlen, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r->raw == MAP_FAILED) {
+		diag("mmap of %zu bytes: %s", r->rawlen, strerror(errno));
+		r->raw = NULL;
+		return false;
+	}
+	if (madvise(r->raw, r->rawlen, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		diag("madvise(%s): %s", thp ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE",
+		     strerror(errno));
+	if (thp) {
+		uintptr_t a = ((uintptr_t)r->raw + THP_SIZE + THP_SIZE - 1) &
+			      ~(uintptr_t)(THP_SIZE - 1);
+
+		r->p = (uint8_t *)a + off;
+		r->map = (uint8_t *)a - T.psz;
+		r->maplen = (pages + 2) * T.psz;
+	} else {
+		r->map = r->raw;
+		r->maplen = r->rawlen;
+		r->p = r->map + T.psz + off;
+	}
+	r->len = len;
+	r->span = span(r->p, len);
+	r->seed = seed;
+	pat_fill(r->map, r->maplen, seed, 0);
+	return true;
+}
+
+static void region_free(struct region *r)
+{
+	if (r->raw)
+		munmap(r->raw, r->rawlen);
+	r->raw = NULL;
+}
+
+/* Stream position of @addr in @r's pattern. */
+static uint64_t region_pos(const struct region *r, const void *addr)
+{
+	return (uint64_t)((const uint8_t *)addr - r->map);
+}
+
+/*
+ * One DMA call.  @src/@dst are addresses, or handles with the matching
+ * GUPDEMO_DMA_*_HANDLE flag; 0 for a side the operation does not use.
+ */
+static int dma(uint32_t op, uint32_t engine, uint32_t flags, uint64_t src,
+	       uint64_t dst, uint64_t len, struct gupdemo_dma *out)
+{
+	struct gupdemo_dma d = {
+		.flags = flags, .op = op, .engine = engine, .len = len,
+	};
+	int ret;
+
+	if (flags & GUPDEMO_DMA_SRC_HANDLE)
+		d.src_handle = (uint32_t)src;
+	else
+		d.src_addr = src;
+	if (flags & GUPDEMO_DMA_DST_HANDLE)
+		d.dst_handle = (uint32_t)dst;
+	else
+		d.dst_addr = dst;
+	ret = gupdemo_dma(T.fd, &d);
+	if (out)
+		*out = d;
+	return ret;
+}
+
+static uint64_t uaddr(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+static int pin(int fd, const void *addr, size_t len, uint32_t flags,
+	       uint32_t *handle, uint64_t *npages)
+{
+	return gupdemo_pin_range(fd, addr, len, GUPDEMO_API_PIN_FAST, flags,
+				 handle, npages);
+}
+
+/* After a failed pair of pins: release whichever was made (handles > 0). */
+static void unpin_pair(uint32_t a, uint32_t b)
+{
+	if (a)
+		gupdemo_unpin_handle(T.fd, a, 0);
+	if (b)
+		gupdemo_unpin_handle(T.fd, b, 0);
+}
+
+/*
+ * The destination range holds the source's bytes from @spos on, the rest
+ * of the destination mapping its own pattern, the source its own: one TAP
+ * line, details on "#" lines.
+ */
+static bool check_copy(const struct region *s, uint64_t spos,
+		       const struct region *d, size_t len, const char *what)
+{
+	size_t head = (size_t)(d->p - d->map);
+	size_t bad;
+
+	bad = pat_check(d->p, len, s->seed, spos);
+	if (bad != NONE) {
+		size_t n = 0;
+
+		for (size_t i = bad; i < len; i++)
+			n += d->p[i] != pat_byte(s->seed, spos + i);
+		diag("%s: destination byte %zu of %zu is 0x%02x, expected 0x%02x "
+		     "(%zu bytes differ; it was 0x%02x before)", what, bad, len,
+		     d->p[bad], pat_byte(s->seed, spos + bad), n,
+		     pat_byte(d->seed, head + bad));
+		return fail("%s: destination holds the source bytes", what);
+	}
+	bad = pat_check(d->map, head, d->seed, 0);
+	if (bad == NONE)
+		bad = pat_check(d->p + len, d->maplen - head - len, d->seed,
+				head + len);
+	if (bad != NONE) {
+		diag("%s: a byte outside the destination range changed", what);
+		return fail("%s: destination holds the source bytes, nothing "
+			    "around it changed", what);
+	}
+	bad = pat_check(s->map, s->maplen, s->seed, 0);
+	if (bad != NONE) {
+		diag("%s: source byte %zu of its mapping changed", what, bad);
+		return fail("%s: the source is unchanged", what);
+	}
+	return pass("%s: destination holds the source bytes (%zu), nothing "
+		    "around it and no source byte changed", what, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Copies: LOOPBACK through an engine, or MEMCPY                        */
+/* ------------------------------------------------------------------ */
+
+struct xcase {
+	char name[64];
+	size_t len;
+	size_t soff, doff;	/* offsets of the ranges in their first page */
+};
+
+static void xcase_set(struct xcase *x, const char *name, size_t len,
+		      size_t soff, size_t doff)
+{
+	snprintf(x->name, sizeof(x->name), "%s", name);
+	x->len = len;
+	x->soff = soff;
+	x->doff = doff;
+}
+
+static double mib_s(uint64_t bytes, uint64_t ns)
+{
+	return ns ? (double)bytes / MiB / ((double)ns / 1e9) : 0.0;
+}
+
+/*
+ * src -> dst through @engine (LOOPBACK) or the CPU (MEMCPY), with the
+ * sides given by address (Case 1: the call pins them short-term) or as
+ * held long-term handles (Case 2).  With @memcpy_too (handles only) a
+ * MEMCPY of the same pinned pages follows, for the throughput comparison.
+ */
+static void t_copy(uint32_t op, uint32_t engine, const struct xcase *x,
+		   bool handles, bool thp, bool memcpy_too)
+{
+	struct gupdemo_vmstat v0, v1;
+	struct gupdemo_dma out;
+	struct region s, d;
+	uint32_t hs = 0, hd = 0;
+	char what[200];
+	int ret;
+
+	snprintf(what, sizeof(what), "%s %s, %s, %s",
+		 op == GUPDEMO_DMA_MEMCPY ? "memcpy" : "loopback",
+		 op == GUPDEMO_DMA_MEMCPY ? "(cpu)" : eng_name(engine),
+		 handles ? "long-term handles" : "addresses", x->name);
+	if (!region_alloc(&s, x->soff, x->len, next_seed(), thp) ||
+	    !region_alloc(&d, x->doff, x->len, next_seed(), thp)) {
+		fail("%s: memory for the buffers", what);
+		region_free(&s);
+		return;
+	}
+
+	v0 = g_vmstat();
+	if (handles) {
+		uint64_t ns = 0, nd = 0;
+		bool good;
+
+		ret = pin(T.fd, s.p, x->len, GUPDEMO_PIN_LONGTERM, &hs, &ns);
+		good = is_errno(ret, 0, "%s: pin the source (long-term, read-only)",
+				what);
+		ret = pin(T.fd, d.p, x->len,
+			  GUPDEMO_PIN_LONGTERM | GUPDEMO_PIN_WRITE, &hd, &nd);
+		good &= is_errno(ret, 0, "%s: pin the destination (long-term, "
+				 "write)", what);
+		if (!good) {
+			unpin_pair(hs, hd);
+			goto out;
+		}
+		ok(ns == s.span && nd == d.span,
+		   "%s: the handles hold %zu + %zu pages (%llu + %llu)", what,
+		   s.span, d.span, (unsigned long long)ns,
+		   (unsigned long long)nd);
+		if (thp) {
+			struct gupdemo_query qs = { .handle = hs };
+			struct gupdemo_query qd = { .handle = hd };
+			size_t want = x->len / THP_SIZE;
+
+			if (gupdemo_query(T.fd, &qs) || gupdemo_query(T.fd, &qd) ||
+			    qs.nfolios != want || qd.nfolios != want) {
+				skip(1, "%s: not THP-backed (folios %llu and %llu, "
+				     "want %zu each)", what,
+				     (unsigned long long)qs.nfolios,
+				     (unsigned long long)qd.nfolios, want);
+				gupdemo_unpin_handle(T.fd, hs, 0);
+				gupdemo_unpin_handle(T.fd, hd, 0);
+				g_check_delta(&v0, s.span + d.span, s.span + d.span,
+					      what);
+				goto out;
+			}
+			pass("%s: both buffers are THP-backed (%zu folios of "
+			     "512 pages each)", what, want);
+		}
+		v1 = g_vmstat();
+		ret = dma(op, engine,
+			  GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE, hs, hd,
+			  x->len, &out);
+		g_check_delta(&v1, 0, 0, what);
+	} else {
+		ret = dma(op, engine, 0, uaddr(s.p), uaddr(d.p), x->len, &out);
+	}
+	if (is_errno(ret, 0, "%s: DMA succeeds", what)) {
+		is_u64(out.bytes, x->len, "%s: bytes moved", what);
+		if (op != GUPDEMO_DMA_MEMCPY)
+			is_int(out.engine, engine_ran(engine),
+			       "%s: the engine that ran is %s", what,
+			       eng_name(engine_ran(engine)));
+		if (x->len >= MiB)
+			diag("%s: pin %.1f ms, map %.1f ms, transfer %.1f ms "
+			     "(%.0f MiB/s), unmap %.1f ms, unpin %.1f ms", what,
+			     out.pin_ns / 1e6, out.map_ns / 1e6, out.xfer_ns / 1e6,
+			     mib_s(x->len, out.xfer_ns), out.unmap_ns / 1e6,
+			     out.unpin_ns / 1e6);
+	}
+	check_copy(&s, region_pos(&s, s.p), &d, x->len, what);
+
+	if (handles && memcpy_too) {
+		struct gupdemo_dma mc;
+
+		ret = dma(GUPDEMO_DMA_MEMCPY, GUPDEMO_ENGINE_AUTO,
+			  GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE, hs, hd,
+			  x->len, &mc);
+		if (is_errno(ret, 0, "%s: MEMCPY on the same handles", what))
+			diag("throughput, %s: %s engine loopback %.0f MiB/s, "
+			     "in-kernel memcpy of the same pages %.0f MiB/s "
+			     "(engine/memcpy = %.2f)", x->name, eng_name(out.engine),
+			     mib_s(x->len, out.xfer_ns), mib_s(x->len, mc.xfer_ns),
+			     mc.xfer_ns ? (double)mc.xfer_ns / (double)out.xfer_ns
+					: 0.0);
+		check_copy(&s, region_pos(&s, s.p), &d, x->len, what);
+	}
+	if (handles) {
+		is_errno(gupdemo_unpin_handle(T.fd, hs, 0), 0,
+			 "%s: unpin the source", what);
+		is_errno(gupdemo_unpin_handle(T.fd, hd, GUPDEMO_UNPIN_DIRTY), 0,
+			 "%s: unpin the destination dirty", what);
+	}
+	g_check_delta(&v0, s.span + d.span, s.span + d.span, what);
+	g_check_nothing_held(T.fd, what);
+out:
+	region_free(&s);
+	region_free(&d);
+}
+
+/* The sizes of issue 4, for both engines. */
+static size_t base_cases(struct xcase *c)
+{
+	size_t n = 0, p = T.psz;
+
+	xcase_set(&c[n++], "1 byte", 1, 0, 0);
+	xcase_set(&c[n++], "4095 bytes", 4095, 0, 0);
+	xcase_set(&c[n++], "4096 bytes", 4096, 0, 0);
+	xcase_set(&c[n++], "4097 bytes", 4097, 0, 0);
+	xcase_set(&c[n++], "3 pages", 3 * p, 0, 0);
+	xcase_set(&c[n++], "300 bytes crossing a page", 300, p - 100, p - 100);
+	xcase_set(&c[n++], "2 pages + 7 at offsets 123 / 3001", 2 * p + 7, 123,
+		  3001 % p);
+	xcase_set(&c[n++], "64 KiB", 64 * 1024, 0, 0);
+	return n;
+}
+
+/* Seeded random sizes and offsets. */
+static size_t random_cases(struct xcase *c, size_t n, size_t maxlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r = next_seed();
+		char name[64];
+		size_t len = 1 + (size_t)(r % maxlen);
+		size_t soff = (size_t)((r >> 24) % T.psz);
+		size_t doff = (size_t)((r >> 40) % T.psz);
+
+		snprintf(name, sizeof(name), "random %zu bytes at %zu / %zu", len,
+			 soff, doff);
+		xcase_set(&c[i], name, len, soff, doff);
+	}
+	return n;
+}
+
+static bool mem_for(size_t bytes, const char *what)
+{
+	uint64_t avail = meminfo_kb("MemAvailable") * 1024;
+
+	if (avail >= bytes + 48 * MiB)
+		return true;
+	skip(1, "%s: needs %zu MiB free, the VM has %llu MiB available", what,
+	     (bytes + 48 * MiB) / MiB, (unsigned long long)(avail / MiB));
+	return false;
+}
+
+static void group_loopback(uint32_t engine)
+{
+	struct xcase c[32];
+	size_t n = base_cases(c);
+	bool soft = engine == GUPDEMO_ENGINE_SOFT;
+
+	diag("--- loopback matrix, %s engine ---", eng_name(engine));
+	if (soft) {
+		xcase_set(&c[n++], "1 MiB", MiB, 0, 0);
+		xcase_set(&c[n++], "1 MiB + 1 at offsets 1 / 4095", MiB + 1, 1,
+			  T.psz - 1);
+	}
+	n += random_cases(c + n, soft ? 8 : 2, soft ? 5 * T.psz : 2 * T.psz);
+	for (size_t i = 0; i < n; i++)
+		for (int h = 0; h < 2; h++)
+			t_copy(GUPDEMO_DMA_LOOPBACK, engine, &c[i], h, false,
+			       false);
+	/* AUTO picks edu when it is bound, else soft. */
+	if (soft == !edu_bound())
+		t_copy(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_AUTO, &c[3], false,
+		       false, false);
+}
+
+static void group_soft_large(void)
+{
+	struct xcase x;
+
+	diag("--- software engine, large buffers ---");
+	if (T.mem_kb < 900 * 1024) {
+		skip(1, "soft 64 MiB and 256 MiB THP loopbacks: need a VM with "
+		     ">= 1 GiB (THP is off below 512 MiB); this one has %llu MiB",
+		     (unsigned long long)(T.mem_kb / 1024));
+		return;
+	}
+	xcase_set(&x, "64 MiB", 64 * MiB, 0, 0);
+	if (mem_for(2 * x.len + 4 * MiB, "soft 64 MiB loopback")) {
+		t_copy(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_SOFT, &x, false, false,
+		       false);
+		t_copy(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_SOFT, &x, true, false,
+		       true);
+	}
+
+	xcase_set(&x, "256 MiB THP-backed", 256 * MiB, 0, 0);
+	if (!mem_for(2 * x.len + 8 * MiB, "soft 256 MiB THP loopback"))
+		return;
+	t_copy(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_SOFT, &x, true, true, false);
+}
+
+static void group_memcpy(void)
+{
+	struct xcase c[4];
+
+	diag("--- MEMCPY op (cpu baseline) ---");
+	xcase_set(&c[0], "1 byte", 1, 0, 0);
+	xcase_set(&c[1], "2 pages + 7 at offsets 123 / 3001", 2 * T.psz + 7,
+		  123, 3001);
+	xcase_set(&c[2], "1 MiB + 1 at offsets 1 / 4095", MiB + 1, 1,
+		  T.psz - 1);
+	for (size_t i = 0; i < 3; i++)
+		for (int h = 0; h < 2; h++)
+			t_copy(GUPDEMO_DMA_MEMCPY, GUPDEMO_ENGINE_AUTO, &c[i], h,
+			       false, false);
+}
+
+/* ------------------------------------------------------------------ */
+/* TO_DEVICE then FROM_DEVICE                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * TO_DEVICE of @n bytes leaves the last chunk (1..4095 bytes, at offset 0
+ * of the device buffer) there; FROM_DEVICE of that many bytes returns it.
+ */
+static void t_roundtrip(uint32_t engine, size_t n, size_t soff, size_t doff,
+			bool handles)
+{
+	size_t l = (n - 1) % DEV_CHUNK + 1;
+	struct gupdemo_vmstat v0;
+	struct gupdemo_dma out;
+	struct region s, d;
+	uint32_t hs = 0, hd = 0;
+	char what[160];
+	int ret;
+
+	snprintf(what, sizeof(what), "%s TO_DEVICE %zu then FROM_DEVICE %zu, %s",
+		 eng_name(engine), n, l, handles ? "long-term handles" : "addresses");
+	if (!region_alloc(&s, soff, n, next_seed(), false) ||
+	    !region_alloc(&d, doff, l, next_seed(), false)) {
+		fail("%s: memory for the buffers", what);
+		region_free(&s);
+		return;
+	}
+	v0 = g_vmstat();
+	if (handles) {
+		ret = pin(T.fd, s.p, n, GUPDEMO_PIN_LONGTERM, &hs, NULL);
+		ret = ret ?: pin(T.fd, d.p, l,
+				 GUPDEMO_PIN_LONGTERM | GUPDEMO_PIN_WRITE, &hd,
+				 NULL);
+		if (!is_errno(ret, 0, "%s: pin both buffers", what)) {
+			unpin_pair(hs, hd);
+			goto out;
+		}
+		ret = dma(GUPDEMO_DMA_TO_DEVICE, engine, GUPDEMO_DMA_SRC_HANDLE, hs,
+			  0, n, &out);
+	} else {
+		ret = dma(GUPDEMO_DMA_TO_DEVICE, engine, 0, uaddr(s.p), 0, n, &out);
+	}
+	if (is_errno(ret, 0, "%s: TO_DEVICE succeeds", what))
+		is_int(out.engine, engine_ran(engine), "%s: TO_DEVICE ran on %s",
+		       what, eng_name(engine_ran(engine)));
+	if (handles)
+		ret = dma(GUPDEMO_DMA_FROM_DEVICE, engine, GUPDEMO_DMA_DST_HANDLE,
+			  0, hd, l, &out);
+	else
+		ret = dma(GUPDEMO_DMA_FROM_DEVICE, engine, 0, 0, uaddr(d.p), l,
+			  &out);
+	is_errno(ret, 0, "%s: FROM_DEVICE succeeds", what);
+	check_copy(&s, region_pos(&s, s.p) + (n - l), &d, l, what);
+	if (handles) {
+		is_errno(gupdemo_unpin_handle(T.fd, hs, 0), 0, "%s: unpin source",
+			 what);
+		/* Not DIRTY: the module dirties it because the device wrote. */
+		is_errno(gupdemo_unpin_handle(T.fd, hd, 0), 0,
+			 "%s: unpin destination", what);
+	}
+	g_check_delta(&v0, s.span + d.span, s.span + d.span, what);
+	g_check_nothing_held(T.fd, what);
+out:
+	region_free(&s);
+	region_free(&d);
+}
+
+static void group_roundtrip(uint32_t engine)
+{
+	diag("--- TO_DEVICE / FROM_DEVICE round trips, %s engine ---",
+	     eng_name(engine));
+	t_roundtrip(engine, 1, 0, 0, false);
+	t_roundtrip(engine, 4095, 0, 0, false);
+	t_roundtrip(engine, 3000, T.psz - 1000, 77, true);
+	/* 5000 bytes: two chunks; the device keeps the last 905. */
+	t_roundtrip(engine, 5000, 10, T.psz - 10, false);
+	t_roundtrip(engine, 5000, 0, 0, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* Argument checking: errnos, nothing left behind                       */
+/* ------------------------------------------------------------------ */
+
+static void group_errors(uint32_t engine)
+{
+	const uint32_t S = GUPDEMO_DMA_SRC_HANDLE, D = GUPDEMO_DMA_DST_HANDLE;
+	const uint32_t LB = GUPDEMO_DMA_LOOPBACK, TO = GUPDEMO_DMA_TO_DEVICE;
+	const uint32_t FROM = GUPDEMO_DMA_FROM_DEVICE;
+	uint32_t h_ro = 0, h_w = 0, h_get = 0, h_ro_lt = 0, h_tmp = 0;
+	struct gupdemo_vmstat v0;
+	struct region a, b;
+	uint8_t *ro, *hole;
+	uint64_t np, pins = 0, held = 0;
+	char w[64];
+	int ret;
+
+	snprintf(w, sizeof(w), "errors (%s)", eng_name(engine));
+	diag("--- argument checks and refused pins, %s engine ---",
+	     eng_name(engine));
+	if (!region_alloc(&a, 100, 2 * T.psz, next_seed(), false) ||
+	    !region_alloc(&b, 0, 3 * T.psz, next_seed(), false))
+		bail_out("no memory for the error tests");
+	ro = mmap(NULL, T.psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	hole = mmap(NULL, T.psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro == MAP_FAILED || hole == MAP_FAILED)
+		bail_out("mmap: %s", strerror(errno));
+	munmap(hole, T.psz);	/* now an address with nothing mapped */
+	v0 = g_vmstat();
+
+	/* Handles for the handle checks. */
+	ret = pin(T.fd, a.p, a.len, 0, &h_ro, &np);
+	is_errno(ret, 0, "%s: pin read-only (short-term api)", w);
+	pins += np;
+	ret = pin(T.fd, a.p, a.len, GUPDEMO_PIN_LONGTERM, &h_ro_lt, &np);
+	is_errno(ret, 0, "%s: pin read-only long-term", w);
+	pins += np;
+	ret = pin(T.fd, b.p, b.len, GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM,
+		  &h_w, &np);
+	is_errno(ret, 0, "%s: pin for writing long-term", w);
+	pins += np;
+	ret = gupdemo_pin_range(T.fd, a.p, a.len, GUPDEMO_API_GET_FAST,
+				GUPDEMO_PIN_WRITE, &h_get, &np);
+	is_errno(ret, 0, "%s: FOLL_GET reference (get_user_pages_fast)", w);
+	held = 2 * a.span + b.span + a.span;
+
+	/* Malformed requests. */
+	is_errno(dma(GUPDEMO_DMA_OP_COUNT, engine, 0, uaddr(a.p), uaddr(b.p), 8,
+		     NULL), EINVAL, "%s: unknown op -> EINVAL", w);
+	is_errno(dma(LB, GUPDEMO_ENGINE_COUNT, 0, uaddr(a.p), uaddr(b.p), 8, NULL),
+		 EINVAL, "%s: unknown engine -> EINVAL", w);
+	is_errno(dma(LB, engine, 1U << 2, uaddr(a.p), uaddr(b.p), 8, NULL), EINVAL,
+		 "%s: unknown flag -> EINVAL", w);
+	is_errno(dma(LB, engine, 0, uaddr(a.p), uaddr(b.p), 0, NULL), EINVAL,
+		 "%s: len 0 -> EINVAL", w);
+	is_errno(dma(TO, engine, 0, uaddr(a.p), uaddr(b.p), 8, NULL), EINVAL,
+		 "%s: TO_DEVICE with a destination address -> EINVAL", w);
+	is_errno(dma(TO, engine, D, uaddr(a.p), 0, 8, NULL), EINVAL,
+		 "%s: TO_DEVICE with DST_HANDLE -> EINVAL", w);
+	is_errno(dma(FROM, engine, 0, uaddr(a.p), uaddr(b.p), 8, NULL), EINVAL,
+		 "%s: FROM_DEVICE with a source address -> EINVAL", w);
+	is_errno(dma(FROM, engine, S, h_ro, uaddr(b.p), 8, NULL), EINVAL,
+		 "%s: FROM_DEVICE with SRC_HANDLE -> EINVAL", w);
+	{
+		struct gupdemo_dma d = { .flags = S, .op = LB, .engine = engine,
+					 .src_handle = h_ro,
+					 .src_addr = uaddr(a.p),
+					 .dst_addr = uaddr(b.p), .len = 8 };
+
+		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
+			 "%s: SRC_HANDLE and a source address -> EINVAL", w);
+		d = (struct gupdemo_dma){ .op = LB, .engine = engine,
+					  .dst_handle = h_w,
+					  .src_addr = uaddr(a.p),
+					  .dst_addr = uaddr(b.p), .len = 8 };
+		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
+			 "%s: a destination handle without DST_HANDLE -> EINVAL",
+			 w);
+	}
+	is_errno(dma(GUPDEMO_DMA_MEMCPY, engine, 0, uaddr(a.p), uaddr(b.p), 8,
+		     NULL), EINVAL, "%s: MEMCPY with engine %s -> EINVAL", w,
+		 eng_name(engine));
+
+	/* Handles that do not fit. */
+	is_errno(dma(LB, engine, S, 0x7fffffff, uaddr(b.p), 8, NULL), ENOENT,
+		 "%s: unknown source handle -> ENOENT", w);
+	is_errno(dma(LB, engine, D, uaddr(a.p), 0x7fffffff, 8, NULL), ENOENT,
+		 "%s: unknown destination handle -> ENOENT", w);
+	is_errno(dma(LB, engine, S, h_get, uaddr(b.p), 8, NULL), EINVAL,
+		 "%s: a FOLL_GET (GET_FAST) handle as source -> EINVAL", w);
+	is_errno(dma(FROM, engine, D, 0, h_ro, 8, NULL), EPERM,
+		 "%s: read-only pin as FROM_DEVICE destination -> EPERM", w);
+	is_errno(dma(LB, engine, D, uaddr(b.p), h_ro_lt, 8, NULL), EPERM,
+		 "%s: read-only long-term pin as LOOPBACK destination -> EPERM",
+		 w);
+	{
+		/* The handle covers its pages from the range's start on. */
+		size_t cover = a.span * T.psz - 100;
+
+		is_errno(dma(TO, engine, S, h_ro, 0, cover + 1, NULL), EINVAL,
+			 "%s: len one byte past what the handle covers -> EINVAL",
+			 w);
+		is_errno(dma(TO, engine, S, h_ro, 0, cover, NULL), 0,
+			 "%s: len exactly what the handle covers (%zu) works", w,
+			 cover);
+		is_errno(dma(LB, engine, S | D, h_ro, h_w, cover, NULL), 0,
+			 "%s: LOOPBACK handle -> handle of that length works", w);
+		check_copy(&a, region_pos(&a, a.p), &b, cover, w);
+	}
+
+	/* Pins GUP refuses. */
+	ret = pin(T.fd, ro, T.psz, GUPDEMO_PIN_WRITE, &h_tmp, &np);
+	is_errno(ret, EFAULT, "%s: write pin of a PROT_READ mapping -> EFAULT", w);
+	if (!ret)
+		gupdemo_unpin_handle(T.fd, h_tmp, 0);
+	ret = pin(T.fd, ro, T.psz, GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM,
+		  &h_tmp, &np);
+	is_errno(ret, EFAULT,
+		 "%s: long-term write pin of a PROT_READ mapping -> EFAULT", w);
+	if (!ret)
+		gupdemo_unpin_handle(T.fd, h_tmp, 0);
+	is_errno(dma(FROM, engine, 0, 0, uaddr(ro), 8, NULL), EFAULT,
+		 "%s: FROM_DEVICE into a PROT_READ mapping -> EFAULT", w);
+	is_errno(dma(LB, engine, 0, uaddr(a.p), uaddr(ro), 8, NULL), EFAULT,
+		 "%s: LOOPBACK into a PROT_READ mapping -> EFAULT", w);
+	is_errno(dma(TO, engine, 0, uaddr(hole), 0, 8, NULL), EFAULT,
+		 "%s: TO_DEVICE from an unmapped address -> EFAULT", w);
+	is_errno(dma(LB, engine, 0, uaddr(a.p), uaddr(hole), 8, NULL), EFAULT,
+		 "%s: LOOPBACK into an unmapped address -> EFAULT", w);
+	check_held(4, held, w);
+
+	is_errno(gupdemo_unpin_handle(T.fd, h_ro, 0), 0, "%s: unpin", w);
+	is_errno(gupdemo_unpin_handle(T.fd, h_ro_lt, 0), 0, "%s: unpin", w);
+	is_errno(gupdemo_unpin_handle(T.fd, h_w, 0), 0, "%s: unpin", w);
+	is_errno(gupdemo_unpin_handle(T.fd, h_get, 0), 0, "%s: unpin", w);
+	/*
+	 * FOLL_PIN pins: the 3 FOLL_PIN handles, plus one page for each refused
+	 * call whose other side is an 8-byte address: address sides are pinned
+	 * before handles are looked up (the two ENOENT, the GET_FAST and the
+	 * read-only long-term destination), and a LOOPBACK pins its source
+	 * before its destination fails (into PROT_READ, into the hole): 6.
+	 * Malformed requests, the refused pins and the FROM_DEVICE into
+	 * PROT_READ pin nothing.
+	 */
+	g_check_delta(&v0, pins + 6, pins + 6, w);
+	g_check_nothing_held(T.fd, w);
+	munmap(ro, T.psz);
+	region_free(&a);
+	region_free(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Device writes into a MAP_SHARED file on ext4                         */
+/* ------------------------------------------------------------------ */
+
+struct fcase {
+	char path[128];
+	char name[96];
+	size_t fsize;
+	uint64_t fseed;		/* the file's initial content */
+	size_t off, len;	/* the range the device wrote */
+	uint64_t dseed, dpos;	/* what it wrote: this stream from dpos */
+	bool written;		/* a DMA was expected to land */
+};
+
+static bool fs_mount(void)
+{
+	return run_cmd("mount -t ext4 -o loop " FS_IMG " " FS_MNT) == 0;
+}
+
+static bool fs_setup(void)
+{
+	run_cmd("umount " FS_MNT " >/dev/null 2>&1; rm -f " FS_IMG);
+	if (run_cmd("truncate -s 32M " FS_IMG) ||
+	    run_cmd("/sbin/mke2fs -q -F -t ext4 -b 4096 " FS_IMG) ||
+	    run_cmd("mkdir -p " FS_MNT))
+		return false;
+	return fs_mount();
+}
+
+/* Creates the file with its pattern (write + fsync) and maps it shared. */
+static uint8_t *fcase_create(struct fcase *f, int *fdp)
+{
+	uint8_t *buf = malloc(f->fsize), *m;
+	int fd;
+
+	fd = open(f->path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
+	if (fd < 0 || !buf) {
+		diag("create %s: %s", f->path, strerror(errno));
+		free(buf);
+		return NULL;
+	}
+	pat_fill(buf, f->fsize, f->fseed, 0);
+	if (write(fd, buf, f->fsize) != (ssize_t)f->fsize || fsync(fd)) {
+		diag("write %s: %s", f->path, strerror(errno));
+		free(buf);
+		close(fd);
+		return NULL;
+	}
+	free(buf);
+	m = mmap(NULL, f->fsize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		diag("mmap %s: %s", f->path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	*fdp = fd;
+	return m;
+}
+
+/* msync, munmap, close: nothing of the file stays mapped or open. */
+static bool fcase_release(struct fcase *f, uint8_t *m, int fd)
+{
+	bool good = true;
+
+	if (msync(m, f->fsize, MS_SYNC)) {
+		diag("msync %s: %s", f->path, strerror(errno));
+		good = false;
+	}
+	munmap(m, f->fsize);
+	if (fsync(fd))
+		good = false;
+	close(fd);
+	return good;
+}
+
+/* After the remount: read(2) the file, compare with what must be there. */
+static void fcase_verify(const struct fcase *f)
+{
+	uint8_t *buf = malloc(f->fsize);
+	size_t bad;
+	ssize_t n;
+	int fd;
+
+	fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 || !buf ? -1 : read(fd, buf, f->fsize);
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)f->fsize) {
+		fail("%s: read the file back after the remount (%zd: %s)", f->name,
+		     n, strerror(errno));
+		free(buf);
+		return;
+	}
+	bad = pat_check(buf, f->off, f->fseed, 0);
+	if (bad == NONE)
+		bad = pat_check(buf + f->off + f->len, f->fsize - f->off - f->len,
+				f->fseed, f->off + f->len);
+	if (bad != NONE)
+		diag("%s: a byte outside the written range changed", f->name);
+	if (f->written) {
+		size_t d = pat_check(buf + f->off, f->len, f->dseed, f->dpos);
+
+		if (d != NONE)
+			diag("%s: file byte %zu is 0x%02x, device wrote 0x%02x "
+			     "(initial 0x%02x)", f->name, f->off + d,
+			     buf[f->off + d], pat_byte(f->dseed, f->dpos + d),
+			     pat_byte(f->fseed, f->off + d));
+		ok(bad == NONE && d == NONE,
+		   "%s: after msync + umount + mount, read(2) finds the device's "
+		   "%zu bytes at %zu and the rest unchanged", f->name, f->len,
+		   f->off);
+	} else {
+		ok(bad == NONE && pat_check(buf + f->off, f->len, f->fseed,
+					     f->off) == NONE,
+		   "%s: the file is unchanged", f->name);
+	}
+	free(buf);
+}
+
+static void group_file(uint32_t engine)
+{
+	const uint32_t LB = GUPDEMO_DMA_LOOPBACK;
+	struct fcase fc[4];
+	size_t nf = 0, p = T.psz;
+	struct region s;
+	bool long_ok = T.kver < KV(6, 5, 0);
+
+	diag("--- device writes into a MAP_SHARED file on ext4 (%s) ---",
+	     eng_name(engine));
+	if (!ok(fs_setup(), "ext4 on a loop device in the guest: mke2fs + mount"))
+		return;
+	if (!region_alloc(&s, 0, 4 * p, next_seed(), false))
+		bail_out("no memory");
+
+	for (int v = 0; v < 4; v++) {
+		struct fcase *f = &fc[nf++];
+		struct gupdemo_vmstat v0 = g_vmstat();
+		uint64_t pins = 0, np = 0;
+		uint32_t h = 0;
+		uint8_t *m;
+		int fd = -1, ret, fd2;
+
+		memset(f, 0, sizeof(*f));
+		snprintf(f->path, sizeof(f->path), FS_MNT "/f-%s-%d",
+			 eng_name(engine), v);
+		f->fsize = 6 * p;
+		f->fseed = next_seed();
+		f->dseed = s.seed;
+		f->written = true;
+		m = fcase_create(f, &fd);
+		if (!ok(m, "file %s created and mapped MAP_SHARED", f->path)) {
+			nf--;
+			continue;
+		}
+		switch (v) {
+		case 0: /* Case 1: the call pins the file pages short-term. */
+			snprintf(f->name, sizeof(f->name),
+				 "file %s: LOOPBACK to an address", eng_name(engine));
+			f->off = 100;
+			f->len = 2 * p + 500;
+			f->dpos = region_pos(&s, s.p);
+			ret = dma(LB, engine, 0, uaddr(s.p), uaddr(m + f->off),
+				  f->len, NULL);
+			is_errno(ret, 0, "%s", f->name);
+			pins = span(s.p, f->len) + span(m + f->off, f->len);
+			break;
+		case 1: /* A short-term (not LONGTERM) write handle, UNPIN DIRTY. */
+			snprintf(f->name, sizeof(f->name),
+				 "file %s: FROM_DEVICE into a write handle",
+				 eng_name(engine));
+			f->off = p - 1000;
+			f->len = 3000;
+			f->dpos = region_pos(&s, s.p + 5);
+			ret = pin(T.fd, m + f->off, f->len, GUPDEMO_PIN_WRITE, &h,
+				  &np);
+			is_errno(ret, 0, "%s: pin the file range for writing "
+				 "(not long-term)", f->name);
+			ret = ret ?: dma(GUPDEMO_DMA_TO_DEVICE, engine, 0,
+					 uaddr(s.p + 5), 0, f->len, NULL);
+			ret = ret ?: dma(GUPDEMO_DMA_FROM_DEVICE, engine,
+					 GUPDEMO_DMA_DST_HANDLE, 0, h, f->len, NULL);
+			is_errno(ret, 0, "%s", f->name);
+			is_errno(gupdemo_unpin_handle(T.fd, h, GUPDEMO_UNPIN_DIRTY),
+				 0, "%s: UNPIN with GUPDEMO_UNPIN_DIRTY", f->name);
+			pins = span(s.p + 5, f->len) + np;
+			break;
+		case 2: /* A handle on another file, dirtied at close(). */
+			snprintf(f->name, sizeof(f->name),
+				 "file %s: LOOPBACK into a handle released by close",
+				 eng_name(engine));
+			f->off = 2 * p + 7;
+			f->len = p + 3;
+			f->dpos = region_pos(&s, s.p + 1);
+			fd2 = g_open();
+			ret = pin(fd2, m + f->off, f->len, GUPDEMO_PIN_WRITE, &h,
+				  &np);
+			is_errno(ret, 0, "%s: pin on a second descriptor", f->name);
+			if (!ret) {
+				struct gupdemo_dma d = {
+					.flags = GUPDEMO_DMA_DST_HANDLE, .op = LB,
+					.engine = engine,
+					.src_addr = uaddr(s.p + 1),
+					.dst_handle = h, .len = f->len,
+				};
+
+				ret = gupdemo_dma(fd2, &d);
+			}
+			is_errno(ret, 0, "%s", f->name);
+			close(fd2);
+			pins = span(s.p + 1, f->len) + np;
+			break;
+		case 3: /* LONGTERM write pin of a shared ext4 mapping. */
+			snprintf(f->name, sizeof(f->name),
+				 "file %s: long-term write handle", eng_name(engine));
+			f->off = 0;
+			f->len = 2 * p;
+			f->dpos = region_pos(&s, s.p + 2 * p);
+			ret = pin(T.fd, m, f->len,
+				  GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM, &h, &np);
+			if (!long_ok) {
+				is_errno(ret, EFAULT, "%s: refused by this kernel "
+					 "(>= 6.5: no writable long-term pins of "
+					 "ext4 MAP_SHARED) -> EFAULT", f->name);
+				f->written = false;
+				if (!ret)
+					gupdemo_unpin_handle(T.fd, h, 0);
+				pins = ret ? 0 : np;
+				break;
+			}
+			is_errno(ret, 0, "%s: allowed on this kernel (< 6.5)",
+				 f->name);
+			if (ret) {
+				f->written = false;
+				break;
+			}
+			ret = dma(LB, engine, GUPDEMO_DMA_DST_HANDLE, uaddr(s.p + 2 * p),
+				  h, f->len, NULL);
+			is_errno(ret, 0, "%s", f->name);
+			is_errno(gupdemo_unpin_handle(T.fd, h, GUPDEMO_UNPIN_DIRTY),
+				 0, "%s: UNPIN dirty", f->name);
+			pins = span(s.p + 2 * p, f->len) + np;
+			break;
+		}
+		ok(fcase_release(f, m, fd), "%s: msync(MS_SYNC), munmap, fsync",
+		   f->name);
+		g_check_delta(&v0, pins, pins, f->name);
+	}
+	g_check_nothing_held(T.fd, "file DMA");
+	/* Data must come from the disk image, not from the page cache. */
+	ok(run_cmd("umount " FS_MNT) == 0 && fs_mount() &&
+	   run_cmd("echo 3 > /proc/sys/vm/drop_caches") == 0,
+	   "umount, mount again, drop caches");
+	for (size_t i = 0; i < nf; i++)
+		fcase_verify(&fc[i]);
+	run_cmd("umount " FS_MNT "; rm -f " FS_IMG);
+	region_free(&s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Failure injection over the DMA path                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * For N = 1, 2, ...: arm fail_nth = N, DMA: -ENOMEM with nothing held and
+ * the counters balanced, until the call succeeds; it then left the
+ * countdown at 1 (armed, unused) and moved the data.  Steps, in order:
+ * per address side the pages-array allocation and the GUP call (one batch
+ * here), then per side the sg_table allocation and dma_map, then each
+ * engine step.
+ */
+/*
+ * Pages a short-term pin of @pages pages in batches of @batch holds when
+ * its @k-th fail-able step fails (step 1: the pages array, then one per
+ * GUP call): the batches before that one, released again.  Past its last
+ * step, all of them.
+ */
+static int64_t pinned_at(uint64_t k, uint64_t pages, uint64_t batch)
+{
+	uint64_t steps = 1 + (pages + batch - 1) / batch;
+
+	if (k > steps)
+		return (int64_t)pages;
+	return k <= 1 ? 0 : (int64_t)((k - 2) * batch < pages ? (k - 2) * batch
+							      : pages);
+}
+
+/*
+ * @batch: pin_batch module parameter during the sweep (0: leave it); with
+ * 1 every page is its own GUP call, so failures hit half-pinned ranges.
+ */
+static void t_fail_sweep(uint32_t engine, size_t len, size_t soff,
+			 size_t doff, bool handles, uint64_t batch)
+{
+	uint64_t old_batch = 0;
+	struct gupdemo_vmstat v0, v1;
+	struct region s, d;
+	uint32_t hs = 0, hd = 0;
+	uint64_t held_pins = 0, held_pages = 0, left = 0;
+	int steps = -1, ret = 0, n;
+	bool all = true;
+	char what[128];
+
+	if (g_param_get("pin_batch", &old_batch))
+		bail_out("cannot read the pin_batch parameter");
+	snprintf(what, sizeof(what), "fail_nth sweep, %s, %zu bytes, %s, "
+		 "pin_batch %llu", eng_name(engine), len,
+		 handles ? "handles" : "addresses",
+		 (unsigned long long)(batch ?: old_batch));
+	if (batch && g_param_set("pin_batch", batch))
+		bail_out("cannot set the pin_batch parameter");
+	batch = batch ?: old_batch;
+	if (!region_alloc(&s, soff, len, next_seed(), false) ||
+	    !region_alloc(&d, doff, len, next_seed(), false))
+		bail_out("no memory");
+	if (handles) {
+		ret = pin(T.fd, s.p, len, GUPDEMO_PIN_LONGTERM, &hs, NULL);
+		ret = ret ?: pin(T.fd, d.p, len,
+				 GUPDEMO_PIN_LONGTERM | GUPDEMO_PIN_WRITE, &hd,
+				 NULL);
+		if (!is_errno(ret, 0, "%s: pin both buffers", what)) {
+			unpin_pair(hs, hd);
+			goto out;
+		}
+		held_pins = 2;
+		held_pages = s.span + d.span;
+	}
+	for (n = 1; n <= 100; n++) {
+		uint32_t fl = handles ? GUPDEMO_DMA_SRC_HANDLE |
+					GUPDEMO_DMA_DST_HANDLE : 0;
+		struct gupdemo_info i;
+		int64_t da, dr, exp;
+
+		v0 = g_vmstat();
+		if (g_write_u64(FAIL_NTH, (uint64_t)n))
+			bail_out("cannot write " FAIL_NTH);
+		if (handles)
+			ret = dma(GUPDEMO_DMA_LOOPBACK, engine, fl, hs, hd, len, NULL);
+		else
+			ret = dma(GUPDEMO_DMA_LOOPBACK, engine, fl, uaddr(s.p),
+				  uaddr(d.p), len, NULL);
+		if (g_read_u64(FAIL_NTH, &left))
+			bail_out("cannot read " FAIL_NTH);
+		v1 = g_vmstat();
+		if (ret != -ENOMEM)
+			break;
+		i = info();
+		da = (int64_t)(v1.acquired - v0.acquired);
+		dr = (int64_t)(v1.released - v0.released);
+		if (handles) {
+			exp = 0;
+		} else {
+			uint64_t src_steps = 1 + (s.span + batch - 1) / batch;
+
+			exp = pinned_at((uint64_t)n, s.span, batch);
+			if ((uint64_t)n > src_steps)
+				exp += pinned_at((uint64_t)n - src_steps, d.span,
+						 batch);
+		}
+		if (left != 0 || da != exp || dr != exp ||
+		    i.pins_held != held_pins || i.pages_held != held_pages) {
+			all = false;
+			fail("%s: fail_nth=%d: ENOMEM, countdown used up, "
+			     "delta acq/rel %lld/%lld (expected %lld), held %llu/%llu",
+			     what, n, (long long)da, (long long)dr, (long long)exp,
+			     (unsigned long long)i.pins_held,
+			     (unsigned long long)i.pages_held);
+			diag("fail_nth reads %llu", (unsigned long long)left);
+		}
+	}
+	steps = n - 1;
+	ok(all, "%s: each of the first %d steps failed alone with ENOMEM, "
+	   "leaving nothing pinned or held", what, steps);
+	is_errno(ret, 0, "%s: fail_nth=%d (one past the last step) succeeds",
+		 what, n);
+	is_u64(left, 1, "%s: fail_nth still armed afterwards (reads 1)", what);
+	g_write_u64(FAIL_NTH, 0);
+	g_read_u64(FAIL_NTH, &left);
+	is_u64(left, 0, "%s: writing 0 disarms it", what);
+	ok(steps > 3, "%s: %d fail-able steps (> 3)", what, steps);
+	if (!ret)
+		check_copy(&s, region_pos(&s, s.p), &d, len, what);
+	v0 = g_vmstat();
+	if (handles) {
+		gupdemo_unpin_handle(T.fd, hs, 0);
+		gupdemo_unpin_handle(T.fd, hd, 0);
+		g_check_delta(&v0, 0, s.span + d.span, what);
+	}
+	g_check_nothing_held(T.fd, what);
+out:
+	g_write_u64(FAIL_NTH, 0);
+	g_param_set("pin_batch", old_batch);
+	region_free(&s);
+	region_free(&d);
+}
+
+static void group_fail(uint32_t engine)
+{
+	diag("--- failure injection, %s engine ---", eng_name(engine));
+	if (!(info().features & GUPDEMO_FEAT_FAIL_INJECT)) {
+		fail("GET_INFO has FEAT_FAIL_INJECT");
+		return;
+	}
+	if (engine == GUPDEMO_ENGINE_EDU) {
+		/* Tiny: every step that reaches the device costs 100 ms. */
+		t_fail_sweep(engine, 2, 10, 20, false, 0);
+		t_fail_sweep(engine, 2, 10, T.psz - 1, true, 0);
+	} else {
+		t_fail_sweep(engine, T.psz + 10, 100, 50, false, 0);
+		t_fail_sweep(engine, 3 * T.psz, 0, 0, true, 0);
+		/* One page per GUP call: failures between batches. */
+		t_fail_sweep(engine, 3 * T.psz + 10, 100, 50, false, 1);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* edu: SIGKILL mid-transfer, concurrency, unbind                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A child that runs one long edu loopback (13 chunks: 26 commands with an
+ * IOMMU, up to ~50 without, 2.6 to 5 s): signals
+ * @ready just before the call, then writes the call's result to @done and
+ * waits to be killed.  @span_total gets the pages it pins.
+ */
+static pid_t spawn_long_edu(int ready[2], int done[2], uint64_t *span_total)
+{
+	size_t len = 12 * T.psz - 9, off = 5;
+	pid_t pid;
+
+	*span_total = 2 * ((off + len + T.psz - 1) / T.psz);
+	if (pipe(ready) || pipe(done))
+		bail_out("pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		bail_out("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct region s, d;
+		int fd, ret;
+
+		close(ready[0]);
+		close(done[0]);
+		if (gupdemo_open(NULL, &fd) ||
+		    !region_alloc(&s, off, len, 1, false) ||
+		    !region_alloc(&d, off, len, 2, false))
+			_exit(3);
+		T.fd = fd;
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		ret = dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, 0, uaddr(s.p),
+			  uaddr(d.p), len, NULL);
+		if (write(done[1], &ret, sizeof(ret)) != sizeof(ret))
+			_exit(3);
+		sleep(60);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[1]);
+	return pid;
+}
+
+static void t_sigkill(void)
+{
+	struct gupdemo_vmstat v0 = g_vmstat();
+	int ready[2], done[2], st, ret = 1;
+	uint64_t pages;
+	double t0, t1;
+	char c;
+	pid_t pid;
+
+	diag("--- SIGKILL in the middle of an edu transfer ---");
+	pid = spawn_long_edu(ready, done, &pages);
+	ok(read(ready[0], &c, 1) == 1, "child is about to start a long edu "
+	   "loopback");
+	sleep_ms(250);
+	t0 = now_s();
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	t1 = now_s();
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "child killed by SIGKILL");
+	is_int(read(done[0], &ret, sizeof(ret)), 0,
+	       "the DMA call had not returned when the child died");
+	ok(t1 - t0 < 1.0, "the transfer stopped promptly: child gone %.0f ms "
+	   "after the kill (the rest of the transfer takes > 2 s)",
+	   (t1 - t0) * 1000);
+	close(ready[0]);
+	close(done[0]);
+	g_check_delta(&v0, pages, pages, "after SIGKILL");
+	g_check_nothing_held(T.fd, "after SIGKILL");
+	ok(edu_bound(), "edu is still bound (quiesced, not dead)");
+}
+
+/* @nchild processes at once; edu ones serialise on the one channel. */
+static void t_concurrent(void)
+{
+	enum { NCHILD = 4, ITER = 2 };
+	size_t len = T.psz + 1000, soff = 300, doff = 3000;
+	uint64_t pages = 0;
+	struct gupdemo_vmstat v0 = g_vmstat();
+	pid_t pid[NCHILD];
+	bool all = true;
+	double t0 = now_s();
+
+	diag("--- concurrent DMA: 3 processes on edu, 1 on soft ---");
+	fflush(NULL);
+	for (int i = 0; i < NCHILD; i++) {
+		uint32_t engine = i < 3 ? GUPDEMO_ENGINE_EDU : GUPDEMO_ENGINE_SOFT;
+		uint64_t seed = next_seed();
+
+		pages += ITER * ((soff + len + T.psz - 1) / T.psz +
+				 (doff + len + T.psz - 1) / T.psz);
+		pid[i] = fork();
+		if (pid[i] < 0)
+			bail_out("fork: %s", strerror(errno));
+		if (pid[i] == 0) {
+			struct region s, d;
+			int fd;
+
+			if (gupdemo_open(NULL, &fd))
+				_exit(3);
+			T.fd = fd;
+			for (int k = 0; k < ITER; k++) {
+				if (!region_alloc(&s, soff, len, seed + k, false) ||
+				    !region_alloc(&d, doff, len, ~seed - k, false))
+					_exit(3);
+				if (dma(GUPDEMO_DMA_LOOPBACK, engine, 0, uaddr(s.p),
+					uaddr(d.p), len, NULL))
+					_exit(1);
+				if (pat_check(d.p, len, s.seed, region_pos(&s, s.p))
+				    != NONE)
+					_exit(2);
+				region_free(&s);
+				region_free(&d);
+			}
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < NCHILD; i++) {
+		int st;
+
+		waitpid(pid[i], &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			all = false;
+			diag("child %d (%s): status %#x (1: DMA failed, 2: wrong "
+			     "data, 3: setup)", i, i < 3 ? "edu" : "soft", st);
+		}
+	}
+	ok(all, "%d processes x %d loopbacks of %zu bytes at once: all succeed "
+	   "with the right bytes (%.1f s)", NCHILD, ITER, len, now_s() - t0);
+	g_check_delta(&v0, pages, pages, "concurrent DMA");
+	g_check_nothing_held(T.fd, "concurrent DMA");
+}
+
+static bool edu_sysfs(const char *file)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), EDU_DRV "/%s", file);
+	return g_write_file(path, T.edu_bdf) == 0;
+}
+
+static void t_unbind(void)
+{
+	struct region s, d;
+	uint32_t hs = 0, hd = 0;
+	struct gupdemo_dma out;
+	struct gupdemo_vmstat v0;
+	uint64_t pages;
+	size_t len = 5000;
+	int ret;
+
+	diag("--- unbind / rebind the edu PCI device (%s) with files open ---",
+	     T.edu_bdf);
+	if (!region_alloc(&s, 11, len, next_seed(), false) ||
+	    !region_alloc(&d, 22, len, next_seed(), false))
+		bail_out("no memory");
+	v0 = g_vmstat();
+	ret = pin(T.fd, s.p, len, GUPDEMO_PIN_LONGTERM, &hs, NULL);
+	ret = ret ?: pin(T.fd, d.p, len, GUPDEMO_PIN_LONGTERM | GUPDEMO_PIN_WRITE,
+			 &hd, NULL);
+	if (!is_errno(ret, 0, "unbind: hold two long-term handles")) {
+		unpin_pair(hs, hd);
+		region_free(&s);
+		region_free(&d);
+		return;
+	}
+	pages = s.span + d.span;
+
+	ok(edu_sysfs("unbind"), "unbind: write %s to " EDU_DRV "/unbind",
+	   T.edu_bdf);
+	ok(!(info().features & GUPDEMO_FEAT_ENGINE_EDU) &&
+	   (info().features & GUPDEMO_FEAT_ENGINE_SOFT),
+	   "unbind: GET_INFO: ENGINE_EDU cleared, ENGINE_SOFT still set");
+	is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, 0, uaddr(s.p),
+		     uaddr(d.p), len, NULL), ENODEV,
+		 "unbind: LOOPBACK on edu by address -> ENODEV");
+	is_errno(dma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
+		     GUPDEMO_DMA_SRC_HANDLE, hs, 0, len, NULL), ENODEV,
+		 "unbind: TO_DEVICE on edu from a handle -> ENODEV");
+	check_held(2, pages, "unbind: the handles survive");
+	ret = dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_AUTO,
+		  GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE, hs, hd, len, &out);
+	is_errno(ret, 0, "unbind: LOOPBACK on auto works");
+	is_int(out.engine, GUPDEMO_ENGINE_SOFT, "unbind: auto ran the soft engine");
+	check_copy(&s, region_pos(&s, s.p), &d, len, "unbind: soft on handles");
+
+	ok(edu_sysfs("bind"), "rebind: write %s to " EDU_DRV "/bind", T.edu_bdf);
+	ok(info().features & GUPDEMO_FEAT_ENGINE_EDU,
+	   "rebind: GET_INFO: ENGINE_EDU set again");
+	pat_fill(d.map, d.maplen, d.seed, 0);
+	ret = dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU,
+		  GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE, hs, hd, len, &out);
+	is_errno(ret, 0, "rebind: LOOPBACK on edu from the old handles works");
+	check_copy(&s, region_pos(&s, s.p), &d, len, "rebind: edu on handles");
+	gupdemo_unpin_handle(T.fd, hs, 0);
+	gupdemo_unpin_handle(T.fd, hd, 0);
+	g_check_delta(&v0, pages, pages, "unbind / rebind");
+	g_check_nothing_held(T.fd, "unbind / rebind");
+	region_free(&s);
+	region_free(&d);
+}
+
+/* Unbind while a transfer runs: it stops with ENODEV, nothing leaks. */
+static void t_unbind_inflight(void)
+{
+	struct gupdemo_vmstat v0 = g_vmstat();
+	int ready[2], done[2], st, ret = 0;
+	uint64_t pages;
+	double t0, t1;
+	bool unbound;
+	char c;
+	pid_t pid;
+
+	diag("--- unbind edu while a transfer runs ---");
+	pid = spawn_long_edu(ready, done, &pages);
+	ok(read(ready[0], &c, 1) == 1, "child is about to start a long edu "
+	   "loopback");
+	sleep_ms(300);
+	t0 = now_s();
+	unbound = edu_sysfs("unbind");
+	t1 = now_s();
+	ok(unbound, "unbind during the transfer (took %.0f ms)", (t1 - t0) * 1000);
+	is_int(read(done[0], &ret, sizeof(ret)), sizeof(ret),
+	       "the child's DMA call returned");
+	is_errno(ret, ENODEV, "the interrupted transfer fails with ENODEV");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	close(ready[0]);
+	close(done[0]);
+	g_check_delta(&v0, pages, pages, "unbind during a transfer");
+	g_check_nothing_held(T.fd, "unbind during a transfer");
+	ok(edu_sysfs("bind"), "rebind");
+	ok(edu_bound(), "edu bound again");
+}
+
+/* ------------------------------------------------------------------ */
+/* Pages above edu's 28-bit limit                                       */
+/* ------------------------------------------------------------------ */
+
+/* Physical address of each page of [addr, addr + n pages), 0 if unknown. */
+static void phys_of(const uint8_t *addr, size_t n, uint64_t *phys)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	memset(phys, 0, n * sizeof(*phys));
+	if (fd < 0)
+		return;
+	while (got < n) {
+		ssize_t r = pread(fd, phys + got, (n - got) * 8,
+				  (off_t)(((uintptr_t)addr / T.psz + got) * 8));
+
+		if (r <= 0)
+			break;
+		got += (size_t)r / 8;
+	}
+	close(fd);
+	for (size_t i = 0; i < n; i++)
+		phys[i] = (phys[i] >> 63) ? (phys[i] & ((1ULL << 55) - 1)) * T.psz
+					  : 0;
+}
+
+/*
+ * Without physical addresses (no pagemap): try pages 1 MiB apart until a
+ * few are refused; each result is success with the right bytes or ERANGE.
+ */
+static void high_pages_blind(uint8_t *big, size_t npages)
+{
+	struct gupdemo_vmstat v0 = g_vmstat();
+	size_t step = MiB / T.psz, tried = 0, refused = 0, good = 0;
+	bool all = true;
+
+	for (size_t i = 0; i < npages && refused < 4; i += step, tried++) {
+		uint8_t *pg = big + i * T.psz;
+		uint64_t seed = next_seed();
+		int r1, r2;
+
+		pat_fill(pg, T.psz, seed, 0);
+		r1 = dma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU, 0,
+			 uaddr(pg + 64), 0, 64, NULL);
+		r2 = dma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_EDU, 0, 0,
+			 uaddr(pg + 1024), 64, NULL);
+		if (r1 == 0 && r2 == 0 &&
+		    pat_check(pg + 1024, 64, seed, 64) == NONE) {
+			good++;
+		} else if (r1 == -ERANGE && r2 == -ERANGE &&
+			   pat_check(pg, T.psz, seed, 0) == NONE) {
+			refused++;
+		} else {
+			all = false;
+			diag("page %zu: TO_DEVICE %d, FROM_DEVICE %d", i, r1, r2);
+		}
+	}
+	ok(all, "no pagemap: %zu pages tried, each worked with the right bytes "
+	   "(%zu) or was refused with ERANGE and left alone (%zu)", tried, good,
+	   refused);
+	ok(refused > 0, "no pagemap: at least one page refused with ERANGE");
+	g_check_delta(&v0, 2 * tried, 2 * tried, "28-bit refusals");
+	g_check_nothing_held(T.fd, "28-bit refusals");
+}
+
+/*
+ * edu TO_DEVICE / FROM_DEVICE on single pages below and above 256 MiB.
+ * @refuse: no IOMMU, 28-bit mask: pages above the limit give ERANGE (and
+ * stay untouched); with an IOMMU every page works.
+ */
+static void group_high_pages(bool refuse)
+{
+	const size_t npages = 384 * MiB / T.psz;
+	uint64_t *phys = calloc(npages, sizeof(*phys));
+	size_t low[4], high[8], nl = 0, nh = 0, nlow = 0, nhigh = 0;
+	size_t bytes = npages * T.psz;
+	uint64_t pins = 0;
+	struct gupdemo_vmstat v0;
+	uint8_t *big;
+
+	diag("--- edu and pages above 256 MiB (%s) ---",
+	     refuse ? "28-bit mask, no IOMMU" : "IOMMU");
+	big = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (big == MAP_FAILED || !phys)
+		bail_out("no memory for 384 MiB");
+	madvise(big, bytes, MADV_NOHUGEPAGE);
+	for (size_t i = 0; i < npages; i++)
+		big[i * T.psz] = 1;
+	phys_of(big, npages, phys);
+	for (size_t i = 0; i < npages; i++) {
+		if (!phys[i])
+			continue;
+		if (phys[i] + T.psz - 1 > EDU_LIMIT)
+			nhigh++;
+		else
+			nlow++;
+	}
+	diag("384 MiB touched: %zu pages below 256 MiB, %zu above, %zu unknown",
+	     nlow, nhigh, npages - nlow - nhigh);
+	if (refuse && (T.blind || (!nlow && !nhigh))) {
+		high_pages_blind(big, npages);
+		munmap(big, bytes);
+		free(phys);
+		return;
+	}
+	if (!ok(nhigh > 0, "some touched pages lie above 256 MiB (pagemap)")) {
+		munmap(big, bytes);
+		free(phys);
+		return;
+	}
+	/* Spread the candidates over the area. */
+	for (size_t i = 0, kl = 0, kh = 0; i < npages; i++) {
+		if (!phys[i])
+			continue;
+		if (phys[i] + T.psz - 1 > EDU_LIMIT) {
+			if (nh < 8 && kh++ % (nhigh / 8 + 1) == 0)
+				high[nh++] = i;
+		} else if (nl < 3 && kl++ % (nlow / 3 + 1) == 0) {
+			low[nl++] = i;
+		}
+	}
+
+	v0 = g_vmstat();
+	for (size_t k = 0; k < nl + nh; k++) {
+		bool is_high = k >= nl;
+		size_t i = is_high ? high[k - nl] : low[k];
+		uint8_t *pg = big + i * T.psz;
+		uint64_t seed = next_seed();
+		bool expect_ok = !refuse || !is_high;
+		int r1, r2;
+
+		pat_fill(pg, T.psz, seed, 0);
+		r1 = dma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU, 0,
+			 uaddr(pg + 64), 0, 64, NULL);
+		r2 = dma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_EDU, 0, 0,
+			 uaddr(pg + 1024), 64, NULL);
+		pins += 2;
+		if (expect_ok)
+			ok(r1 == 0 && r2 == 0 &&
+			   pat_check(pg + 1024, 64, seed, 64) == NONE,
+			   "edu page at phys %#llx (%s 256 MiB): TO_DEVICE + "
+			   "FROM_DEVICE work, bytes right (%d, %d)",
+			   (unsigned long long)phys[i], is_high ? "above" : "below",
+			   r1, r2);
+		else
+			ok(r1 == -ERANGE && r2 == -ERANGE &&
+			   pat_check(pg, T.psz, seed, 0) == NONE,
+			   "edu page at phys %#llx (above 256 MiB): TO_DEVICE and "
+			   "FROM_DEVICE -> ERANGE, page untouched (%d, %d)",
+			   (unsigned long long)phys[i], r1, r2);
+	}
+	if (refuse && nl) {
+		uint8_t *lo = big + low[0] * T.psz, *hi = big + high[0] * T.psz;
+
+		is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, 0,
+			     uaddr(lo), uaddr(hi + 8), 16, NULL), ERANGE,
+			 "edu LOOPBACK low -> high page: ERANGE (source was "
+			 "mapped, then unwound)");
+		is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, 0,
+			     uaddr(hi), uaddr(lo + 8), 16, NULL), ERANGE,
+			 "edu LOOPBACK high -> low page: ERANGE");
+		pins += 4;
+	}
+	if (refuse) {
+		/* A held handle over mixed pages: refused on edu, fine on soft. */
+		size_t first = high[0] >= 8 ? high[0] - 8 : 0, n = 16;
+		uint8_t *a = big + first * T.psz;
+		struct region d;
+		uint32_t h;
+		uint64_t np = 0;
+		int ret;
+
+		if (!region_alloc(&d, 0, n * T.psz, next_seed(), false))
+			bail_out("no memory");
+		pat_fill(a, n * T.psz, next_seed(), 0);
+		ret = pin(T.fd, a, n * T.psz, GUPDEMO_PIN_LONGTERM, &h, &np);
+		is_errno(ret, 0, "long-term handle over 16 pages incl. one above "
+			 "256 MiB");
+		is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU,
+			     GUPDEMO_DMA_SRC_HANDLE, h, uaddr(d.p), n * T.psz, NULL),
+			 ERANGE, "edu LOOPBACK from that handle -> ERANGE");
+		check_held(1, np, "after ERANGE the handle is still held");
+		is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_SOFT,
+			     GUPDEMO_DMA_SRC_HANDLE, h, uaddr(d.p), n * T.psz, NULL),
+			 0, "soft LOOPBACK from the same handle works");
+		ok(memcmp(a, d.p, n * T.psz) == 0, "soft: bytes right");
+		is_errno(gupdemo_unpin_handle(T.fd, h, 0), 0, "unpin the handle");
+		/* edu pinned the destination, then refused; soft pinned it. */
+		pins += np + 2 * d.span;
+		region_free(&d);
+	}
+	g_check_delta(&v0, pins, pins, refuse ? "28-bit refusals" : "high pages");
+	g_check_nothing_held(T.fd, refuse ? "28-bit refusals" : "high pages");
+	munmap(big, bytes);
+	free(phys);
+}
+
+/* ------------------------------------------------------------------ */
+/* Without edu                                                           */
+/* ------------------------------------------------------------------ */
+
+static void group_noedu(void)
+{
+	struct region s, d;
+	struct gupdemo_vmstat v0;
+	struct gupdemo_dma out;
+	uint32_t h = 0;
+	uint64_t np = 0;
+
+	diag("--- no edu device ---");
+	ok(!(info().features & GUPDEMO_FEAT_ENGINE_EDU),
+	   "GET_INFO: ENGINE_EDU not set");
+	ok(info().features & GUPDEMO_FEAT_ENGINE_SOFT, "GET_INFO: ENGINE_SOFT set");
+	if (!region_alloc(&s, 0, 100, next_seed(), false) ||
+	    !region_alloc(&d, 0, 100, next_seed(), false))
+		bail_out("no memory");
+	v0 = g_vmstat();
+	is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, 0, uaddr(s.p),
+		     uaddr(d.p), 100, NULL), ENODEV, "LOOPBACK on edu -> ENODEV");
+	is_errno(dma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU, 0, uaddr(s.p), 0,
+		     100, NULL), ENODEV, "TO_DEVICE on edu -> ENODEV");
+	is_errno(dma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_EDU, 0, 0,
+		     uaddr(d.p), 100, NULL), ENODEV, "FROM_DEVICE on edu -> ENODEV");
+	is_errno(pin(T.fd, s.p, 100, GUPDEMO_PIN_LONGTERM, &h, &np), 0,
+		 "pin a handle");
+	is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU,
+		     GUPDEMO_DMA_SRC_HANDLE, h, uaddr(d.p), 100, NULL), ENODEV,
+		 "LOOPBACK on edu from a handle -> ENODEV");
+	is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_AUTO,
+		     GUPDEMO_DMA_SRC_HANDLE, h, uaddr(d.p), 100, &out), 0,
+		 "LOOPBACK on auto works");
+	is_int(out.engine, GUPDEMO_ENGINE_SOFT, "auto ran the soft engine");
+	check_copy(&s, region_pos(&s, s.p), &d, 100, "auto without edu");
+	gupdemo_unpin_handle(T.fd, h, 0);
+	/* ENODEV comes before any pinning. */
+	g_check_delta(&v0, np + d.span, np + d.span, "no edu");
+	g_check_nothing_held(T.fd, "no edu");
+	region_free(&s);
+	region_free(&d);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void check_config(void)
+{
+	const char *env_edu = getenv("GUPDEMO_VM_EDU");
+	const char *env_iommu = getenv("GUPDEMO_VM_IOMMU");
+	struct gupdemo_info i = info();
+	char path[160];
+	struct stat st;
+	bool group;
+
+	find_edu(T.edu_bdf, sizeof(T.edu_bdf));
+	T.edu_expected = T.cfg != CFG_NOEDU;
+	diag("config %s, kernel %s, MemTotal %llu MiB, edu at '%s', features "
+	     "%#llx, seed %llu (repeat with --seed %llu)", config_names[T.cfg],
+	     getenv("GUPDEMO_KVER") ?: "?",
+	     (unsigned long long)(T.mem_kb / 1024), T.edu_bdf,
+	     (unsigned long long)i.features, (unsigned long long)T.seed,
+	     (unsigned long long)T.seed);
+	ok(i.features & GUPDEMO_FEAT_DMA, "GET_INFO: FEAT_DMA");
+	ok(i.features & GUPDEMO_FEAT_ENGINE_SOFT, "GET_INFO: FEAT_ENGINE_SOFT");
+	g_write_u64(FAIL_NTH, 0);
+	g_check_nothing_held(T.fd, "at start");
+	if (env_edu)
+		is_int(atoi(env_edu), T.edu_expected,
+		       "the VM (GUPDEMO_VM_EDU=%s) matches --config %s", env_edu,
+		       config_names[T.cfg]);
+	if (env_iommu)
+		is_int(atoi(env_iommu), T.cfg == CFG_IOMMU,
+		       "the VM (GUPDEMO_VM_IOMMU=%s) matches --config %s",
+		       env_iommu, config_names[T.cfg]);
+	if (!T.edu_expected) {
+		ok(!T.edu_bdf[0], "no edu PCI device in this VM");
+		return;
+	}
+	T.edu_ok = ok(T.edu_bdf[0] && (i.features & GUPDEMO_FEAT_ENGINE_EDU),
+		      "edu PCI device present and bound (FEAT_ENGINE_EDU)");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
+		 T.edu_bdf);
+	group = T.edu_bdf[0] && stat(path, &st) == 0;
+	switch (T.cfg) {
+	case CFG_EDU:
+		ok(T.mem_kb <= 256 * 1024, "edu config: RAM <= 256 MiB, every "
+		   "page below edu's 28-bit limit");
+		ok(!group, "edu config: no IOMMU");
+		break;
+	case CFG_IOMMU:
+		ok(group, "iommu config: edu is in an IOMMU group");
+		break;
+	case CFG_MASK28: {
+		uint64_t bits = 0;
+
+		ok(!g_param_get("edu_dma_bits", &bits) && bits == 28,
+		   "mask28 config: edu_dma_bits is 28 (%llu)",
+		   (unsigned long long)bits);
+		ok(!group, "mask28 config: no IOMMU");
+		ok(T.mem_kb > 512 * 1024, "mask28 config: RAM well above 256 MiB");
+		break;
+	}
+	case CFG_NOEDU:
+		break;
+	}
+}
+
+static void skip_edu(const char *what)
+{
+	if (T.cfg == CFG_NOEDU)
+		skip(1, "%s: no edu device in this VM (--no-edu)", what);
+	else if (T.cfg == CFG_MASK28)
+		skip(1, "%s: mask28 config, edu reaches only pages below 256 MiB "
+		     "(covered by the ERANGE tests)", what);
+	else
+		skip(1, "%s: edu expected but not bound (see the failure above)",
+		     what);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: t_dma --config edu|iommu|noedu|mask28 [--seed N] "
+		"[--blind]\n"
+		"  --blind  mask28: ignore pagemap, try pages until refused\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "blind", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_cfg = false, edu;
+	double t0 = now_s();
+	int o;
+
+	T.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	while ((o = getopt_long(argc, argv, "c:s:bh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			have_cfg = false;
+			for (size_t i = 0; i < 4; i++)
+				if (!strcmp(optarg, config_names[i])) {
+					T.cfg = (enum config)i;
+					have_cfg = true;
+				}
+			if (!have_cfg)
+				usage();
+			break;
+		case 's':
+			T.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'b':
+			T.blind = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!have_cfg || optind != argc)
+		usage();
+
+	T.psz = (size_t)sysconf(_SC_PAGESIZE);
+	T.kver = g_kernel_version();
+	T.mem_kb = meminfo_kb("MemTotal");
+	T.fd = g_open();
+	check_config();
+	edu = T.edu_ok;
+
+	if (T.cfg == CFG_MASK28) {
+		group_errors(GUPDEMO_ENGINE_SOFT);
+		if (edu)
+			group_high_pages(true);
+		else
+			skip(1, "28-bit refusals: edu expected but not bound");
+		skip_edu("edu loopback matrix");
+		group_loopback(GUPDEMO_ENGINE_SOFT);
+		goto out;
+	}
+
+	group_errors(GUPDEMO_ENGINE_SOFT);
+	if (edu)
+		group_errors(GUPDEMO_ENGINE_EDU);
+	group_loopback(GUPDEMO_ENGINE_SOFT);
+	group_roundtrip(GUPDEMO_ENGINE_SOFT);
+	group_memcpy();
+	group_soft_large();
+	group_file(GUPDEMO_ENGINE_SOFT);
+	group_fail(GUPDEMO_ENGINE_SOFT);
+	if (T.cfg == CFG_NOEDU)
+		group_noedu();
+
+	if (!edu) {
+		skip_edu("edu loopback matrix");
+		skip_edu("edu round trips");
+		skip_edu("edu file writes");
+		skip_edu("edu failure injection");
+		skip_edu("SIGKILL during an edu transfer");
+		skip_edu("concurrent edu DMA");
+		skip_edu("edu unbind / rebind");
+		goto out;
+	}
+	group_loopback(GUPDEMO_ENGINE_EDU);
+	group_roundtrip(GUPDEMO_ENGINE_EDU);
+	group_file(GUPDEMO_ENGINE_EDU);
+	group_fail(GUPDEMO_ENGINE_EDU);
+	t_sigkill();
+	{
+		/* The next DMA after the kill works. */
+		struct xcase x;
+
+		xcase_set(&x, "4097 bytes after SIGKILL", 4097, 0, 0);
+		t_copy(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, &x, false, false,
+		       false);
+	}
+	t_concurrent();
+	if (T.cfg == CFG_IOMMU)
+		group_high_pages(false);
+	t_unbind();
+	t_unbind_inflight();
+out:
+	g_write_u64(FAIL_NTH, 0);
+	g_check_nothing_held(T.fd, "at the end");
+	gupdemo_close(T.fd);
+	diag("t_dma --config %s: %.1f s", config_names[T.cfg], now_s() - t0);
+	return done_testing();
+}
