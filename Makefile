@@ -28,7 +28,8 @@ DEFAULT_KVER = $(shell $(kernels) resolve $(or $(KVER),default))
 LINT_C := $(wildcard module/*.[ch]) include/uapi/linux/gupdemo.h
 LINT_SH := scripts/deps.sh scripts/kernels.sh scripts/build-module scripts/checkpatch.sh \
 	scripts/extract-vmlinux scripts/mkinitramfs scripts/vm-run scripts/mk-guest-wrappers \
-	scripts/lint-tap .ci/run tests/pkg/t_dkms tests/pkg/t_install scripts/build-debug-kernel
+	scripts/lint-tap .ci/run tests/pkg/t_dkms tests/pkg/t_install scripts/build-debug-kernel \
+	scripts/bench-plot
 LINT_INIT := scripts/guest-init
 
 # prove: -j2 (measured faster than -j1 with 2 cores, see PROVE_JOBS in README) unless told otherwise.
@@ -45,14 +46,17 @@ all: module user tests
 -include tests/tests.mk
 
 .PHONY: help deps module user tests lint lint-checkpatch lint-shell check check-build check-run \
-	demo clean distclean kernels install install-module uninstall
+	demo bench clean distclean kernels install install-module uninstall
 
 help:
 	@echo 'gupdemo targets:'
 	@echo '  make [module] [KVER=..|all] [KDIR=..]  build gupdemo.ko into $(BUILD)/kernel/<KVER>/'
 	@echo '  make user          libgupdemo (.a, .so), gupdemo.pc and the gupdemo CLI'
 	@echo '  make tests         host unit tests and guest test binaries'
-	@echo '  make demo          boot the default kernel in QEMU, load the module, run "gupdemo demo"'
+	@echo '  make demo          boot the default kernel (edu device) in QEMU, load the module with'
+	@echo '                     libkmod, run every scenario (gupdemo run) and a short benchmark'
+	@echo '  make bench         the benchmark matrix on every installed kernel (KVER= for one):'
+	@echo '                     $(BUILD)/bench/<KVER>.{json,csv,txt} and PNG plots (BENCH_OPTS=...)'
 	@echo '  make check         deps, build for every installed kernel (W=1, sparse, warnings fatal),'
 	@echo '                     then one prove run: lint, host tests, the guest suite on each kernel'
 	@echo '  make lint          checkpatch --strict, sparse + W=1 -Werror builds, shellcheck'
@@ -117,10 +121,41 @@ check-run:
 	@echo 'prove $(PROVE_FLAGS): lint, $(words $(HOST_TESTS) $(PKG_TESTS)) host tests, guest suite on: $(ALL_KVERS)'
 	@prove $(PROVE_FLAGS) $(LINT_TESTS) $(HOST_TESTS) $(PKG_TESTS) $$(cat $(BUILD)/check/list)
 
+# The guest gets an edu device with a 64-bit DMA mask (no IOMMU needed), loads gupdemo.ko itself
+# through libkmod (gupdemo load), runs every scenario, then a short benchmark.  Exit status: that
+# of `gupdemo run` (0: all passed and the pins balanced), or of the load/bench when they fail.
+DEMO_VM_OPTS := --no-load --edu-dma-mask 0xffffffffffffffff --timeout 600
 demo: deps
 	@$(MAKE) --no-print-directory module KVER='$(DEFAULT_KVER)' KDIR=
 	@$(MAKE) --no-print-directory $(USER_CLI)
-	@GUPDEMO_GUEST_BINS='$(USER_CLI)' scripts/vm-run --kernel '$(DEFAULT_KVER)' -- /bin/gupdemo demo
+	@accel=$${GUPDEMO_ACCEL:-$$(cat $(BUILD)/vm/accel 2>/dev/null || true)}; \
+	GUPDEMO_GUEST_BINS='$(USER_CLI)' scripts/vm-run --kernel '$(DEFAULT_KVER)' $(DEMO_VM_OPTS) -- \
+		/bin/sh -c 'export GUPDEMO_ACCEL='"$$accel"'; gupdemo load --module "$$GUPDEMO_KO" edu_dma_bits=64 || exit; \
+		echo; gupdemo info || exit; echo; gupdemo run; rc=$$?; echo; \
+		gupdemo bench --quick --quiet || { [ $$rc -ne 0 ] || rc=1; }; exit $$rc'
+
+# make bench: boot each kernel with room for 1 GiB buffers (and as much hugetlb), run the whole
+# matrix, take the JSON/CSV/table out of the guest's output (between marker lines: its stdout is
+# the only channel) and plot it.  BENCH_OPTS adds gupdemo bench options (e.g. --sizes 1M,128M).
+BENCH_DIR = $(BUILD)/bench
+BENCH_KVERS = $(if $(filter-out all,$(KVER)),$(DEFAULT_KVER),$(ALL_KVERS))
+BENCH_VM_OPTS := --mem 3G --timeout 5400 --edu-dma-mask 0xffffffffffffffff \
+	--modparams edu_dma_bits=64
+BENCH_OPTS ?=
+bench: deps
+	@$(MAKE) --no-print-directory module KVER='$(if $(filter-out all,$(KVER)),$(KVER),all)' KDIR=
+	@$(MAKE) --no-print-directory $(USER_CLI)
+	@mkdir -p $(BENCH_DIR)
+	@for k in $(BENCH_KVERS); do \
+		accel=$${GUPDEMO_ACCEL:-$$(cat $(BUILD)/vm/accel 2>/dev/null || true)}; \
+		echo "bench: kernel $$k: running the matrix in the guest (minutes under TCG), log $(BENCH_DIR)/$$k.log"; \
+		GUPDEMO_GUEST_BINS='$(USER_CLI)' scripts/vm-run --kernel "$$k" $(BENCH_VM_OPTS) -- \
+			env GUPDEMO_ACCEL="$$accel" /bin/gupdemo bench --table --json --csv --markers \
+			$(BENCH_OPTS) >$(BENCH_DIR)/$$k.log 2>&1 || \
+			{ tail -n 40 $(BENCH_DIR)/$$k.log; echo "bench: kernel $$k failed"; exit 1; }; \
+		scripts/bench-plot $(BENCH_DIR)/$$k.log $(BENCH_DIR) $$k || exit 1; \
+		cat $(BENCH_DIR)/$$k.txt; echo; \
+	done
 
 # make install: the module (kbuild modules_install into /lib/modules/<KVER>/updates, depmod
 # when installing into the running system, i.e. without DESTDIR), the library, headers,

@@ -20,6 +20,7 @@
 #   util-linux coreutils                 flock, timeout
 #   sparse, shellcheck                   make lint
 #   dkms                                 tests/pkg/t_dkms (dkms build for each kernel)
+#   gnuplot-nox                          make bench: PNG plots (scripts/bench-plot)
 #   help2man                             make install: the man page from gupdemo --help
 set -euo pipefail
 
@@ -32,6 +33,7 @@ packages=(
 	build-essential perl e2fsprogs
 	xz-utils zstd gzip util-linux coreutils
 	shellcheck sparse dkms help2man
+	gnuplot-nox
 )
 
 # Packages not in state "ii" (installed, no errors); dpkg-query prints nothing for unknown ones.

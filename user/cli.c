@@ -578,7 +578,7 @@ static int cmd_list(struct cli *cli, int argc, char **argv)
 		return ret;
 	for (unsigned int i = 0; i < gupdemo_scenario_count(); i++) {
 		gupdemo_scenario_get(i, &sc);
-		printf("%-17s %s\n", sc->name, sc->summary);
+		printf("%-14s %s\n", sc->name, sc->summary);
 	}
 	return EXIT_OK;
 }
@@ -647,11 +647,11 @@ static void run_print_one(struct run_state *st, unsigned int idx,
 			off = "\033[0m";
 		}
 		if (skipped)
-			printf("%-17s %-9s %-9s %4" PRIu32 " %-10s %-10s %4s %4s "
+			printf("%-14s %-9s %-9s %3" PRIu32 " %-10s %-10s %4s %4s "
 			       "%s%s%s\n", sc->name, sc->api, sc->memory,
 			       sc->pages, "-", "-", "-", "-", on, "skip", off);
 		else
-			printf("%-17s %-9s %-9s %4" PRIu32 " %-10s %-10s %4" PRId64
+			printf("%-14s %-9s %-9s %3" PRIu32 " %-10s %-10s %4" PRId64
 			       " %4" PRId64 " %s%s%s\n", sc->name, sc->api,
 			       sc->memory, sc->pages, res, exp, o->d_acquired,
 			       o->d_released, on, verdict_name(o->verdict), off);
@@ -847,7 +847,7 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 		       "nr_foll_pin_{acquired,released}\n");
 		if (ext4_err[0])
 			printf("note: %s\n", ext4_err);
-		printf("\n%-17s %-9s %-9s %4s %-10s %-10s %4s %4s %s\n",
+		printf("\n%-14s %-9s %-9s %3s %-10s %-10s %4s %4s %s\n",
 		       "scenario", "api", "memory", "pgs", "result",
 		       "expected", "+acq", "+rel", "verdict");
 		break;

@@ -108,6 +108,97 @@ int main(void)
 	RUN(&r, "unload");
 	expect(&r, X_MISSING, NULL, "not loaded", "unload when not loaded");
 
+	diag("list, run and bench: help, arguments, exit codes (issue 5)");
+	RUN(&r, "--help");
+	ok(strstr(r.out, "  list ") && strstr(r.out, "  run ") &&
+	   strstr(r.out, "  bench "), "--help lists list, run, bench");
+	ok(strstr(r.out, "run: a scenario failed") != NULL,
+	   "--help: exit 1 covers a failed scenario");
+	RUN(&r, "run", "--help");
+	expect(&r, X_OK_, "Usage: gupdemo run", NULL, "run --help");
+	ok(strstr(r.out, "--json") && strstr(r.out, "--tap") &&
+	   strstr(r.out, "pins balanced") && strstr(r.out, "Exit status"),
+	   "run --help: formats, the balance and the exit codes");
+	RUN(&r, "help", "run");
+	expect(&r, X_OK_, "SCENARIO", NULL, "help run");
+	RUN(&r, "bench", "--help");
+	expect(&r, X_OK_, "--quick", NULL, "bench --help");
+	ok(strstr(r.out, "--sizes") && strstr(r.out, "--csv") &&
+	   strstr(r.out, "--json") && strstr(r.out, "--markers") &&
+	   strstr(r.out, "GUPDEMO_ACCEL"), "bench --help: options documented");
+	RUN(&r, "list", "--help");
+	expect(&r, X_OK_, "Usage: gupdemo list", NULL, "list --help");
+
+	RUN(&r, "list");
+	expect(&r, X_OK_, "anon-fast ", NULL, "list (no device needed)");
+	{
+		int lines = 0, longest = 0, cur = 0;
+
+		for (const char *p = r.out; *p; p++) {
+			if (*p == '\n') {
+				lines++;
+				longest = cur > longest ? cur : longest;
+				cur = 0;
+			} else {
+				cur++;
+			}
+		}
+		ok(lines >= 20, "list: the catalogue has %d scenarios", lines);
+		ok(longest <= 80, "list: lines fit 80 columns (longest %d)",
+		   longest);
+		ok(strstr(r.out, "ext4-longterm") && strstr(r.out, "odirect") &&
+		   strstr(r.out, "thp") && strstr(r.out, "pfnmap") &&
+		   strstr(r.out, "fast-only") && strstr(r.out, "dma-edu"),
+		   "list: names the kernel-dependent scenarios");
+	}
+	RUN(&r, "list", "extra");
+	expect(&r, X_USAGE, NULL, "unexpected argument 'extra'", "list with an argument");
+
+	RUN(&r, "--device", "/nonexistent/gupdemo", "run", "no-such-scenario");
+	expect(&r, X_USAGE, NULL, "unknown scenario 'no-such-scenario'",
+	       "run of an unknown scenario: usage error before the device");
+	is_str(r.out, "", "run of an unknown scenario: nothing on stdout");
+	RUN(&r, "run", "--json", "--tap");
+	expect(&r, X_USAGE, NULL, "exclude each other", "run --json --tap");
+	RUN(&r, "run", "--frobnicate");
+	expect(&r, X_USAGE, NULL, "Usage: gupdemo run", "run with an unknown option");
+	RUN(&r, "run", "--ext4-dir");
+	expect(&r, X_USAGE, NULL, "missing argument", "run --ext4-dir without DIR");
+	RUN(&r, "--device", "/nonexistent/gupdemo", "run", "anon-fast");
+	expect(&r, X_MISSING, NULL, "gupdemo load", "run, device missing");
+	RUN(&r, "--device", "/nonexistent/gupdemo", "run", "--json");
+	expect(&r, X_MISSING, NULL, "not loaded", "run --json, device missing");
+	is_str(r.out, "", "run --json, device missing: no half document");
+	RUN(&r, "--device", "/dev/null", "run", "--tap");
+	expect(&r, X_FAIL, NULL, "not a gupdemo device", "run on /dev/null");
+
+	RUN(&r, "bench", "--sizes", "3X");
+	expect(&r, X_USAGE, NULL, "bad --sizes '3X'", "bench --sizes 3X");
+	RUN(&r, "bench", "--sizes", "");
+	expect(&r, X_USAGE, NULL, "bad --sizes", "bench --sizes ''");
+	RUN(&r, "bench", "--apis", "fast,slow");
+	expect(&r, X_USAGE, NULL, "bad --apis", "bench --apis with an unknown API");
+	RUN(&r, "bench", "--mem", "5k");
+	expect(&r, X_USAGE, NULL, "bad --mem", "bench --mem 5k");
+	RUN(&r, "bench", "--batch", "1,x");
+	expect(&r, X_USAGE, NULL, "bad --batch", "bench --batch 1,x");
+	RUN(&r, "bench", "--rw", "sideways");
+	expect(&r, X_USAGE, NULL, "bad --rw", "bench --rw sideways");
+	RUN(&r, "bench", "--repeats", "0");
+	expect(&r, X_USAGE, NULL, "bad --repeats", "bench --repeats 0");
+	RUN(&r, "bench", "--repeats", "102");
+	expect(&r, X_USAGE, NULL, "bad --repeats", "bench --repeats 102");
+	RUN(&r, "bench", "now");
+	expect(&r, X_USAGE, NULL, "unexpected argument 'now'", "bench with an argument");
+	RUN(&r, "--device", "/nonexistent/gupdemo", "bench", "--quick",
+	    "--sizes", "1M,2G", "--apis", "fast,get", "--mem", "4k,thp,hugetlb",
+	    "--batch", "1,123,512", "--rw", "read", "--repeats", "7",
+	    "--dma-sizes", "0", "--edu-sizes", "0", "--kmem-sizes", "4M",
+	    "--json", "--csv", "--markers", "--quiet");
+	expect(&r, X_MISSING, NULL, "not loaded",
+	       "bench with every option valid: gets as far as the device");
+	is_str(r.out, "", "bench, device missing: nothing on stdout");
+
 	diag("permission denied -> 4 (a root-only node)");
 	if (!mkdtemp(dir))
 		bail_out("mkdtemp failed");

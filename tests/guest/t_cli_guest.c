@@ -1,0 +1,600 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest test: the gupdemo CLI against the real module.
+ *
+ * `run --json` is valid JSON (checked by the small parser below, which is
+ * itself tested on bad documents first), `run --tap` is well-formed TAP,
+ * the exit codes are the documented ones (0 all pass, 1 a scenario failed,
+ * 2 usage error), and `bench --quick --json` / `--csv` are well-formed.
+ * (info, load, unload and the root-only messages are t_cli's.)
+ * Timing is never asserted.  Runs as root in the guest; the CLI is
+ * /bin/gupdemo (GUPDEMO_CLI overrides).
+ */
+#include <ctype.h>
+#include <sys/wait.h>
+
+#include "guest.h"
+#include "gupdemo-scenarios.h"
+
+#define X_OK_ 0
+#define X_FAIL 1
+#define X_USAGE 2
+
+struct run {
+	int status;
+	char *out;
+	char *err;
+};
+
+static const char *cli_path(void)
+{
+	const char *p = getenv("GUPDEMO_CLI");
+
+	return p && *p ? p : "/bin/gupdemo";
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f)
+		return strdup("");
+	do {
+		if (cap - len < 4096) {
+			cap = cap ? 2 * cap : 65536;
+			buf = realloc(buf, cap);
+			if (!buf)
+				bail_out("out of memory");
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+/* Runs the CLI with @argv (NULL-terminated, no argv[0]) as @uid (-1: us). */
+static void run_cli(struct run *r, uid_t uid, const char *const *argv)
+{
+	const char *args[40] = { "gupdemo" };
+	char out[] = "/tmp/t_cli_out.XXXXXX", err[] = "/tmp/t_cli_err.XXXXXX";
+	int fo = mkstemp(out), fe = mkstemp(err), st;
+	size_t i;
+	pid_t pid;
+
+	if (fo < 0 || fe < 0)
+		bail_out("mkstemp: %s", strerror(errno));
+	for (i = 0; argv[i] && i < 38; i++)
+		args[i + 1] = argv[i];
+	args[i + 1] = NULL;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		bail_out("fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(fo, 1);
+		dup2(fe, 2);
+		if (uid != (uid_t)-1 && (setgid(uid) || setuid(uid)))
+			_exit(126);
+		execv(cli_path(), (char *const *)args);
+		_exit(127);
+	}
+	close(fo);
+	close(fe);
+	waitpid(pid, &st, 0);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->out = slurp(out);
+	r->err = slurp(err);
+	unlink(out);
+	unlink(err);
+}
+
+#define RUN(r, ...) run_cli((r), (uid_t)-1, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void show(const struct run *r)
+{
+	diag("exit %d; stdout: %.800s", r->status, r->out);
+	diag("stderr: %.800s", r->err);
+}
+
+/* ------------------------------------------------------------------ */
+/* A checked JSON parser (RFC 8259 grammar; values are not kept)       */
+/* ------------------------------------------------------------------ */
+
+struct jp {
+	const char *s;
+	const char *err;
+	int depth;
+};
+
+static void jp_ws(struct jp *p)
+{
+	while (*p->s == ' ' || *p->s == '\t' || *p->s == '\n' || *p->s == '\r')
+		p->s++;
+}
+
+static bool jp_fail(struct jp *p, const char *why)
+{
+	if (!p->err)
+		p->err = why;
+	return false;
+}
+
+static bool jp_value(struct jp *p);
+
+static bool jp_string(struct jp *p)
+{
+	if (*p->s != '"')
+		return jp_fail(p, "expected a string");
+	p->s++;
+	while (*p->s != '"') {
+		unsigned char c = (unsigned char)*p->s;
+
+		if (c == '\0')
+			return jp_fail(p, "unterminated string");
+		if (c < 0x20)
+			return jp_fail(p, "control character in a string");
+		if (c == '\\') {
+			p->s++;
+			if (*p->s == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!isxdigit((unsigned char)p->s[i]))
+						return jp_fail(p, "bad \\u escape");
+				p->s += 4;
+			} else if (!strchr("\"\\/bfnrt", *p->s) || !*p->s) {
+				return jp_fail(p, "bad escape");
+			}
+		}
+		p->s++;
+	}
+	p->s++;
+	return true;
+}
+
+static bool jp_number(struct jp *p)
+{
+	const char *s = p->s;
+
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (isdigit((unsigned char)*s))
+		while (isdigit((unsigned char)*s))
+			s++;
+	else
+		return jp_fail(p, "bad number");
+	if (*s == '.') {
+		s++;
+		if (!isdigit((unsigned char)*s))
+			return jp_fail(p, "bad fraction");
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return jp_fail(p, "bad exponent");
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	p->s = s;
+	return true;
+}
+
+static bool jp_container(struct jp *p, char open, char close)
+{
+	bool object = open == '{';
+
+	if (++p->depth > 64)
+		return jp_fail(p, "nested too deep");
+	p->s++;
+	jp_ws(p);
+	if (*p->s == close) {
+		p->s++;
+		p->depth--;
+		return true;
+	}
+	for (;;) {
+		jp_ws(p);
+		if (object) {
+			if (!jp_string(p))
+				return false;
+			jp_ws(p);
+			if (*p->s != ':')
+				return jp_fail(p, "expected ':'");
+			p->s++;
+		}
+		if (!jp_value(p))
+			return false;
+		jp_ws(p);
+		if (*p->s == ',') {
+			p->s++;
+			continue;
+		}
+		if (*p->s == close) {
+			p->s++;
+			p->depth--;
+			return true;
+		}
+		return jp_fail(p, object ? "expected ',' or '}'" :
+			       "expected ',' or ']'");
+	}
+}
+
+static bool jp_value(struct jp *p)
+{
+	jp_ws(p);
+	switch (*p->s) {
+	case '{':
+		return jp_container(p, '{', '}');
+	case '[':
+		return jp_container(p, '[', ']');
+	case '"':
+		return jp_string(p);
+	case 't':
+		if (strncmp(p->s, "true", 4) == 0) {
+			p->s += 4;
+			return true;
+		}
+		break;
+	case 'f':
+		if (strncmp(p->s, "false", 5) == 0) {
+			p->s += 5;
+			return true;
+		}
+		break;
+	case 'n':
+		if (strncmp(p->s, "null", 4) == 0) {
+			p->s += 4;
+			return true;
+		}
+		break;
+	default:
+		if (*p->s == '-' || isdigit((unsigned char)*p->s))
+			return jp_number(p);
+	}
+	return jp_fail(p, "unexpected character");
+}
+
+/* One JSON document and nothing else (but blanks). */
+static bool json_valid(const char *text, const char **why, size_t *where)
+{
+	struct jp p = { .s = text };
+	bool good = jp_value(&p);
+
+	if (good) {
+		jp_ws(&p);
+		if (*p.s)
+			good = jp_fail(&p, "trailing text after the document");
+	}
+	*why = p.err;
+	*where = (size_t)(p.s - text);
+	return good;
+}
+
+static bool check_json(const char *text, const char *what)
+{
+	const char *why = NULL;
+	size_t where = 0;
+	bool good = json_valid(text, &why, &where);
+
+	if (!ok(good, "%s: valid JSON", what))
+		diag("%s at byte %zu: ...%.60s", why, where, text + where);
+	return good;
+}
+
+static void test_validator(void)
+{
+	static const char *const bad[] = {
+		"", "{", "{\"a\": 1,}", "[1, 2,]", "{a: 1}", "{\"a\" 1}",
+		"[01]", "[1.]", "[\"\\x\"]", "[\"a\nb\"]", "{} {}", "[tru]",
+		"{\"a\": nan}", "[1e]",
+	};
+	static const char *const good[] = {
+		"{}", "[]", " {\"a\": [1, -2.5e3, true, false, null, \"\\u00e9\\n\"]} ",
+		"0", "\"x\"", "{\"a\": {\"b\": []}}",
+	};
+	bool all = true;
+	const char *why;
+	size_t where;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (json_valid(bad[i], &why, &where)) {
+			diag("accepted bad JSON: %s", bad[i]);
+			all = false;
+		}
+	ok(all, "JSON checker rejects %zu malformed documents",
+	   sizeof(bad) / sizeof(bad[0]));
+	all = true;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!json_valid(good[i], &why, &where)) {
+			diag("rejected good JSON (%s): %s", why, good[i]);
+			all = false;
+		}
+	ok(all, "JSON checker accepts %zu well-formed documents",
+	   sizeof(good) / sizeof(good[0]));
+}
+
+/* ------------------------------------------------------------------ */
+/* TAP                                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A plan "1..N" first, then N test lines "ok K ..." / "not ok K ..." with
+ * K = 1, 2, ... in order; "#" lines anywhere.  @failed: "not ok" lines.
+ */
+static bool tap_valid(const char *text, int *planned, int *failed,
+		      int *skipped, char *why, size_t whysize)
+{
+	const char *line = text;
+	int n = 0;
+
+	*planned = -1;
+	*failed = *skipped = 0;
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char buf[512];
+		int k, used = 0;
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)len, line);
+		line += len + (nl ? 1 : 0);
+		if (buf[0] == '#' || buf[0] == '\0')
+			continue;
+		if (*planned < 0 && n == 0 && sscanf(buf, "1..%d%n", planned,
+						     &used) == 1 &&
+		    buf[used] == '\0')
+			continue;
+		if (strncmp(buf, "not ok ", 7) == 0 &&
+		    sscanf(buf + 7, "%d", &k) == 1) {
+			(*failed)++;
+		} else if (strncmp(buf, "ok ", 3) == 0 &&
+			   sscanf(buf + 3, "%d", &k) == 1) {
+			if (strstr(buf, "# SKIP"))
+				(*skipped)++;
+		} else {
+			snprintf(why, whysize, "not a TAP line: %.80s", buf);
+			return false;
+		}
+		if (k != n + 1) {
+			snprintf(why, whysize, "test %d after %d", k, n);
+			return false;
+		}
+		n++;
+	}
+	if (*planned < 0) {
+		snprintf(why, whysize, "no plan line");
+		return false;
+	}
+	if (n != *planned) {
+		snprintf(why, whysize, "%d tests, plan says %d", n, *planned);
+		return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+
+static bool lines_fit(const char *text, size_t width, char *bad, size_t size)
+{
+	const char *line = text;
+
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+
+		if (len > width) {
+			snprintf(bad, size, "%.*s", (int)len, line);
+			return false;
+		}
+		line += len + (nl ? 1 : 0);
+	}
+	return true;
+}
+
+static void test_usage(void)
+{
+	struct run r;
+
+	diag("--- usage errors exit 2 before touching the device ---");
+	RUN(&r, "run", "no-such-scenario");
+	is_int(r.status, X_USAGE, "run of an unknown scenario: exit 2");
+	ok(strstr(r.err, "unknown scenario 'no-such-scenario'") != NULL,
+	   "run of an unknown scenario: says which");
+	is_str(r.out, "", "run of an unknown scenario: nothing on stdout");
+	run_free(&r);
+	RUN(&r, "run", "anon-fast", "no-such-scenario");
+	is_int(r.status, X_USAGE, "run of a known and an unknown scenario: "
+	       "exit 2, nothing run");
+	is_str(r.out, "", "... nothing on stdout");
+	run_free(&r);
+	RUN(&r, "run", "--json", "--tap");
+	is_int(r.status, X_USAGE, "run --json --tap: exit 2");
+	run_free(&r);
+	RUN(&r, "bench", "--repeats", "0");
+	is_int(r.status, X_USAGE, "bench --repeats 0: exit 2");
+	run_free(&r);
+}
+
+static void test_list(void)
+{
+	struct run r;
+	char bad[200] = "";
+	unsigned int lines = 0;
+
+	RUN(&r, "list");
+	is_int(r.status, X_OK_, "list: exit 0");
+	for (const char *p = r.out; *p; p++)
+		lines += *p == '\n';
+	is_int(lines, gupdemo_scenario_count(),
+	       "list: one line per scenario (%u)", gupdemo_scenario_count());
+	ok(lines_fit(r.out, 80, bad, sizeof(bad)),
+	   "list: fits in 80 columns%s%s", bad[0] ? ": " : "", bad);
+	run_free(&r);
+}
+
+static void test_run_json(void)
+{
+	struct run r;
+
+	diag("--- run --json: every scenario ---");
+	RUN(&r, "run", "--json");
+	if (!is_int(r.status, X_OK_, "run --json: exit 0 (every scenario "
+		    "passed or skipped, pins balanced)"))
+		show(&r);
+	check_json(r.out, "run --json");
+	ok(strstr(r.out, "\"pins_balanced\": true") != NULL,
+	   "run --json: pins_balanced is true");
+	ok(strstr(r.out, "\"failed\": 0,") != NULL, "run --json: 0 failed");
+	ok(strstr(r.out, "\"verdict\": \"fail\"") == NULL,
+	   "run --json: no scenario with verdict fail");
+	ok(strstr(r.out, "\"name\": \"dma-edu\"") &&
+	   !strstr(r.out, "no edu device bound"),
+	   "run --json: the edu scenario ran (edu device present)");
+	run_free(&r);
+}
+
+static void test_run_tap(void)
+{
+	int planned, failed, skipped;
+	char why[200] = "";
+	struct run r;
+
+	diag("--- run --tap ---");
+	RUN(&r, "run", "--tap");
+	if (!is_int(r.status, X_OK_, "run --tap: exit 0"))
+		show(&r);
+	ok(tap_valid(r.out, &planned, &failed, &skipped, why, sizeof(why)),
+	   "run --tap: well-formed TAP%s%s", why[0] ? ": " : "", why);
+	is_int(planned, (int)gupdemo_scenario_count() + 1,
+	       "run --tap: one test per scenario plus the balance");
+	is_int(failed, 0, "run --tap: no 'not ok'");
+	ok(strstr(r.out, "pins balanced: yes") != NULL,
+	   "run --tap: says pins balanced: yes");
+	run_free(&r);
+}
+
+static void test_run_human(void)
+{
+	char bad[200] = "";
+	struct run r;
+
+	diag("--- run (human) ---");
+	RUN(&r, "run", "anon-fast", "zero-ro", "pfnmap", "thp");
+	is_int(r.status, X_OK_, "run of 4 scenarios: exit 0");
+	ok(strstr(r.out, "pins balanced: yes") != NULL,
+	   "run: ends with pins balanced: yes");
+	ok(strstr(r.out, "4 scenarios: 4 passed, 0 failed"),
+	   "run: totals line");
+	ok(lines_fit(r.out, 79, bad, sizeof(bad)),
+	   "run: fits in 79 columns%s%s", bad[0] ? ": " : "", bad);
+	ok(strchr(r.out, '\033') == NULL, "run: no colour when stdout is a file");
+	run_free(&r);
+}
+
+/* An injected failure in the module makes a scenario fail: exit 1. */
+static void test_run_failure(void)
+{
+	struct run r;
+	int ret;
+
+	diag("--- a failing scenario (fail_nth) exits 1 ---");
+	ret = g_write_file(GUPDEMO_DEBUGFS_DIR "/fail_nth", "1\n");
+	if (ret) {
+		skip(4, "no fail_nth knob: %s", strerror(-ret));
+		return;
+	}
+	RUN(&r, "run", "--json", "anon-fast");
+	g_write_file(GUPDEMO_DEBUGFS_DIR "/fail_nth", "0\n");
+	if (!is_int(r.status, X_FAIL, "run with an injected ENOMEM: exit 1"))
+		show(&r);
+	check_json(r.out, "failing run --json");
+	ok(strstr(r.out, "\"verdict\": \"fail\"") &&
+	   strstr(r.out, "\"result\": \"ENOMEM\""),
+	   "failing run --json: verdict fail, result ENOMEM");
+	ok(strstr(r.out, "\"pins_balanced\": true") != NULL,
+	   "failing run --json: nothing leaked, pins still balance");
+	run_free(&r);
+}
+
+static void test_bench(void)
+{
+	char why[200] = "";
+	const char *a, *z;
+	struct run r;
+	int cols = -1;
+	bool same = true;
+
+	diag("--- bench --quick (timing reported, never asserted) ---");
+	RUN(&r, "bench", "--quick", "--json", "--quiet");
+	if (!is_int(r.status, X_OK_, "bench --quick --json: exit 0"))
+		show(&r);
+	check_json(r.out, "bench --quick --json");
+	ok(strstr(r.out, "\"accel\": ") && strstr(r.out, "\"cpus\": ") &&
+	   strstr(r.out, "\"kernel\": ") && strstr(r.out, "\"time\": "),
+	   "bench --json: states kernel, accelerator, CPUs and time");
+	ok(strstr(r.out, "\"targets\": ") != NULL, "bench --json: has targets");
+	run_free(&r);
+
+	RUN(&r, "bench", "--quick", "--csv", "--markers", "--quiet",
+	    "--sizes", "1M,4M", "--dma-sizes", "1M", "--edu-sizes", "0");
+	is_int(r.status, X_OK_, "bench --csv --markers: exit 0");
+	a = strstr(r.out, "==== gupdemo-bench-csv-begin ====\n");
+	z = strstr(r.out, "==== gupdemo-bench-csv-end ====");
+	ok(a && z && a < z, "bench --markers: CSV between marker lines");
+	if (a && z) {
+		int rows = 0;
+
+		a = strchr(a, '\n') + 1;
+		while (a < z) {
+			const char *nl = strchr(a, '\n');
+			int c = 1;
+
+			for (const char *p = a; p < nl; p++)
+				c += *p == ',';
+			if (cols < 0)
+				cols = c;
+			else if (c != cols)
+				same = false;
+			rows++;
+			a = nl + 1;
+		}
+		ok(cols > 10 && same && rows > 1,
+		   "bench --csv: %d rows of %d columns each", rows, cols);
+	} else {
+		skip(1, "no CSV block");
+	}
+	(void)why;
+	run_free(&r);
+}
+
+int main(void)
+{
+	if (access(cli_path(), X_OK))
+		bail_out("CLI not found at %s", cli_path());
+	if (geteuid() != 0)
+		bail_out("must run as root (in the guest)");
+
+	test_validator();
+	test_usage();
+	test_list();
+	test_run_json();
+	test_run_tap();
+	test_run_human();
+	test_run_failure();
+	test_bench();
+	return done_testing();
+}
