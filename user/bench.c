@@ -1324,7 +1324,8 @@ static void print_json(struct bench *b, const struct target *t,
 }
 
 /*
- * One header for every row: kind tells which columns mean what.
+ * One header for every row: kind tells which columns mean what; every
+ * row names the kernel, accelerator, CPUs, memory and start time.
  *   pin:   v_* = gupdemo PIN+UNPIN ns/page, base_* = bare GUP ns/page
  *   dma:   v_* = soft loopback GB/s, base_* = memcpy GB/s
  *   edu:   v_* = KiB/s
@@ -1338,13 +1339,14 @@ static void print_csv(struct bench *b)
 		"pin", "map", "xfer", "unmap", "unpin",
 	};
 
-	printf("kind,kernel,accel,api,mem,size,batch,write,pages,v_min,v_med,"
-	       "v_max,base_min,base_med,base_max,ratio,get_ns,put_ns,"
-	       "base_get_ns,base_put_ns\n");
+	printf("kind,kernel,accel,cpus,mem_kib,time,api,mem,size,batch,write,"
+	       "pages,v_min,v_med,v_max,base_min,base_med,base_max,ratio,"
+	       "get_ns,put_ns,base_get_ns,base_put_ns\n");
 #define CSV_HEAD(kind, api, mem, size, batch, write, pages) \
-	printf("%s,%s,%s,%s,%s,%" PRIu64 ",%u,%d,%" PRIu64, kind, e->kernel, \
-	       e->accel, api, mem, (uint64_t)(size), (unsigned int)(batch), \
-	       (int)(write), (uint64_t)(pages))
+	printf("%s,%s,%s,%ld,%" PRIu64 ",%s,%s,%s,%" PRIu64 ",%u,%d,%" PRIu64, \
+	       kind, e->kernel, e->accel, e->cpus, e->mem_kib, e->start, api, \
+	       mem, (uint64_t)(size), (unsigned int)(batch), (int)(write), \
+	       (uint64_t)(pages))
 	for (size_t i = 0; i < b->ncells; i++) {
 		const struct pin_cell *c = &b->cells[i];
 

@@ -241,6 +241,11 @@ static void print_info(const struct gupdemo_info *info)
 			printf(" bit%u", bit);
 	}
 	printf("%s\n", info->features ? "" : " (none)");
+	printf("  DMA engines      %s%s%s\n",
+	       info->features & GUPDEMO_FEAT_ENGINE_SOFT ? "soft " : "",
+	       info->features & GUPDEMO_FEAT_ENGINE_EDU ? "edu (QEMU 1234:11e8)" : "",
+	       info->features & (GUPDEMO_FEAT_ENGINE_SOFT |
+				 GUPDEMO_FEAT_ENGINE_EDU) ? "" : "none");
 	printf("  max_pin_pages    %u\n", info->max_pin_pages);
 	f = fopen(PARAM_DIR "/pin_batch", "r");
 	if (f && fgets(param, sizeof(param), f)) {
