@@ -155,12 +155,10 @@ static void gupdemo_cpu_copy(struct gupdemo_pinned *dst,
 		size_t doff = dst->offset + done;
 		size_t n = min3(len - done, PAGE_SIZE - offset_in_page(so),
 				PAGE_SIZE - offset_in_page(doff));
-		void *s = kmap_local_page(src->pages[so >> PAGE_SHIFT]);
-		void *d = kmap_local_page(dst->pages[doff >> PAGE_SHIFT]);
 
-		memcpy(d + offset_in_page(doff), s + offset_in_page(so), n);
-		kunmap_local(d);
-		kunmap_local(s);
+		/* The same copy the software engine's loopback makes. */
+		memcpy_page(dst->pages[doff >> PAGE_SHIFT], offset_in_page(doff),
+			    src->pages[so >> PAGE_SHIFT], offset_in_page(so), n);
 		done += n;
 		if (!(done & (SZ_1M - 1)))
 			cond_resched();

@@ -10,8 +10,8 @@
  * must stop the engine before unmapping.
  *
  * A CPU cannot dereference bus addresses, so this engine copies through the
- * CPU entries of the sg_tables (sg_miter); real hardware is programmed from
- * the DMA entries (see edu.c).  Its loopback copies source to destination
+ * CPU entries of the sg_tables (memcpy_page() and friends); real hardware is
+ * programmed from the DMA entries (see edu.c).  Its loopback copies source to destination
  * directly, as a memcpy engine would; TO/FROM_DEVICE use a 4 KiB buffer
  * like edu's.
  */
@@ -19,6 +19,7 @@
 
 #include <linux/completion.h>
 #include <linux/dma-mapping.h>
+#include <linux/highmem.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
@@ -68,16 +69,49 @@ static int gupdemo_soft_step(struct gupdemo_soft *soft)
 	return 0;
 }
 
-/* Copy up to @len bytes between the device buffer and an sg_table. */
+/**
+ * struct gupdemo_soft_cursor - position in the CPU entries of an sg_table
+ * @sg: current entry, NULL past the end
+ * @off: bytes of @sg already used
+ */
+struct gupdemo_soft_cursor {
+	struct scatterlist *sg;
+	unsigned int off;
+};
+
+/*
+ * The page under the cursor, the offset in it, and how many bytes can be
+ * copied before the page or the entry ends.  The CPU entries are the right
+ * list here: sg_page() is never used on DMA entries.
+ */
+static size_t gupdemo_soft_cursor_page(const struct gupdemo_soft_cursor *c,
+				       struct page **page, size_t *poff)
+{
+	size_t o = c->sg->offset + c->off;
+
+	*page = nth_page(sg_page(c->sg), o >> PAGE_SHIFT);
+	*poff = offset_in_page(o);
+	return min_t(size_t, c->sg->length - c->off, PAGE_SIZE - *poff);
+}
+
+static void gupdemo_soft_cursor_advance(struct gupdemo_soft_cursor *c,
+					size_t n)
+{
+	c->off += n;
+	if (c->off == c->sg->length) {
+		c->sg = sg_next(c->sg);
+		c->off = 0;
+	}
+}
+
+/* Copy @len bytes between the device buffer and an sg_table. */
 static int gupdemo_soft_buf_xfer(struct gupdemo_soft *soft,
 				 struct sg_table *sgt, size_t len, bool to_dev)
 {
-	struct sg_mapping_iter miter;
-	unsigned int flags = to_dev ? SG_MITER_FROM_SG : SG_MITER_TO_SG;
+	struct gupdemo_soft_cursor c = { .sg = sgt->sgl };
 	size_t done = 0;
-	int ret = 0;
+	int ret;
 
-	sg_miter_start(&miter, sgt->sgl, sgt->orig_nents, flags);
 	while (done < len) {
 		/* Each chunk starts at offset 0 of the buffer, as on edu. */
 		size_t chunk = min_t(size_t, len - done, GUPDEMO_DEV_CHUNK);
@@ -85,76 +119,56 @@ static int gupdemo_soft_buf_xfer(struct gupdemo_soft *soft,
 
 		ret = gupdemo_soft_step(soft);
 		if (ret)
-			break;
+			return ret;
 		while (off < chunk) {
-			size_t n;
+			struct page *page;
+			size_t poff, n;
 
-			if (!miter.length || miter.consumed == miter.length) {
-				if (!sg_miter_next(&miter)) {
-					ret = -EINVAL;
-					goto out;
-				}
-				miter.consumed = 0;
-			}
-			n = min(chunk - off, miter.length - miter.consumed);
+			if (!c.sg)
+				return -EINVAL;
+			n = min(chunk - off,
+				gupdemo_soft_cursor_page(&c, &page, &poff));
 			if (to_dev)
-				memcpy(soft->buf + off,
-				       miter.addr + miter.consumed, n);
+				memcpy_from_page(soft->buf + off, page, poff, n);
 			else
-				memcpy(miter.addr + miter.consumed,
-				       soft->buf + off, n);
-			miter.consumed += n;
+				memcpy_to_page(page, poff, soft->buf + off, n);
+			gupdemo_soft_cursor_advance(&c, n);
 			off += n;
 		}
 		done += chunk;
 	}
-out:
-	sg_miter_stop(&miter);
-	return ret;
+	return 0;
 }
 
-/* Loopback: source pages straight to destination pages. */
+/* Loopback: source pages straight to destination pages, page by page. */
 static int gupdemo_soft_loopback(struct gupdemo_soft *soft,
 				 const struct gupdemo_xfer *x)
 {
-	struct sg_mapping_iter s, d;
+	struct gupdemo_soft_cursor s = { .sg = x->src->sgl };
+	struct gupdemo_soft_cursor d = { .sg = x->dst->sgl };
 	size_t done = 0;
-	int ret = 0;
+	int ret;
 
-	sg_miter_start(&s, x->src->sgl, x->src->orig_nents, SG_MITER_FROM_SG);
-	sg_miter_start(&d, x->dst->sgl, x->dst->orig_nents, SG_MITER_TO_SG);
-	s.consumed = 0;
-	d.consumed = 0;
 	while (done < x->len) {
-		size_t n;
+		struct page *sp, *dp;
+		size_t soff, doff, n;
 
-		if (!s.length || s.consumed == s.length) {
-			if (!sg_miter_next(&s)) {
-				ret = -EINVAL;
-				break;
-			}
-			s.consumed = 0;
+		if (!s.sg || !d.sg)
+			return -EINVAL;
+		/* Once per source page: stop, fail or reschedule here. */
+		if (!s.off || !offset_in_page(s.sg->offset + s.off)) {
 			ret = gupdemo_soft_step(soft);
 			if (ret)
-				break;
+				return ret;
 		}
-		if (!d.length || d.consumed == d.length) {
-			if (!sg_miter_next(&d)) {
-				ret = -EINVAL;
-				break;
-			}
-			d.consumed = 0;
-		}
-		n = min3(x->len - done, s.length - s.consumed,
-			 d.length - d.consumed);
-		memcpy(d.addr + d.consumed, s.addr + s.consumed, n);
-		s.consumed += n;
-		d.consumed += n;
+		n = min3(x->len - done, gupdemo_soft_cursor_page(&s, &sp, &soff),
+			 gupdemo_soft_cursor_page(&d, &dp, &doff));
+		memcpy_page(dp, doff, sp, soff, n);
+		gupdemo_soft_cursor_advance(&s, n);
+		gupdemo_soft_cursor_advance(&d, n);
 		done += n;
 	}
-	sg_miter_stop(&d);
-	sg_miter_stop(&s);
-	return ret;
+	return 0;
 }
 
 static void gupdemo_soft_work(struct work_struct *work)
