@@ -1,0 +1,1026 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest test: an ioctl fuzzer for /dev/gupdemo (issue 6).
+ *
+ * Usage: t_fuzz [--seed N] [--iterations N] [--threads N]
+ *
+ * Seeded (the seed is printed; --seed replays the same choices, though the
+ * thread interleaving differs), several worker threads fire random and
+ * near-valid ioctls at a few shared descriptors: every command and some
+ * that do not exist; struct sizes 0, short, exact, long with a zero or a
+ * non-zero tail; random flags and reserved bits; valid, stale and random
+ * handles; addresses that are NULL, kernel, non-canonical, unaligned,
+ * wrapping, PROT_NONE, read-only, hugetlb, THP, memfd, the VM_PFNMAP mmap
+ * of /dev/gupdemo, a hole just munmapped; lengths up to and past the
+ * limits; argument structs that are unaligned, read-only, unreadable or
+ * straddle into an unmapped page.  A chaos thread meanwhile remaps and
+ * mprotects memory the workers pin, forks children that pin through the
+ * inherited descriptors, replaces descriptors (close racing ioctls),
+ * unpins handles and runs DMA.
+ *
+ * Every call is checked: the errno is one the README documents for that
+ * ioctl (and the exact one where the rules leave no choice: ENOTTY, short
+ * struct EINVAL, non-zero tail E2BIG); a failed call leaves the argument
+ * untouched; a successful one changes only output fields, to plausible
+ * values (no kernel address, no stray byte), and nothing past what it
+ * copies back.  At the end: pin counters balanced, the module holds
+ * nothing, it unloads.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+
+#include "stress.h"
+
+#define MAX_THREADS	16
+#define NFDS		4
+#define HPOOL		64
+#define MAX_MSGS	24
+#define NERRNO		160
+#define ARG_WINDOW	8192	/* bytes of argument space per worker */
+#define NS_LIMIT	600000000000ULL	/* 10 minutes: no timing is longer */
+
+#ifndef offsetofend
+#define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
+#endif
+
+enum { C_INFO, C_PIN, C_UNPIN, C_QUERY, C_DMA, C_BENCH, C_BAD, C_COUNT };
+
+static const struct cmdinfo {
+	const char *name;
+	unsigned long cmd;
+	size_t ksize;
+	size_t min_size;	/* the first version of the struct */
+	const int *errs;
+} cmds[C_COUNT] = {
+	[C_INFO] = { "GET_INFO", GUPDEMO_IOC_GET_INFO, sizeof(struct gupdemo_info),
+		     offsetofend(struct gupdemo_info, failures_total), errs_info },
+	[C_PIN] = { "PIN", GUPDEMO_IOC_PIN, sizeof(struct gupdemo_pin),
+		offsetofend(struct gupdemo_pin, get_ns), errs_pin },
+	[C_UNPIN] = { "UNPIN", GUPDEMO_IOC_UNPIN, sizeof(struct gupdemo_unpin),
+		  offsetofend(struct gupdemo_unpin, put_ns), errs_unpin },
+	[C_QUERY] = { "QUERY", GUPDEMO_IOC_QUERY, sizeof(struct gupdemo_query),
+		  offsetofend(struct gupdemo_query, nzero), errs_query },
+	[C_DMA] = { "DMA", GUPDEMO_IOC_DMA, sizeof(struct gupdemo_dma),
+		offsetofend(struct gupdemo_dma, unpin_ns), errs_dma },
+	[C_BENCH] = { "BENCH", GUPDEMO_IOC_BENCH, sizeof(struct gupdemo_bench),
+		  offsetofend(struct gupdemo_bench, put_ns), errs_bench },
+	[C_BAD] = { "unknown", 0, 0, 0, errs_bad },
+};
+
+/* Regions of the arena: one PROT_NONE reservation with guard pages. */
+enum {
+	R_ANON, R_THP, R_EMPTY, R_RO, R_NONE, R_HUGE, R_PFN, R_MEMFD, R_VOL,
+	R_PROT, R_HOLE, R_ARGS, R_COUNT
+};
+
+static const char *const region_names[R_COUNT] = {
+	"anon", "thp", "untouched", "read-only", "PROT_NONE", "hugetlb",
+	"pfnmap", "memfd", "remapped", "mprotected", "hole", "args",
+};
+
+struct region {
+	uint8_t *p;
+	size_t len;
+	bool present;
+};
+
+static struct {
+	uint64_t seed;
+	uint64_t iterations;
+	unsigned int threads;
+	size_t psz;
+	uint32_t max_pin_pages;
+	uint8_t *arena;
+	size_t arena_len;
+	struct region r[R_COUNT];
+	int fds[NFDS];
+	uint8_t *args_ro;	/* a read-only page of argument space */
+	uint8_t *args_edge;	/* the last RW page before a guard */
+	uint64_t huge_old;
+	bool huge_set;
+
+	_Atomic uint32_t hpool[HPOOL];
+	_Atomic uint64_t done;	/* worker ioctls so far */
+	_Atomic bool stop;
+	_Atomic uint64_t hist[C_COUNT][NERRNO];
+	_Atomic uint64_t chaos_ops[8];
+	_Atomic uint64_t chaos_ioctls;
+	_Atomic uint64_t forks;
+
+	pthread_mutex_t msg_lock;
+	unsigned int nmsgs;
+	uint64_t nfail[4];	/* errno, untouched, output, exact */
+	char msgs[MAX_MSGS][256];
+} F = {
+	.iterations = 20000,
+	.threads = 4,
+	.msg_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+enum { FAIL_ERRNO, FAIL_UNTOUCHED, FAIL_OUTPUT, FAIL_EXACT };
+
+__attribute__((format(printf, 2, 3)))
+static void record(int kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&F.msg_lock);
+	F.nfail[kind]++;
+	if (F.nmsgs < MAX_MSGS) {
+		va_start(ap, fmt);
+		vsnprintf(F.msgs[F.nmsgs++], sizeof(F.msgs[0]), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&F.msg_lock);
+}
+
+/* ---------------------------------------------------------------- arena */
+
+static size_t arena_place(size_t *cur, size_t len, size_t align)
+{
+	size_t off = (*cur + align - 1) & ~(align - 1);
+
+	*cur = off + len + F.psz;	/* a PROT_NONE guard page after it */
+	return off;
+}
+
+static void arena_map(int idx, size_t off, size_t len, int prot, int flags,
+		      int fd)
+{
+	uint8_t *want = F.arena + off;
+	void *p = mmap(want, len, prot, flags | MAP_FIXED, fd, 0);
+
+	F.r[idx].p = want;
+	F.r[idx].len = len;
+	if (p == MAP_FAILED) {
+		diag("region %s: mmap failed (%s): left PROT_NONE",
+		     region_names[idx], strerror(errno));
+		return;
+	}
+	F.r[idx].present = true;
+}
+
+static void populate(uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i += F.psz)
+		p[i] = (uint8_t)(i / F.psz + 1);
+}
+
+static void arena_setup(void)
+{
+	const size_t huge = 2UL << 20;
+	const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	size_t cur = F.psz, off[R_COUNT];
+	uint64_t nr;
+	int mfd;
+
+	F.arena_len = 24UL << 20;
+	F.arena = mmap(NULL, F.arena_len + huge, PROT_NONE,
+		       anon | MAP_NORESERVE, -1, 0);
+	if (F.arena == MAP_FAILED)
+		bail_out("arena mmap: %s", strerror(errno));
+	/* 2 MiB aligned, for the THP and hugetlb regions. */
+	F.arena = (uint8_t *)(((uintptr_t)F.arena + huge - 1) & ~(huge - 1));
+
+	off[R_THP] = arena_place(&cur, huge, huge);
+	off[R_HUGE] = arena_place(&cur, huge, huge);
+	off[R_ANON] = arena_place(&cur, 256 * F.psz, F.psz);
+	off[R_EMPTY] = arena_place(&cur, 64 * F.psz, F.psz);
+	off[R_RO] = arena_place(&cur, 16 * F.psz, F.psz);
+	off[R_NONE] = arena_place(&cur, 16 * F.psz, F.psz);
+	off[R_PFN] = arena_place(&cur, F.psz, F.psz);
+	off[R_MEMFD] = arena_place(&cur, 32 * F.psz, F.psz);
+	off[R_VOL] = arena_place(&cur, 64 * F.psz, F.psz);
+	off[R_PROT] = arena_place(&cur, 32 * F.psz, F.psz);
+	off[R_HOLE] = arena_place(&cur, 16 * F.psz, F.psz);
+	off[R_ARGS] = arena_place(&cur, (MAX_THREADS + 1) * ARG_WINDOW +
+				  2 * F.psz, F.psz);
+	if (cur > F.arena_len)
+		bail_out("arena too small (%zu > %zu)", cur, F.arena_len);
+
+	arena_map(R_THP, off[R_THP], huge, PROT_READ | PROT_WRITE, anon, -1);
+	if (F.r[R_THP].present) {
+		madvise(F.r[R_THP].p, huge, MADV_HUGEPAGE);
+		populate(F.r[R_THP].p, huge);
+	}
+	/* hugetlb needs reserved huge pages; without them the region is a hole. */
+	if (g_read_u64("/proc/sys/vm/nr_hugepages", &F.huge_old) == 0 &&
+	    g_write_u64("/proc/sys/vm/nr_hugepages", F.huge_old + 2) == 0 &&
+	    g_read_u64("/proc/sys/vm/nr_hugepages", &nr) == 0 &&
+	    nr >= F.huge_old + 1)
+		F.huge_set = true;
+	arena_map(R_HUGE, off[R_HUGE], huge, PROT_READ | PROT_WRITE,
+		  anon | MAP_HUGETLB, -1);
+	if (F.r[R_HUGE].present)
+		populate(F.r[R_HUGE].p, huge);
+	arena_map(R_ANON, off[R_ANON], 256 * F.psz, PROT_READ | PROT_WRITE,
+		  anon, -1);
+	madvise(F.r[R_ANON].p, 256 * F.psz, MADV_NOHUGEPAGE);
+	populate(F.r[R_ANON].p, 256 * F.psz);
+	arena_map(R_EMPTY, off[R_EMPTY], 64 * F.psz, PROT_READ | PROT_WRITE,
+		  anon, -1);
+	arena_map(R_RO, off[R_RO], 16 * F.psz, PROT_READ, anon, -1);
+	F.r[R_NONE].p = F.arena + off[R_NONE];	/* stays PROT_NONE */
+	F.r[R_NONE].len = 16 * F.psz;
+	arena_map(R_PFN, off[R_PFN], F.psz, PROT_READ | PROT_WRITE,
+		  MAP_SHARED, F.fds[0]);
+	mfd = memfd_create("t_fuzz", MFD_CLOEXEC);
+	if (mfd >= 0 && ftruncate(mfd, 32 * F.psz) == 0)
+		arena_map(R_MEMFD, off[R_MEMFD], 32 * F.psz,
+			  PROT_READ | PROT_WRITE, MAP_SHARED, mfd);
+	if (mfd >= 0)
+		close(mfd);
+	if (F.r[R_MEMFD].present)
+		populate(F.r[R_MEMFD].p, 32 * F.psz);
+	arena_map(R_VOL, off[R_VOL], 64 * F.psz, PROT_READ | PROT_WRITE, anon, -1);
+	populate(F.r[R_VOL].p, 64 * F.psz);
+	arena_map(R_PROT, off[R_PROT], 32 * F.psz, PROT_READ | PROT_WRITE,
+		  anon, -1);
+	populate(F.r[R_PROT].p, 32 * F.psz);
+	/* A real hole: nothing mapped there at all. */
+	F.r[R_HOLE].p = F.arena + off[R_HOLE];
+	F.r[R_HOLE].len = 16 * F.psz;
+	munmap(F.r[R_HOLE].p, F.r[R_HOLE].len);
+	arena_map(R_ARGS, off[R_ARGS], (MAX_THREADS + 1) * ARG_WINDOW + 2 * F.psz,
+		  PROT_READ | PROT_WRITE, anon, -1);
+	if (!F.r[R_ARGS].present)
+		bail_out("no argument pages");
+	/* The last two pages: one read-only, one RW that ends at the guard. */
+	F.args_ro = F.r[R_ARGS].p + (MAX_THREADS + 1) * ARG_WINDOW;
+	F.args_edge = F.args_ro + F.psz;
+	memset(F.args_ro, 0x5a, F.psz);
+	if (mprotect(F.args_ro, F.psz, PROT_READ))
+		bail_out("mprotect: %s", strerror(errno));
+
+	diag("arena %p: thp %s, hugetlb %s, memfd %s, pfnmap %s", (void *)F.arena,
+	     F.r[R_THP].present ? "yes" : "no", F.r[R_HUGE].present ? "yes" : "no",
+	     F.r[R_MEMFD].present ? "yes" : "no", F.r[R_PFN].present ? "yes" : "no");
+}
+
+static void arena_teardown(void)
+{
+	munmap(F.arena, F.arena_len);
+	if (F.huge_set)
+		g_write_u64("/proc/sys/vm/nr_hugepages", F.huge_old);
+}
+
+/* ------------------------------------------------------------ choosers */
+
+static uint64_t pick_addr(struct rng *r)
+{
+	static const uint64_t special[] = {
+		0, 1, 4096, 0xffff888000000000ULL, 0xffffffff81000000ULL,
+		0xffffffffff600000ULL /* vsyscall */, 0x0000800000000000ULL,
+		0x00007ffffffff000ULL, 0xfffffffffffff000ULL, UINT64_MAX,
+		0x00007fffffffffffULL,
+	};
+
+	if (rng_pct(r, 12)) {
+		if (rng_pct(r, 20))
+			return rng_next(r);
+		return special[rng_below(r, sizeof(special) / sizeof(special[0]))];
+	}
+	/* Not the argument pages: a DMA there would corrupt the workers' checks. */
+	const struct region *g = &F.r[rng_below(r, R_ARGS)];
+	uint64_t off = rng_below(r, g->len);
+
+	if (rng_pct(r, 60))
+		off &= ~(uint64_t)(F.psz - 1);	/* page aligned */
+	return (uint64_t)(uintptr_t)g->p + off;
+}
+
+static uint64_t pick_len(struct rng *r, uint64_t addr)
+{
+	uint64_t maxb = (uint64_t)F.max_pin_pages * F.psz;
+
+	switch (rng_below(r, 16)) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return F.psz - 1;
+	case 3: return F.psz;
+	case 4: return F.psz + 1;
+	case 5: return maxb;			/* at the limit: runs into a guard */
+	case 6: return maxb + F.psz;		/* past it: E2BIG */
+	case 7: return UINT64_MAX;
+	case 8: return -addr;			/* addr + len wraps to 0 */
+	case 9: return rng_next(r);
+	case 10: return 2UL << 20;
+	default: return 1 + rng_below(r, 64 * F.psz);
+	}
+}
+
+static uint32_t pick_handle(struct rng *r)
+{
+	switch (rng_below(r, 10)) {
+	case 0: return 0;
+	case 1: return (uint32_t)rng_next(r);
+	case 2: return 1 + (uint32_t)rng_below(r, 64);
+	case 3: return UINT32_MAX;
+	default: return atomic_load(&F.hpool[rng_below(r, HPOOL)]);
+	}
+}
+
+static uint32_t pick_bits(struct rng *r, uint32_t all)
+{
+	if (rng_pct(r, 6))
+		return (uint32_t)rng_next(r);	/* unknown bits */
+	return (uint32_t)rng_next(r) & all;
+}
+
+static uint32_t pick_small(struct rng *r, uint32_t count)
+{
+	if (rng_pct(r, 5))
+		return rng_pct(r, 50) ? count : (uint32_t)rng_next(r);
+	return (uint32_t)rng_below(r, count);
+}
+
+static uint32_t pick_reserved(struct rng *r)
+{
+	return rng_pct(r, 5) ? 1u << rng_below(r, 32) : 0;
+}
+
+/*
+ * The VFS answers some commands itself before the driver sees them
+ * (FIGETBSZ = _IO(0, 2), FIONBIO 'T', FIFREEZE 'X', FS_IOC_* 'f', FICLONE
+ * 0x94, FS_IOC_GETFSUUID 0x15): move such types elsewhere.
+ */
+static unsigned long vfs_free(unsigned long c)
+{
+	switch (_IOC_TYPE(c)) {
+	case 0x00: case 'T': case 'X': case 'f': case 0x94: case 0x15:
+	case GUPDEMO_IOCTL_TYPE:
+		return (c & ~((unsigned long)_IOC_TYPEMASK << _IOC_TYPESHIFT)) |
+		       ((unsigned long)0x42 << _IOC_TYPESHIFT);
+	}
+	return c;
+}
+
+/* Commands that are not gupdemo's: other types, directions, numbers. */
+static unsigned long pick_bad_cmd(struct rng *r)
+{
+	uint32_t nr = (uint32_t)rng_below(r, 6);
+
+	switch (rng_below(r, 6)) {
+	case 0: return _IOWR(GUPDEMO_IOCTL_TYPE, nr, struct gupdemo_pin);
+	case 1: return _IOR(GUPDEMO_IOCTL_TYPE, nr, uint64_t);
+	case 2: return _IOW(GUPDEMO_IOCTL_TYPE, nr, uint32_t);
+	case 3: return _IO(GUPDEMO_IOCTL_TYPE, 6 + rng_below(r, 250));
+	case 4: return vfs_free(_IO(rng_below(r, 256), nr));
+	default: {
+		unsigned long c = vfs_free((unsigned long)(uint32_t)rng_next(r));
+
+		/* Keep it invalid: never one of the six real commands. */
+		return c == _IO(GUPDEMO_IOCTL_TYPE, _IOC_NR(c)) && _IOC_NR(c) < 6 ?
+		       c ^ 0x4000 : c;
+	}
+	}
+}
+
+/* ----------------------------------------------------------- the calls */
+
+/* The struct as we mean it; copied into the argument window. */
+union ioc_arg {
+	struct gupdemo_info info;
+	struct gupdemo_pin pin;
+	struct gupdemo_unpin unpin;
+	struct gupdemo_query query;
+	struct gupdemo_dma dma;
+	struct gupdemo_bench bench;
+	uint8_t raw[128];
+};
+
+enum argwhere { A_NORMAL, A_UNALIGNED, A_NULL, A_KERNEL, A_RO, A_NONE, A_EDGE };
+
+static void build(struct rng *r, int c, union ioc_arg *a)
+{
+	memset(a, 0, sizeof(*a));
+	/* Output fields start as junk: they must be overwritten or refused. */
+	for (size_t i = 0; i < sizeof(*a); i++)
+		a->raw[i] = (uint8_t)rng_next(r);
+
+	switch (c) {
+	case C_INFO:
+		a->info.flags = rng_pct(r, 5) ? 1u << rng_below(r, 32) : 0;
+		break;
+	case C_PIN:
+		a->pin.flags = pick_bits(r, GUPDEMO_PIN_ALL);
+		a->pin.addr = pick_addr(r);
+		a->pin.len = pick_len(r, a->pin.addr);
+		a->pin.api = pick_small(r, GUPDEMO_API_COUNT);
+		a->pin.batch = rng_pct(r, 70) ? 0 : rng_pct(r, 50) ?
+			       1 + (uint32_t)rng_below(r, 600) : (uint32_t)rng_next(r);
+		a->pin.__reserved = pick_reserved(r);
+		break;
+	case C_UNPIN:
+		a->unpin.flags = pick_bits(r, GUPDEMO_UNPIN_ALL);
+		a->unpin.handle = pick_handle(r);
+		a->unpin.__reserved = pick_reserved(r);
+		break;
+	case C_QUERY:
+		a->query.flags = rng_pct(r, 5) ? 1u << rng_below(r, 32) : 0;
+		a->query.handle = pick_handle(r);
+		a->query.__reserved = pick_reserved(r);
+		break;
+	case C_DMA:
+		a->dma.flags = pick_bits(r, GUPDEMO_DMA_ALL);
+		a->dma.op = pick_small(r, GUPDEMO_DMA_OP_COUNT);
+		/* Mostly the soft engine: edu is 100 ms a command. */
+		a->dma.engine = rng_pct(r, 5) ? pick_small(r, GUPDEMO_ENGINE_COUNT) :
+				rng_pct(r, 40) ? GUPDEMO_ENGINE_AUTO : GUPDEMO_ENGINE_SOFT;
+		a->dma.src_handle = a->dma.flags & GUPDEMO_DMA_SRC_HANDLE ||
+				    rng_pct(r, 5) ? pick_handle(r) : 0;
+		a->dma.dst_handle = a->dma.flags & GUPDEMO_DMA_DST_HANDLE ||
+				    rng_pct(r, 5) ? pick_handle(r) : 0;
+		a->dma.src_addr = !(a->dma.flags & GUPDEMO_DMA_SRC_HANDLE) ||
+				  rng_pct(r, 5) ? pick_addr(r) : 0;
+		a->dma.dst_addr = !(a->dma.flags & GUPDEMO_DMA_DST_HANDLE) ||
+				  rng_pct(r, 5) ? pick_addr(r) : 0;
+		/* The unused side must be empty: mostly make it so. */
+		if (a->dma.op == GUPDEMO_DMA_TO_DEVICE && rng_pct(r, 90)) {
+			a->dma.dst_handle = 0;
+			a->dma.dst_addr = 0;
+			a->dma.flags &= ~GUPDEMO_DMA_DST_HANDLE;
+		}
+		if (a->dma.op == GUPDEMO_DMA_FROM_DEVICE && rng_pct(r, 90)) {
+			a->dma.src_handle = 0;
+			a->dma.src_addr = 0;
+			a->dma.flags &= ~GUPDEMO_DMA_SRC_HANDLE;
+		}
+		if (a->dma.op == GUPDEMO_DMA_MEMCPY && rng_pct(r, 90))
+			a->dma.engine = GUPDEMO_ENGINE_AUTO;
+		a->dma.len = rng_pct(r, 85) ? 1 + rng_below(r, 16 * F.psz) :
+			     pick_len(r, a->dma.src_addr);
+		break;
+	case C_BENCH:
+		a->bench.flags = rng_pct(r, 5) ? 1u << rng_below(r, 32) : 0;
+		a->bench.addr = pick_addr(r);
+		a->bench.len = pick_len(r, a->bench.addr);
+		a->bench.api = pick_small(r, GUPDEMO_API_COUNT);
+		a->bench.pin_flags = pick_bits(r, GUPDEMO_PIN_ALL);
+		a->bench.batch = rng_pct(r, 70) ? 0 : 1 + (uint32_t)rng_below(r, 600);
+		a->bench.__reserved = pick_reserved(r);
+		break;
+	}
+}
+
+/* Struct sizes: exact mostly, else every edge of the size rules. */
+static uint32_t pick_size(struct rng *r, size_t ksize, size_t min_size,
+			  bool *tail_nonzero)
+{
+	*tail_nonzero = false;
+	if (rng_pct(r, 80))
+		return (uint32_t)ksize;
+	switch (rng_below(r, 9)) {
+	case 0: return 0;
+	case 1: return 4;
+	case 2: return (uint32_t)ksize - 1;
+	case 3: return rng_pct(r, 50) ? (uint32_t)ksize / 2 : (uint32_t)min_size - 1;
+	case 4: return (uint32_t)ksize + 8;
+	case 5: *tail_nonzero = true; return (uint32_t)ksize + 8;
+	case 6: return (uint32_t)ksize + 1 + (uint32_t)rng_below(r, 2000);
+	case 7: *tail_nonzero = true; return (uint32_t)ksize + 1 + (uint32_t)rng_below(r, 2000);
+	default: return rng_pct(r, 50) ? UINT32_MAX : (uint32_t)rng_next(r);
+	}
+}
+
+static bool ns_ok(uint64_t ns)
+{
+	return ns < NS_LIMIT;
+}
+
+static uint64_t span_of(uint64_t addr, uint64_t len)
+{
+	uint64_t psz = F.psz;
+
+	return ((addr + len + psz - 1) / psz) - addr / psz;
+}
+
+/* Output fields of a successful call: only plausible values. */
+static const char *check_output(int c, const union ioc_arg *in,
+				const union ioc_arg *out, uint32_t usize)
+{
+	switch (c) {
+	case C_INFO:
+		if (out->info.uapi_version != GUPDEMO_UAPI_VERSION)
+			return "uapi_version";
+		if (out->info.page_size != F.psz)
+			return "page_size";
+		if (out->info.features & ~(GUPDEMO_FEAT_BENCH * 2 - 1))
+			return "features";
+		if (out->info.max_pin_pages != F.max_pin_pages)
+			return "max_pin_pages";
+		if (out->info.pins_held > (1u << 24) || out->info.pages_held > (1ULL << 32) ||
+		    out->info.pins_total > (1ULL << 40) ||
+		    out->info.failures_total > (1ULL << 40))
+			return "counters";
+		return NULL;
+	case C_PIN:
+		if (!out->pin.handle || out->pin.handle > INT32_MAX)
+			return "handle";
+		if (!out->pin.npages || out->pin.npages > span_of(in->pin.addr, in->pin.len) ||
+		    (!(in->pin.flags & GUPDEMO_PIN_NO_RETRY) &&
+		     out->pin.npages != span_of(in->pin.addr, in->pin.len)))
+			return "npages";
+		if (!ns_ok(out->pin.get_ns))
+			return "get_ns";
+		return NULL;
+	case C_UNPIN:
+		return ns_ok(out->unpin.put_ns) ? NULL : "put_ns";
+	case C_QUERY:
+		if (out->query.api >= GUPDEMO_API_COUNT)
+			return "api";
+		if (out->query.pin_flags & ~GUPDEMO_PIN_ALL)
+			return "pin_flags";
+		if (!out->query.len || out->query.addr >= 0x0000800000000000ULL ||
+		    span_of(out->query.addr, out->query.len) > F.max_pin_pages)
+			return "addr/len";
+		if (!out->query.npages ||
+		    out->query.npages > span_of(out->query.addr, out->query.len))
+			return "npages";
+		if (out->query.npinned + out->query.nzero > out->query.npages ||
+		    out->query.nfolios > out->query.npages)
+			return "npinned/nzero/nfolios";
+		/* ksize() of the pages array: up to twice what was asked. */
+		if (usize < offsetofend(struct gupdemo_query, kmem_bytes))
+			return NULL;	/* a first-version struct: not returned */
+		if (!out->query.kmem_bytes ||
+		    out->query.kmem_bytes > 16 * span_of(out->query.addr, out->query.len) +
+					    3 * F.psz + 4096)
+			return "kmem_bytes";
+		return NULL;
+	case C_DMA:
+		if (out->dma.bytes != in->dma.len)
+			return "bytes";
+		if (in->dma.op == GUPDEMO_DMA_MEMCPY ? out->dma.engine != in->dma.engine :
+		    out->dma.engine != GUPDEMO_ENGINE_EDU &&
+		    out->dma.engine != GUPDEMO_ENGINE_SOFT)
+			return "engine";
+		if (!ns_ok(out->dma.pin_ns) || !ns_ok(out->dma.map_ns) ||
+		    !ns_ok(out->dma.xfer_ns) || !ns_ok(out->dma.unmap_ns) ||
+		    !ns_ok(out->dma.unpin_ns))
+			return "timings";
+		return NULL;
+	case C_BENCH:
+		if (!out->bench.npages ||
+		    out->bench.npages != span_of(in->bench.addr, in->bench.len))
+			return "npages";
+		if (!ns_ok(out->bench.get_ns) || !ns_ok(out->bench.put_ns))
+			return "timings";
+		return NULL;
+	}
+	return "unknown command";
+}
+
+/* Bytes of @c's struct that are outputs (may change on success). */
+static bool is_output_byte(int c, size_t off)
+{
+#define IN(s, f) (off >= offsetof(struct s, f) && off < offsetofend(struct s, f))
+	switch (c) {
+	case C_INFO:
+		return off >= offsetof(struct gupdemo_info, uapi_version);
+	case C_PIN:
+		return IN(gupdemo_pin, handle) || IN(gupdemo_pin, npages) ||
+		       IN(gupdemo_pin, get_ns);
+	case C_UNPIN:
+		return IN(gupdemo_unpin, put_ns);
+	case C_QUERY:
+		return off >= offsetof(struct gupdemo_query, api) &&
+		       !IN(gupdemo_query, __reserved);
+	case C_DMA:
+		return IN(gupdemo_dma, engine) || off >= offsetof(struct gupdemo_dma, bytes);
+	case C_BENCH:
+		return off >= offsetof(struct gupdemo_bench, npages);
+	}
+	return false;
+#undef IN
+}
+
+/* Where the argument goes, and how much of it we can check afterwards. */
+static uint8_t *place_arg(struct rng *r, uint8_t *win, enum argwhere *w,
+			  uint32_t usize)
+{
+	unsigned int pick = (unsigned int)rng_below(r, 100);
+
+	if (pick < 86) {
+		*w = A_NORMAL;
+		return win;
+	}
+	if (pick < 91) {
+		*w = A_UNALIGNED;
+		return win + 1 + rng_below(r, 7);
+	}
+	if (pick < 93) {
+		*w = A_NULL;
+		return NULL;
+	}
+	if (pick < 95) {
+		*w = A_KERNEL;
+		return (uint8_t *)(uintptr_t)0xffff888000001000ULL;
+	}
+	if (pick < 97) {
+		*w = A_RO;
+		return F.args_ro;
+	}
+	if (pick < 98) {
+		*w = A_NONE;
+		return F.r[R_NONE].p;
+	}
+	/* The struct runs into the guard page after the argument pages. */
+	*w = A_EDGE;
+	return F.args_edge + F.psz - (usize > 8 ? usize / 2 : 4);
+}
+
+static void remember_handle(struct rng *r, uint32_t h)
+{
+	atomic_store(&F.hpool[rng_below(r, HPOOL)], h);
+}
+
+static void fuzz_one(struct rng *r, uint8_t *win)
+{
+	int c = (int)rng_below(r, 100);
+	union ioc_arg a;
+	enum argwhere where;
+	unsigned long cmd;
+	bool tail_nz = false, exact_einval = false;
+	uint32_t usize = 0;
+	size_t checklen, ksize;
+	uint8_t *arg, shadow[ARG_WINDOW];
+	int fd = F.fds[rng_below(r, NFDS)];
+	int ret, err;
+
+	/* Weights: pins and DMA dominate, like real use. */
+	c = c < 4 ? C_INFO : c < 38 ? C_PIN : c < 52 ? C_UNPIN : c < 62 ? C_QUERY :
+	    c < 84 ? C_DMA : c < 90 ? C_BENCH : C_BAD;
+	cmd = c == C_BAD ? pick_bad_cmd(r) : cmds[c].cmd;
+	ksize = cmds[c].ksize;
+	if (c != C_BAD) {
+		build(r, c, &a);
+		usize = pick_size(r, ksize, cmds[c].min_size, &tail_nz);
+		a.info.size = usize;	/* size is the first field of every struct */
+	} else {
+		for (size_t i = 0; i < sizeof(a); i++)
+			a.raw[i] = (uint8_t)rng_next(r);
+	}
+
+	arg = place_arg(r, win, &where, usize);
+	checklen = 0;
+	if (where == A_NORMAL || where == A_UNALIGNED) {
+		/* Pattern everywhere, then the struct, then the tail. */
+		size_t room = ARG_WINDOW - (size_t)(arg - win);
+		size_t n = ksize < sizeof(a) ? ksize : sizeof(a);
+
+		for (size_t i = 0; i < ARG_WINDOW; i++)
+			win[i] = (uint8_t)(0xa5 ^ i);
+		if (c == C_BAD)
+			n = sizeof(a);
+		memcpy(arg, &a, n);
+		if (usize > ksize && c != C_BAD) {
+			size_t tail = usize - ksize < room - ksize ? usize - ksize : room - ksize;
+
+			memset(arg + ksize, 0, tail);
+			if (tail_nz)
+				arg[ksize + rng_below(r, tail)] = (uint8_t)(1 + rng_below(r, 255));
+			else if (usize - ksize > room - ksize)
+				tail_nz = true;	/* runs into the pattern: non-zero */
+		}
+		checklen = room;
+		memcpy(shadow, arg, checklen);
+		if (c != C_BAD && usize < cmds[c].min_size)
+			exact_einval = true;
+	}
+
+	ret = ioctl(fd, cmd, arg);
+	err = ret < 0 ? errno : 0;
+	atomic_fetch_add(&F.hist[c][err < NERRNO ? err : NERRNO - 1], 1);
+	atomic_fetch_add(&F.done, 1);
+
+	if (err && !errset_has(cmds[c].errs, err)) {
+		record(FAIL_ERRNO, "%s (cmd %#lx, size %u, arg %d): undocumented errno %s",
+		       cmds[c].name, cmd, usize, where, strerrorname_np(err));
+	}
+	if (c == C_BAD && err != ENOTTY)
+		record(FAIL_EXACT, "unknown cmd %#lx: got %s, not ENOTTY", cmd,
+		       err ? strerrorname_np(err) : "success");
+	if (!checklen)
+		return;
+	if (exact_einval && err != EINVAL)
+		record(FAIL_EXACT, "%s with size %u < %zu: got %s, not EINVAL",
+		       cmds[c].name, usize, cmds[c].min_size,
+		       err ? strerrorname_np(err) : "success");
+	if (c != C_BAD && usize > ksize && tail_nz && err != E2BIG)
+		record(FAIL_EXACT, "%s with size %u and a non-zero tail: got %s, not E2BIG",
+		       cmds[c].name, usize, err ? strerrorname_np(err) : "success");
+
+	if (err || c == C_BAD) {
+		if (memcmp(shadow, arg, checklen)) {
+			size_t i = 0;
+
+			while (shadow[i] == arg[i])
+				i++;
+			record(FAIL_UNTOUCHED, "%s failed with %s but changed byte %zu "
+			       "of its argument (%#x -> %#x)", cmds[c].name,
+			       strerrorname_np(err), i, shadow[i], arg[i]);
+		}
+		return;
+	}
+
+	/* Success: inputs and everything past what is copied back untouched. */
+	size_t copied = usize < ksize ? usize : ksize;
+
+	for (size_t i = 0; i < checklen; i++) {
+		if (shadow[i] == arg[i] || (i < copied && is_output_byte(c, i)))
+			continue;
+		record(FAIL_UNTOUCHED, "%s (size %u) changed byte %zu, not an output "
+		       "(%#x -> %#x)", cmds[c].name, usize, i, shadow[i], arg[i]);
+		break;
+	}
+	union ioc_arg out;
+
+	memcpy(&out, &a, sizeof(out));
+	memcpy(&out, arg, copied);
+	const char *bad = check_output(c, &a, &out, usize);
+
+	if (bad)
+		record(FAIL_OUTPUT, "%s: implausible output field %s", cmds[c].name, bad);
+	if (c == C_PIN && !bad)
+		remember_handle(r, out.pin.handle);
+}
+
+struct worker {
+	pthread_t tid;
+	unsigned int idx;
+	struct rng rng;
+};
+
+static void *worker_main(void *p)
+{
+	struct worker *w = p;
+	uint8_t *win = F.r[R_ARGS].p + w->idx * ARG_WINDOW;
+
+	while (!atomic_load(&F.stop)) {
+		if (atomic_load(&F.done) >= F.iterations)
+			break;
+		fuzz_one(&w->rng, win);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------- chaos */
+
+enum { X_REMAP, X_MPROTECT, X_FORK, X_REOPEN, X_UNPIN, X_DONTNEED, X_DMA, X_COUNT };
+static const char *const chaos_names[X_COUNT] = {
+	"munmap+mmap", "mprotect", "fork", "close/reopen", "unpin", "MADV_DONTNEED",
+	"dma",
+};
+
+static long chaos_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	atomic_fetch_add(&F.chaos_ioctls, 1);
+	return ioctl(fd, cmd, arg);
+}
+
+/* In a forked child of a threaded process: only ioctl, memory and _exit. */
+static void child_pins(struct rng *r)
+{
+	const struct region *g = &F.r[R_ANON];
+
+	for (int i = 0; i < 8; i++) {
+		struct gupdemo_pin p = {
+			.size = sizeof(p),
+			.flags = (uint32_t)rng_next(r) & (GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM),
+			.addr = (uint64_t)(uintptr_t)g->p + rng_below(r, g->len / 2),
+			.len = 1 + rng_below(r, g->len / 2),
+			.api = (uint32_t)rng_below(r, 4),
+		};
+
+		/* Writes into the child's copy: COW breaks while the parent pins. */
+		g->p[rng_below(r, g->len)]++;
+		ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_PIN, &p);
+	}
+	_exit(0);
+}
+
+static void chaos_step(struct rng *r)
+{
+	int x = (int)rng_below(r, X_COUNT);
+	struct region *g;
+
+	atomic_fetch_add(&F.chaos_ops[x], 1);
+	switch (x) {
+	case X_REMAP:
+		g = &F.r[R_VOL];
+		munmap(g->p, g->len);
+		sched_yield();	/* a window in which it is a hole */
+		if (mmap(g->p, g->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
+			populate(g->p, g->len / 2);
+		break;
+	case X_MPROTECT: {
+		static const int prots[] = { PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE };
+
+		g = &F.r[R_PROT];
+		mprotect(g->p + F.psz * rng_below(r, 16), F.psz * (1 + rng_below(r, 16)),
+			 prots[rng_below(r, 3)]);
+		break;
+	}
+	case X_FORK: {
+		pid_t pid;
+		struct rng cr = { rng_next(r) };
+
+		pid = fork();
+		if (pid == 0)
+			child_pins(&cr);
+		if (pid > 0) {
+			atomic_fetch_add(&F.forks, 1);
+			waitpid(pid, NULL, 0);
+		}
+		break;
+	}
+	case X_REOPEN: {
+		/* dup2() closes the old file while workers may be in an ioctl on it. */
+		int slot = (int)rng_below(r, NFDS), nfd;
+
+		if (gupdemo_open(NULL, &nfd) == 0) {
+			dup2(nfd, F.fds[slot]);
+			close(nfd);
+		}
+		break;
+	}
+	case X_UNPIN:
+		for (int i = 0; i < 4; i++) {
+			struct gupdemo_unpin u = {
+				.size = sizeof(u),
+				.flags = (uint32_t)rng_below(r, 2),
+				.handle = pick_handle(r),
+			};
+
+			chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_UNPIN, &u);
+		}
+		break;
+	case X_DONTNEED:
+		g = &F.r[R_ANON];
+		madvise(g->p + F.psz * rng_below(r, 128), F.psz * (1 + rng_below(r, 64)),
+			MADV_DONTNEED);
+		break;
+	case X_DMA: {
+		g = &F.r[R_ANON];
+		struct gupdemo_dma d = {
+			.size = sizeof(d),
+			.op = GUPDEMO_DMA_LOOPBACK,
+			.engine = GUPDEMO_ENGINE_SOFT,
+			.src_addr = (uint64_t)(uintptr_t)g->p + rng_below(r, g->len / 2),
+			.dst_addr = (uint64_t)(uintptr_t)F.r[R_VOL].p + rng_below(r, F.r[R_VOL].len / 2),
+			.len = 1 + rng_below(r, 8 * F.psz),
+		};
+
+		chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_DMA, &d);
+		break;
+	}
+	}
+}
+
+static void *chaos_main(void *p)
+{
+	struct rng *r = p;
+
+	while (!atomic_load(&F.stop))
+		chaos_step(r);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: t_fuzz [--seed N] [--iterations N] [--threads N]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "iterations", required_argument, NULL, 'i' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct worker w[MAX_THREADS];
+	struct gupdemo_vmstat before;
+	struct gupdemo_info info;
+	struct rng chaos_rng;
+	pthread_t chaos;
+	bool have_seed = false;
+	uint64_t total = 0;
+	double t0, el;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "s:i:t:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': F.seed = stress_parse_u64("--seed", optarg); have_seed = true; break;
+		case 'i': F.iterations = stress_parse_u64("--iterations", optarg); break;
+		case 't': F.threads = (unsigned int)stress_parse_u64("--threads", optarg); break;
+		default: usage();
+		}
+	}
+	if (optind != argc || !F.threads || F.threads > MAX_THREADS)
+		usage();
+	if (!have_seed)
+		F.seed = stress_seed_from_clock();
+	/* Children must not flush our stdio buffers twice. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	diag("t_fuzz: seed %llu (rerun: t_fuzz --seed %llu --iterations %llu --threads %u)",
+	     (unsigned long long)F.seed, (unsigned long long)F.seed,
+	     (unsigned long long)F.iterations, F.threads);
+	F.psz = (size_t)sysconf(_SC_PAGESIZE);
+	for (int i = 0; i < NFDS; i++)
+		F.fds[i] = g_open();
+	if (gupdemo_get_info(F.fds[0], &info))
+		bail_out("GET_INFO failed");
+	F.max_pin_pages = info.max_pin_pages;
+	arena_setup();
+	for (int i = 0; i < HPOOL; i++)
+		atomic_store(&F.hpool[i], (uint32_t)i + 1);
+
+	before = g_vmstat();
+	t0 = stress_now();
+	for (unsigned int i = 0; i < F.threads; i++) {
+		w[i].idx = i;
+		w[i].rng.s = F.seed ^ (0x1000193ULL * (i + 1));
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]))
+			bail_out("pthread_create failed");
+	}
+	chaos_rng.s = F.seed ^ 0xc4a05ULL;
+	if (pthread_create(&chaos, NULL, chaos_main, &chaos_rng))
+		bail_out("pthread_create failed");
+	for (unsigned int i = 0; i < F.threads; i++)
+		pthread_join(w[i].tid, NULL);
+	atomic_store(&F.stop, true);
+	pthread_join(chaos, NULL);
+	el = stress_now() - t0;
+
+	for (int c = 0; c < C_COUNT; c++) {
+		char line[512];
+		int n = snprintf(line, sizeof(line), "%-8s", cmds[c].name);
+		uint64_t sum = 0;
+
+		for (int e = 0; e < NERRNO; e++) {
+			uint64_t v = atomic_load(&F.hist[c][e]);
+
+			if (!v)
+				continue;
+			sum += v;
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu",
+				      e ? strerrorname_np(e) : "ok", (unsigned long long)v);
+			if (n >= (int)sizeof(line))
+				break;
+		}
+		total += sum;
+		diag("%s", line);
+	}
+	{
+		char line[256];
+		int n = 0;
+
+		for (int x = 0; x < X_COUNT; x++)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %llu",
+				      x ? ", " : "", chaos_names[x],
+				      (unsigned long long)atomic_load(&F.chaos_ops[x]));
+		diag("chaos: %s; %llu ioctls", line,
+		     (unsigned long long)atomic_load(&F.chaos_ioctls));
+	}
+	diag("%llu fuzzed ioctls in %.1f s (%.0f/s), %u threads, seed %llu",
+	     (unsigned long long)total, el, total / (el > 0 ? el : 1), F.threads,
+	     (unsigned long long)F.seed);
+	diag("gupdemo-fuzz: ioctls %llu chaos_ioctls %llu forks %llu seed %llu",
+	       (unsigned long long)total,
+	       (unsigned long long)atomic_load(&F.chaos_ioctls),
+	     (unsigned long long)atomic_load(&F.forks), (unsigned long long)F.seed);
+
+	for (unsigned int i = 0; i < F.nmsgs; i++)
+		diag("finding: %s", F.msgs[i]);
+	ok(total >= F.iterations, "%llu ioctls made (asked for %llu)",
+	   (unsigned long long)total, (unsigned long long)F.iterations);
+	is_u64(F.nfail[FAIL_ERRNO], 0, "every errno is one the README documents for the ioctl");
+	is_u64(F.nfail[FAIL_EXACT], 0, "exact errnos: unknown command ENOTTY, short "
+	       "struct EINVAL, non-zero tail E2BIG");
+	is_u64(F.nfail[FAIL_UNTOUCHED], 0, "failed calls leave the argument untouched; "
+	       "successful ones change only output fields, nothing past the struct");
+	is_u64(F.nfail[FAIL_OUTPUT], 0, "every output field is plausible (no stray "
+	       "bytes, no kernel addresses)");
+	ok(atomic_load(&F.chaos_ops[X_FORK]) > 0 || el < 1,
+	   "the chaos thread raced the workers (%llu forks)",
+	   (unsigned long long)atomic_load(&F.forks));
+
+	for (int i = 0; i < NFDS; i++)
+		close(F.fds[i]);
+	arena_teardown();	/* drops the PFNMAP mapping's file reference */
+	stress_final_checks(&before, "after the fuzz");
+	return done_testing();
+}

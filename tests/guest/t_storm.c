@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest test: kill storm (issue 6).
+ *
+ * Usage: t_storm [--seed N] [--kills N] [--parallel N] [--big-mib N]
+ *                [--edu N]
+ *
+ * Children pin big ranges, pin many small handles, and run DMA (the
+ * software engine; with --edu N, N of them use the edu device), each on
+ * its own descriptor, in an endless loop; the parent SIGKILLs each one
+ * after a random delay, so the kill lands anywhere: inside GUP's batch
+ * loop, while the pages array is allocated, while a DMA waits for its
+ * engine, while the file is being released.  A shared page tells which
+ * call each child was in when the signal came.  Afterwards nothing may be
+ * held: GET_INFO pins_held and pages_held 0, the pin counters balanced,
+ * the module unloads.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+
+#include "stress.h"
+
+#define MAX_PAR	16
+
+enum { S_IDLE, S_PIN_BIG, S_PIN_MANY, S_DMA_SOFT, S_DMA_EDU, S_COUNT };
+static const char *const state_names[S_COUNT] = {
+	"between calls", "PIN of a big range", "PIN of many handles",
+	"DMA (soft)", "DMA (edu)",
+};
+
+static struct {
+	uint64_t seed;
+	unsigned int kills;
+	unsigned int parallel;
+	unsigned int edu;
+	size_t big;
+	size_t psz;
+	volatile int *state;	/* shared with the children, one int each */
+} S = { .kills = 100, .parallel = 4, .big = 32 };
+
+/* The child: loops until killed.  Nothing here prints. */
+static __attribute__((noreturn)) void child(unsigned int slot, uint64_t seed,
+					    bool edu)
+{
+	struct rng r = { seed };
+	volatile int *st = &S.state[slot];
+	size_t big = S.big, dlen = big / 4;
+	uint8_t *mem, *dst;
+	int fd;
+
+	if (gupdemo_open(NULL, &fd))
+		_exit(10);
+	/* Not populated: the PIN faults every page in, a long kill window. */
+	mem = mmap(NULL, big, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	dst = mmap(NULL, dlen, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED || dst == MAP_FAILED)
+		_exit(11);
+
+	for (;;) {
+		unsigned int what = edu ? S_DMA_EDU : 1 + (unsigned int)rng_below(&r, 3);
+		struct gupdemo_pin p = { .size = sizeof(p) };
+		struct gupdemo_dma d = { .size = sizeof(d) };
+
+		*st = (int)what;
+		switch (what) {
+		case S_PIN_BIG:
+			p.addr = (uint64_t)(uintptr_t)mem;
+			p.len = big - rng_below(&r, big / 2);
+			p.flags = GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM;
+			p.api = (uint32_t)rng_below(&r, 4);
+			p.batch = rng_pct(&r, 50) ? 0 : 16;
+			ioctl(fd, GUPDEMO_IOC_PIN, &p);
+			break;
+		case S_PIN_MANY:
+			for (int i = 0; i < 64; i++) {
+				p.size = sizeof(p);
+				p.addr = (uint64_t)(uintptr_t)mem +
+					 rng_below(&r, big / 2);
+				p.len = 1 + rng_below(&r, 16 * S.psz);
+				p.flags = (uint32_t)rng_below(&r, 4);
+				p.api = (uint32_t)rng_below(&r, 4);
+				p.batch = 0;
+				ioctl(fd, GUPDEMO_IOC_PIN, &p);
+			}
+			break;
+		case S_DMA_SOFT:
+			d.op = GUPDEMO_DMA_LOOPBACK;
+			d.engine = GUPDEMO_ENGINE_SOFT;
+			d.src_addr = (uint64_t)(uintptr_t)mem;
+			d.dst_addr = (uint64_t)(uintptr_t)dst;
+			d.len = 1 + rng_below(&r, dlen);
+			ioctl(fd, GUPDEMO_IOC_DMA, &d);
+			break;
+		case S_DMA_EDU:
+			/* Several 100 ms commands: the kill lands in the wait. */
+			d.op = GUPDEMO_DMA_LOOPBACK;
+			d.engine = GUPDEMO_ENGINE_EDU;
+			d.src_addr = (uint64_t)(uintptr_t)mem;
+			d.dst_addr = (uint64_t)(uintptr_t)dst;
+			d.len = 1 + rng_below(&r, 3 * S.psz);
+			ioctl(fd, GUPDEMO_IOC_DMA, &d);
+			break;
+		}
+		*st = S_IDLE;
+	}
+}
+
+struct kid {
+	pid_t pid;
+	double kill_at;
+	bool edu;
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: t_storm [--seed N] [--kills N] [--parallel N] "
+		"[--big-mib N] [--edu N]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "kills", required_argument, NULL, 'k' },
+		{ "parallel", required_argument, NULL, 'p' },
+		{ "big-mib", required_argument, NULL, 'b' },
+		{ "edu", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kid kids[MAX_PAR] = { 0 };
+	unsigned int started = 0, reaped = 0, killed = 0, exited = 0;
+	unsigned int at[S_COUNT] = { 0 }, edu_started = 0;
+	struct gupdemo_vmstat before;
+	struct gupdemo_info info;
+	bool have_seed = false, edu_ok;
+	struct rng r;
+	double t0;
+	int o, fd;
+
+	while ((o = getopt_long(argc, argv, "s:k:p:b:e:", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': S.seed = stress_parse_u64("--seed", optarg); have_seed = true; break;
+		case 'k': S.kills = (unsigned int)stress_parse_u64("--kills", optarg); break;
+		case 'p': S.parallel = (unsigned int)stress_parse_u64("--parallel", optarg); break;
+		case 'b': S.big = stress_parse_u64("--big-mib", optarg); break;
+		case 'e': S.edu = (unsigned int)stress_parse_u64("--edu", optarg); break;
+		default: usage();
+		}
+	}
+	if (optind != argc || !S.parallel || S.parallel > MAX_PAR || !S.big ||
+	    S.edu > S.kills)
+		usage();
+	if (!have_seed)
+		S.seed = stress_seed_from_clock();
+	S.psz = (size_t)sysconf(_SC_PAGESIZE);
+	S.big <<= 20;
+	diag("t_storm: seed %llu (rerun: t_storm --seed %llu --kills %u --parallel %u "
+	     "--big-mib %zu --edu %u)", (unsigned long long)S.seed,
+	     (unsigned long long)S.seed, S.kills, S.parallel, S.big >> 20, S.edu);
+	r.s = S.seed;
+
+	fd = g_open();
+	if (gupdemo_get_info(fd, &info))
+		bail_out("GET_INFO failed");
+	close(fd);
+	edu_ok = info.features & GUPDEMO_FEAT_ENGINE_EDU;
+	if (S.edu && !edu_ok) {
+		diag("no edu device bound: the %u edu children use the soft engine", S.edu);
+		S.edu = 0;
+	}
+	S.state = mmap(NULL, S.psz, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (S.state == MAP_FAILED)
+		bail_out("mmap: %s", strerror(errno));
+
+	before = g_vmstat();
+	t0 = stress_now();
+	while (reaped < S.kills) {
+		double now = stress_now();
+
+		for (unsigned int i = 0; i < S.parallel; i++) {
+			struct kid *k = &kids[i];
+			int status;
+
+			if (!k->pid && started < S.kills) {
+				/* Spread the edu children over the run. */
+				k->edu = edu_started < S.edu &&
+					 started * S.edu >= edu_started * S.kills;
+				S.state[i] = S_IDLE;
+				k->pid = fork();
+				if (k->pid < 0)
+					bail_out("fork: %s", strerror(errno));
+				if (k->pid == 0)
+					child(i, rng_next(&r), k->edu);
+				started++;
+				edu_started += k->edu;
+				/* edu: 100 ms a command; soft: tens of ms a call. */
+				k->kill_at = now + (k->edu ? 0.05 + rng_below(&r, 1500) / 1000.0 :
+						    rng_below(&r, 400) / 1000.0);
+				continue;
+			}
+			if (!k->pid || now < k->kill_at)
+				continue;
+			at[S.state[i] >= 0 && S.state[i] < S_COUNT ? S.state[i] : 0]++;
+			kill(k->pid, SIGKILL);
+			if (waitpid(k->pid, &status, 0) != k->pid)
+				bail_out("waitpid: %s", strerror(errno));
+			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+				killed++;
+			else
+				exited++;
+			if (exited == 1 && !WIFSIGNALED(status))
+				diag("a child exited with status %d before the kill",
+				     WEXITSTATUS(status));
+			k->pid = 0;
+			reaped++;
+		}
+		usleep(2000);
+	}
+	diag("%u children SIGKILLed in %.1f s (%u ended by themselves); the kill "
+	     "landed: %s %u, %s %u, %s %u, %s %u, %s %u", killed, stress_now() - t0,
+	     exited, state_names[S_PIN_BIG], at[S_PIN_BIG], state_names[S_PIN_MANY],
+	     at[S_PIN_MANY], state_names[S_DMA_SOFT], at[S_DMA_SOFT],
+	     state_names[S_DMA_EDU], at[S_DMA_EDU], state_names[S_IDLE], at[S_IDLE]);
+	diag("gupdemo-storm: kills %u edu %u", killed, edu_started);
+	ok(killed >= S.kills, "%u of %u children were killed by SIGKILL", killed,
+	   S.kills);
+	ok(at[S_PIN_BIG] + at[S_PIN_MANY] > 0 && at[S_DMA_SOFT] + at[S_DMA_EDU] > 0,
+	   "kills landed inside PIN (%u) and inside DMA (%u)",
+	   at[S_PIN_BIG] + at[S_PIN_MANY], at[S_DMA_SOFT] + at[S_DMA_EDU]);
+	if (S.edu)
+		ok(at[S_DMA_EDU] > 0, "kills landed inside edu DMA (%u)", at[S_DMA_EDU]);
+	munmap((void *)S.state, S.psz);
+	stress_final_checks(&before, "after the kill storm");
+	return done_testing();
+}
