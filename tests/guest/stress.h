@@ -129,6 +129,28 @@ static inline bool stress_held(uint64_t *pins, uint64_t *pages)
 }
 
 /*
+ * DMA-API debug (debug kernels): with every descriptor closed, no mapping
+ * of gupdemo's devices is left.  Read before the module is unloaded: the
+ * dump names each entry's device.
+ */
+static inline void stress_dma_debug_check(const char *what)
+{
+	static char dump[65536];
+	unsigned int n = 0;
+	char *line;
+
+	if (g_read_file("/sys/kernel/debug/dma-api/dump", dump, sizeof(dump)))
+		return;	/* not a DMA_API_DEBUG kernel */
+	for (line = strtok(dump, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strstr(line, "gupdemo"))
+			continue;
+		if (n++ < 8)
+			diag("left mapped: %s", line);
+	}
+	is_int(n, 0, "%s: DMA-API debug lists no mapping of gupdemo's devices", what);
+}
+
+/*
  * The closing checks: every descriptor is closed by now.  GET_INFO says
  * nothing is held, Δnr_foll_pin_acquired == Δnr_foll_pin_released since
  * @before (and no pin is left in vmstat's view either), the module unloads
@@ -144,6 +166,7 @@ static inline void stress_final_checks(const struct gupdemo_vmstat *before,
 	int64_t dr = (int64_t)(now.released - before->released);
 	bool got;
 
+	stress_dma_debug_check(what);
 	got = stress_held(&pins, &pages);
 	ok(got && pins == 0 && pages == 0,
 	   "%s: GET_INFO pins_held %llu, pages_held %llu: nothing held", what,

@@ -124,16 +124,21 @@ static bool in_spans(const struct span *o, size_t n, size_t off)
 	return false;
 }
 
+/* An (in) field the call may also write: DMA's engine. */
+static const struct span no_inout[] = { { 0, 0 } };
+static const struct span dma_inout[] = { OUT(gupdemo_dma, engine) };
+
 /*
  * Runs @cmd on @in (size set here to @ksize + TAIL, the tail zero) in a
- * buffer otherwise full of a pattern.  Every byte outside the @nout output
- * spans must come back as it went in; on failure every byte at all.  The
- * outputs (copied to @out) must not be kernel addresses.  Returns 0 or
+ * buffer otherwise full of a pattern: the @nout (out) spans hold the
+ * pattern, the rest of the struct @in.  Every byte outside the (out) spans
+ * and @inout must come back as it went in; on failure every byte at all.
+ * The outputs (copied to @out) must not be kernel addresses.  Returns 0 or
  * -errno.
  */
-static int pat_ioctl(int fd, unsigned long cmd, const char *what,
-		     const union arg *in, size_t ksize, const struct span *outs,
-		     size_t nout, union arg *out)
+static int pat_ioctl_io(int fd, unsigned long cmd, const char *what,
+			const union arg *in, size_t ksize, const struct span *outs,
+			size_t nout, const struct span *inout, union arg *out)
 {
 	uint8_t buf[512], sent[512];
 	size_t n = ksize + TAIL;
@@ -153,7 +158,8 @@ static int pat_ioctl(int fd, unsigned long cmd, const char *what,
 	for (size_t i = 0; i < sizeof(buf); i++) {
 		if (buf[i] == sent[i])
 			continue;
-		if (!ret && i < ksize && in_spans(outs, nout, i))
+		if (!ret && i < ksize &&
+		    (in_spans(outs, nout, i) || in_spans(inout, 1, i)))
 			continue;
 		bad = (int)i;
 		break;
@@ -178,6 +184,13 @@ static int pat_ioctl(int fd, unsigned long cmd, const char *what,
 	return 0;
 }
 
+static int pat_ioctl(int fd, unsigned long cmd, const char *what,
+		     const union arg *in, size_t ksize, const struct span *outs,
+		     size_t nout, union arg *out)
+{
+	return pat_ioctl_io(fd, cmd, what, in, ksize, outs, nout, no_inout, out);
+}
+
 static const struct span info_out[] = {
 	{ offsetof(struct gupdemo_info, uapi_version),
 	  sizeof(struct gupdemo_info) - offsetof(struct gupdemo_info, uapi_version) },
@@ -192,7 +205,6 @@ static const struct span query_out[] = {
 	  sizeof(struct gupdemo_query) - offsetof(struct gupdemo_query, addr) },
 };
 static const struct span dma_out[] = {
-	OUT(gupdemo_dma, engine),
 	{ offsetof(struct gupdemo_dma, bytes),
 	  sizeof(struct gupdemo_dma) - offsetof(struct gupdemo_dma, bytes) },
 };
@@ -280,9 +292,12 @@ static void c_dma_bench(int fd, uint8_t *src, uint8_t *dst, size_t len)
 		.src_addr = (uint64_t)(uintptr_t)src,
 		.dst_addr = (uint64_t)(uintptr_t)dst, .len = len,
 	} }, out;
+	int ret;
 
-	if (pat_ioctl(fd, GUPDEMO_IOC_DMA, "unprivileged DMA (short-term pins)",
-		      &in, sizeof(in.dma), dma_out, N(dma_out), &out) == 0)
+	ret = pat_ioctl_io(fd, GUPDEMO_IOC_DMA, "unprivileged DMA (short-term pins)",
+			   &in, sizeof(in.dma), dma_out, N(dma_out), dma_inout, &out);
+	c_ok(ret == 0, "unprivileged DMA succeeds (%s)", strerror(-ret));
+	if (ret == 0)
 		c_ok(out.dma.engine == GUPDEMO_ENGINE_SOFT && out.dma.bytes == len &&
 		     ns_plausible(out.dma.pin_ns) && ns_plausible(out.dma.map_ns) &&
 		     ns_plausible(out.dma.xfer_ns) && ns_plausible(out.dma.unmap_ns) &&
@@ -293,8 +308,10 @@ static void c_dma_bench(int fd, uint8_t *src, uint8_t *dst, size_t len)
 		.addr = (uint64_t)(uintptr_t)src, .len = len,
 		.api = GUPDEMO_API_PIN_FAST, .pin_flags = GUPDEMO_PIN_LONGTERM,
 	} };
-	if (pat_ioctl(fd, GUPDEMO_IOC_BENCH, "unprivileged BENCH", &in,
-		      sizeof(in.bench), bench_out, N(bench_out), &out) == 0)
+	ret = pat_ioctl(fd, GUPDEMO_IOC_BENCH, "unprivileged BENCH", &in,
+			sizeof(in.bench), bench_out, N(bench_out), &out);
+	c_ok(ret == 0, "unprivileged BENCH succeeds (%s)", strerror(-ret));
+	if (ret == 0)
 		c_ok(out.bench.npages == len / psz && ns_plausible(out.bench.get_ns) &&
 		     ns_plausible(out.bench.put_ns), "BENCH: outputs defined");
 }
