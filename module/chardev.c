@@ -9,7 +9,6 @@
 
 #include <linux/build_bug.h>
 #include <linux/fs.h>
-#include <linux/ktime.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -26,7 +25,7 @@ static_assert(sizeof(struct gupdemo_pin) == 56);
 static_assert(sizeof(struct gupdemo_unpin) == 24);
 static_assert(sizeof(struct gupdemo_query) == 80);
 static_assert(sizeof(struct gupdemo_bench) == 64);
-static_assert(sizeof(struct gupdemo_dma) == 96);
+static_assert(sizeof(struct gupdemo_dma) == 104);
 
 static int gupdemo_open(struct inode *inode, struct file *filp)
 {
@@ -41,14 +40,17 @@ static int gupdemo_open(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-static void gupdemo_pin_free(struct gupdemo_pinned *pin, bool dirty)
+/* Returns the time releasing the pages took, for UNPIN's put_ns. */
+static u64 gupdemo_pin_free(struct gupdemo_pinned *pin, bool dirty)
 {
 	unsigned long npages = pin->npages;
+	u64 put_ns;
 
-	gupdemo_unpin_user_range(pin, dirty);
+	put_ns = gupdemo_unpin_user_range(pin, dirty);
 	kfree(pin);
 	atomic64_dec(&gupdemo_stats.pins_held);
 	atomic64_sub(npages, &gupdemo_stats.pages_held);
+	return put_ns;
 }
 
 static int gupdemo_release(struct inode *inode, struct file *filp)
@@ -158,7 +160,6 @@ static int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 	struct gupdemo_pin *p = arg;
 	struct gupdemo_pinned *pin;
 	unsigned long span;
-	u64 start_ns;
 	u32 handle;
 	int ret;
 
@@ -190,9 +191,7 @@ static int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 	pin->api = p->api;
 	pin->flags = p->flags;
 
-	start_ns = ktime_get_ns();
 	ret = gupdemo_pin_user_range(pin, p->batch);
-	p->get_ns = ktime_get_ns() - start_ns;
 	if (ret)
 		goto err_free;
 
@@ -214,6 +213,7 @@ static int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 	atomic64_add(pin->npages, &gupdemo_stats.pages_total);
 	p->handle = handle;
 	p->npages = pin->npages;
+	p->get_ns = pin->get_ns;
 	return 0;
 
 err_unpin:
@@ -229,7 +229,6 @@ static int gupdemo_ioctl_unpin(struct gupdemo_file *f, void *arg)
 {
 	struct gupdemo_unpin *u = arg;
 	struct gupdemo_pinned *pin;
-	u64 start_ns;
 
 	if ((u->flags & ~GUPDEMO_UNPIN_ALL) || u->__reserved)
 		return -EINVAL;
@@ -243,9 +242,7 @@ static int gupdemo_ioctl_unpin(struct gupdemo_file *f, void *arg)
 	if (!pin)
 		return -ENOENT;
 
-	start_ns = ktime_get_ns();
-	gupdemo_pin_free(pin, u->flags & GUPDEMO_UNPIN_DIRTY);
-	u->put_ns = ktime_get_ns() - start_ns;
+	u->put_ns = gupdemo_pin_free(pin, u->flags & GUPDEMO_UNPIN_DIRTY);
 	return 0;
 }
 

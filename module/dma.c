@@ -36,6 +36,7 @@
  * @short_term: pinned for this call only, when no handle was given
  * @sgt: the sg_table mapped for the engine's device
  * @dir: DMA_TO_DEVICE for the source, DMA_FROM_DEVICE for the destination
+ * @sg_ns: time building @sgt
  * @used: this side takes part in the operation
  * @pinned: @short_term holds pages
  * @mapped: @sgt is allocated and mapped
@@ -45,6 +46,7 @@ struct gupdemo_dma_side {
 	struct gupdemo_pinned short_term;
 	struct sg_table sgt;
 	enum dma_data_direction dir;
+	u64 sg_ns;
 	bool used;
 	bool pinned;
 	bool mapped;
@@ -93,6 +95,7 @@ static int gupdemo_dma_map(struct device *dev, struct gupdemo_dma_side *side,
 {
 	struct gupdemo_pinned *pin = side->pin;
 	unsigned int npages = DIV_ROUND_UP(pin->offset + len, PAGE_SIZE);
+	u64 start_ns = ktime_get_ns();
 	int ret;
 
 	if (gupdemo_should_fail())
@@ -103,6 +106,7 @@ static int gupdemo_dma_map(struct device *dev, struct gupdemo_dma_side *side,
 						GFP_KERNEL);
 	if (ret)
 		return ret;
+	side->sg_ns = ktime_get_ns() - start_ns;
 
 	ret = gupdemo_dma_check_reach(dev, &side->sgt);
 	if (ret)
@@ -313,6 +317,7 @@ int gupdemo_ioctl_dma(struct gupdemo_file *f, struct gupdemo_dma *d)
 		gupdemo_cpu_copy(dst.pin, src.pin, d->len);
 		wrote = true;
 		d->xfer_ns = ktime_get_ns() - t0;
+		d->sg_ns = 0;
 		d->map_ns = 0;
 		d->unmap_ns = 0;
 		goto out_done;
@@ -330,7 +335,8 @@ int gupdemo_ioctl_dma(struct gupdemo_file *f, struct gupdemo_dma *d)
 			goto out_unmap;
 	}
 	t1 = ktime_get_ns();
-	d->map_ns = t1 - t0;
+	d->sg_ns = src.sg_ns + dst.sg_ns;
+	d->map_ns = t1 - t0 - d->sg_ns;
 
 	xfer = (struct gupdemo_xfer) {
 		.op = d->op,

@@ -31,6 +31,7 @@ extern unsigned int gupdemo_max_held_pages;
  * @flags: GUPDEMO_PIN_* used
  * @charged_mm: the mm whose pinned_vm was charged (LONGTERM only), grabbed
  * @device_wrote: a DMA wrote into these pages; release unpins them dirty
+ * @get_ns: time the GUP calls took, for the benchmark
  *
  * The pages array is the whole per-page cost of a pin: 8 bytes a page.
  */
@@ -44,6 +45,7 @@ struct gupdemo_pinned {
 	u32 flags;
 	struct mm_struct *charged_mm;
 	bool device_wrote;
+	u64 get_ns;
 };
 
 /**
@@ -91,7 +93,7 @@ void gupdemo_release_pages(u32 api, struct page **pages, unsigned long npages,
 			   bool dirty);
 int gupdemo_pin_validate(u64 addr, u64 len, u32 api, u32 flags);
 int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch);
-void gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty);
+u64 gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty);
 void gupdemo_pin_query(const struct gupdemo_pinned *pin,
 		       struct gupdemo_query *q);
 

@@ -22,6 +22,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -226,6 +227,7 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 	unsigned int gup_flags = gupdemo_foll_flags(pin->flags);
 	unsigned long pinned = 0;
 	struct page **pages;
+	u64 start_ns;
 	long ret;
 
 	if (pin->flags & GUPDEMO_PIN_NO_RETRY)
@@ -250,6 +252,8 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 		goto err_unaccount;
 	}
 
+	/* Like mm/gup_test.c, the clock runs around the GUP calls only. */
+	start_ns = ktime_get_ns();
 	while (pinned < npages) {
 		unsigned long nr = min_t(unsigned long, npages - pinned, batch);
 
@@ -273,6 +277,7 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 		}
 		cond_resched();
 	}
+	pin->get_ns = ktime_get_ns() - start_ns;
 
 	/* A short NO_RETRY pin charged the whole span: give back the rest. */
 	if (pinned < npages && pin->charged_mm)
@@ -302,14 +307,20 @@ err_unaccount:
  * put_page().  Then the long-term charge is given back.
  *
  * Context: process context or a kernel thread; sleeps.
+ * Return: the time releasing the pages took, in ns, for the benchmark.
  */
-void gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty)
+u64 gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty)
 {
+	u64 start_ns = ktime_get_ns();
+	u64 put_ns;
+
 	gupdemo_release_pages(pin->api, pin->pages, pin->npages, dirty);
+	put_ns = ktime_get_ns() - start_ns;
 	gupdemo_unaccount(pin, pin->npages);
 	kvfree(pin->pages);
 	pin->pages = NULL;
 	pin->npages = 0;
+	return put_ns;
 }
 
 /**

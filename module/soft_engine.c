@@ -209,7 +209,11 @@ static int gupdemo_soft_transfer(struct gupdemo_engine *eng,
 	soft->xfer = x;
 	soft->abort = false;
 	reinit_completion(&soft->done);
-	queue_work(system_unbound_wq, &soft->work);
+	/*
+	 * On this CPU, which the caller is about to leave idle: waking a
+	 * worker elsewhere costs milliseconds under emulation.
+	 */
+	queue_work(system_highpri_wq, &soft->work);
 
 	left = wait_for_completion_killable_timeout(&soft->done,
 						    GUPDEMO_SOFT_TIMEOUT);

@@ -97,7 +97,7 @@ struct stages {
 	const char *engine;
 	uint64_t size;
 	int err;
-	struct stat3 pin, map, xfer, unmap, unpin;
+	struct stat3 pin, sg, map, xfer, unmap, unpin;
 };
 
 struct kmem_cell {
@@ -816,7 +816,7 @@ static void run_edu(struct bench *b)
 static void run_stages(struct bench *b, struct stages *st, uint32_t engine,
 		       uint64_t size)
 {
-	double v[5][MAX_REPS];
+	double v[6][MAX_REPS];
 	struct buf src, dst;
 	unsigned int r;
 	int ret;
@@ -854,6 +854,7 @@ static void run_stages(struct bench *b, struct stages *st, uint32_t engine,
 		v[2][r] = (double)d.xfer_ns;
 		v[3][r] = (double)d.unmap_ns;
 		v[4][r] = (double)d.unpin_ns;
+		v[5][r] = (double)d.sg_ns;
 	}
 	st->err = ret;
 	if (!ret) {
@@ -862,6 +863,7 @@ static void run_stages(struct bench *b, struct stages *st, uint32_t engine,
 		st->xfer = stat3_of(v[2], r);
 		st->unmap = stat3_of(v[3], r);
 		st->unpin = stat3_of(v[4], r);
+		st->sg = stat3_of(v[5], r);
 	}
 	buf_free(&dst);
 	buf_free(&src);
@@ -1153,8 +1155,8 @@ static void print_table(struct bench *b, const struct target *t,
 		}
 	}
 	printf("\nstages of one LOOPBACK by address (median ns)\n");
-	printf("%-6s %6s %12s %12s %12s %12s %12s\n", "engine", "size", "pin",
-	       "map(+sg)", "transfer", "unmap", "unpin");
+	printf("%-6s %6s %9s %9s %9s %10s %9s %9s\n", "engine", "size", "pin",
+	       "sg", "map", "transfer", "unmap", "unpin");
 	for (int k = 0; k < 2; k++) {
 		const struct stages *s = k ? &b->edu_stages : &b->soft_stages;
 
@@ -1166,8 +1168,8 @@ static void print_table(struct bench *b, const struct target *t,
 			       s->err == -ENODEV ? "engine not present" :
 			       strerror(-s->err));
 		else
-			printf("%-6s %6s %12.0f %12.0f %12.0f %12.0f %12.0f\n",
-			       s->engine, sz, s->pin.med, s->map.med,
+			printf("%-6s %6s %9.0f %9.0f %9.0f %10.0f %9.0f %9.0f\n",
+			       s->engine, sz, s->pin.med, s->sg.med, s->map.med,
 			       s->xfer.med, s->unmap.med, s->unpin.med);
 	}
 	printf("\nkernel memory of a held pin (QUERY.kmem_bytes)\n");
@@ -1287,6 +1289,8 @@ static void print_json(struct bench *b, const struct target *t,
 		}
 		json_stat3("pin_ns", &s->pin);
 		printf(", ");
+		json_stat3("sg_ns", &s->sg);
+		printf(", ");
 		json_stat3("map_ns", &s->map);
 		printf(",\n     ");
 		json_stat3("xfer_ns", &s->xfer);
@@ -1336,7 +1340,7 @@ static void print_csv(struct bench *b)
 {
 	const struct env_info *e = &b->env;
 	static const char *const stage_names[] = {
-		"pin", "map", "xfer", "unmap", "unpin",
+		"pin", "sg", "map", "xfer", "unmap", "unpin",
 	};
 
 	printf("kind,kernel,accel,cpus,mem_kib,time,api,mem,size,batch,write,"
@@ -1382,13 +1386,13 @@ static void print_csv(struct bench *b)
 	}
 	for (int k = 0; k < 2; k++) {
 		const struct stages *s = k ? &b->edu_stages : &b->soft_stages;
-		const struct stat3 *v[5] = {
-			&s->pin, &s->map, &s->xfer, &s->unmap, &s->unpin,
+		const struct stat3 *v[6] = {
+			&s->pin, &s->sg, &s->map, &s->xfer, &s->unmap, &s->unpin,
 		};
 
 		if (!s->engine || s->err)
 			continue;
-		for (int j = 0; j < 5; j++) {
+		for (int j = 0; j < 6; j++) {
 			CSV_HEAD("stage", s->engine, stage_names[j], s->size, 0,
 				 1, (s->size + b->psz - 1) / b->psz);
 			printf(",%.0f,%.0f,%.0f,,,,,,,,\n", v[j]->min, v[j]->med,

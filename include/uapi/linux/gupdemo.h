@@ -194,10 +194,11 @@ struct gupdemo_query {
  * @len: (in) bytes to move, > 0; must fit in every handle used
  * @bytes: (out) bytes moved
  * @pin_ns: (out) time pinning the ranges given by address
- * @map_ns: (out) time building and mapping the sg_tables
+ * @map_ns: (out) time mapping the sg_tables (dma_map_sgtable())
  * @xfer_ns: (out) time in the transfer
  * @unmap_ns: (out) time unmapping and freeing the sg_tables
  * @unpin_ns: (out) time unpinning the ranges given by address
+ * @sg_ns: (out) time building the sg_tables
  *
  * TO_DEVICE uses only the source, FROM_DEVICE only the destination; the
  * other side's fields must be zero.  The device buffer is 4 KiB: a transfer
@@ -219,6 +220,7 @@ struct gupdemo_dma {
 	__aligned_u64 xfer_ns;
 	__aligned_u64 unmap_ns;
 	__aligned_u64 unpin_ns;
+	__aligned_u64 sg_ns;
 };
 
 /**
