@@ -46,7 +46,7 @@ all: module user tests
 -include tests/tests.mk
 
 .PHONY: help deps module user tests lint lint-checkpatch lint-shell check check-build check-run \
-	demo bench clean distclean kernels install install-module uninstall
+	demo bench clean distclean kernels install install-module uninstall check-debug lint-cppcheck
 
 help:
 	@echo 'gupdemo targets:'
@@ -59,7 +59,11 @@ help:
 	@echo '                     $(BUILD)/bench/<KVER>.{json,csv,txt} and PNG plots (BENCH_OPTS=...)'
 	@echo '  make check         deps, build for every installed kernel (W=1, sparse, warnings fatal),'
 	@echo '                     then one prove run: lint, host tests, the guest suite on each kernel'
-	@echo '  make lint          checkpatch --strict, sparse + W=1 -Werror builds, shellcheck'
+	@echo '  make check-debug   build (or reuse) the debug kernel (scripts/build-debug-kernel), the module'
+	@echo '                     for it (warnings fatal), then one prove run of tests/guest/suite and'
+	@echo '                     tests/guest/suite-debug on it with vm-run --debug-checks (kmemleak,'
+	@echo '                     DMA-API debug, rmmod after every test)'
+	@echo '  make lint          checkpatch --strict, sparse + W=1 -Werror builds, shellcheck, cppcheck'
 	@echo '  make install       module (+depmod), library, headers, gupdemo.pc, CLI, man page, examples'
 	@echo '                     (PREFIX=/usr/local DESTDIR= KVER=); make uninstall removes them'
 	@echo '  make kernels       list the installed kernels the module can be built for'
@@ -94,7 +98,12 @@ lint-checkpatch:
 lint-shell:
 	@scripts/lint-tap shellcheck $(LINT_SH) $(LINT_INIT)
 
-lint: lint-checkpatch lint-shell
+# cppcheck on user/ and tests/ (zero findings; each suppression in scripts/cppcheck.supp says why).
+LINT_CPPCHECK := $(wildcard user/*.c tests/*/*.c)
+lint-cppcheck:
+	@scripts/lint-tap cppcheck $(LINT_CPPCHECK)
+
+lint: lint-checkpatch lint-shell lint-cppcheck
 	@$(MAKE) --no-print-directory module KVER=all WERROR=1 SPARSE=1
 
 # make check: every step in order (also under make -j); prove's summary is the last output.
@@ -109,7 +118,7 @@ check-build:
 
 # One prove run: the lint (checkpatch, shellcheck) as TAP tests, the host tests, and the guest
 # suite's wrappers $(BUILD)/check/<KVER>/<name> for each installed kernel.
-LINT_TESTS := $(BUILD)/check/lint/checkpatch $(BUILD)/check/lint/shellcheck
+LINT_TESTS := $(BUILD)/check/lint/checkpatch $(BUILD)/check/lint/shellcheck $(BUILD)/check/lint/cppcheck
 # Packaging checks: DKMS builds, the syzlang description matches the uapi header.
 PKG_TESTS := $(wildcard tests/pkg/t_*)
 check-run:
@@ -117,9 +126,31 @@ check-run:
 	@mkdir -p $(BUILD)/check/lint
 	@printf '#!/bin/sh\nexec scripts/lint-tap checkpatch %s\n' '$(LINT_C)' > $(BUILD)/check/lint/checkpatch
 	@printf '#!/bin/sh\nexec scripts/lint-tap shellcheck %s\n' '$(LINT_SH) $(LINT_INIT)' > $(BUILD)/check/lint/shellcheck
+	@printf '#!/bin/sh\nexec scripts/lint-tap cppcheck %s\n' '$(LINT_CPPCHECK)' > $(BUILD)/check/lint/cppcheck
 	@chmod +x $(LINT_TESTS)
 	@echo 'prove $(PROVE_FLAGS): lint, $(words $(HOST_TESTS) $(PKG_TESTS)) host tests, guest suite on: $(ALL_KVERS)'
 	@prove $(PROVE_FLAGS) $(LINT_TESTS) $(HOST_TESTS) $(PKG_TESTS) $$(cat $(BUILD)/check/list)
+
+# make check-debug: the debug kernel (built once, cached outside the tree by
+# scripts/build-debug-kernel), gupdemo.ko for it with warnings fatal, then one prove run of
+# the normal suite and tests/guest/suite-debug on it.  Every test runs with vm-run
+# --debug-checks (kmemleak, DMA-API debug, rmmod after the command; any report fails it)
+# and --timeout-scale $(DEBUG_TIMEOUT_SCALE) (KASAN and lockdep under TCG are slow).
+DEBUG_SERIES ?= 6.12
+DEBUG_SUITE ?= tests/guest/suite-debug
+DEBUG_TIMEOUT_SCALE ?= 4
+check-debug: deps
+	+@start=$$(date +%s); \
+	dir=$$(scripts/build-debug-kernel $(DEBUG_SERIES) | tail -n 1) && [ -d "$$dir/build" ] || \
+		{ echo 'check-debug: building the debug kernel failed' >&2; exit 1; }; \
+	echo "check-debug: debug kernel $$dir (ready after $$(( $$(date +%s) - start )) s; cold build took $$(cat $$dir/build-seconds 2>/dev/null || echo ?) s)"; \
+	$(MAKE) --no-print-directory module KDIR="$$dir/build" WERROR=1 KVER= && \
+	$(MAKE) --no-print-directory user tests && \
+	mkdir -p $(BUILD)/check-debug && cat $(GUEST_SUITE) $(DEBUG_SUITE) > $(BUILD)/check-debug/suite && \
+	scripts/mk-guest-wrappers --vm-opts '--debug-checks --timeout-scale $(DEBUG_TIMEOUT_SCALE)' \
+		$(BUILD)/check-debug/suite $(BUILD)/check-debug/run debug="$$dir/build" && \
+	echo "check-debug: prove $(PROVE_FLAGS): $$(wc -l < $(BUILD)/check-debug/run/list) guest tests on the debug kernel" && \
+	prove $(PROVE_FLAGS) $$(cat $(BUILD)/check-debug/run/list)
 
 # The guest gets an edu device with a 64-bit DMA mask (no IOMMU needed), loads gupdemo.ko itself
 # through libkmod (gupdemo load), runs every scenario, then a short benchmark.  Exit status: that

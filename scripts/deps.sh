@@ -18,7 +18,7 @@
 #   e2fsprogs                            mke2fs in the guest (ext4 tests)
 #   xz-utils zstd gzip                   decompress the kernels' modules and vmlinux payloads
 #   util-linux coreutils                 flock, timeout
-#   sparse, shellcheck                   make lint
+#   sparse, shellcheck, cppcheck         make lint (cppcheck on user/ and tests/)
 #   dkms                                 tests/pkg/t_dkms (dkms build for each kernel)
 #   gnuplot-nox                          make bench: PNG plots (scripts/bench-plot)
 #   help2man                             make install: the man page from gupdemo --help
@@ -32,7 +32,7 @@ packages=(
 	busybox-static cpio kmod libkmod-dev
 	build-essential perl e2fsprogs
 	xz-utils zstd gzip util-linux coreutils
-	shellcheck sparse dkms help2man
+	shellcheck sparse cppcheck dkms help2man
 	gnuplot-nox
 )
 

@@ -347,7 +347,7 @@ static void member(void)
 	for (size_t i = 0; i < 128; i++)
 		mem[i * psz] = (uint8_t)i;
 
-	i0 = c_info(fd, "GET_INFO");
+	c_info(fd, "GET_INFO");
 	ret = c_pin(fd, mem, 8 * psz, GUPDEMO_PIN_LONGTERM | GUPDEMO_PIN_WRITE, &h1,
 		    "LONGTERM pin of 8 pages");
 	c_ok(ret == 0, "LONGTERM pin of 8 pages under a 16-page limit succeeds (%s)",
@@ -397,7 +397,7 @@ static void member(void)
 	c_ok(status_kb("VmPin:") == 0, "VmPin back to 0 after UNPIN");
 	ret = c_unpin(fd, h1, "UNPIN of a released handle");
 	c_ok(ret == -ENOENT, "UNPIN of a released handle: ENOENT");
-	i0 = c_info(fd, "GET_INFO at the end");
+	c_info(fd, "GET_INFO at the end");
 
 	/* The mmap()ed page: a fresh kernel page, zeroed before it is shown. */
 	pfn = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
