@@ -26,6 +26,8 @@
 #include <linux/ktime.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "engine.h"
 #include "gupdemo.h"
@@ -51,6 +53,50 @@ struct gupdemo_dma_side {
 	bool pinned;
 	bool mapped;
 };
+
+/*
+ * The DMA API does not allow two mappings through which devices may write
+ * the same cacheline at the same time (DMA-API debug reports "overlapping
+ * mappings").  Two calls, on two files or two engines, may target the same
+ * user pages, so device-writable mappings exist for one call at a time.
+ */
+static DEFINE_MUTEX(gupdemo_dma_write_lock);
+
+static int gupdemo_cmp_page_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(struct page * const *)a;
+	uintptr_t y = (uintptr_t)*(struct page * const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * For the same reason one destination must not hold a page twice, which
+ * userspace can arrange by mapping one file page at two addresses.
+ */
+static int gupdemo_dma_check_aliases(const struct gupdemo_pinned *pin,
+				     size_t len)
+{
+	unsigned long i, npages = DIV_ROUND_UP(pin->offset + len, PAGE_SIZE);
+	struct page **sorted;
+	int ret = 0;
+
+	if (npages < 2)
+		return 0;
+	sorted = kvmalloc_array(npages, sizeof(*sorted), GFP_KERNEL);
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, pin->pages, npages * sizeof(*sorted));
+	sort(sorted, npages, sizeof(*sorted), gupdemo_cmp_page_ptr, NULL);
+	for (i = 1; i < npages; i++) {
+		if (sorted[i] == sorted[i - 1]) {
+			ret = -EINVAL;
+			break;
+		}
+	}
+	kvfree(sorted);
+	return ret;
+}
 
 /*
  * Without a translating IOMMU the bus address is the physical address.  A
@@ -256,7 +302,10 @@ static struct gupdemo_engine *gupdemo_dma_engine_get(u32 engine)
  *
  * Context: process context; sleeps; a fatal signal stops the transfer
  * after the engine is quiet.
- * Return: 0, or -EINVAL (bad request), -ENOENT (unknown handle), -EPERM
+ * Device-writable mappings exist for one call at a time, module-wide.
+ *
+ * Return: 0, or -EINVAL (bad request, or a destination that holds one page
+ * twice), -ENOENT (unknown handle), -EPERM
  * (destination handle not pinned for writing), -ENODEV (no such engine),
  * -ERANGE (the device cannot address the pages), -EIO (dead device),
  * -ETIMEDOUT, -EINTR, or what pinning and mapping return.
@@ -312,6 +361,12 @@ int gupdemo_ioctl_dma(struct gupdemo_file *f, struct gupdemo_dma *d)
 			goto out_unlock;
 	}
 
+	if (dst.used) {
+		ret = gupdemo_dma_check_aliases(dst.pin, d->len);
+		if (ret)
+			goto out_unlock;
+	}
+
 	if (d->op == GUPDEMO_DMA_MEMCPY) {
 		t0 = ktime_get_ns();
 		gupdemo_cpu_copy(dst.pin, src.pin, d->len);
@@ -323,11 +378,16 @@ int gupdemo_ioctl_dma(struct gupdemo_file *f, struct gupdemo_dma *d)
 		goto out_done;
 	}
 
+	if (dst.used) {
+		ret = mutex_lock_killable(&gupdemo_dma_write_lock);
+		if (ret)
+			goto out_unlock;
+	}
 	t0 = ktime_get_ns();
 	if (src.used) {
 		ret = gupdemo_dma_map(eng->dev, &src, d->len);
 		if (ret)
-			goto out_unlock;
+			goto out_unmap;
 	}
 	if (dst.used) {
 		ret = gupdemo_dma_map(eng->dev, &dst, d->len);
@@ -355,6 +415,8 @@ out_unmap:
 	gupdemo_dma_unmap(eng->dev, &dst);
 	gupdemo_dma_unmap(eng->dev, &src);
 	d->unmap_ns = ktime_get_ns() - t0;
+	if (dst.used)
+		mutex_unlock(&gupdemo_dma_write_lock);
 	if (ret)
 		goto out_unlock;
 	d->engine = eng->id;

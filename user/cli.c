@@ -842,7 +842,8 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	st.colour = st.fmt == FMT_HUMAN && use_colour();
 	switch (st.fmt) {
 	case FMT_HUMAN:
-		printf("gupdemo run: kernel %s (%u.%u.%u), module built for "
+		/* Two lines: a debug kernel's release string is long. */
+		printf("gupdemo run: kernel %s (%u.%u.%u),\n  module built for "
 		       "%u.%u.%u\n", u.release, env.kernel >> 16,
 		       (env.kernel >> 8) & 0xff, env.kernel & 0xff,
 		       info.kernel_version >> 16,
