@@ -1847,6 +1847,73 @@ static void test_scenario_helper(void)
 	held_nothing("scenario helper");
 }
 
+/* A valid BENCH request over @buf; the caller then spoils one field. */
+static struct gupdemo_bench bench_req(char *buf)
+{
+	return (struct gupdemo_bench){
+		.addr = (uintptr_t)buf, .len = N * psz,
+		.api = GUPDEMO_API_PIN_FAST,
+	};
+}
+
+/*
+ * GUPDEMO_IOC_BENCH: the bare GUP baseline pins and releases in one call,
+ * so it moves both counters by the span and leaves nothing held; each
+ * input it refuses gets its exact errno and pins nothing.
+ */
+static void test_bench(void)
+{
+	char *buf = g_map_anon(N, true, true);
+	struct gupdemo_vmstat before;
+	struct gupdemo_bench b;
+	int ret;
+
+	diag("BENCH: the bare GUP baseline");
+	before = g_vmstat();
+	b = bench_req(buf);
+	b.pin_flags = W;
+	b.batch = 3;
+	ret = gupdemo_bench(fd, &b);
+	is_errno(ret, 0, "BENCH: pin_user_pages_fast, batch 3");
+	is_int(b.npages, N, "BENCH: %d pages pinned and released", N);
+	delta_is(&before, N, N, "BENCH pin_fast");
+	b = bench_req(buf);
+	b.api = GUPDEMO_API_GET_FAST;
+	is_errno(gupdemo_bench(fd, &b), 0, "BENCH: get_user_pages_fast");
+	delta_is(&before, N, N, "BENCH get_fast moves no counter");
+
+	before = g_vmstat();
+	b = bench_req(buf);
+	b.flags = 1;
+	is_errno(gupdemo_bench(fd, &b), EINVAL, "BENCH: flags != 0 -> EINVAL");
+	b = bench_req(buf);
+	b.pin_flags = GUPDEMO_PIN_NO_RETRY;
+	is_errno(gupdemo_bench(fd, &b), EINVAL, "BENCH: NO_RETRY -> EINVAL");
+	b = bench_req(buf);
+	b.pin_flags = 1U << 31;
+	is_errno(gupdemo_bench(fd, &b), EINVAL, "BENCH: unknown pin flag -> EINVAL");
+	b = bench_req(buf);
+	b.__reserved = 1;
+	is_errno(gupdemo_bench(fd, &b), EINVAL, "BENCH: __reserved != 0 -> EINVAL");
+	b = bench_req(buf);
+	b.api = GUPDEMO_API_COUNT;
+	is_errno(gupdemo_bench(fd, &b), EINVAL, "BENCH: unknown api -> EINVAL");
+	b = bench_req(buf);
+	b.api = GUPDEMO_API_GET_FAST;
+	b.pin_flags = LT;
+	is_errno(gupdemo_bench(fd, &b), EINVAL, "BENCH: FOLL_GET + LONGTERM -> EINVAL");
+	b = bench_req(buf);
+	b.len = 0;
+	is_errno(gupdemo_bench(fd, &b), EINVAL, "BENCH: len 0 -> EINVAL");
+	b = bench_req(buf);
+	b.addr = UINT64_MAX - psz;
+	b.len = 2 * psz;
+	is_errno(gupdemo_bench(fd, &b), EOVERFLOW, "BENCH: addr + len wraps -> EOVERFLOW");
+	delta_is(&before, 0, 0, "BENCH refusals");
+	held_nothing("BENCH");
+	munmap(buf, N * psz);
+}
+
 int main(void)
 {
 	struct gupdemo_vmstat start;
@@ -1883,6 +1950,7 @@ int main(void)
 	test_threads();
 	test_two_fds();
 	test_scenario_helper();
+	test_bench();
 
 	diag("end of run");
 	held_nothing("end of run");
