@@ -84,7 +84,7 @@ static inline void run_cli(struct run *r, uid_t as_uid, const char *const *argv)
 	pid_t pid;
 	size_t i;
 
-	for (i = 0; argv[i] && i < 30; i++)
+	for (i = 0; i < 30 && argv[i]; i++)
 		args[i + 1] = argv[i];
 	args[i + 1] = NULL;
 

@@ -42,16 +42,18 @@ struct bench_api {
 	const char *name;
 	uint32_t api;
 	uint32_t flags;
-	const char *what;
 };
 
 /* gup_test's four: fast, locked (pin_user_pages), long-term, FOLL_GET. */
 static const struct bench_api apis[] = {
-	{ "fast", GUPDEMO_API_PIN_FAST, 0, "pin_user_pages_fast()" },
-	{ "locked", GUPDEMO_API_PIN, 0, "pin_user_pages() under mmap_read_lock" },
-	{ "longterm", GUPDEMO_API_PIN, GUPDEMO_PIN_LONGTERM,
-	  "pin_user_pages(FOLL_LONGTERM)" },
-	{ "get", GUPDEMO_API_GET_FAST, 0, "get_user_pages_fast() (FOLL_GET)" },
+	/* pin_user_pages_fast() */
+	{ "fast", GUPDEMO_API_PIN_FAST, 0 },
+	/* pin_user_pages() under mmap_read_lock */
+	{ "locked", GUPDEMO_API_PIN, 0 },
+	/* pin_user_pages(FOLL_LONGTERM) */
+	{ "longterm", GUPDEMO_API_PIN, GUPDEMO_PIN_LONGTERM },
+	/* get_user_pages_fast() (FOLL_GET) */
+	{ "get", GUPDEMO_API_GET_FAST, 0 },
 };
 #define N_APIS (sizeof(apis) / sizeof(apis[0]))
 
@@ -138,7 +140,6 @@ struct bench_opts {
 };
 
 struct bench {
-	struct cli *cli;
 	struct bench_opts o;
 	int fd;
 	size_t psz;
@@ -521,7 +522,7 @@ static void measure_cell(struct bench *b, struct pin_cell *c, void *addr)
 	double nspp[MAX_REPS], bnspp[MAX_REPS], get[MAX_REPS], put[MAX_REPS];
 	double bget[MAX_REPS], bput[MAX_REPS];
 	unsigned int r;
-	int ret = 0;
+	int ret;
 
 	for (r = 0; r < b->o.reps; r++) {
 		/* Alternate which goes first: drift hits both alike. */
@@ -1534,7 +1535,7 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 	static const char *const api_names[N_APIS] = {
 		"fast", "locked", "longterm", "get",
 	};
-	struct bench b = { .cli = cli, .fd = -1 };
+	struct bench b = { .fd = -1 };
 	struct bench_opts *o = &b.o;
 	const char *api_arg = NULL, *mem_arg = NULL, *sizes = NULL;
 	const char *batch = NULL, *rw = NULL, *dma = NULL, *edu = NULL;

@@ -131,7 +131,6 @@ int gupdemo_pin_retry(int fd, struct gupdemo_pin *pin, unsigned int max_rounds,
 			ret = gupdemo_unpin_handle(fd, pin->handle, 0);
 			if (ret)
 				goto out;
-			ret = -EFAULT;
 		} else if (ret != -EFAULT) {
 			goto out;
 		}

@@ -74,7 +74,7 @@ static void run_cli(struct run *r, uid_t uid, const char *const *argv)
 
 	if (fo < 0 || fe < 0)
 		bail_out("mkstemp: %s", strerror(errno));
-	for (i = 0; argv[i] && i < 38; i++)
+	for (i = 0; i < 38 && argv[i]; i++)
 		args[i + 1] = argv[i];
 	args[i + 1] = NULL;
 	fflush(stdout);

@@ -650,7 +650,7 @@ static void group_loopback(uint32_t engine)
 
 static void group_soft_large(void)
 {
-	struct xcase x;
+	struct xcase x = { 0 };
 
 	diag("--- software engine, large buffers ---");
 	if (T.mem_kb < 900 * 1024) {
@@ -2029,7 +2029,7 @@ int main(int argc, char **argv)
 	t_sigkill();
 	{
 		/* The next DMA after the kill works. */
-		struct xcase x;
+		struct xcase x = { 0 };
 
 		xcase_set(&x, "4097 bytes after SIGKILL", 4097, 0, 0);
 		t_copy(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, &x, false, false,
