@@ -62,34 +62,41 @@ struct gupdemo_dma_side {
  */
 static DEFINE_MUTEX(gupdemo_dma_write_lock);
 
-static int gupdemo_cmp_page_ptr(const void *a, const void *b)
+static int gupdemo_cmp_run(const void *a, const void *b)
 {
-	uintptr_t x = (uintptr_t)*(struct page * const *)a;
-	uintptr_t y = (uintptr_t)*(struct page * const *)b;
+	u64 x = ((const struct gupdemo_run *)a)->pfn;
+	u64 y = ((const struct gupdemo_run *)b)->pfn;
 
 	return x < y ? -1 : x > y;
 }
 
 /*
  * For the same reason one destination must not hold a page twice, which
- * userspace can arrange by mapping one file page at two addresses.
+ * userspace can arrange by mapping one file page at two addresses.  Sort
+ * the runs the first @len bytes use by frame; two that overlap share a
+ * page.
  */
 static int gupdemo_dma_check_aliases(const struct gupdemo_pinned *pin,
 				     size_t len)
 {
-	unsigned long i, npages = DIV_ROUND_UP(pin->offset + len, PAGE_SIZE);
-	struct page **sorted;
+	unsigned long npages = DIV_ROUND_UP(pin->offset + len, PAGE_SIZE);
+	unsigned long n, i;
+	struct gupdemo_run *sorted;
 	int ret = 0;
 
-	if (npages < 2)
+	for (n = 0, i = 0; i < npages; n++)
+		i += pin->runs[n].npages;
+	if (n < 2)
 		return 0;
-	sorted = kvmalloc_array(npages, sizeof(*sorted), GFP_KERNEL);
+	sorted = kvmalloc_array(n, sizeof(*sorted), GFP_KERNEL);
 	if (!sorted)
 		return -ENOMEM;
-	memcpy(sorted, pin->pages, npages * sizeof(*sorted));
-	sort(sorted, npages, sizeof(*sorted), gupdemo_cmp_page_ptr, NULL);
-	for (i = 1; i < npages; i++) {
-		if (sorted[i] == sorted[i - 1]) {
+	memcpy(sorted, pin->runs, n * sizeof(*sorted));
+	/* The last run may reach past what the transfer uses. */
+	sorted[n - 1].npages -= i - npages;
+	sort(sorted, n, sizeof(*sorted), gupdemo_cmp_run, NULL);
+	for (i = 1; i < n; i++) {
+		if (sorted[i].pfn < sorted[i - 1].pfn + sorted[i - 1].npages) {
 			ret = -EINVAL;
 			break;
 		}
@@ -124,6 +131,41 @@ static int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
 	return 0;
 }
 
+/*
+ * Describe the first @len bytes of a pin as scatterlist entries, each at
+ * most @seg_pages pages of one run, the first starting at the pin's offset.
+ * With @sg NULL only count them.  Runs are already as long as physical
+ * contiguity allows, so no two entries could be merged.
+ */
+static unsigned int gupdemo_dma_fill_sg(const struct gupdemo_pinned *pin,
+					size_t len, unsigned long seg_pages,
+					struct scatterlist *sg)
+{
+	unsigned int offset = pin->offset, nents = 0;
+	unsigned long r;
+
+	for (r = 0; r < pin->nruns && len; r++) {
+		unsigned long pfn = pin->runs[r].pfn;
+		unsigned long left = pin->runs[r].npages;
+
+		while (left && len) {
+			unsigned long n = min(left, seg_pages);
+			size_t bytes = min_t(size_t, n * PAGE_SIZE - offset, len);
+
+			if (sg) {
+				sg_set_page(sg, pfn_to_page(pfn), bytes, offset);
+				sg = sg_next(sg);
+			}
+			nents++;
+			offset = 0;
+			pfn += n;
+			left -= n;
+			len -= bytes;
+		}
+	}
+	return nents;
+}
+
 /**
  * gupdemo_dma_map() - describe pinned pages in an sg_table and map it
  * @dev: the device that will do the DMA
@@ -132,26 +174,30 @@ static int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
  *
  * The table's segments are capped at the device's max segment size (set
  * by the driver at probe), so every DMA entry is one the device can take.
+ * A driver that keeps a pages array gets the same table from
+ * sg_alloc_table_from_pages_segment().
  *
- * Return: 0 with @side->sgt mapped, or -ENOMEM, -ERANGE (device cannot
- * reach the pages), or the DMA API's error.
+ * Return: 0 with @side->sgt mapped, or -ENOMEM, -EINVAL (max segment below
+ * a page), -ERANGE (device cannot reach the pages), or the DMA API's error.
  */
 static int gupdemo_dma_map(struct device *dev, struct gupdemo_dma_side *side,
 			   size_t len)
 {
 	struct gupdemo_pinned *pin = side->pin;
-	unsigned int npages = DIV_ROUND_UP(pin->offset + len, PAGE_SIZE);
+	unsigned long seg_pages = dma_get_max_seg_size(dev) >> PAGE_SHIFT;
 	u64 start_ns = ktime_get_ns();
+	unsigned int nents;
 	int ret;
 
+	if (!seg_pages)
+		return -EINVAL;
 	if (gupdemo_should_fail())
 		return -ENOMEM;
-	ret = sg_alloc_table_from_pages_segment(&side->sgt, pin->pages, npages,
-						pin->offset, len,
-						dma_get_max_seg_size(dev),
-						GFP_KERNEL);
+	nents = gupdemo_dma_fill_sg(pin, len, seg_pages, NULL);
+	ret = sg_alloc_table(&side->sgt, nents, GFP_KERNEL);
 	if (ret)
 		return ret;
+	gupdemo_dma_fill_sg(pin, len, seg_pages, side->sgt.sgl);
 	side->sg_ns = ktime_get_ns() - start_ns;
 
 	ret = gupdemo_dma_check_reach(dev, &side->sgt);
@@ -198,18 +244,24 @@ static void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_side *side)
 static void gupdemo_cpu_copy(struct gupdemo_pinned *dst,
 			     struct gupdemo_pinned *src, size_t len)
 {
+	struct gupdemo_page_iter s, d;
 	size_t done = 0;
 
+	gupdemo_page_iter_init(&s, src);
+	gupdemo_page_iter_init(&d, dst);
 	while (done < len) {
-		size_t so = src->offset + done;
-		size_t doff = dst->offset + done;
-		size_t n = min3(len - done, PAGE_SIZE - offset_in_page(so),
-				PAGE_SIZE - offset_in_page(doff));
+		size_t soff = offset_in_page(src->offset + done);
+		size_t doff = offset_in_page(dst->offset + done);
+		size_t n = min3(len - done, PAGE_SIZE - soff, PAGE_SIZE - doff);
 
 		/* The same copy the software engine's loopback makes. */
-		memcpy_page(dst->pages[doff >> PAGE_SHIFT], offset_in_page(doff),
-			    src->pages[so >> PAGE_SHIFT], offset_in_page(so), n);
+		memcpy_page(gupdemo_page_iter_page(&d), doff,
+			    gupdemo_page_iter_page(&s), soff, n);
 		done += n;
+		if (soff + n == PAGE_SIZE)
+			gupdemo_page_iter_next(&s);
+		if (doff + n == PAGE_SIZE)
+			gupdemo_page_iter_next(&d);
 		if (!(done & (SZ_1M - 1)))
 			cond_resched();
 	}

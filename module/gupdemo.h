@@ -20,10 +20,28 @@ extern unsigned int gupdemo_max_pin_pages;
 extern unsigned int gupdemo_pin_batch;
 extern unsigned int gupdemo_max_held_pages;
 
+/*
+ * A run of pinned pages: @npages pages at consecutive page frames from @pfn,
+ * each pinned once, in address order.  Eight bytes, so a pin of scattered
+ * 4K pages costs what an array of page pointers does, and a 2 MiB THP (512
+ * contiguous pages) costs eight bytes instead of 4 KiB.  A pfn fits in 44
+ * bits (checked at build time in pin.c); longer runs are split.
+ */
+#define GUPDEMO_RUN_PFN_BITS	44
+#define GUPDEMO_RUN_LEN_BITS	(64 - GUPDEMO_RUN_PFN_BITS)
+#define GUPDEMO_RUN_MAX_PAGES	((1UL << GUPDEMO_RUN_LEN_BITS) - 1)
+
+struct gupdemo_run {
+	u64 pfn : GUPDEMO_RUN_PFN_BITS;
+	u64 npages : GUPDEMO_RUN_LEN_BITS;
+};
+
 /**
  * struct gupdemo_pinned - one pinned (or, for FOLL_GET, referenced) range
- * @pages: the pages, in address order; @npages of them are held
- * @npages: pages held
+ * @runs: the pages, in address order, as runs of contiguous page frames
+ * @nruns: entries used in @runs
+ * @runs_size: bytes allocated for @runs
+ * @npages: pages held, the sum of the runs' @npages
  * @offset: offset of @addr in the first page
  * @addr: user address the caller asked for
  * @len: length the caller asked for
@@ -31,12 +49,14 @@ extern unsigned int gupdemo_max_held_pages;
  * @flags: GUPDEMO_PIN_* used
  * @charged_mm: the mm whose pinned_vm was charged (LONGTERM only), grabbed
  * @device_wrote: a DMA wrote into these pages; release unpins them dirty
- * @get_ns: time the GUP calls took, for the benchmark
+ * @get_ns: time the pin loop took, for the benchmark
  *
- * The pages array is the whole per-page cost of a pin: 8 bytes a page.
+ * @runs is the whole per-page cost of a held pin: at most 8 bytes a page.
  */
 struct gupdemo_pinned {
-	struct page **pages;
+	struct gupdemo_run *runs;
+	unsigned long nruns;
+	size_t runs_size;
 	unsigned long npages;
 	unsigned int offset;
 	u64 addr;
@@ -46,6 +66,16 @@ struct gupdemo_pinned {
 	struct mm_struct *charged_mm;
 	bool device_wrote;
 	u64 get_ns;
+};
+
+/**
+ * struct gupdemo_page_iter - walks the pages of a pin, one at a time
+ * @run: the current run
+ * @i: index of the current page in @run
+ */
+struct gupdemo_page_iter {
+	const struct gupdemo_run *run;
+	unsigned long i;
 };
 
 /**
@@ -96,6 +126,10 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch);
 u64 gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty);
 void gupdemo_pin_query(const struct gupdemo_pinned *pin,
 		       struct gupdemo_query *q);
+void gupdemo_page_iter_init(struct gupdemo_page_iter *it,
+			    const struct gupdemo_pinned *pin);
+struct page *gupdemo_page_iter_page(const struct gupdemo_page_iter *it);
+void gupdemo_page_iter_next(struct gupdemo_page_iter *it);
 
 /* chardev.c */
 int gupdemo_chardev_register(void);

@@ -164,6 +164,113 @@ void gupdemo_release_pages(u32 api, struct page **pages, unsigned long npages,
 	}
 }
 
+/* struct gupdemo_run must hold any pfn: widen GUPDEMO_RUN_PFN_BITS if not. */
+#ifdef MAX_POSSIBLE_PHYSMEM_BITS
+static_assert(MAX_POSSIBLE_PHYSMEM_BITS - PAGE_SHIFT <= GUPDEMO_RUN_PFN_BITS);
+#else
+static_assert(MAX_PHYSMEM_BITS - PAGE_SHIFT <= GUPDEMO_RUN_PFN_BITS);
+#endif
+
+/*
+ * Fold pages GUP returned into the pin's runs: a page whose frame follows
+ * the last run's last frame extends that run.  A THP or hugetlb folio
+ * mapped in order becomes one run; so do neighbouring folios that happen
+ * to be physically contiguous.  @pin->runs has room for one run per page.
+ */
+static void gupdemo_runs_append(struct gupdemo_pinned *pin,
+				struct page **pages, unsigned long n)
+{
+	struct gupdemo_run *run = pin->nruns ? &pin->runs[pin->nruns - 1] :
+					       NULL;
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		unsigned long pfn = page_to_pfn(pages[i]);
+
+		if (run && run->pfn + run->npages == pfn &&
+		    run->npages < GUPDEMO_RUN_MAX_PAGES) {
+			run->npages++;
+			continue;
+		}
+		run = &pin->runs[pin->nruns++];
+		run->pfn = pfn;
+		run->npages = 1;
+	}
+}
+
+/*
+ * Release every page of every run.  unpin_user_page_range_dirty_lock()
+ * takes a physically contiguous range, folio by folio: one call per run,
+ * and for a THP one atomic update for all 512 pages.
+ */
+static void gupdemo_release_runs(struct gupdemo_pinned *pin, bool dirty)
+{
+	unsigned long r, i;
+
+	for (r = 0; r < pin->nruns; r++) {
+		struct page *page = pfn_to_page(pin->runs[r].pfn);
+		unsigned long n = pin->runs[r].npages;
+
+		if (pin->api != GUPDEMO_API_GET_FAST) {
+			unpin_user_page_range_dirty_lock(page, n, dirty);
+			continue;
+		}
+		for (i = 0; i < n; i++, page = nth_page(page, 1)) {
+			if (dirty)
+				set_page_dirty_lock(page);
+			put_page(page);
+		}
+	}
+}
+
+/*
+ * The runs array was sized for one run per page.  When the pages turned
+ * out to be contiguous, move the runs to an array of their size, so that a
+ * held THP pin costs a few bytes.  Failing to is harmless: keep the big one.
+ */
+static void gupdemo_runs_trim(struct gupdemo_pinned *pin)
+{
+	size_t size = pin->nruns * sizeof(*pin->runs);
+	struct gupdemo_run *runs;
+
+	if (size > pin->runs_size / 2)
+		return;
+	runs = kvmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!runs)
+		return;
+	memcpy(runs, pin->runs, size);
+	kvfree(pin->runs);
+	pin->runs = runs;
+	pin->runs_size = size;
+}
+
+/**
+ * gupdemo_page_iter_init() - start walking the pages of a held pin
+ * @it: the iterator
+ * @pin: the pin; must hold at least one page
+ */
+void gupdemo_page_iter_init(struct gupdemo_page_iter *it,
+			    const struct gupdemo_pinned *pin)
+{
+	it->run = pin->runs;
+	it->i = 0;
+}
+
+/* The page the iterator is at. */
+struct page *gupdemo_page_iter_page(const struct gupdemo_page_iter *it)
+{
+	return pfn_to_page(it->run->pfn + it->i);
+}
+
+/* Go to the next page; past the last page the iterator must not be read. */
+void gupdemo_page_iter_next(struct gupdemo_page_iter *it)
+{
+	if (++it->i == it->run->npages) {
+		it->run++;
+		it->i = 0;
+	}
+}
+
 /*
  * Long-term pins are charged to mm->pinned_vm and limited by
  * RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK, as ib_umem_get() does:
@@ -206,9 +313,11 @@ static void gupdemo_unaccount(struct gupdemo_pinned *pin,
  *	gupdemo_pin_validate(); the rest is filled in
  * @batch: pages per GUP call; 0 for the pin_batch module parameter
  *
- * Charges long-term pins, allocates the pages array and pins in batches of
- * @batch pages with cond_resched() between them, so a 1 GiB pin neither
- * hogs the CPU nor holds mmap_lock for long.  GUP may pin fewer pages than
+ * Charges long-term pins, then pins in batches of @batch pages with
+ * cond_resched() between them, so a 1 GiB pin neither hogs the CPU nor
+ * holds mmap_lock for long.  GUP fills a page array of one batch; the
+ * pages are folded into runs of contiguous frames (struct gupdemo_run), the
+ * representation kept while the pin is held.  GUP may pin fewer pages than
  * asked for: loop until the whole span is pinned.  A return of 0 is an
  * error too (since 6.3 GUP returns 0 for invalid arguments).  On any error,
  * exactly the pages pinned so far are released and the charge is undone:
@@ -236,6 +345,7 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 		batch = gupdemo_pin_batch;
 	/* GUP takes the page count as int on some paths. */
 	batch = clamp_t(u32, batch, 1, INT_MAX);
+	batch = min_t(unsigned long, batch, npages);
 
 	ret = gupdemo_account(pin, npages);
 	if (ret)
@@ -245,14 +355,25 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 		ret = -ENOMEM;
 		goto err_unaccount;
 	}
-	/* Charged to the caller's memcg: the user decides how much it pins. */
-	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	if (!pages) {
+	/*
+	 * Room for the worst case, one run per page.  Charged to the caller's
+	 * memcg: the user decides how much it pins.
+	 */
+	pin->runs = kvmalloc_array(npages, sizeof(*pin->runs),
+				   GFP_KERNEL_ACCOUNT);
+	if (!pin->runs) {
 		ret = -ENOMEM;
 		goto err_unaccount;
 	}
+	pin->runs_size = npages * sizeof(*pin->runs);
+	pin->nruns = 0;
+	pages = kvmalloc_array(batch, sizeof(*pages), GFP_KERNEL);
+	if (!pages) {
+		ret = -ENOMEM;
+		goto err_free_runs;
+	}
 
-	/* Like mm/gup_test.c, the clock runs around the GUP calls only. */
+	/* Like mm/gup_test.c, the clock runs around the pin loop only. */
 	start_ns = ktime_get_ns();
 	while (pinned < npages) {
 		unsigned long nr = min_t(unsigned long, npages - pinned, batch);
@@ -262,12 +383,13 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 			goto err_unpin;
 		}
 		ret = gupdemo_gup_call(pin->api, start + pinned * PAGE_SIZE,
-				       nr, gup_flags, pages + pinned);
+				       nr, gup_flags, pages);
 		if (ret <= 0) {
 			if (!ret)
 				ret = -EFAULT;
 			goto err_unpin;
 		}
+		gupdemo_runs_append(pin, pages, ret);
 		pinned += ret;
 		if (pin->flags & GUPDEMO_PIN_NO_RETRY)
 			break;
@@ -278,19 +400,24 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 		cond_resched();
 	}
 	pin->get_ns = ktime_get_ns() - start_ns;
+	kvfree(pages);
+	gupdemo_runs_trim(pin);
 
 	/* A short NO_RETRY pin charged the whole span: give back the rest. */
 	if (pinned < npages && pin->charged_mm)
 		atomic64_sub(npages - pinned, &pin->charged_mm->pinned_vm);
 
-	pin->pages = pages;
 	pin->npages = pinned;
 	pin->offset = offset_in_page(pin->addr);
 	return 0;
 
 err_unpin:
-	gupdemo_release_pages(pin->api, pages, pinned, false);
+	gupdemo_release_runs(pin, false);
 	kvfree(pages);
+err_free_runs:
+	kvfree(pin->runs);
+	pin->runs = NULL;
+	pin->nruns = 0;
 err_unaccount:
 	gupdemo_unaccount(pin, npages);
 	return ret;
@@ -301,10 +428,10 @@ err_unaccount:
  * @pin: a range pinned by gupdemo_pin_user_range()
  * @dirty: mark the pages dirty first, because the device wrote them
  *
- * unpin_user_pages_dirty_lock() takes the page lock to dirty the pages, so
- * the filesystem learns about data it did not write itself; it also
- * batches pages of one folio.  FOLL_GET references are dropped with
- * put_page().  Then the long-term charge is given back.
+ * unpin_user_page_range_dirty_lock() takes the folio lock to dirty the
+ * pages, so the filesystem learns about data it did not write itself.
+ * FOLL_GET references are dropped with put_page().  Then the long-term
+ * charge is given back.
  *
  * Context: process context or a kernel thread; sleeps.
  * Return: the time releasing the pages took, in ns, for the benchmark.
@@ -314,11 +441,12 @@ u64 gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty)
 	u64 start_ns = ktime_get_ns();
 	u64 put_ns;
 
-	gupdemo_release_pages(pin->api, pin->pages, pin->npages, dirty);
+	gupdemo_release_runs(pin, dirty);
 	put_ns = ktime_get_ns() - start_ns;
 	gupdemo_unaccount(pin, pin->npages);
-	kvfree(pin->pages);
-	pin->pages = NULL;
+	kvfree(pin->runs);
+	pin->runs = NULL;
+	pin->nruns = 0;
 	pin->npages = 0;
 	return put_ns;
 }
@@ -331,6 +459,7 @@ u64 gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty)
 void gupdemo_pin_query(const struct gupdemo_pinned *pin,
 		       struct gupdemo_query *q)
 {
+	struct gupdemo_page_iter it;
 	struct folio *prev = NULL;
 	unsigned long i;
 
@@ -342,12 +471,12 @@ void gupdemo_pin_query(const struct gupdemo_pinned *pin,
 	q->npinned = 0;
 	q->nfolios = 0;
 	q->nzero = 0;
-	q->kmem_bytes = ksize(pin) + (is_vmalloc_addr(pin->pages) ?
-		PAGE_ALIGN(gupdemo_pin_span(pin->addr, pin->len) *
-			   sizeof(*pin->pages)) : ksize(pin->pages));
+	q->kmem_bytes = ksize(pin) + (is_vmalloc_addr(pin->runs) ?
+		PAGE_ALIGN(pin->runs_size) : ksize(pin->runs));
 
-	for (i = 0; i < pin->npages; i++) {
-		struct page *page = pin->pages[i];
+	gupdemo_page_iter_init(&it, pin);
+	for (i = 0; i < pin->npages; i++, gupdemo_page_iter_next(&it)) {
+		struct page *page = gupdemo_page_iter_page(&it);
 		struct folio *folio = page_folio(page);
 
 		if (is_zero_pfn(page_to_pfn(page)))

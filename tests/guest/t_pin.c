@@ -26,6 +26,12 @@
 #define N		16	/* pages of the basic scenarios */
 #define HPAGE		(2UL << 20)
 #define NTHP		2	/* huge pages in the THP / hugetlb scenarios */
+/*
+ * A held pin of NTHP whole 2 MiB folios is a run or two (8 bytes each):
+ * far less than the 8 bytes a page an array of page pointers would take.
+ * A quarter of a byte a page leaves room for the pin's own struct.
+ */
+#define HUGE_KMEM	(NTHP * (int64_t)(HPAGE / 4096) / 4)
 
 #define W		GUPDEMO_PIN_WRITE
 #define LT		GUPDEMO_PIN_LONGTERM
@@ -174,9 +180,25 @@ static int64_t vmpin_pages(void)
 	return strtoll(p + 6, NULL, 10) * 1024 / (int64_t)psz;
 }
 
+/* @kmem_max: a bound on QUERY.kmem_bytes beyond the general one, or 0. */
 struct qexp {
-	int64_t npages, npinned, nfolios, nzero;
+	int64_t npages, npinned, nfolios, nzero, kmem_max;
 };
+
+/*
+ * What any held pin may cost the module (QUERY.kmem_bytes): its struct and
+ * at most 8 bytes a page, the runs array rounded up by the allocator
+ * (kmalloc's power-of-two sizes, or whole pages from vmalloc).
+ */
+#define KMEM_PIN_CONST	128
+static int64_t kmem_bound(int64_t npages)
+{
+	int64_t pow2 = 1;
+
+	while (pow2 < npages)
+		pow2 <<= 1;
+	return KMEM_PIN_CONST + 8 * pow2;
+}
 
 /*
  * A pin that must work: pin, QUERY, check the counters while it is held,
@@ -226,6 +248,15 @@ static void pin_ok_t(const void *addr, size_t len, uint32_t api,
 		     (unsigned long long)qr.npinned,
 		     (unsigned long long)qr.nfolios,
 		     (unsigned long long)qr.nzero, qr.api, qr.pin_flags);
+
+	if (ret == 0) {
+		int64_t max = q.kmem_max ? q.kmem_max : kmem_bound(q.npages);
+
+		ok(qr.kmem_bytes > 0 && (int64_t)qr.kmem_bytes <= max,
+		   "%s: QUERY kmem_bytes %llu <= %lld (%.2f bytes a page)", desc,
+		   (unsigned long long)qr.kmem_bytes, (long long)max,
+		   (double)qr.kmem_bytes / (double)(q.npages ? q.npages : 1));
+	}
 
 	delta_is(&before, exp_acq + transient, transient, "%s: while pinned",
 		 desc);
@@ -291,7 +322,7 @@ static void test_apis(void)
 	};
 	static const uint32_t flagsets[] = { W, 0, W | LT, LT };
 	char *buf = g_map_anon(N, true, true);
-	struct qexp full = { N, N, N, 0 };
+	struct qexp full = { N, N, N, 0, 0 };
 
 	diag("1. pin APIs on %d populated anonymous 4K pages", N);
 	for (size_t a = 0; a < sizeof(apis) / sizeof(apis[0]); a++) {
@@ -311,9 +342,9 @@ static void test_apis(void)
 
 	diag("2. FOLL_GET control group: get_user_pages_fast() moves no pin counter");
 	pin_ok(buf, N * psz, GUPDEMO_API_GET_FAST, W, 0,
-	       (struct qexp){ N, 0, N, 0 }, 0, "anon 4K FOLL_GET");
+	       (struct qexp){ N, 0, N, 0, 0 }, 0, "anon 4K FOLL_GET");
 	pin_ok(buf, N * psz, GUPDEMO_API_GET_FAST, 0, 0,
-	       (struct qexp){ N, 0, N, 0 }, 0, "anon 4K FOLL_GET");
+	       (struct qexp){ N, 0, N, 0, 0 }, 0, "anon 4K FOLL_GET");
 	pin_err(buf, N * psz, GUPDEMO_API_GET_FAST, LT, 0, EINVAL, 0,
 		"FOLL_GET + LONGTERM refused before GUP");
 	pin_err(buf, N * psz, GUPDEMO_API_GET_FAST, W | LT, 0, EINVAL, 0,
@@ -330,20 +361,20 @@ static void test_apis(void)
 			EOPNOTSUPP, 0, "FAST_ONLY on a kernel without it");
 
 	diag("edges: sizes and alignment");
-	pin_ok(buf, 1, GUPDEMO_API_PIN_FAST, W, 0, (struct qexp){ 1, 1, 1, 0 },
+	pin_ok(buf, 1, GUPDEMO_API_PIN_FAST, W, 0, (struct qexp){ 1, 1, 1, 0, 0 },
 	       1, "len 1");
 	pin_ok(buf, psz - 1, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ 1, 1, 1, 0 }, 1, "len PAGE_SIZE-1");
-	pin_ok(buf, psz, GUPDEMO_API_PIN_FAST, W, 0, (struct qexp){ 1, 1, 1, 0 },
+	       (struct qexp){ 1, 1, 1, 0, 0 }, 1, "len PAGE_SIZE-1");
+	pin_ok(buf, psz, GUPDEMO_API_PIN_FAST, W, 0, (struct qexp){ 1, 1, 1, 0, 0 },
 	       1, "len PAGE_SIZE");
 	pin_ok(buf, psz + 1, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ 2, 2, 2, 0 }, 2, "len PAGE_SIZE+1");
+	       (struct qexp){ 2, 2, 2, 0, 0 }, 2, "len PAGE_SIZE+1");
 	pin_ok(buf + psz - 1, 2, GUPDEMO_API_PIN, W, 0,
-	       (struct qexp){ 2, 2, 2, 0 }, 2, "2 bytes across a page boundary");
+	       (struct qexp){ 2, 2, 2, 0, 0 }, 2, "2 bytes across a page boundary");
 	pin_ok(buf + 100, 2 * psz, GUPDEMO_API_PIN_FAST, 0, 0,
-	       (struct qexp){ 3, 3, 3, 0 }, 3, "unaligned start, 2 pages long");
+	       (struct qexp){ 3, 3, 3, 0, 0 }, 3, "unaligned start, 2 pages long");
 	pin_ok(buf + N * psz - 1, 1, GUPDEMO_API_PIN_UNLOCKED, W, 0,
-	       (struct qexp){ 1, 1, 1, 0 }, 1, "last byte of the buffer");
+	       (struct qexp){ 1, 1, 1, 0, 0 }, 1, "last byte of the buffer");
 
 	diag("batches: several GUP calls per pin");
 	pin_ok(buf, N * psz, GUPDEMO_API_PIN_FAST, W, 1, full, N, "batch 1");
@@ -351,7 +382,7 @@ static void test_apis(void)
 	pin_ok(buf, N * psz, GUPDEMO_API_PIN_REMOTE, W | LT, 5, full, N, "batch 5");
 	pin_ok(buf, N * psz, GUPDEMO_API_PIN_FAST, W, N + 1, full, N, "batch N+1");
 	pin_ok(buf, N * psz, GUPDEMO_API_GET_FAST, W, 3,
-	       (struct qexp){ N, 0, N, 0 }, 0, "FOLL_GET batch 3");
+	       (struct qexp){ N, 0, N, 0, 0 }, 0, "FOLL_GET batch 3");
 
 	diag("the same pages pinned twice count twice");
 	{
@@ -449,23 +480,23 @@ static void test_thp(void)
 	}
 
 	pin_ok(p, len, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0 }, NTHP * hp,
+	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0, HUGE_KMEM }, NTHP * hp,
 	       "THP whole");
 	pin_ok(p, len, GUPDEMO_API_PIN, 0, 0,
-	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0 }, NTHP * hp,
+	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0, HUGE_KMEM }, NTHP * hp,
 	       "THP whole");
 	pin_ok(p, len, GUPDEMO_API_PIN_REMOTE, W | LT, 0,
-	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0 }, NTHP * hp,
+	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0, HUGE_KMEM }, NTHP * hp,
 	       "THP whole");
 	pin_ok(p, len, GUPDEMO_API_PIN_FAST, W | LT, 100,
-	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0 }, NTHP * hp,
+	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0, HUGE_KMEM }, NTHP * hp,
 	       "THP whole, batch 100");
 	pin_ok(p, len, GUPDEMO_API_GET_FAST, W, 0,
-	       (struct qexp){ NTHP * hp, 0, NTHP, 0 }, 0, "THP FOLL_GET");
+	       (struct qexp){ NTHP * hp, 0, NTHP, 0, HUGE_KMEM }, 0, "THP FOLL_GET");
 	pin_ok(p + 100 * psz, 5 * psz, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ 5, 5, 1, 0 }, 5, "THP 5 pages inside one");
+	       (struct qexp){ 5, 5, 1, 0, 0 }, 5, "THP 5 pages inside one");
 	pin_ok(p + HPAGE - psz, 3 * psz, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ 3, 3, 2, 0 }, 3, "THP 3 pages across two");
+	       (struct qexp){ 3, 3, 2, 0, 0 }, 3, "THP 3 pages across two");
 	ok(anon_huge_kb(p) >= (long)(len >> 10),
 	   "THP: still huge pages after the pins (nothing was split)");
 	munmap(base, maplen);
@@ -500,18 +531,18 @@ static void test_hugetlb(void)
 	}
 	memset(p, 0x48, NTHP * HPAGE);
 	pin_ok(p, NTHP * HPAGE, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0 }, NTHP * hp,
+	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0, HUGE_KMEM }, NTHP * hp,
 	       "hugetlb whole");
 	pin_ok(p, NTHP * HPAGE, GUPDEMO_API_PIN, W | LT, 0,
-	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0 }, NTHP * hp,
+	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0, HUGE_KMEM }, NTHP * hp,
 	       "hugetlb whole");
 	pin_ok(p, NTHP * HPAGE, GUPDEMO_API_PIN_UNLOCKED, 0, 64,
-	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0 }, NTHP * hp,
+	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0, HUGE_KMEM }, NTHP * hp,
 	       "hugetlb whole, batch 64");
 	pin_ok(p, NTHP * HPAGE, GUPDEMO_API_GET_FAST, 0, 0,
-	       (struct qexp){ NTHP * hp, 0, NTHP, 0 }, 0, "hugetlb FOLL_GET");
+	       (struct qexp){ NTHP * hp, 0, NTHP, 0, HUGE_KMEM }, 0, "hugetlb FOLL_GET");
 	pin_ok(p + HPAGE - 2 * psz, 4 * psz, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ 4, 4, 2, 0 }, 4, "hugetlb 4 pages across two");
+	       (struct qexp){ 4, 4, 2, 0, 0 }, 4, "hugetlb 4 pages across two");
 	munmap(p, NTHP * HPAGE);
 	g_write_u64("/proc/sys/vm/nr_hugepages", old);
 }
@@ -526,14 +557,14 @@ static void test_hugetlb(void)
 static void file_all_ok(char *p, const char *what)
 {
 	static const uint32_t flagsets[] = { 0, W, LT, W | LT };
-	struct qexp q = { FP, FP, ANY, 0 };
+	struct qexp q = { FP, FP, ANY, 0, 0 };
 
 	for (size_t f = 0; f < sizeof(flagsets) / sizeof(flagsets[0]); f++)
 		pin_ok(p, FP * psz, GUPDEMO_API_PIN_FAST, flagsets[f], 0, q, FP,
 		       what);
 	pin_ok(p, FP * psz, GUPDEMO_API_PIN, W | LT, 0, q, FP, what);
 	pin_ok(p, FP * psz, GUPDEMO_API_GET_FAST, W, 0,
-	       (struct qexp){ FP, ANY, ANY, 0 }, 0, what);
+	       (struct qexp){ FP, ANY, ANY, 0, 0 }, 0, what);
 }
 
 static char *map_file(int f, int prot, int flags, bool write_touch)
@@ -555,7 +586,7 @@ static void test_private_file(int f, const char *what)
 {
 	char desc[96];
 	char *p = map_file(f, PROT_READ | PROT_WRITE, MAP_PRIVATE, false);
-	struct qexp q = { FP, FP, ANY, 0 };
+	struct qexp q = { FP, FP, ANY, 0, 0 };
 
 	snprintf(desc, sizeof(desc), "%s MAP_PRIVATE", what);
 	if (!ok(p != NULL, "%s: mmap", desc))
@@ -782,7 +813,7 @@ static void test_ext4(void)
 	}
 	f = open(EXT4_MNT "/data", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (ok(f >= 0 && write_pages(f, FP, 'e'), "ext4: file written")) {
-		struct qexp q = { FP, FP, ANY, 0 };
+		struct qexp q = { FP, FP, ANY, 0, 0 };
 
 		p = map_file(f, PROT_READ | PROT_WRITE, MAP_SHARED, true);
 		if (ok(p != NULL, "ext4: mmap MAP_SHARED")) {
@@ -847,32 +878,32 @@ static void test_zero_page(void)
 	diag("6. the zero page: R/O pins of never-touched anonymous memory");
 	p = g_map_anon(np, false, true);
 	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, 0, 0,
-	       (struct qexp){ np, 0, 1, np }, zc, "never touched");
+	       (struct qexp){ np, 0, 1, np, 0 }, zc, "never touched");
 	munmap(p, np * psz);
 	p = g_map_anon(np, false, true);
-	pin_ok(p, np * psz, GUPDEMO_API_PIN, 0, 0, (struct qexp){ np, 0, 1, np },
+	pin_ok(p, np * psz, GUPDEMO_API_PIN, 0, 0, (struct qexp){ np, 0, 1, np, 0 },
 	       zc, "never touched");
 	munmap(p, np * psz);
 	p = g_map_anon(np, false, true);
 	pin_ok(p, np * psz, GUPDEMO_API_GET_FAST, 0, 0,
-	       (struct qexp){ np, 0, 1, np }, 0, "never touched FOLL_GET");
+	       (struct qexp){ np, 0, 1, np, 0 }, 0, "never touched FOLL_GET");
 	munmap(p, np * psz);
 
 	p = g_map_anon(np, false, true);
 	if (kver >= KV(6, 2, 0))
 		/* Reliable R/O long-term pins unshare: real pages. */
 		pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, LT, 0,
-		       (struct qexp){ np, np, np, 0 }, np,
+		       (struct qexp){ np, np, np, 0, 0 }, np,
 		       "never touched, unshared on 6.2+");
 	else
 		pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, LT, 0,
-		       (struct qexp){ np, 0, 1, np }, zc,
+		       (struct qexp){ np, 0, 1, np, 0 }, zc,
 		       "never touched, zero pages before 6.2");
 	munmap(p, np * psz);
 
 	p = g_map_anon(np, false, true);
 	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ np, np, np, 0 }, np,
+	       (struct qexp){ np, np, np, 0, 0 }, np,
 	       "never touched, WRITE faults real pages in");
 	munmap(p, np * psz);
 }
@@ -902,7 +933,7 @@ static void test_negative(void)
 		pin_err(ro, 4 * psz, apis[a], W, 0, EFAULT, 0,
 			"read-only mapping with WRITE");
 	pin_ok(ro, 4 * psz, GUPDEMO_API_PIN_FAST, 0, 0,
-	       (struct qexp){ 4, 0, 1, 4 }, zero_page_counted() ? 4 : 0,
+	       (struct qexp){ 4, 0, 1, 4, 0 }, zero_page_counted() ? 4 : 0,
 	       "read-only mapping without WRITE");
 	munmap(ro, 4 * psz);
 
@@ -987,7 +1018,7 @@ static void test_negative(void)
 		"max_pin_pages bytes spanning one page more");
 	if (g_param_set("max_pin_pages", 4) == 0) {
 		pin_ok(p, 4 * psz, GUPDEMO_API_PIN_FAST, W, 0,
-		       (struct qexp){ 4, 4, 4, 0 }, 4, "exactly max_pin_pages (4)");
+		       (struct qexp){ 4, 4, 4, 0, 0 }, 4, "exactly max_pin_pages (4)");
 		pin_err(p, 4 * psz + 1, GUPDEMO_API_PIN_FAST, W, 0, E2BIG, 0,
 			"max_pin_pages (4) + 1 byte");
 		pin_err(p + 1, 4 * psz, GUPDEMO_API_PIN_FAST, W, 0, E2BIG, 0,
@@ -1163,16 +1194,16 @@ static void test_nofault(void)
 
 	diag("9. partial pins: NO_RETRY keeps the short count");
 	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT | NORETRY, 0,
-	       (struct qexp){ np / 2, np / 2, np / 2, 0 }, np / 2,
+	       (struct qexp){ np / 2, np / 2, np / 2, 0, 0 }, np / 2,
 	       "NO_RETRY over a half-populated range");
 	pin_ok(p, np * psz, GUPDEMO_API_PIN, W | NOFAULT | NORETRY, 0,
-	       (struct qexp){ np / 2, np / 2, np / 2, 0 }, np / 2,
+	       (struct qexp){ np / 2, np / 2, np / 2, 0, 0 }, np / 2,
 	       "NO_RETRY over a half-populated range");
 	if (fo) {
 		pin_err(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0, EFAULT,
 			np / 2, "FAST_ONLY, first half touched (rolled back)");
 		pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W | NORETRY, 0,
-		       (struct qexp){ np / 2, np / 2, np / 2, 0 }, np / 2,
+		       (struct qexp){ np / 2, np / 2, np / 2, 0, 0 }, np / 2,
 		       "NO_RETRY over a half-populated range");
 	}
 	pin_err(p + np / 2 * psz, np / 2 * psz, GUPDEMO_API_PIN_FAST,
@@ -1184,19 +1215,19 @@ static void test_nofault(void)
 
 		munmap(h + 4 * psz, 4 * psz);
 		pin_ok(h, 8 * psz, GUPDEMO_API_PIN, W | NORETRY, 0,
-		       (struct qexp){ 4, 4, 4, 0 }, 4,
+		       (struct qexp){ 4, 4, 4, 0, 0 }, 4,
 		       "NO_RETRY up to a hole");
 		pin_ok(h, 8 * psz, GUPDEMO_API_PIN_FAST, W | NORETRY | LT, 0,
-		       (struct qexp){ 4, 4, 4, 0 }, 4,
+		       (struct qexp){ 4, 4, 4, 0, 0 }, 4,
 		       "NO_RETRY up to a hole");
 		munmap(h, 4 * psz);
 	}
 	memset(p, 1, np * psz);
 	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0,
-	       (struct qexp){ np, np, np, 0 }, np, "NOFAULT after touching");
+	       (struct qexp){ np, np, np, 0, 0 }, np, "NOFAULT after touching");
 	if (fo)
 		pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0,
-		       (struct qexp){ np, np, np, 0 }, np,
+		       (struct qexp){ np, np, np, 0, 0 }, np,
 		       "FAST_ONLY after touching");
 	munmap(p, np * psz);
 

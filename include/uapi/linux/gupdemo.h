@@ -142,8 +142,8 @@ struct gupdemo_unpin {
  * @npinned: (out) pages for which folio_maybe_dma_pinned() is true now
  * @nfolios: (out) distinct folios among the pages
  * @nzero: (out) pages that are the shared zero page
- * @kmem_bytes: (out) kernel memory the pin takes: its pages array and
- *	bookkeeping
+ * @kmem_bytes: (out) kernel memory the pin takes: its record of the pages
+ *	(runs of contiguous pages, at most 8 bytes a page) and bookkeeping
  */
 struct gupdemo_query {
 	__u32 size;
