@@ -172,29 +172,68 @@ static_assert(MAX_PHYSMEM_BITS - PAGE_SHIFT <= GUPDEMO_RUN_PFN_BITS);
 #endif
 
 /*
- * Fold pages GUP returned into the pin's runs: a page whose frame follows
- * the last run's last frame extends that run.  A THP or hugetlb folio
+ * Fold pages GUP returned into the pin's runs.  A THP or hugetlb folio
  * mapped in order becomes one run; so do neighbouring folios that happen
- * to be physically contiguous.  @pin->runs has room for one run per page.
+ * to be physically contiguous.  Each page is compared once with where
+ * the run says it should be (nth_page(): struct pages of contiguous frames
+ * need not be contiguous themselves).  Only the first pages of a batch
+ * may extend the previous batch's last run.  Runs never outnumber pages,
+ * so @pin->runs, sized for one run per page, has room.
  */
 static void gupdemo_runs_append(struct gupdemo_pinned *pin,
 				struct page **pages, unsigned long n)
 {
-	struct gupdemo_run *run = pin->nruns ? &pin->runs[pin->nruns - 1] :
-					       NULL;
-	unsigned long i;
+	struct gupdemo_run *last = pin->nruns ? &pin->runs[pin->nruns - 1] :
+						NULL;
+	unsigned long i, len;
 
-	for (i = 0; i < n; i++) {
-		unsigned long pfn = page_to_pfn(pages[i]);
+	for (i = 0; i < n; i += len) {
+		struct page *first = pages[i];
+		unsigned long pfn = page_to_pfn(first);
 
-		if (run && run->pfn + run->npages == pfn &&
-		    run->npages < GUPDEMO_RUN_MAX_PAGES) {
-			run->npages++;
-			continue;
+		len = 1;
+		while (i + len < n && len < GUPDEMO_RUN_MAX_PAGES &&
+		       pages[i + len] == nth_page(first, len))
+			len++;
+		if (last && last->pfn + last->npages == pfn &&
+		    last->npages + len <= GUPDEMO_RUN_MAX_PAGES) {
+			last->npages += len;
+		} else {
+			pin->runs[pin->nruns++] = (struct gupdemo_run) {
+				.pfn = pfn,
+				.npages = len,
+			};
 		}
-		run = &pin->runs[pin->nruns++];
-		run->pfn = pfn;
-		run->npages = 1;
+		last = NULL;
+	}
+}
+
+/*
+ * The FOLL_GET counterpart of unpin_user_page_range_dirty_lock(): drop
+ * the references on @npages contiguous pages a folio at a time.  Each page
+ * GUP returned holds one reference on its folio, so the pages of one large
+ * folio give back theirs with one folio_put_refs().  ZONE_DEVICE pages are
+ * left to put_page(), which knows their rules.
+ */
+static void gupdemo_put_page_range(struct page *page, unsigned long npages,
+				   bool dirty)
+{
+	while (npages) {
+		struct folio *folio = page_folio(page);
+		unsigned long nr = 1;
+
+		if (folio_test_large(folio) && !folio_is_zone_device(folio))
+			nr = min_t(unsigned long, npages,
+				   folio_nr_pages(folio) -
+				   folio_page_idx(folio, page));
+		if (dirty)
+			set_page_dirty_lock(page);
+		if (nr == 1)
+			put_page(page);
+		else
+			folio_put_refs(folio, nr);
+		page = nth_page(page, nr);
+		npages -= nr;
 	}
 }
 
@@ -205,21 +244,16 @@ static void gupdemo_runs_append(struct gupdemo_pinned *pin,
  */
 static void gupdemo_release_runs(struct gupdemo_pinned *pin, bool dirty)
 {
-	unsigned long r, i;
+	unsigned long r;
 
 	for (r = 0; r < pin->nruns; r++) {
 		struct page *page = pfn_to_page(pin->runs[r].pfn);
 		unsigned long n = pin->runs[r].npages;
 
-		if (pin->api != GUPDEMO_API_GET_FAST) {
+		if (pin->api != GUPDEMO_API_GET_FAST)
 			unpin_user_page_range_dirty_lock(page, n, dirty);
-			continue;
-		}
-		for (i = 0; i < n; i++, page = nth_page(page, 1)) {
-			if (dirty)
-				set_page_dirty_lock(page);
-			put_page(page);
-		}
+		else
+			gupdemo_put_page_range(page, n, dirty);
 	}
 }
 
