@@ -238,23 +238,44 @@ static void gupdemo_put_page_range(struct page *page, unsigned long npages,
 }
 
 /*
- * Release every page of every run.  unpin_user_page_range_dirty_lock()
- * takes a physically contiguous range, folio by folio: one call per run,
- * and for a THP one atomic update for all 512 pages.
+ * Release every page of every run.  A run that starts in a large folio
+ * (THP, hugetlb) goes to unpin_user_page_range_dirty_lock(), folio by
+ * folio: one atomic update for all 512 pages of a THP.  Runs of small
+ * folios gain nothing from that; their pages are gathered into a small
+ * array and released like an array of pages, with the batching GUP's own
+ * release code does.
  */
+#define GUPDEMO_RELEASE_BATCH	32
+
 static void gupdemo_release_runs(struct gupdemo_pinned *pin, bool dirty)
 {
-	unsigned long r;
+	struct page *batch[GUPDEMO_RELEASE_BATCH];
+	unsigned int nbatch = 0;
+	unsigned long r, i;
 
 	for (r = 0; r < pin->nruns; r++) {
 		struct page *page = pfn_to_page(pin->runs[r].pfn);
 		unsigned long n = pin->runs[r].npages;
 
-		if (pin->api != GUPDEMO_API_GET_FAST)
-			unpin_user_page_range_dirty_lock(page, n, dirty);
-		else
-			gupdemo_put_page_range(page, n, dirty);
+		if (folio_test_large(page_folio(page))) {
+			if (pin->api == GUPDEMO_API_GET_FAST)
+				gupdemo_put_page_range(page, n, dirty);
+			else
+				unpin_user_page_range_dirty_lock(page, n,
+								 dirty);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			batch[nbatch++] = nth_page(page, i);
+			if (nbatch == GUPDEMO_RELEASE_BATCH) {
+				gupdemo_release_pages(pin->api, batch, nbatch,
+						      dirty);
+				nbatch = 0;
+			}
+		}
 	}
+	if (nbatch)
+		gupdemo_release_pages(pin->api, batch, nbatch, dirty);
 }
 
 /*
