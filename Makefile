@@ -181,7 +181,7 @@ bench: deps
 		accel=$${GUPDEMO_ACCEL:-$$(cat $(BUILD)/vm/accel 2>/dev/null || true)}; \
 		echo "bench: kernel $$k: running the matrix in the guest (minutes under TCG), log $(BENCH_DIR)/$$k.log"; \
 		GUPDEMO_GUEST_BINS='$(USER_CLI)' scripts/vm-run --kernel "$$k" $(BENCH_VM_OPTS) -- \
-			env GUPDEMO_ACCEL="$$accel" /bin/gupdemo bench --table --json --csv --markers \
+			env GUPDEMO_ACCEL="$$accel" /bin/gupdemo bench --table --json --csv --markers --repeats 7 \
 			$(BENCH_OPTS) >$(BENCH_DIR)/$$k.log 2>&1 || \
 			{ tail -n 40 $(BENCH_DIR)/$$k.log; echo "bench: kernel $$k failed"; exit 1; }; \
 		scripts/bench-plot $(BENCH_DIR)/$$k.log $(BENCH_DIR) $$k || exit 1; \
