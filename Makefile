@@ -45,6 +45,26 @@ all: module user tests
 -include user/user.mk
 -include tests/tests.mk
 
+# Debian's trinity fuzzer and gupdemo's ioctl group for it (tests/trinity/gupdemo.c, an
+# LD_PRELOAD object that registers the group through trinity's exported
+# register_ioctl_group()) go into the guest as /bin/trinity and /bin/gupdemo-trinity.so
+# for tests/guest/t_trinity.  The group declares trinity's structs itself: it is built
+# only against the trinity version whose ABI it mirrors (Debian bookworm's).
+TRINITY := /usr/bin/trinity
+TRINITY_VERSION := 1.9+git20230109.87f1530-1
+TRINITY_SO := $(BUILD)/tests/trinity/gupdemo-trinity.so
+GUEST_BINS += $(TRINITY) $(TRINITY_SO)
+tests-all: $(TRINITY_SO)
+
+$(TRINITY):
+	@echo 'make: $@ not found: install Debian'"'"'s trinity package (make deps)' >&2; exit 1
+
+$(TRINITY_SO): tests/trinity/gupdemo.c include/uapi/linux/gupdemo.h $(TRINITY)
+	@v=$$(dpkg-query -W -f='$${Version}' trinity 2>/dev/null); [ "$$v" = '$(TRINITY_VERSION)' ] || \
+		{ echo "make: tests/trinity/gupdemo.c mirrors the ABI of trinity $(TRINITY_VERSION), installed: $${v:-none}" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+
 .PHONY: help deps module user tests lint lint-checkpatch lint-shell check check-build check-run \
 	demo bench clean distclean kernels install install-module uninstall check-debug lint-cppcheck
 

@@ -22,6 +22,8 @@
 #   dkms                                 tests/pkg/t_dkms (dkms build for each kernel)
 #   gnuplot-nox                          make bench: PNG plots (scripts/bench-plot)
 #   help2man                             make install: the man page from gupdemo --help
+#   trinity                              tests/guest/t_trinity: Debian's syscall fuzzer, with
+#                                        gupdemo's ioctl group (tests/trinity/gupdemo.c)
 set -euo pipefail
 
 packages=(
@@ -33,7 +35,7 @@ packages=(
 	build-essential perl e2fsprogs
 	xz-utils zstd gzip util-linux coreutils
 	shellcheck sparse cppcheck dkms help2man
-	gnuplot-nox
+	gnuplot-nox trinity
 )
 
 # Packages not in state "ii" (installed, no errors); dpkg-query prints nothing for unknown ones.
