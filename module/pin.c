@@ -238,12 +238,12 @@ static void gupdemo_put_page_range(struct page *page, unsigned long npages,
 }
 
 /*
- * Release every page of every run.  A run that starts in a large folio
- * (THP, hugetlb) goes to unpin_user_page_range_dirty_lock(), folio by
- * folio: one atomic update for all 512 pages of a THP.  Runs of small
- * folios gain nothing from that; their pages are gathered into a small
- * array and released like an array of pages, with the batching GUP's own
- * release code does.
+ * Release every page of every run.  A run of several pages that starts in
+ * a large folio (THP, hugetlb) goes to unpin_user_page_range_dirty_lock(),
+ * folio by folio: one atomic update for all 512 pages of a THP.  Single
+ * pages and runs of small folios gain nothing from that; they are gathered
+ * into a small array and released like an array of pages, with the
+ * batching GUP's own release code does.
  */
 #define GUPDEMO_RELEASE_BATCH	32
 
@@ -257,7 +257,7 @@ static void gupdemo_release_runs(struct gupdemo_pinned *pin, bool dirty)
 		struct page *page = pfn_to_page(pin->runs[r].pfn);
 		unsigned long n = pin->runs[r].npages;
 
-		if (folio_test_large(page_folio(page))) {
+		if (n > 1 && folio_test_large(page_folio(page))) {
 			if (pin->api == GUPDEMO_API_GET_FAST)
 				gupdemo_put_page_range(page, n, dirty);
 			else
