@@ -62,10 +62,16 @@ struct gupdemo_dma_side {
  */
 static DEFINE_MUTEX(gupdemo_dma_write_lock);
 
-static int gupdemo_cmp_run(const void *a, const void *b)
+/* Frames @pfn .. @pfn + @npages - 1, for the alias check. */
+struct gupdemo_frames {
+	unsigned long pfn;
+	unsigned long npages;
+};
+
+static int gupdemo_cmp_frames(const void *a, const void *b)
 {
-	u64 x = ((const struct gupdemo_run *)a)->pfn;
-	u64 y = ((const struct gupdemo_run *)b)->pfn;
+	unsigned long x = ((const struct gupdemo_frames *)a)->pfn;
+	unsigned long y = ((const struct gupdemo_frames *)b)->pfn;
 
 	return x < y ? -1 : x > y;
 }
@@ -73,35 +79,40 @@ static int gupdemo_cmp_run(const void *a, const void *b)
 /*
  * For the same reason one destination must not hold a page twice, which
  * userspace can arrange by mapping one file page at two addresses.  Sort
- * the runs the first @len bytes use by frame; two that overlap share a
- * page.
+ * the frames of the entries the first @len bytes use; two ranges that
+ * overlap share a page.
  */
 static int gupdemo_dma_check_aliases(const struct gupdemo_pinned *pin,
 				     size_t len)
 {
 	unsigned long npages = DIV_ROUND_UP(pin->offset + len, PAGE_SIZE);
+	struct gupdemo_frames *f;
 	unsigned long n, i;
-	struct gupdemo_run *sorted;
 	int ret = 0;
 
 	for (n = 0, i = 0; i < npages; n++)
-		i += pin->runs[n].npages;
+		i += gupdemo_entry_npages(pin->entries[n]);
 	if (n < 2)
 		return 0;
-	sorted = kvmalloc_array(n, sizeof(*sorted), GFP_KERNEL);
-	if (!sorted)
+	f = kvmalloc_array(n, sizeof(*f), GFP_KERNEL);
+	if (!f)
 		return -ENOMEM;
-	memcpy(sorted, pin->runs, n * sizeof(*sorted));
-	/* The last run may reach past what the transfer uses. */
-	sorted[n - 1].npages -= i - npages;
-	sort(sorted, n, sizeof(*sorted), gupdemo_cmp_run, NULL);
+	for (i = 0; i < n; i++) {
+		f[i].pfn = gupdemo_entry_pfn(pin->entries[i]);
+		f[i].npages = gupdemo_entry_npages(pin->entries[i]);
+	}
+	/* The last entry may reach past what the transfer uses. */
+	for (i = 0; i + 1 < n; i++)
+		npages -= f[i].npages;
+	f[n - 1].npages = npages;
+	sort(f, n, sizeof(*f), gupdemo_cmp_frames, NULL);
 	for (i = 1; i < n; i++) {
-		if (sorted[i].pfn < sorted[i - 1].pfn + sorted[i - 1].npages) {
+		if (f[i].pfn < f[i - 1].pfn + f[i - 1].npages) {
 			ret = -EINVAL;
 			break;
 		}
 	}
-	kvfree(sorted);
+	kvfree(f);
 	return ret;
 }
 
@@ -131,39 +142,81 @@ static int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
 	return 0;
 }
 
+/**
+ * struct gupdemo_sg_builder - scatterlist entries being made from a pin
+ * @sg: the next entry to fill; NULL to count only
+ * @nents: entries made
+ * @pfn: first frame of the segment being built
+ * @npages: its pages, 0 when there is none
+ * @offset: offset of the data in its first page
+ * @left: bytes still to describe
+ */
+struct gupdemo_sg_builder {
+	struct scatterlist *sg;
+	unsigned int nents;
+	unsigned long pfn;
+	unsigned long npages;
+	unsigned int offset;
+	size_t left;
+};
+
+static void gupdemo_sg_emit(struct gupdemo_sg_builder *b)
+{
+	size_t bytes = min_t(size_t, b->npages * PAGE_SIZE - b->offset,
+			     b->left);
+
+	if (b->sg) {
+		sg_set_page(b->sg, pfn_to_page(b->pfn), bytes, b->offset);
+		b->sg = sg_next(b->sg);
+	}
+	b->nents++;
+	b->left -= bytes;
+	b->offset = 0;
+	b->npages = 0;
+}
+
 /*
- * Describe the first @len bytes of a pin as scatterlist entries, each at
- * most @seg_pages pages of one run, the first starting at the pin's offset.
- * With @sg NULL only count them.  Runs are already as long as physical
- * contiguity allows, so no two entries could be merged.
+ * Describe the first @len bytes of a pin as scatterlist entries: pages at
+ * consecutive frames share an entry, of at most @seg_pages pages, as
+ * sg_alloc_table_from_pages_segment() would make them from a page array.
+ * With @sgl NULL only count them.
  */
 static unsigned int gupdemo_dma_fill_sg(const struct gupdemo_pinned *pin,
 					size_t len, unsigned long seg_pages,
-					struct scatterlist *sg)
+					struct scatterlist *sgl)
 {
-	unsigned int offset = pin->offset, nents = 0;
-	unsigned long r;
+	unsigned long left = DIV_ROUND_UP(pin->offset + len, PAGE_SIZE);
+	struct gupdemo_sg_builder b = {
+		.sg = sgl, .offset = pin->offset, .left = len,
+	};
+	unsigned long i;
 
-	for (r = 0; r < pin->nruns && len; r++) {
-		unsigned long pfn = pin->runs[r].pfn;
-		unsigned long left = pin->runs[r].npages;
+	for (i = 0; i < pin->nentries && left; i++) {
+		unsigned long pfn = gupdemo_entry_pfn(pin->entries[i]);
+		unsigned long n = min(gupdemo_entry_npages(pin->entries[i]),
+				      left);
 
-		while (left && len) {
-			unsigned long n = min(left, seg_pages);
-			size_t bytes = min_t(size_t, n * PAGE_SIZE - offset, len);
+		left -= n;
+		while (n) {
+			unsigned long take;
 
-			if (sg) {
-				sg_set_page(sg, pfn_to_page(pfn), bytes, offset);
-				sg = sg_next(sg);
+			if (b.npages && b.pfn + b.npages == pfn &&
+			    b.npages < seg_pages) {
+				take = min(n, seg_pages - b.npages);
+			} else {
+				if (b.npages)
+					gupdemo_sg_emit(&b);
+				b.pfn = pfn;
+				take = min(n, seg_pages);
 			}
-			nents++;
-			offset = 0;
-			pfn += n;
-			left -= n;
-			len -= bytes;
+			b.npages += take;
+			pfn += take;
+			n -= take;
 		}
 	}
-	return nents;
+	if (b.npages)
+		gupdemo_sg_emit(&b);
+	return b.nents;
 }
 
 /**
@@ -174,7 +227,7 @@ static unsigned int gupdemo_dma_fill_sg(const struct gupdemo_pinned *pin,
  *
  * The table's segments are capped at the device's max segment size (set
  * by the driver at probe), so every DMA entry is one the device can take.
- * A driver that keeps a pages array gets the same table from
+ * A driver that keeps only a pages array gets the same table from
  * sg_alloc_table_from_pages_segment().
  *
  * Return: 0 with @side->sgt mapped, or -ENOMEM, -EINVAL (max segment below

@@ -6,6 +6,7 @@
 #define _GUPDEMO_H
 
 #include <linux/atomic.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -20,28 +21,65 @@ extern unsigned int gupdemo_max_pin_pages;
 extern unsigned int gupdemo_pin_batch;
 extern unsigned int gupdemo_max_held_pages;
 
-/*
- * A run of pinned pages: @npages pages at consecutive page frames from @pfn,
- * each pinned once, in address order.  Eight bytes, so a pin of scattered
- * 4K pages costs what an array of page pointers does, and a 2 MiB THP (512
- * contiguous pages) costs eight bytes instead of 4 KiB.  A pfn fits in 44
- * bits (checked at build time in pin.c); longer runs are split.
+/**
+ * union gupdemo_entry - one entry of a held pin's record of its pages
+ * @page: bit 0 clear: one page, as GUP returned it
+ * @run: bit 0 set: a run of pages at consecutive frames, each pinned once,
+ *	encoded by gupdemo_run_encode(): frame number in the top
+ *	GUPDEMO_RUN_PFN_BITS bits, page count in bits 1 and up
+ *
+ * GUP fills an array of struct page pointers, and for 4K memory that array
+ * is kept as it is: 8 bytes a page, released with the array API.  When a
+ * batch starts in a large folio (THP, hugetlb), its pages are folded in
+ * place into runs: a whole 2 MiB folio takes one entry instead of 512.
+ * The union has the size of a pointer, so an array of it can be handed to
+ * GUP as a struct page ** (see gupdemo_entry_pages()).
  */
-#define GUPDEMO_RUN_PFN_BITS	44
-#define GUPDEMO_RUN_LEN_BITS	(64 - GUPDEMO_RUN_PFN_BITS)
-#define GUPDEMO_RUN_MAX_PAGES	((1UL << GUPDEMO_RUN_LEN_BITS) - 1)
-
-struct gupdemo_run {
-	u64 pfn : GUPDEMO_RUN_PFN_BITS;
-	u64 npages : GUPDEMO_RUN_LEN_BITS;
+union gupdemo_entry {
+	struct page *page;
+	unsigned long run;
 };
+
+#define GUPDEMO_RUN_PFN_BITS	44
+#define GUPDEMO_RUN_PFN_SHIFT	(BITS_PER_LONG - GUPDEMO_RUN_PFN_BITS)
+#define GUPDEMO_RUN_MAX_PAGES	((1UL << (GUPDEMO_RUN_PFN_SHIFT - 1)) - 1)
+
+static inline bool gupdemo_entry_is_run(union gupdemo_entry e)
+{
+	return e.run & 1;
+}
+
+static inline unsigned long gupdemo_run_encode(unsigned long pfn,
+					       unsigned long npages)
+{
+	return pfn << GUPDEMO_RUN_PFN_SHIFT | npages << 1 | 1;
+}
+
+/* The first frame and the number of pages of an entry of either kind. */
+static inline unsigned long gupdemo_entry_pfn(union gupdemo_entry e)
+{
+	return gupdemo_entry_is_run(e) ? e.run >> GUPDEMO_RUN_PFN_SHIFT :
+					 page_to_pfn(e.page);
+}
+
+static inline unsigned long gupdemo_entry_npages(union gupdemo_entry e)
+{
+	return gupdemo_entry_is_run(e) ?
+	       (e.run >> 1) & GUPDEMO_RUN_MAX_PAGES : 1;
+}
+
+/* Entries from @e on, as the page array GUP writes and the array API reads. */
+static inline struct page **gupdemo_entry_pages(union gupdemo_entry *e)
+{
+	return &e->page;
+}
 
 /**
  * struct gupdemo_pinned - one pinned (or, for FOLL_GET, referenced) range
- * @runs: the pages, in address order, as runs of contiguous page frames
- * @nruns: entries used in @runs
- * @runs_size: bytes allocated for @runs
- * @npages: pages held, the sum of the runs' @npages
+ * @entries: the pages, in address order (union gupdemo_entry)
+ * @nentries: entries used
+ * @entries_size: bytes allocated for @entries
+ * @npages: pages held
  * @offset: offset of @addr in the first page
  * @addr: user address the caller asked for
  * @len: length the caller asked for
@@ -51,12 +89,13 @@ struct gupdemo_run {
  * @device_wrote: a DMA wrote into these pages; release unpins them dirty
  * @get_ns: time the pin loop took, for the benchmark
  *
- * @runs is the whole per-page cost of a held pin: at most 8 bytes a page.
+ * @entries is the whole per-page cost of a held pin: at most 8 bytes a
+ * page, a few bytes per 2 MiB for THP and hugetlb memory.
  */
 struct gupdemo_pinned {
-	struct gupdemo_run *runs;
-	unsigned long nruns;
-	size_t runs_size;
+	union gupdemo_entry *entries;
+	unsigned long nentries;
+	size_t entries_size;
 	unsigned long npages;
 	unsigned int offset;
 	u64 addr;
@@ -70,11 +109,11 @@ struct gupdemo_pinned {
 
 /**
  * struct gupdemo_page_iter - walks the pages of a pin, one at a time
- * @run: the current run
- * @i: index of the current page in @run
+ * @e: the current entry
+ * @i: index of the current page in @e
  */
 struct gupdemo_page_iter {
-	const struct gupdemo_run *run;
+	const union gupdemo_entry *e;
 	unsigned long i;
 };
 

@@ -13,7 +13,7 @@
 #include "engine.h"
 #include "gupdemo.h"
 
-/* 1 GiB of 4 KiB pages: at most 2 MiB of runs (struct gupdemo_run). */
+/* 1 GiB of 4 KiB pages: a 2 MiB array of entries (union gupdemo_entry). */
 unsigned int gupdemo_max_pin_pages = 262144;
 module_param_named(max_pin_pages, gupdemo_max_pin_pages, uint, 0644);
 MODULE_PARM_DESC(max_pin_pages,

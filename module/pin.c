@@ -164,48 +164,55 @@ void gupdemo_release_pages(u32 api, struct page **pages, unsigned long npages,
 	}
 }
 
-/* struct gupdemo_run must hold any pfn: widen GUPDEMO_RUN_PFN_BITS if not. */
+/* A run entry must hold any frame number: widen GUPDEMO_RUN_PFN_BITS if not. */
 #ifdef MAX_POSSIBLE_PHYSMEM_BITS
 static_assert(MAX_POSSIBLE_PHYSMEM_BITS - PAGE_SHIFT <= GUPDEMO_RUN_PFN_BITS);
 #else
 static_assert(MAX_PHYSMEM_BITS - PAGE_SHIFT <= GUPDEMO_RUN_PFN_BITS);
 #endif
+static_assert(sizeof(union gupdemo_entry) == sizeof(struct page *));
 
 /*
- * Fold pages GUP returned into the pin's runs.  A THP or hugetlb folio
- * mapped in order becomes one run; so do neighbouring folios that happen
- * to be physically contiguous.  Each page is compared once with where
- * the run says it should be (nth_page(): struct pages of contiguous frames
- * need not be contiguous themselves).  Only the first pages of a batch
- * may extend the previous batch's last run.  Runs never outnumber pages,
- * so @pin->runs, sized for one run per page, has room.
+ * GUP just wrote @n page pointers at the end of @pin->entries.  If the
+ * batch starts in a large folio, fold them in place into runs: each page
+ * is compared once with where the run says it should be (nth_page():
+ * struct pages of contiguous frames need not be contiguous themselves),
+ * and every run is written at or before the first page it consumed.  A
+ * lone page stays a plain pointer.  Small folios (4K memory) cost nothing:
+ * GUP's array is kept as it is.
  */
-static void gupdemo_runs_append(struct gupdemo_pinned *pin,
-				struct page **pages, unsigned long n)
+static void gupdemo_entries_add(struct gupdemo_pinned *pin, unsigned long n)
 {
-	struct gupdemo_run *last = pin->nruns ? &pin->runs[pin->nruns - 1] :
-						NULL;
-	unsigned long i, len;
+	union gupdemo_entry *e = pin->entries;
+	struct page **pages = gupdemo_entry_pages(&e[pin->nentries]);
+	unsigned long i, len, out = pin->nentries;
 
+	if (!folio_test_large(page_folio(pages[0]))) {
+		pin->nentries += n;
+		return;
+	}
 	for (i = 0; i < n; i += len) {
 		struct page *first = pages[i];
 		unsigned long pfn = page_to_pfn(first);
+		unsigned long lim = min(n - i, GUPDEMO_RUN_MAX_PAGES);
+		union gupdemo_entry *last = out ? &e[out - 1] : NULL;
 
-		len = 1;
-		while (i + len < n && len < GUPDEMO_RUN_MAX_PAGES &&
-		       pages[i + len] == nth_page(first, len))
-			len++;
-		if (last && last->pfn + last->npages == pfn &&
-		    last->npages + len <= GUPDEMO_RUN_MAX_PAGES) {
-			last->npages += len;
+		for (len = 1; len < lim; len++)
+			if (pages[i + len] != nth_page(first, len))
+				break;
+		/* The previous batch's last run may go on. */
+		if (last && gupdemo_entry_is_run(*last) && !i &&
+		    gupdemo_entry_pfn(*last) + gupdemo_entry_npages(*last) == pfn &&
+		    gupdemo_entry_npages(*last) + len <= GUPDEMO_RUN_MAX_PAGES) {
+			last->run = gupdemo_run_encode(gupdemo_entry_pfn(*last),
+						       gupdemo_entry_npages(*last) + len);
+		} else if (len == 1) {
+			e[out++].page = first;
 		} else {
-			pin->runs[pin->nruns++] = (struct gupdemo_run) {
-				.pfn = pfn,
-				.npages = len,
-			};
+			e[out++].run = gupdemo_run_encode(pfn, len);
 		}
-		last = NULL;
 	}
+	pin->nentries = out;
 }
 
 /*
@@ -238,65 +245,57 @@ static void gupdemo_put_page_range(struct page *page, unsigned long npages,
 }
 
 /*
- * Release every page of every run.  A run of several pages that starts in
- * a large folio (THP, hugetlb) goes to unpin_user_page_range_dirty_lock(),
- * folio by folio: one atomic update for all 512 pages of a THP.  Single
- * pages and runs of small folios gain nothing from that; they are gathered
- * into a small array and released like an array of pages, with the
- * batching GUP's own release code does.
+ * Release every page.  Stretches of plain entries are an array of pages,
+ * released by the array API as GUP's own callers do; a run goes to
+ * unpin_user_page_range_dirty_lock(), folio by folio: one atomic update
+ * for all 512 pages of a THP.
  */
-#define GUPDEMO_RELEASE_BATCH	32
-
-static void gupdemo_release_runs(struct gupdemo_pinned *pin, bool dirty)
+static void gupdemo_release_entries(struct gupdemo_pinned *pin, bool dirty)
 {
-	struct page *batch[GUPDEMO_RELEASE_BATCH];
-	unsigned int nbatch = 0;
-	unsigned long r, i;
+	union gupdemo_entry *e = pin->entries;
+	unsigned long i = 0, j;
 
-	for (r = 0; r < pin->nruns; r++) {
-		struct page *page = pfn_to_page(pin->runs[r].pfn);
-		unsigned long n = pin->runs[r].npages;
+	while (i < pin->nentries) {
+		if (gupdemo_entry_is_run(e[i])) {
+			struct page *page = pfn_to_page(gupdemo_entry_pfn(e[i]));
+			unsigned long n = gupdemo_entry_npages(e[i]);
 
-		if (n > 1 && folio_test_large(page_folio(page))) {
 			if (pin->api == GUPDEMO_API_GET_FAST)
 				gupdemo_put_page_range(page, n, dirty);
 			else
 				unpin_user_page_range_dirty_lock(page, n,
 								 dirty);
+			i++;
 			continue;
 		}
-		for (i = 0; i < n; i++) {
-			batch[nbatch++] = nth_page(page, i);
-			if (nbatch == GUPDEMO_RELEASE_BATCH) {
-				gupdemo_release_pages(pin->api, batch, nbatch,
-						      dirty);
-				nbatch = 0;
-			}
-		}
+		for (j = i + 1; j < pin->nentries; j++)
+			if (gupdemo_entry_is_run(e[j]))
+				break;
+		gupdemo_release_pages(pin->api, gupdemo_entry_pages(&e[i]),
+				      j - i, dirty);
+		i = j;
 	}
-	if (nbatch)
-		gupdemo_release_pages(pin->api, batch, nbatch, dirty);
 }
 
 /*
- * The runs array was sized for one run per page.  When the pages turned
- * out to be contiguous, move the runs to an array of their size, so that a
+ * The entries array was sized for one entry per page.  When runs made it
+ * much shorter, move the entries to an array of their size, so that a
  * held THP pin costs a few bytes.  Failing to is harmless: keep the big one.
  */
-static void gupdemo_runs_trim(struct gupdemo_pinned *pin)
+static void gupdemo_entries_trim(struct gupdemo_pinned *pin)
 {
-	size_t size = pin->nruns * sizeof(*pin->runs);
-	struct gupdemo_run *runs;
+	size_t size = pin->nentries * sizeof(*pin->entries);
+	union gupdemo_entry *e;
 
-	if (size > pin->runs_size / 2)
+	if (size > pin->entries_size / 2)
 		return;
-	runs = kvmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!runs)
+	e = kvmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!e)
 		return;
-	memcpy(runs, pin->runs, size);
-	kvfree(pin->runs);
-	pin->runs = runs;
-	pin->runs_size = size;
+	memcpy(e, pin->entries, size);
+	kvfree(pin->entries);
+	pin->entries = e;
+	pin->entries_size = size;
 }
 
 /**
@@ -307,21 +306,23 @@ static void gupdemo_runs_trim(struct gupdemo_pinned *pin)
 void gupdemo_page_iter_init(struct gupdemo_page_iter *it,
 			    const struct gupdemo_pinned *pin)
 {
-	it->run = pin->runs;
+	it->e = pin->entries;
 	it->i = 0;
 }
 
 /* The page the iterator is at. */
 struct page *gupdemo_page_iter_page(const struct gupdemo_page_iter *it)
 {
-	return pfn_to_page(it->run->pfn + it->i);
+	if (!gupdemo_entry_is_run(*it->e))
+		return it->e->page;
+	return pfn_to_page(gupdemo_entry_pfn(*it->e) + it->i);
 }
 
 /* Go to the next page; past the last page the iterator must not be read. */
 void gupdemo_page_iter_next(struct gupdemo_page_iter *it)
 {
-	if (++it->i == it->run->npages) {
-		it->run++;
+	if (++it->i == gupdemo_entry_npages(*it->e)) {
+		it->e++;
 		it->i = 0;
 	}
 }
@@ -370,13 +371,13 @@ static void gupdemo_unaccount(struct gupdemo_pinned *pin,
  *
  * Charges long-term pins, then pins in batches of @batch pages with
  * cond_resched() between them, so a 1 GiB pin neither hogs the CPU nor
- * holds mmap_lock for long.  GUP fills a page array of one batch; the
- * pages are folded into runs of contiguous frames (struct gupdemo_run), the
- * representation kept while the pin is held.  GUP may pin fewer pages than
- * asked for: loop until the whole span is pinned.  A return of 0 is an
- * error too (since 6.3 GUP returns 0 for invalid arguments).  On any error,
- * exactly the pages pinned so far are released and the charge is undone:
- * the caller never sees a half-pinned range.
+ * holds mmap_lock for long.  GUP writes straight into the pin's entries
+ * array, which gupdemo_entries_add() folds into runs where the memory is
+ * made of large folios.  GUP may pin fewer pages than asked for: loop until
+ * the whole span is pinned.  A return of 0 is an error too (since 6.3 GUP
+ * returns 0 for invalid arguments).  On any error, exactly the pages
+ * pinned so far are released and the charge is undone: the caller never
+ * sees a half-pinned range.
  *
  * With GUPDEMO_PIN_NO_RETRY, a single GUP call is made for the whole span
  * and a short count is kept, so tests can observe partial pins.
@@ -390,7 +391,6 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 	unsigned long start = pin->addr & PAGE_MASK;
 	unsigned int gup_flags = gupdemo_foll_flags(pin->flags);
 	unsigned long pinned = 0;
-	struct page **pages;
 	u64 start_ns;
 	long ret;
 
@@ -400,7 +400,6 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 		batch = gupdemo_pin_batch;
 	/* GUP takes the page count as int on some paths. */
 	batch = clamp_t(u32, batch, 1, INT_MAX);
-	batch = min_t(unsigned long, batch, npages);
 
 	ret = gupdemo_account(pin, npages);
 	if (ret)
@@ -411,22 +410,17 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 		goto err_unaccount;
 	}
 	/*
-	 * Room for the worst case, one run per page.  Charged to the caller's
+	 * One entry per page, the most GUP can need.  Charged to the caller's
 	 * memcg: the user decides how much it pins.
 	 */
-	pin->runs = kvmalloc_array(npages, sizeof(*pin->runs),
-				   GFP_KERNEL_ACCOUNT);
-	if (!pin->runs) {
+	pin->entries = kvmalloc_array(npages, sizeof(*pin->entries),
+				      GFP_KERNEL_ACCOUNT);
+	if (!pin->entries) {
 		ret = -ENOMEM;
 		goto err_unaccount;
 	}
-	pin->runs_size = npages * sizeof(*pin->runs);
-	pin->nruns = 0;
-	pages = kvmalloc_array(batch, sizeof(*pages), GFP_KERNEL);
-	if (!pages) {
-		ret = -ENOMEM;
-		goto err_free_runs;
-	}
+	pin->entries_size = npages * sizeof(*pin->entries);
+	pin->nentries = 0;
 
 	/* Like mm/gup_test.c, the clock runs around the pin loop only. */
 	start_ns = ktime_get_ns();
@@ -438,13 +432,14 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 			goto err_unpin;
 		}
 		ret = gupdemo_gup_call(pin->api, start + pinned * PAGE_SIZE,
-				       nr, gup_flags, pages);
+				       nr, gup_flags,
+				       gupdemo_entry_pages(&pin->entries[pin->nentries]));
 		if (ret <= 0) {
 			if (!ret)
 				ret = -EFAULT;
 			goto err_unpin;
 		}
-		gupdemo_runs_append(pin, pages, ret);
+		gupdemo_entries_add(pin, ret);
 		pinned += ret;
 		if (pin->flags & GUPDEMO_PIN_NO_RETRY)
 			break;
@@ -455,8 +450,7 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 		cond_resched();
 	}
 	pin->get_ns = ktime_get_ns() - start_ns;
-	kvfree(pages);
-	gupdemo_runs_trim(pin);
+	gupdemo_entries_trim(pin);
 
 	/* A short NO_RETRY pin charged the whole span: give back the rest. */
 	if (pinned < npages && pin->charged_mm)
@@ -467,12 +461,10 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 	return 0;
 
 err_unpin:
-	gupdemo_release_runs(pin, false);
-	kvfree(pages);
-err_free_runs:
-	kvfree(pin->runs);
-	pin->runs = NULL;
-	pin->nruns = 0;
+	gupdemo_release_entries(pin, false);
+	kvfree(pin->entries);
+	pin->entries = NULL;
+	pin->nentries = 0;
 err_unaccount:
 	gupdemo_unaccount(pin, npages);
 	return ret;
@@ -483,10 +475,10 @@ err_unaccount:
  * @pin: a range pinned by gupdemo_pin_user_range()
  * @dirty: mark the pages dirty first, because the device wrote them
  *
- * unpin_user_page_range_dirty_lock() takes the folio lock to dirty the
- * pages, so the filesystem learns about data it did not write itself.
- * FOLL_GET references are dropped with put_page().  Then the long-term
- * charge is given back.
+ * unpin_user_pages_dirty_lock() and unpin_user_page_range_dirty_lock() take
+ * the folio lock to dirty the pages, so the filesystem learns about data it
+ * did not write itself.  FOLL_GET references are dropped with put_page().
+ * Then the long-term charge is given back.
  *
  * Context: process context or a kernel thread; sleeps.
  * Return: the time releasing the pages took, in ns, for the benchmark.
@@ -496,12 +488,12 @@ u64 gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty)
 	u64 start_ns = ktime_get_ns();
 	u64 put_ns;
 
-	gupdemo_release_runs(pin, dirty);
+	gupdemo_release_entries(pin, dirty);
 	put_ns = ktime_get_ns() - start_ns;
 	gupdemo_unaccount(pin, pin->npages);
-	kvfree(pin->runs);
-	pin->runs = NULL;
-	pin->nruns = 0;
+	kvfree(pin->entries);
+	pin->entries = NULL;
+	pin->nentries = 0;
 	pin->npages = 0;
 	return put_ns;
 }
@@ -526,8 +518,8 @@ void gupdemo_pin_query(const struct gupdemo_pinned *pin,
 	q->npinned = 0;
 	q->nfolios = 0;
 	q->nzero = 0;
-	q->kmem_bytes = ksize(pin) + (is_vmalloc_addr(pin->runs) ?
-		PAGE_ALIGN(pin->runs_size) : ksize(pin->runs));
+	q->kmem_bytes = ksize(pin) + (is_vmalloc_addr(pin->entries) ?
+		PAGE_ALIGN(pin->entries_size) : ksize(pin->entries));
 
 	gupdemo_page_iter_init(&it, pin);
 	for (i = 0; i < pin->npages; i++, gupdemo_page_iter_next(&it)) {
