@@ -178,8 +178,8 @@ static_assert(sizeof(union gupdemo_entry) == sizeof(struct page *));
  * is compared once with where the run says it should be (nth_page():
  * struct pages of contiguous frames need not be contiguous themselves),
  * and every run is written at or before the first page it consumed.  A
- * lone page stays a plain pointer.  Small folios (4K memory) cost nothing:
- * GUP's array is kept as it is.
+ * lone page stays a plain pointer.  Small folios (4K memory) and batches
+ * of one page (nothing to fold) cost nothing: GUP's array is kept as it is.
  */
 static void gupdemo_entries_add(struct gupdemo_pinned *pin, unsigned long n)
 {
@@ -187,7 +187,7 @@ static void gupdemo_entries_add(struct gupdemo_pinned *pin, unsigned long n)
 	struct page **pages = gupdemo_entry_pages(&e[pin->nentries]);
 	unsigned long i, len, out = pin->nentries;
 
-	if (!folio_test_large(page_folio(pages[0]))) {
+	if (n == 1 || !folio_test_large(page_folio(pages[0]))) {
 		pin->nentries += n;
 		return;
 	}
