@@ -171,6 +171,8 @@ static_assert(MAX_POSSIBLE_PHYSMEM_BITS - PAGE_SHIFT <= GUPDEMO_RUN_PFN_BITS);
 static_assert(MAX_PHYSMEM_BITS - PAGE_SHIFT <= GUPDEMO_RUN_PFN_BITS);
 #endif
 static_assert(sizeof(union gupdemo_entry) == sizeof(struct page *));
+/* The run encoding splits 64 bits between frame number and page count. */
+static_assert(BITS_PER_LONG == 64);
 
 /*
  * GUP just wrote @n page pointers at the end of @pin->entries.  If the

@@ -187,7 +187,7 @@ struct qexp {
 
 /*
  * What any held pin may cost the module (QUERY.kmem_bytes): its struct and
- * at most 8 bytes a page, the runs array rounded up by the allocator
+ * at most 8 bytes a page, the entries array rounded up by the allocator
  * (kmalloc's power-of-two sizes, or whole pages from vmalloc).
  */
 #define KMEM_PIN_CONST	128

@@ -143,7 +143,8 @@ struct gupdemo_unpin {
  * @nfolios: (out) distinct folios among the pages
  * @nzero: (out) pages that are the shared zero page
  * @kmem_bytes: (out) kernel memory the pin takes: its record of the pages
- *	(runs of contiguous pages, at most 8 bytes a page) and bookkeeping
+ *	(a page pointer each, or runs of contiguous pages: at most 8 bytes a
+ *	page) and bookkeeping
  */
 struct gupdemo_query {
 	__u32 size;
