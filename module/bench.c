@@ -40,9 +40,14 @@ int gupdemo_ioctl_bench(struct gupdemo_file *f, void *arg)
 	gup_flags = gupdemo_foll_flags(b->pin_flags);
 	batch = clamp_t(u32, batch, 1, INT_MAX);
 
+	ret = gupdemo_pages_charge(npages);
+	if (ret)
+		return ret;
 	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	if (!pages)
+	if (!pages) {
+		gupdemo_pages_uncharge(npages);
 		return -ENOMEM;
+	}
 
 	t0 = ktime_get_ns();
 	while (pinned < npages) {
@@ -70,6 +75,7 @@ int gupdemo_ioctl_bench(struct gupdemo_file *f, void *arg)
 	b->put_ns = ktime_get_ns() - t0;
 
 	kvfree(pages);
+	gupdemo_pages_uncharge(npages);
 	if (ret < 0)
 		return ret;
 	b->npages = pinned;

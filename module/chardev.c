@@ -12,6 +12,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -40,17 +41,60 @@ static int gupdemo_open(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-/* Returns the time releasing the pages took, for UNPIN's put_ns. */
-static u64 gupdemo_pin_free(struct gupdemo_pinned *pin, bool dirty)
+/*
+ * The last reference to a handle is gone: release its pages, dirty when a
+ * device wrote them (or as UNPIN's flags say).  Returns the time releasing
+ * the pages took, for UNPIN's put_ns.
+ */
+static u64 gupdemo_handle_free(struct gupdemo_pinned *pin)
 {
 	unsigned long npages = pin->npages;
+	bool dirty = pin->device_wrote;
 	u64 put_ns;
 
+	if (pin->release_flags & GUPDEMO_UNPIN_DIRTY)
+		dirty = true;
+	if (pin->release_flags & GUPDEMO_UNPIN_SKIP_DIRTY)
+		dirty = false;
 	put_ns = gupdemo_unpin_user_range(pin, dirty);
 	kfree(pin);
 	atomic64_dec(&gupdemo_stats.pins_held);
 	atomic64_sub(npages, &gupdemo_stats.pages_held);
 	return put_ns;
+}
+
+/**
+ * gupdemo_handle_get() - look up a handle of an open file and hold it
+ * @f: the file
+ * @handle: from GUPDEMO_IOC_PIN
+ *
+ * While a DMA call holds a handle, UNPIN refuses it with -EBUSY, and close()
+ * leaves its release to the last gupdemo_handle_put().
+ *
+ * Context: f->lock held.
+ * Return: the pin, to be given back with gupdemo_handle_put(), or NULL.
+ */
+struct gupdemo_pinned *gupdemo_handle_get(struct gupdemo_file *f, u32 handle)
+{
+	struct gupdemo_pinned *pin;
+
+	lockdep_assert_held(&f->lock);
+	pin = xa_load(&f->pins, handle);
+	if (pin)
+		refcount_inc(&pin->ref);
+	return pin;
+}
+
+/**
+ * gupdemo_handle_put() - give back a handle taken with gupdemo_handle_get()
+ * @pin: the handle's pin
+ *
+ * Context: process context; sleeps when it releases the pages.
+ */
+void gupdemo_handle_put(struct gupdemo_pinned *pin)
+{
+	if (refcount_dec_and_test(&pin->ref))
+		gupdemo_handle_free(pin);
 }
 
 static int gupdemo_release(struct inode *inode, struct file *filp)
@@ -59,9 +103,13 @@ static int gupdemo_release(struct inode *inode, struct file *filp)
 	struct gupdemo_pinned *pin;
 	unsigned long index;
 
-	/* Last reference: no ioctl can run, and no mapping is left. */
+	/*
+	 * Last reference to the file: no ioctl runs, and no mapping is left.
+	 * A handle that a device which would not stop still holds (see
+	 * dma.c) is released when that device is disabled.
+	 */
 	xa_for_each(&f->pins, index, pin) {
-		gupdemo_pin_free(pin, pin->device_wrote);
+		gupdemo_handle_put(pin);
 		cond_resched();
 	}
 	xa_destroy(&f->pins);
@@ -111,21 +159,6 @@ static int gupdemo_mmap(struct file *filp, struct vm_area_struct *vma)
 			       PAGE_SIZE, vma->vm_page_prot);
 }
 
-/**
- * gupdemo_file_find_pin() - look up a handle of an open file
- * @f: the file
- * @handle: from GUPDEMO_IOC_PIN
- *
- * Context: f->lock held; the pin stays valid until it is dropped.
- * Return: the pin, or NULL.
- */
-struct gupdemo_pinned *gupdemo_file_find_pin(struct gupdemo_file *f,
-					     u32 handle)
-{
-	lockdep_assert_held(&f->lock);
-	return xa_load(&f->pins, handle);
-}
-
 static int gupdemo_ioctl_get_info(struct gupdemo_file *f, void *arg)
 {
 	struct gupdemo_info *info = arg;
@@ -159,8 +192,6 @@ static int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 {
 	struct gupdemo_pin *p = arg;
 	struct gupdemo_pinned *pin;
-	unsigned long span;
-	u32 handle;
 	int ret;
 
 	if (p->__reserved)
@@ -169,27 +200,16 @@ static int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 	if (ret)
 		return ret;
 
-	/* Reserve the span in the module-wide budget before pinning. */
-	span = gupdemo_pin_span(p->addr, p->len);
-	if (atomic64_add_return(span, &gupdemo_stats.pages_held) >
-	    gupdemo_max_held_pages) {
-		ret = -ENOSPC;
-		goto err_unreserve;
-	}
-
-	if (gupdemo_should_fail()) {
-		ret = -ENOMEM;
-		goto err_unreserve;
-	}
+	if (gupdemo_should_fail())
+		return -ENOMEM;
 	pin = kzalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
-	if (!pin) {
-		ret = -ENOMEM;
-		goto err_unreserve;
-	}
+	if (!pin)
+		return -ENOMEM;
 	pin->addr = p->addr;
 	pin->len = p->len;
 	pin->api = p->api;
 	pin->flags = p->flags;
+	refcount_set(&pin->ref, 1);
 
 	ret = gupdemo_pin_user_range(pin, p->batch);
 	if (ret)
@@ -199,50 +219,79 @@ static int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 		ret = -ENOMEM;
 		goto err_unpin;
 	}
-	mutex_lock(&f->lock);
-	ret = xa_alloc(&f->pins, &handle, pin, xa_limit_31b,
+	/*
+	 * Answer and count before publishing: from xa_alloc() on, another
+	 * thread sharing this file can UNPIN the handle and free the pin.
+	 */
+	p->npages = pin->npages;
+	p->get_ns = pin->get_ns;
+	atomic64_inc(&gupdemo_stats.pins_held);
+	atomic64_add(p->npages, &gupdemo_stats.pages_held);
+
+	ret = mutex_lock_killable(&f->lock);
+	if (ret)
+		goto err_uncount;
+	ret = xa_alloc(&f->pins, &p->handle, pin, xa_limit_31b,
 		       GFP_KERNEL_ACCOUNT);
 	mutex_unlock(&f->lock);
 	if (ret)
-		goto err_unpin;
+		goto err_uncount;
 
-	atomic64_inc(&gupdemo_stats.pins_held);
-	/* A short NO_RETRY pin holds less than it reserved. */
-	atomic64_sub(span - pin->npages, &gupdemo_stats.pages_held);
 	atomic64_inc(&gupdemo_stats.pins_total);
-	atomic64_add(pin->npages, &gupdemo_stats.pages_total);
-	p->handle = handle;
-	p->npages = pin->npages;
-	p->get_ns = pin->get_ns;
+	atomic64_add(p->npages, &gupdemo_stats.pages_total);
 	return 0;
 
+err_uncount:
+	atomic64_dec(&gupdemo_stats.pins_held);
+	atomic64_sub(p->npages, &gupdemo_stats.pages_held);
 err_unpin:
 	gupdemo_unpin_user_range(pin, false);
 err_free:
 	kfree(pin);
-err_unreserve:
-	atomic64_sub(span, &gupdemo_stats.pages_held);
 	return ret;
 }
 
+/*
+ * UNPIN: the caller must hold the only reference.  A handle a DMA call is
+ * using (or a device that would not stop still holds) is -EBUSY; DIRTY on
+ * a pin taken without WRITE is -EPERM: a reader must not dirty page cache
+ * it cannot write, nor the zero page.
+ */
 static int gupdemo_ioctl_unpin(struct gupdemo_file *f, void *arg)
 {
 	struct gupdemo_unpin *u = arg;
 	struct gupdemo_pinned *pin;
+	int ret;
 
-	if ((u->flags & ~GUPDEMO_UNPIN_ALL) || u->__reserved)
+	if ((u->flags & ~GUPDEMO_UNPIN_ALL) || u->__reserved ||
+	    ((u->flags & GUPDEMO_UNPIN_DIRTY) &&
+	     (u->flags & GUPDEMO_UNPIN_SKIP_DIRTY)))
 		return -EINVAL;
 	/* Index 0 is never allocated; erasing it would make it allocatable. */
 	if (!u->handle)
 		return -ENOENT;
 
-	mutex_lock(&f->lock);
-	pin = xa_erase(&f->pins, u->handle);
-	mutex_unlock(&f->lock);
+	ret = mutex_lock_killable(&f->lock);
+	if (ret)
+		return ret;
+	pin = xa_load(&f->pins, u->handle);
 	if (!pin)
-		return -ENOENT;
+		ret = -ENOENT;
+	else if ((u->flags & GUPDEMO_UNPIN_DIRTY) &&
+		 !(pin->flags & GUPDEMO_PIN_WRITE))
+		ret = -EPERM;
+	else if (!refcount_dec_if_one(&pin->ref))
+		ret = -EBUSY;
+	else
+		xa_erase(&f->pins, u->handle);
+	mutex_unlock(&f->lock);
+	if (ret)
+		return ret;
 
-	u->put_ns = gupdemo_pin_free(pin, u->flags & GUPDEMO_UNPIN_DIRTY);
+	/* Pairs with the release in a DMA call's gupdemo_handle_put(). */
+	smp_acquire__after_ctrl_dep();
+	pin->release_flags = u->flags;
+	u->put_ns = gupdemo_handle_free(pin);
 	return 0;
 }
 
@@ -250,12 +299,15 @@ static int gupdemo_ioctl_query(struct gupdemo_file *f, void *arg)
 {
 	struct gupdemo_query *q = arg;
 	struct gupdemo_pinned *pin;
+	int ret;
 
 	if (q->flags || q->__reserved)
 		return -EINVAL;
 
-	mutex_lock(&f->lock);
-	pin = gupdemo_file_find_pin(f, q->handle);
+	ret = mutex_lock_killable(&f->lock);
+	if (ret)
+		return ret;
+	pin = xa_load(&f->pins, q->handle);
 	if (pin)
 		gupdemo_pin_query(pin, q);
 	mutex_unlock(&f->lock);
@@ -328,7 +380,8 @@ static long gupdemo_ioctl(struct file *filp, unsigned int cmd,
 	if (cmd != _IO(GUPDEMO_IOCTL_TYPE, nr) ||
 	    nr >= ARRAY_SIZE(gupdemo_ioctl_ops))
 		return -ENOTTY;
-	op = &gupdemo_ioctl_ops[nr];
+	op = &gupdemo_ioctl_ops[array_index_nospec(nr,
+						   ARRAY_SIZE(gupdemo_ioctl_ops))];
 	if (!op->execute)
 		return -ENOTTY;
 
@@ -336,6 +389,9 @@ static long gupdemo_ioctl(struct file *filp, unsigned int cmd,
 		return -EFAULT;
 	if (usize < op->min_size)
 		return -EINVAL;
+	/* Like openat2(): a struct never grows past a page. */
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
 	/* Zero-extends an older, shorter struct; -E2BIG on a non-zero tail. */
 	ret = copy_struct_from_user(&buf, op->size, uarg, usize);
 	if (ret)

@@ -38,6 +38,10 @@ static int gupdemo_stats_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "pins_held: %lld\n", atomic64_read(&s->pins_held));
 	seq_printf(m, "pages_held: %lld\n", atomic64_read(&s->pages_held));
+	seq_printf(m, "pages_charged: %lld\n",
+		   atomic64_read(&s->pages_charged));
+	seq_printf(m, "pages_quarantined: %lld\n",
+		   atomic64_read(&s->pages_quarantined));
 	seq_printf(m, "pins_total: %lld\n", atomic64_read(&s->pins_total));
 	seq_printf(m, "pages_total: %lld\n", atomic64_read(&s->pages_total));
 	seq_printf(m, "failures_total: %lld\n",

@@ -13,6 +13,11 @@
  *   -> dma_unmap_sgtable()
  *   -> unpin, dirty exactly when the device wrote the pages
  *
+ * A device that cannot be stopped keeps everything: its mappings and pins
+ * go to the engine's quarantine, released only once the device is disabled
+ * (bus mastering off).  Handles are held by reference while a call uses
+ * them: no lock of the open file is held across a transfer.
+ *
  * Two walks of one sg_table: the device is programmed from the DMA entries
  * (for_each_sgtable_dma_sg(), sg_dma_address()/sg_dma_len()); anything that
  * touches struct page uses the CPU entries (for_each_sgtable_sg()).  Never
@@ -28,6 +33,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/swiotlb.h>
 
 #include "engine.h"
 #include "gupdemo.h"
@@ -37,10 +43,12 @@
  * @pin: the pages: a held handle's, or @short_term's
  * @short_term: pinned for this call only, when no handle was given
  * @sgt: the sg_table mapped for the engine's device
- * @dir: DMA_TO_DEVICE for the source, DMA_FROM_DEVICE for the destination
+ * @dir: DMA_TO_DEVICE for the source; DMA_FROM_DEVICE (DMA_BIDIRECTIONAL
+ *	for an engine that is the CPU) for the destination
  * @sg_ns: time building @sgt
  * @used: this side takes part in the operation
  * @pinned: @short_term holds pages
+ * @handle: @pin is a held handle, referenced by this call
  * @mapped: @sgt is allocated and mapped
  */
 struct gupdemo_dma_side {
@@ -51,7 +59,24 @@ struct gupdemo_dma_side {
 	u64 sg_ns;
 	bool used;
 	bool pinned;
+	bool handle;
 	bool mapped;
+};
+
+/**
+ * struct gupdemo_dma_call - what one DMA call holds
+ * @quarantined: on the engine's quarantine when the device did not stop
+ * @dev: the device the sides are mapped for
+ * @src: the source side
+ * @dst: the destination side
+ * @wrote: the device (or the CPU copy) may have written the destination
+ */
+struct gupdemo_dma_call {
+	struct gupdemo_quarantined quarantined;
+	struct device *dev;
+	struct gupdemo_dma_side src;
+	struct gupdemo_dma_side dst;
+	bool wrote;
 };
 
 /*
@@ -117,11 +142,13 @@ static int gupdemo_dma_check_aliases(const struct gupdemo_pinned *pin,
 }
 
 /*
- * Without a translating IOMMU the bus address is the physical address.  A
- * page above the device's DMA mask needs a swiotlb bounce buffer, and x86
- * sets swiotlb up only when there is RAM above 4 GiB; without one the DMA
- * API WARNs and fails.  edu's mask is 28 bits, so check first and refuse
- * cleanly.
+ * Without a translating IOMMU the bus address is the physical address, and
+ * a device with a narrow mask (edu: 28 bits) cannot reach every page.  The
+ * DMA API would bounce such pages through swiotlb, but the bounce pool may
+ * itself lie beyond the mask, and swiotlb_map() then WARNs.  So when the
+ * device cannot address all memory, refuse whenever swiotlb bounces every
+ * mapping (swiotlb=force, as in SEV/TDX guests) and whenever a page lies
+ * beyond the mask; what is left maps directly, without bouncing.
  */
 static int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
 {
@@ -132,9 +159,10 @@ static int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
 
 	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY)
 		return 0;
-	/* Bouncing through swiotlb is available: it limits the size. */
-	if (dma_max_mapping_size(dev) != SIZE_MAX)
+	if (!dma_addressing_limited(dev))
 		return 0;
+	if (is_swiotlb_force_bounce(dev))
+		return -ERANGE;
 	for_each_sgtable_sg(sgt, sg, i) {
 		if (sg_phys(sg) + sg->length - 1 > limit)
 			return -ERANGE;
@@ -226,7 +254,9 @@ static unsigned int gupdemo_dma_fill_sg(const struct gupdemo_pinned *pin,
  * @len: bytes used, from @side->pin->offset in the first page
  *
  * The table's segments are capped at the device's max segment size (set
- * by the driver at probe), so every DMA entry is one the device can take.
+ * by the driver at probe) and at the largest mapping the DMA API can make
+ * (a swiotlb slot run, 256 KiB, when it may bounce), so every DMA entry is
+ * one the device and the DMA API can take.
  * A driver that keeps only a pages array gets the same table from
  * sg_alloc_table_from_pages_segment().
  *
@@ -237,7 +267,9 @@ static int gupdemo_dma_map(struct device *dev, struct gupdemo_dma_side *side,
 			   size_t len)
 {
 	struct gupdemo_pinned *pin = side->pin;
-	unsigned long seg_pages = dma_get_max_seg_size(dev) >> PAGE_SHIFT;
+	size_t seg = min_t(size_t, dma_get_max_seg_size(dev),
+			   dma_max_mapping_size(dev));
+	unsigned long seg_pages = seg >> PAGE_SHIFT;
 	u64 start_ns = ktime_get_ns();
 	unsigned int nents;
 	int ret;
@@ -247,7 +279,7 @@ static int gupdemo_dma_map(struct device *dev, struct gupdemo_dma_side *side,
 	if (gupdemo_should_fail())
 		return -ENOMEM;
 	nents = gupdemo_dma_fill_sg(pin, len, seg_pages, NULL);
-	ret = sg_alloc_table(&side->sgt, nents, GFP_KERNEL);
+	ret = sg_alloc_table(&side->sgt, nents, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
 	gupdemo_dma_fill_sg(pin, len, seg_pages, side->sgt.sgl);
@@ -325,7 +357,7 @@ static int gupdemo_dma_pin_short_term(struct gupdemo_dma_side *side, u64 addr,
 				      size_t len)
 {
 	struct gupdemo_pinned *pin = &side->short_term;
-	u32 flags = side->dir == DMA_FROM_DEVICE ? GUPDEMO_PIN_WRITE : 0;
+	u32 flags = side->dir != DMA_TO_DEVICE ? GUPDEMO_PIN_WRITE : 0;
 	int ret;
 
 	ret = gupdemo_pin_validate(addr, len, GUPDEMO_API_PIN_FAST, flags);
@@ -349,20 +381,186 @@ static int gupdemo_dma_use_handle(struct gupdemo_file *f,
 				  struct gupdemo_dma_side *side, u32 handle,
 				  size_t len)
 {
-	struct gupdemo_pinned *pin = gupdemo_file_find_pin(f, handle);
+	struct gupdemo_pinned *pin = gupdemo_handle_get(f, handle);
+	int ret = 0;
 
 	if (!pin)
 		return -ENOENT;
 	/* DMA needs FOLL_PIN: a FOLL_GET reference is what it replaced. */
 	if (pin->api == GUPDEMO_API_GET_FAST)
-		return -EINVAL;
+		ret = -EINVAL;
 	/* The device writes: the pin must have been taken with FOLL_WRITE. */
-	if (side->dir == DMA_FROM_DEVICE && !(pin->flags & GUPDEMO_PIN_WRITE))
-		return -EPERM;
-	if (len > (u64)pin->npages * PAGE_SIZE - pin->offset)
-		return -EINVAL;
+	else if (side->dir != DMA_TO_DEVICE && !(pin->flags & GUPDEMO_PIN_WRITE))
+		ret = -EPERM;
+	else if (len > (u64)pin->npages * PAGE_SIZE - pin->offset)
+		ret = -EINVAL;
+	if (ret) {
+		gupdemo_handle_put(pin);
+		return ret;
+	}
 	side->pin = pin;
+	side->handle = true;
 	return 0;
+}
+
+/* Both sides given by handle, looked up and referenced under f->lock. */
+static int gupdemo_dma_get_handles(struct gupdemo_file *f,
+				   struct gupdemo_dma_call *call,
+				   const struct gupdemo_dma *d)
+{
+	int ret;
+
+	ret = mutex_lock_killable(&f->lock);
+	if (ret)
+		return ret;
+	if (call->src.used && (d->flags & GUPDEMO_DMA_SRC_HANDLE))
+		ret = gupdemo_dma_use_handle(f, &call->src, d->src_handle,
+					     d->len);
+	if (!ret && call->dst.used && (d->flags & GUPDEMO_DMA_DST_HANDLE))
+		ret = gupdemo_dma_use_handle(f, &call->dst, d->dst_handle,
+					     d->len);
+	mutex_unlock(&f->lock);
+	return ret;
+}
+
+/* Both sides given by address, pinned for this call (not under f->lock). */
+static int gupdemo_dma_pin_sides(struct gupdemo_dma_call *call,
+				 const struct gupdemo_dma *d)
+{
+	int ret = 0;
+
+	if (call->src.used && !(d->flags & GUPDEMO_DMA_SRC_HANDLE))
+		ret = gupdemo_dma_pin_short_term(&call->src, d->src_addr,
+						 d->len);
+	if (!ret && call->dst.used && !(d->flags & GUPDEMO_DMA_DST_HANDLE))
+		ret = gupdemo_dma_pin_short_term(&call->dst, d->dst_addr,
+						 d->len);
+	return ret;
+}
+
+/*
+ * Give back one side's pages: a short-term pin is unpinned (dirty when the
+ * device wrote), a handle is marked written and its reference dropped.
+ */
+static void gupdemo_dma_side_put(struct gupdemo_dma_side *side, bool wrote)
+{
+	if (side->pinned)
+		gupdemo_unpin_user_range(&side->short_term, wrote);
+	if (side->handle) {
+		if (wrote)
+			WRITE_ONCE(side->pin->device_wrote, true);
+		gupdemo_handle_put(side->pin);
+	}
+	side->pinned = false;
+	side->handle = false;
+}
+
+/* Unpin or put both sides; returns the time it took. */
+static u64 gupdemo_dma_put_sides(struct gupdemo_dma_call *call)
+{
+	u64 t0 = ktime_get_ns();
+
+	gupdemo_dma_side_put(&call->dst, call->wrote);
+	gupdemo_dma_side_put(&call->src, false);
+	return ktime_get_ns() - t0;
+}
+
+/* Released from the quarantine once the stuck device is disabled. */
+static void gupdemo_dma_release_quarantined(struct gupdemo_quarantined *q)
+{
+	struct gupdemo_dma_call *call = container_of(q, struct gupdemo_dma_call,
+						     quarantined);
+
+	atomic64_sub(call->dst.pin ? call->dst.pin->npages : 0,
+		     &gupdemo_stats.pages_quarantined);
+	atomic64_sub(call->src.pin ? call->src.pin->npages : 0,
+		     &gupdemo_stats.pages_quarantined);
+	gupdemo_dma_unmap(call->dev, &call->dst);
+	gupdemo_dma_unmap(call->dev, &call->src);
+	gupdemo_dma_put_sides(call);
+	kfree(call);
+}
+
+/*
+ * The device did not stop: it may still write the destination and read the
+ * source.  Keep both mapped and pinned (and the handles referenced, so UNPIN
+ * says -EBUSY and close() leaves them) until the device is disabled.
+ */
+static void gupdemo_dma_quarantine(struct gupdemo_engine *eng,
+				   struct gupdemo_dma_call *call)
+{
+	atomic64_add(call->dst.pin ? call->dst.pin->npages : 0,
+		     &gupdemo_stats.pages_quarantined);
+	atomic64_add(call->src.pin ? call->src.pin->npages : 0,
+		     &gupdemo_stats.pages_quarantined);
+	call->quarantined.release = gupdemo_dma_release_quarantined;
+	gupdemo_engine_quarantine(eng, &call->quarantined);
+	dev_err(eng->dev,
+		"DMA does not stop: its memory stays mapped and pinned until the device is unbound\n");
+}
+
+/* Map both sides for the engine's device. */
+static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call,
+				 struct gupdemo_dma *d)
+{
+	u64 t0 = ktime_get_ns();
+	int ret = 0;
+
+	if (call->src.used)
+		ret = gupdemo_dma_map(call->dev, &call->src, d->len);
+	if (!ret && call->dst.used)
+		ret = gupdemo_dma_map(call->dev, &call->dst, d->len);
+	d->sg_ns = call->src.sg_ns + call->dst.sg_ns;
+	d->map_ns = ktime_get_ns() - t0 - d->sg_ns;
+	return ret;
+}
+
+/*
+ * Map, transfer, unmap.  Device-writable mappings exist for one call at a
+ * time; the lock is taken killably and held for one bounded transfer.
+ * Returns 1 when the call went to the quarantine (the caller must not touch
+ * it again), else 0 or -errno.
+ */
+static int gupdemo_dma_transfer(struct gupdemo_engine *eng,
+				struct gupdemo_dma_call *call,
+				struct gupdemo_dma *d)
+{
+	struct gupdemo_xfer x = {
+		.op = d->op,
+		.src = call->src.used ? &call->src.sgt : NULL,
+		.dst = call->dst.used ? &call->dst.sgt : NULL,
+		.len = d->len,
+	};
+	u64 t0;
+	int ret;
+
+	if (call->dst.used) {
+		ret = mutex_lock_killable(&gupdemo_dma_write_lock);
+		if (ret)
+			return ret;
+	}
+	ret = gupdemo_dma_map_sides(call, d);
+	if (!ret) {
+		t0 = ktime_get_ns();
+		/* Returns once the engine no longer touches the memory... */
+		ret = eng->ops->transfer(eng, &x);
+		d->xfer_ns = ktime_get_ns() - t0;
+		/* Even a failed transfer may have written the destination. */
+		call->wrote = call->dst.used;
+	}
+	/* ... unless it could not be stopped. */
+	if (x.stuck) {
+		gupdemo_dma_quarantine(eng, call);
+		ret = 1;
+	} else {
+		t0 = ktime_get_ns();
+		gupdemo_dma_unmap(call->dev, &call->dst);
+		gupdemo_dma_unmap(call->dev, &call->src);
+		d->unmap_ns = ktime_get_ns() - t0;
+	}
+	if (call->dst.used)
+		mutex_unlock(&gupdemo_dma_write_lock);
+	return ret;
 }
 
 static int gupdemo_dma_validate(const struct gupdemo_dma *d)
@@ -390,14 +588,58 @@ static int gupdemo_dma_validate(const struct gupdemo_dma *d)
 	return 0;
 }
 
-static struct gupdemo_engine *gupdemo_dma_engine_get(u32 engine)
+/* The engine a call asks for (AUTO: edu if bound, else soft), held. */
+static int gupdemo_dma_engine_get(const struct gupdemo_dma *d,
+				  struct gupdemo_engine **engp)
 {
 	struct gupdemo_engine *eng;
 
-	if (engine != GUPDEMO_ENGINE_AUTO)
-		return gupdemo_engine_get(engine);
-	eng = gupdemo_engine_get(GUPDEMO_ENGINE_EDU);
-	return eng ?: gupdemo_engine_get(GUPDEMO_ENGINE_SOFT);
+	if (d->engine != GUPDEMO_ENGINE_AUTO)
+		eng = gupdemo_engine_get(d->engine);
+	else
+		eng = gupdemo_engine_get(GUPDEMO_ENGINE_EDU) ?:
+		      gupdemo_engine_get(GUPDEMO_ENGINE_SOFT);
+	if (!eng)
+		return -ENODEV;
+	/* One call's length is bounded, and so is the time it holds locks. */
+	if (d->len > eng->max_len) {
+		gupdemo_engine_put(eng);
+		return -E2BIG;
+	}
+	*engp = eng;
+	return 0;
+}
+
+/* Pin or look up both sides; check the destination for aliases. */
+static int gupdemo_dma_get_sides(struct gupdemo_file *f,
+				 struct gupdemo_dma_call *call,
+				 struct gupdemo_dma *d)
+{
+	u64 t0 = ktime_get_ns();
+	int ret;
+
+	/* Short-term pins first: GUP must not run under f->lock. */
+	ret = gupdemo_dma_pin_sides(call, d);
+	d->pin_ns = ktime_get_ns() - t0;
+	if (!ret)
+		ret = gupdemo_dma_get_handles(f, call, d);
+	if (!ret && call->dst.used)
+		ret = gupdemo_dma_check_aliases(call->dst.pin, d->len);
+	return ret;
+}
+
+/* GUPDEMO_DMA_MEMCPY: the CPU baseline, no engine. */
+static void gupdemo_dma_memcpy(struct gupdemo_dma_call *call,
+			       struct gupdemo_dma *d)
+{
+	u64 t0 = ktime_get_ns();
+
+	gupdemo_cpu_copy(call->dst.pin, call->src.pin, d->len);
+	call->wrote = true;
+	d->xfer_ns = ktime_get_ns() - t0;
+	d->sg_ns = 0;
+	d->map_ns = 0;
+	d->unmap_ns = 0;
 }
 
 /**
@@ -405,142 +647,62 @@ static struct gupdemo_engine *gupdemo_dma_engine_get(u32 engine)
  * @f: the open file; its handles may be used
  * @d: the request, validated here; outputs filled in on success
  *
- * Context: process context; sleeps; a fatal signal stops the transfer
- * after the engine is quiet.
- * Device-writable mappings exist for one call at a time, module-wide.
+ * Context: process context; sleeps.  Every wait is killable or bounded: a
+ * fatal signal stops the transfer once the engine is quiet.  f->lock is
+ * held only to look up handles, never across the transfer.
  *
  * Return: 0, or -EINVAL (bad request, or a destination that holds one page
- * twice), -ENOENT (unknown handle), -EPERM
- * (destination handle not pinned for writing), -ENODEV (no such engine),
- * -ERANGE (the device cannot address the pages), -EIO (dead device),
- * -ETIMEDOUT, -EINTR, or what pinning and mapping return.
+ * twice), -ENOENT (unknown handle), -EPERM (destination handle not pinned
+ * for writing), -ENODEV (no such engine), -E2BIG (longer than the engine
+ * takes in one call), -ENOSPC (module-wide pin budget), -ERANGE (the device
+ * cannot address the pages), -EIO (dead device; the memory stays pinned
+ * until it is unbound), -ETIMEDOUT, -EINTR, or what pinning and mapping
+ * return.
  */
 int gupdemo_ioctl_dma(struct gupdemo_file *f, struct gupdemo_dma *d)
 {
-	struct gupdemo_dma_side src = { .dir = DMA_TO_DEVICE };
-	struct gupdemo_dma_side dst = { .dir = DMA_FROM_DEVICE };
 	struct gupdemo_engine *eng = NULL;
-	struct gupdemo_xfer xfer;
-	bool wrote = false;
-	u64 t0, t1;
+	struct gupdemo_dma_call *call;
 	int ret;
 
 	ret = gupdemo_dma_validate(d);
 	if (ret)
 		return ret;
-	src.used = d->op != GUPDEMO_DMA_FROM_DEVICE;
-	dst.used = d->op != GUPDEMO_DMA_TO_DEVICE;
-
 	if (d->op != GUPDEMO_DMA_MEMCPY) {
-		eng = gupdemo_dma_engine_get(d->engine);
-		if (!eng)
-			return -ENODEV;
+		ret = gupdemo_dma_engine_get(d, &eng);
+		if (ret)
+			return ret;
 	}
+	call = kzalloc(sizeof(*call), GFP_KERNEL_ACCOUNT);
+	if (!call) {
+		ret = -ENOMEM;
+		goto out_put_engine;
+	}
+	call->src.used = d->op != GUPDEMO_DMA_FROM_DEVICE;
+	call->dst.used = d->op != GUPDEMO_DMA_TO_DEVICE;
+	call->src.dir = DMA_TO_DEVICE;
+	call->dst.dir = eng && eng->cpu_writes ? DMA_BIDIRECTIONAL :
+						 DMA_FROM_DEVICE;
+	call->dev = eng ? eng->dev : NULL;
 
-	/* Short-term pins first: GUP must not run under f->lock. */
-	t0 = ktime_get_ns();
-	if (src.used && !(d->flags & GUPDEMO_DMA_SRC_HANDLE)) {
-		ret = gupdemo_dma_pin_short_term(&src, d->src_addr, d->len);
-		if (ret)
-			goto out_put_engine;
+	ret = gupdemo_dma_get_sides(f, call, d);
+	if (!ret && eng)
+		ret = gupdemo_dma_transfer(eng, call, d);
+	else if (!ret)
+		gupdemo_dma_memcpy(call, d);
+	if (ret > 0) {
+		/* The call is in the quarantine now. */
+		ret = -EIO;
+		goto out_put_engine;
 	}
-	if (dst.used && !(d->flags & GUPDEMO_DMA_DST_HANDLE)) {
-		ret = gupdemo_dma_pin_short_term(&dst, d->dst_addr, d->len);
-		if (ret)
-			goto out_unpin;
+	d->unpin_ns = gupdemo_dma_put_sides(call);
+	kfree(call);
+	if (!ret) {
+		d->engine = eng ? eng->id : GUPDEMO_ENGINE_AUTO;
+		d->bytes = d->len;
+		atomic64_inc(&gupdemo_stats.dma_total);
+		atomic64_add(d->len, &gupdemo_stats.dma_bytes);
 	}
-	d->pin_ns = ktime_get_ns() - t0;
-
-	/* Handles stay valid while f->lock is held. */
-	ret = mutex_lock_killable(&f->lock);
-	if (ret)
-		goto out_unpin;
-	if (src.used && !src.pin) {
-		ret = gupdemo_dma_use_handle(f, &src, d->src_handle, d->len);
-		if (ret)
-			goto out_unlock;
-	}
-	if (dst.used && !dst.pin) {
-		ret = gupdemo_dma_use_handle(f, &dst, d->dst_handle, d->len);
-		if (ret)
-			goto out_unlock;
-	}
-
-	if (dst.used) {
-		ret = gupdemo_dma_check_aliases(dst.pin, d->len);
-		if (ret)
-			goto out_unlock;
-	}
-
-	if (d->op == GUPDEMO_DMA_MEMCPY) {
-		t0 = ktime_get_ns();
-		gupdemo_cpu_copy(dst.pin, src.pin, d->len);
-		wrote = true;
-		d->xfer_ns = ktime_get_ns() - t0;
-		d->sg_ns = 0;
-		d->map_ns = 0;
-		d->unmap_ns = 0;
-		goto out_done;
-	}
-
-	if (dst.used) {
-		ret = mutex_lock_killable(&gupdemo_dma_write_lock);
-		if (ret)
-			goto out_unlock;
-	}
-	t0 = ktime_get_ns();
-	if (src.used) {
-		ret = gupdemo_dma_map(eng->dev, &src, d->len);
-		if (ret)
-			goto out_unmap;
-	}
-	if (dst.used) {
-		ret = gupdemo_dma_map(eng->dev, &dst, d->len);
-		if (ret)
-			goto out_unmap;
-	}
-	t1 = ktime_get_ns();
-	d->sg_ns = src.sg_ns + dst.sg_ns;
-	d->map_ns = t1 - t0 - d->sg_ns;
-
-	xfer = (struct gupdemo_xfer) {
-		.op = d->op,
-		.src = src.used ? &src.sgt : NULL,
-		.dst = dst.used ? &dst.sgt : NULL,
-		.len = d->len,
-	};
-	/* Returns only once the engine no longer touches the memory. */
-	ret = eng->ops->transfer(eng, &xfer);
-	t0 = ktime_get_ns();
-	/* Even a failed transfer may have written part of the destination. */
-	wrote = dst.used;
-	d->xfer_ns = t0 - t1;
-
-out_unmap:
-	gupdemo_dma_unmap(eng->dev, &dst);
-	gupdemo_dma_unmap(eng->dev, &src);
-	d->unmap_ns = ktime_get_ns() - t0;
-	if (dst.used)
-		mutex_unlock(&gupdemo_dma_write_lock);
-	if (ret)
-		goto out_unlock;
-	d->engine = eng->id;
-out_done:
-	d->bytes = d->len;
-	atomic64_inc(&gupdemo_stats.dma_total);
-	atomic64_add(d->len, &gupdemo_stats.dma_bytes);
-out_unlock:
-	/* A held handle is unpinned later: remember to dirty it then. */
-	if (wrote && !dst.pinned)
-		dst.pin->device_wrote = true;
-	mutex_unlock(&f->lock);
-out_unpin:
-	t0 = ktime_get_ns();
-	if (dst.pinned)
-		gupdemo_unpin_user_range(&dst.short_term, wrote);
-	if (src.pinned)
-		gupdemo_unpin_user_range(&src.short_term, false);
-	d->unpin_ns = ktime_get_ns() - t0;
 out_put_engine:
 	if (eng)
 		gupdemo_engine_put(eng);

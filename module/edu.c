@@ -15,7 +15,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/completion.h>
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
@@ -24,6 +23,8 @@
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/wait.h>
 
 #include "engine.h"
 #include "gupdemo.h"
@@ -58,10 +59,32 @@ module_param(edu_dma_bits, uint, 0444);
 MODULE_PARM_DESC(edu_dma_bits,
 		 "DMA address width of the edu device; 28 unless QEMU's dma_mask property was widened (28..64)");
 
+/*
+ * Bounded: a user waits this long (killably) for a command, and then as
+ * long again (not killably) for a device that will not stop.
+ */
+#define EDU_TIMEOUT_MAX_MS	10000
+
 static unsigned int edu_timeout_ms = 2000;
-module_param(edu_timeout_ms, uint, 0644);
+
+static int edu_timeout_ms_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, EDU_TIMEOUT_MAX_MS);
+}
+
+static const struct kernel_param_ops edu_timeout_ms_ops = {
+	.set = edu_timeout_ms_set,
+	.get = param_get_uint,
+};
+module_param_cb(edu_timeout_ms, &edu_timeout_ms_ops, &edu_timeout_ms, 0644);
 MODULE_PARM_DESC(edu_timeout_ms,
-		 "How long one edu DMA command may take, in ms (default 2000)");
+		 "How long one edu DMA command may take, in ms (default 2000, 1..10000)");
+
+/*
+ * One DMA call on edu moves at most this much: 17 commands each way, 100 ms
+ * each, so a call (and the locks it holds) ends within a few seconds.
+ */
+#define EDU_MAX_LEN		SZ_64K
 
 /**
  * struct gupdemo_edu - one bound edu device
@@ -70,7 +93,7 @@ MODULE_PARM_DESC(edu_timeout_ms,
  * @regs: BAR0
  * @irq: Linux IRQ number of vector 0
  * @lock: one DMA command at a time: the device has one channel
- * @done: completed by the interrupt handler when a command finishes
+ * @wq: the interrupt handler wakes the waiter here when a command finishes
  * @dead: a command could not be stopped; the device is not used again
  */
 struct gupdemo_edu {
@@ -79,7 +102,7 @@ struct gupdemo_edu {
 	void __iomem *regs;
 	int irq;
 	struct mutex lock; /* one command at a time */
-	struct completion done;
+	wait_queue_head_t wq;
 	bool dead;
 };
 
@@ -94,8 +117,18 @@ static irqreturn_t gupdemo_edu_irq(int irq, void *data)
 	/* Acknowledge even with MSI: the status stays set until we do. */
 	iowrite32(status, edu->regs + EDU_REG_IRQ_ACK);
 	if (status & EDU_IRQ_DMA)
-		complete(&edu->done);
+		wake_up(&edu->wq);
 	return IRQ_HANDLED;
+}
+
+/*
+ * The waiter asks the device, not the interrupt, whether its command is
+ * done: a late interrupt of a command that timed out cannot complete the
+ * next one early.
+ */
+static bool gupdemo_edu_idle(struct gupdemo_edu *edu)
+{
+	return !(readq(edu->regs + EDU_REG_DMA_CMD) & EDU_DMA_CMD_RUN);
 }
 
 /*
@@ -111,13 +144,8 @@ static int gupdemo_edu_quiesce(struct gupdemo_edu *edu)
 	ret = readq_poll_timeout(edu->regs + EDU_REG_DMA_CMD, cmd,
 				 !(cmd & EDU_DMA_CMD_RUN), 1000,
 				 (u64)edu_timeout_ms * USEC_PER_MSEC);
-	/* Let a late interrupt of that command run before the next one. */
-	synchronize_irq(edu->irq);
-	if (ret) {
+	if (ret)
 		edu->dead = true;
-		dev_err(&edu->pdev->dev,
-			"DMA does not stop; device disabled, its memory stays pinned\n");
-	}
 	return ret;
 }
 
@@ -131,19 +159,18 @@ static int gupdemo_edu_quiesce(struct gupdemo_edu *edu)
  *
  * Return: 0, -ETIMEDOUT, -EINTR (fatal signal), or -EIO if the device could
  * not be stopped; in every case the device no longer touches the memory,
- * unless -EIO.
+ * unless -EIO: then the caller must keep the memory mapped and pinned.
  */
 static int gupdemo_edu_command(struct gupdemo_edu *edu, dma_addr_t bus,
 			       u32 buf_off, u32 len, bool from_dev)
 {
 	u64 cmd = EDU_DMA_CMD_RUN | EDU_DMA_CMD_IRQ;
-	long left;
+	long ret;
 
 	lockdep_assert_held(&edu->lock);
 	if (WARN_ON_ONCE(!len || buf_off + len > GUPDEMO_DEV_CHUNK))
 		return -EINVAL;
 
-	reinit_completion(&edu->done);
 	if (from_dev) {
 		cmd |= EDU_DMA_CMD_FROM_DEV;
 		writeq(EDU_BUF_ADDR + buf_off, edu->regs + EDU_REG_DMA_SRC);
@@ -155,13 +182,13 @@ static int gupdemo_edu_command(struct gupdemo_edu *edu, dma_addr_t bus,
 	writeq(len, edu->regs + EDU_REG_DMA_COUNT);
 	writeq(cmd, edu->regs + EDU_REG_DMA_CMD);
 
-	left = wait_for_completion_killable_timeout(&edu->done,
-						    msecs_to_jiffies(edu_timeout_ms));
-	if (left > 0)
+	ret = wait_event_killable_timeout(edu->wq, gupdemo_edu_idle(edu),
+					  msecs_to_jiffies(edu_timeout_ms));
+	if (ret > 0)
 		return 0;
 	if (gupdemo_edu_quiesce(edu))
 		return -EIO;
-	return left ? -EINTR : -ETIMEDOUT;
+	return ret ? -EINTR : -ETIMEDOUT;
 }
 
 /**
@@ -222,7 +249,7 @@ static int gupdemo_edu_move(struct gupdemo_edu *edu,
 }
 
 static int gupdemo_edu_transfer(struct gupdemo_engine *eng,
-				const struct gupdemo_xfer *x)
+				struct gupdemo_xfer *x)
 {
 	struct gupdemo_edu *edu = container_of(eng, struct gupdemo_edu, eng);
 	struct gupdemo_edu_cursor src, dst;
@@ -257,6 +284,8 @@ static int gupdemo_edu_transfer(struct gupdemo_engine *eng,
 		}
 		done += chunk;
 	}
+	/* A command that would not stop may still write or read the memory. */
+	x->stuck = edu->dead && ret == -EIO;
 out_unlock:
 	mutex_unlock(&edu->lock);
 	return ret;
@@ -283,7 +312,7 @@ static int gupdemo_edu_probe(struct pci_dev *pdev,
 		return -ENOMEM;
 	edu->pdev = pdev;
 	mutex_init(&edu->lock);
-	init_completion(&edu->done);
+	init_waitqueue_head(&edu->wq);
 
 	ret = pci_enable_device(pdev);
 	if (ret) {
@@ -341,6 +370,7 @@ static int gupdemo_edu_probe(struct pci_dev *pdev,
 
 	gupdemo_engine_init(&edu->eng, GUPDEMO_ENGINE_EDU, "edu", dev,
 			    &gupdemo_edu_ops);
+	edu->eng.max_len = EDU_MAX_LEN;
 	ret = gupdemo_engine_register(&edu->eng);
 	if (ret) {
 		dev_err_probe(dev, ret, "gupdemo drives one edu device only\n");
@@ -370,7 +400,10 @@ err_free:
 	return ret;
 }
 
-/* Safe with files open and DMA queued: the engine registry drains users. */
+/*
+ * Safe with files open and DMA queued: the engine registry drains users.
+ * Memory a stuck command still held is released once bus mastering is off.
+ */
 static void gupdemo_edu_remove(struct pci_dev *pdev)
 {
 	struct gupdemo_edu *edu = pci_get_drvdata(pdev);
@@ -379,6 +412,7 @@ static void gupdemo_edu_remove(struct pci_dev *pdev)
 	free_irq(edu->irq, edu);
 	pci_free_irq_vectors(pdev);
 	pci_clear_master(pdev);
+	gupdemo_engine_release_quarantine(&edu->eng);
 	pci_iounmap(pdev, edu->regs);
 	pci_release_region(pdev, EDU_BAR);
 	pci_disable_device(pdev);

@@ -10,7 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mutex.h>
-#include <linux/wait.h>
+#include <linux/wait_bit.h>
 
 #include "engine.h"
 #include "gupdemo.h"
@@ -27,9 +27,12 @@ void gupdemo_engine_init(struct gupdemo_engine *eng, u32 id, const char *name,
 	eng->name = name;
 	eng->dev = dev;
 	eng->ops = ops;
+	eng->max_len = SIZE_MAX;
+	eng->cpu_writes = false;
 	atomic_set(&eng->users, 0);
-	init_waitqueue_head(&eng->users_wq);
 	eng->removing = false;
+	spin_lock_init(&eng->quarantine_lock);
+	INIT_LIST_HEAD(&eng->quarantine);
 }
 
 /**
@@ -59,6 +62,10 @@ int gupdemo_engine_register(struct gupdemo_engine *eng)
  * New lookups fail at once; transfers in flight see @eng->removing, stop at
  * their next chunk and put the engine back.
  *
+ * The wait is on the address of @eng->users, in the kernel's hashed wait
+ * queues, not on a wait queue inside @eng: the last user's wake-up may come
+ * after we saw @users drop to 0 and our caller freed @eng.
+ *
  * Context: sleeps until the last user is gone.
  */
 void gupdemo_engine_unregister(struct gupdemo_engine *eng)
@@ -68,7 +75,7 @@ void gupdemo_engine_unregister(struct gupdemo_engine *eng)
 	WRITE_ONCE(eng->removing, true);
 	mutex_unlock(&gupdemo_engines_lock);
 
-	wait_event(eng->users_wq, !atomic_read(&eng->users));
+	wait_var_event(&eng->users, !atomic_read(&eng->users));
 }
 
 /**
@@ -89,10 +96,17 @@ struct gupdemo_engine *gupdemo_engine_get(u32 id)
 	return eng;
 }
 
+/**
+ * gupdemo_engine_put() - give back an engine taken with gupdemo_engine_get()
+ * @eng: the engine
+ *
+ * After the decrement @eng may be freed already: wake_up_var() only hashes
+ * the address, it does not touch @eng.
+ */
 void gupdemo_engine_put(struct gupdemo_engine *eng)
 {
 	if (atomic_dec_and_test(&eng->users))
-		wake_up(&eng->users_wq);
+		wake_up_var(&eng->users);
 }
 
 bool gupdemo_engine_present(u32 id)
@@ -103,4 +117,41 @@ bool gupdemo_engine_present(u32 id)
 	present = gupdemo_engines[id];
 	mutex_unlock(&gupdemo_engines_lock);
 	return present;
+}
+
+/**
+ * gupdemo_engine_quarantine() - keep memory a stuck device may still write
+ * @eng: the engine whose device did not stop
+ * @q: what to release once the device is disabled
+ *
+ * Unmapping and unpinning would hand the frames (or the IOVAs, or the
+ * swiotlb slots) to someone else while the device can still write them.
+ */
+void gupdemo_engine_quarantine(struct gupdemo_engine *eng,
+			       struct gupdemo_quarantined *q)
+{
+	spin_lock(&eng->quarantine_lock);
+	list_add_tail(&q->node, &eng->quarantine);
+	spin_unlock(&eng->quarantine_lock);
+}
+
+/**
+ * gupdemo_engine_release_quarantine() - release what stuck commands held
+ * @eng: an unregistered engine
+ *
+ * Context: the device can no longer reach memory (bus mastering is off);
+ * process context, sleeps.
+ */
+void gupdemo_engine_release_quarantine(struct gupdemo_engine *eng)
+{
+	struct gupdemo_quarantined *q, *tmp;
+	LIST_HEAD(list);
+
+	spin_lock(&eng->quarantine_lock);
+	list_splice_init(&eng->quarantine, &list);
+	spin_unlock(&eng->quarantine_lock);
+	list_for_each_entry_safe(q, tmp, &list, node) {
+		list_del(&q->node);
+		q->release(q);
+	}
 }

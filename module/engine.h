@@ -10,8 +10,9 @@
 #define _GUPDEMO_ENGINE_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/wait.h>
 
 struct device;
 struct sg_table;
@@ -24,10 +25,12 @@ struct sg_table;
  * struct gupdemo_xfer - one transfer handed to an engine
  * @op: GUPDEMO_DMA_TO_DEVICE, _FROM_DEVICE or _LOOPBACK
  * @src: DMA-mapped (DMA_TO_DEVICE) source, or NULL for FROM_DEVICE
- * @src_offset: byte offset of the data in @src
- * @dst: DMA-mapped (DMA_FROM_DEVICE) destination, or NULL for TO_DEVICE
- * @dst_offset: byte offset of the data in @dst
+ * @dst: DMA-mapped destination (DMA_FROM_DEVICE, or DMA_BIDIRECTIONAL for
+ *	an engine with @cpu_writes), or NULL for TO_DEVICE
  * @len: bytes to move
+ * @stuck: (out) the device could not be stopped and may still access the
+ *	memory: the caller must keep it mapped and pinned (quarantine it)
+ *	until the device is disabled
  *
  * The device side works in chunks of at most GUPDEMO_DEV_CHUNK bytes, each
  * at offset 0 of the device buffer.
@@ -35,10 +38,9 @@ struct sg_table;
 struct gupdemo_xfer {
 	u32 op;
 	struct sg_table *src;
-	unsigned int src_offset;
 	struct sg_table *dst;
-	unsigned int dst_offset;
 	size_t len;
+	bool stuck;
 };
 
 struct gupdemo_engine;
@@ -46,11 +48,21 @@ struct gupdemo_engine;
 /**
  * struct gupdemo_engine_ops - what an engine implements
  * @transfer: move @x->len bytes; returns when the engine no longer touches
- *	the memory (also on error, timeout or a fatal signal), 0 or -errno
+ *	the memory (also on error, timeout or a fatal signal), 0 or -errno;
+ *	or, when the device cannot be stopped, -EIO with @x->stuck set
  */
 struct gupdemo_engine_ops {
-	int (*transfer)(struct gupdemo_engine *eng,
-			const struct gupdemo_xfer *x);
+	int (*transfer)(struct gupdemo_engine *eng, struct gupdemo_xfer *x);
+};
+
+/**
+ * struct gupdemo_quarantined - memory a stuck device may still write
+ * @node: on the engine's quarantine list
+ * @release: unmaps and unpins it; called once the device is disabled
+ */
+struct gupdemo_quarantined {
+	struct list_head node;
+	void (*release)(struct gupdemo_quarantined *q);
 };
 
 /**
@@ -59,18 +71,28 @@ struct gupdemo_engine_ops {
  * @name: for messages
  * @dev: the device the DMA API maps for
  * @ops: its operations
+ * @max_len: the longest transfer one DMA call may ask for, so that a call
+ *	(and the locks it holds) ends in bounded time
+ * @cpu_writes: the engine is the CPU: it writes destinations through
+ *	their CPU (page) side, so they are mapped DMA_BIDIRECTIONAL and it
+ *	syncs them for the device afterwards (else swiotlb would copy the
+ *	stale bounce buffer over its bytes at unmap)
  * @users: transfers that looked the engine up and have not put it back
- * @users_wq: unregister waits here for @users to drop to 0
  * @removing: set by unregister; transfers stop at the next chunk
+ * @quarantine_lock: protects @quarantine
+ * @quarantine: struct gupdemo_quarantined of commands that did not stop
  */
 struct gupdemo_engine {
 	u32 id;
 	const char *name;
 	struct device *dev;
 	const struct gupdemo_engine_ops *ops;
+	size_t max_len;
+	bool cpu_writes;
 	atomic_t users;
-	wait_queue_head_t users_wq;
 	bool removing;
+	spinlock_t quarantine_lock; /* protects quarantine */
+	struct list_head quarantine;
 };
 
 void gupdemo_engine_init(struct gupdemo_engine *eng, u32 id, const char *name,
@@ -81,6 +103,9 @@ void gupdemo_engine_unregister(struct gupdemo_engine *eng);
 struct gupdemo_engine *gupdemo_engine_get(u32 id);
 void gupdemo_engine_put(struct gupdemo_engine *eng);
 bool gupdemo_engine_present(u32 id);
+void gupdemo_engine_quarantine(struct gupdemo_engine *eng,
+			       struct gupdemo_quarantined *q);
+void gupdemo_engine_release_quarantine(struct gupdemo_engine *eng);
 
 /* soft_engine.c */
 int gupdemo_soft_init(void);

@@ -8,6 +8,7 @@
 #include <linux/atomic.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -86,7 +87,11 @@ static inline struct page **gupdemo_entry_pages(union gupdemo_entry *e)
  * @api: GUPDEMO_API_* used
  * @flags: GUPDEMO_PIN_* used
  * @charged_mm: the mm whose pinned_vm was charged (LONGTERM only), grabbed
+ * @ref: a held handle only: one reference for the open file's table, one
+ *	for each DMA call using it (taken under the file's lock); the last
+ *	gupdemo_handle_put() releases the pages
  * @device_wrote: a DMA wrote into these pages; release unpins them dirty
+ * @release_flags: GUPDEMO_UNPIN_* given by UNPIN, read by the last put
  * @get_ns: time the pin loop took, for the benchmark
  *
  * @entries is the whole per-page cost of a held pin: at most 8 bytes a
@@ -103,7 +108,9 @@ struct gupdemo_pinned {
 	u32 api;
 	u32 flags;
 	struct mm_struct *charged_mm;
+	refcount_t ref;
 	bool device_wrote;
+	u32 release_flags;
 	u64 get_ns;
 };
 
@@ -119,8 +126,9 @@ struct gupdemo_page_iter {
 
 /**
  * struct gupdemo_file - state of one open file of /dev/gupdemo
- * @lock: protects @pins and keeps a handle alive while an ioctl uses it;
- *	never held while GUP runs, so it never nests with mmap_lock
+ * @lock: protects @pins; a DMA call takes its handles' references under
+ *	it.  Held only for table lookups and updates: never while GUP runs
+ *	(so it never nests with mmap_lock) and never across a transfer
  * @pins: handle -> struct gupdemo_pinned
  * @mmap_page: the page mmap() maps as VM_PFNMAP, installed with cmpxchg()
  *	on first mmap
@@ -133,8 +141,13 @@ struct gupdemo_file {
 
 /**
  * struct gupdemo_stats - module-wide counters, shown in debugfs and GET_INFO
- * @pins_held: handles held now, all files together
+ * @pins_held: handles held now, all files together (a handle a stuck
+ *	device still holds counts until the device is disabled)
  * @pages_held: pages held by those handles
+ * @pages_charged: pages held now by every pin of the module (handles,
+ *	a DMA call's short-term pins, BENCH): what max_held_pages limits
+ * @pages_quarantined: pages a device that would not stop may still write;
+ *	kept pinned and mapped until the device is disabled
  * @pins_total: successful pins since load
  * @pages_total: pages pinned since load
  * @failures_total: failed PIN and DMA calls since load
@@ -144,6 +157,8 @@ struct gupdemo_file {
 struct gupdemo_stats {
 	atomic64_t pins_held;
 	atomic64_t pages_held;
+	atomic64_t pages_charged;
+	atomic64_t pages_quarantined;
 	atomic64_t pins_total;
 	atomic64_t pages_total;
 	atomic64_t failures_total;
@@ -163,6 +178,8 @@ void gupdemo_release_pages(u32 api, struct page **pages, unsigned long npages,
 int gupdemo_pin_validate(u64 addr, u64 len, u32 api, u32 flags);
 int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch);
 u64 gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty);
+int gupdemo_pages_charge(unsigned long npages);
+void gupdemo_pages_uncharge(unsigned long npages);
 void gupdemo_pin_query(const struct gupdemo_pinned *pin,
 		       struct gupdemo_query *q);
 void gupdemo_page_iter_init(struct gupdemo_page_iter *it,
@@ -173,8 +190,9 @@ void gupdemo_page_iter_next(struct gupdemo_page_iter *it);
 /* chardev.c */
 int gupdemo_chardev_register(void);
 void gupdemo_chardev_unregister(void);
-struct gupdemo_pinned *gupdemo_file_find_pin(struct gupdemo_file *f,
-					     u32 handle);
+struct gupdemo_pinned *gupdemo_handle_get(struct gupdemo_file *f,
+					  u32 handle);
+void gupdemo_handle_put(struct gupdemo_pinned *pin);
 
 /* bench.c */
 int gupdemo_ioctl_bench(struct gupdemo_file *f, void *arg);

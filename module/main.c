@@ -13,11 +13,29 @@
 #include "engine.h"
 #include "gupdemo.h"
 
+/*
+ * A pin's array of entries must stay below what kvmalloc() takes (INT_MAX
+ * bytes; more WARNs): writes outside the range are refused with -EINVAL.
+ */
+#define GUPDEMO_MAX_PIN_PAGES_LIMIT	(INT_MAX / sizeof(union gupdemo_entry))
+
+static int gupdemo_max_pin_pages_set(const char *val,
+				     const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, GUPDEMO_MAX_PIN_PAGES_LIMIT);
+}
+
+static const struct kernel_param_ops gupdemo_max_pin_pages_ops = {
+	.set = gupdemo_max_pin_pages_set,
+	.get = param_get_uint,
+};
+
 /* 1 GiB of 4 KiB pages: a 2 MiB array of entries (union gupdemo_entry). */
 unsigned int gupdemo_max_pin_pages = 262144;
-module_param_named(max_pin_pages, gupdemo_max_pin_pages, uint, 0644);
+module_param_cb(max_pin_pages, &gupdemo_max_pin_pages_ops,
+		&gupdemo_max_pin_pages, 0644);
 MODULE_PARM_DESC(max_pin_pages,
-		 "Most pages one PIN or DMA call may pin (default 262144)");
+		 "Most pages one PIN or DMA call may pin (default 262144, at most 268435455)");
 
 /* gup_test's largest nr_pages_per_call in run_gup_matrix. */
 unsigned int gupdemo_pin_batch = 512;
@@ -28,12 +46,13 @@ MODULE_PARM_DESC(pin_batch,
 /*
  * Each pin of a small folio adds 1024 to its refcount: about two million
  * pins of one page overflow it, and the kernel WARNs.  A module-wide cap on
- * held pages keeps that out of reach (1M pins -> 2^30).
+ * the pages all pins hold at once (handles, and the short-term pins of DMA
+ * and BENCH calls) keeps that out of reach (1M pins -> 2^30).
  */
 unsigned int gupdemo_max_held_pages = 1048576;
 module_param_named(max_held_pages, gupdemo_max_held_pages, uint, 0644);
 MODULE_PARM_DESC(max_held_pages,
-		 "Most pages all handles together may hold (default 1048576)");
+		 "Most pages all pins together may hold at once (default 1048576)");
 
 struct gupdemo_stats gupdemo_stats;
 

@@ -329,6 +329,35 @@ void gupdemo_page_iter_next(struct gupdemo_page_iter *it)
 	}
 }
 
+/**
+ * gupdemo_pages_charge() - take @npages from the module-wide pin budget
+ * @npages: pages about to be pinned
+ *
+ * Each pin of a small folio adds GUP_PIN_COUNTING_BIAS (1024) to its
+ * refcount: about two million pins of one page (a memfd page mapped at
+ * many addresses, pinned by many calls at once) overflow it, and the
+ * kernel WARNs.  Every pin the module takes, held by a handle or only for
+ * one DMA or BENCH call, is charged here first, so max_held_pages keeps
+ * that out of reach.
+ *
+ * Return: 0, or -ENOSPC when the budget would be exceeded.
+ */
+int gupdemo_pages_charge(unsigned long npages)
+{
+	if (atomic64_add_return(npages, &gupdemo_stats.pages_charged) >
+	    READ_ONCE(gupdemo_max_held_pages)) {
+		atomic64_sub(npages, &gupdemo_stats.pages_charged);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* Give back what gupdemo_pages_charge() took. */
+void gupdemo_pages_uncharge(unsigned long npages)
+{
+	atomic64_sub(npages, &gupdemo_stats.pages_charged);
+}
+
 /*
  * Long-term pins are charged to mm->pinned_vm and limited by
  * RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK, as ib_umem_get() does:
@@ -371,7 +400,8 @@ static void gupdemo_unaccount(struct gupdemo_pinned *pin,
  *	gupdemo_pin_validate(); the rest is filled in
  * @batch: pages per GUP call; 0 for the pin_batch module parameter
  *
- * Charges long-term pins, then pins in batches of @batch pages with
+ * Charges the module-wide budget and long-term pins' RLIMIT_MEMLOCK, then
+ * pins in batches of @batch pages with
  * cond_resched() between them, so a 1 GiB pin neither hogs the CPU nor
  * holds mmap_lock for long.  GUP writes straight into the pin's entries
  * array, which gupdemo_entries_add() folds into runs where the memory is
@@ -385,7 +415,9 @@ static void gupdemo_unaccount(struct gupdemo_pinned *pin,
  * and a short count is kept, so tests can observe partial pins.
  *
  * Context: process context, the caller's mm.  Sleeps.
- * Return: 0 with @pin->npages pages held, or -errno with nothing held.
+ * Return: 0 with @pin->npages pages held, or -errno with nothing held:
+ * -ENOSPC (module-wide budget), -ENOMEM (RLIMIT_MEMLOCK or allocation),
+ * -EINTR (fatal signal), or GUP's error.
  */
 int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 {
@@ -403,9 +435,12 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 	/* GUP takes the page count as int on some paths. */
 	batch = clamp_t(u32, batch, 1, INT_MAX);
 
-	ret = gupdemo_account(pin, npages);
+	ret = gupdemo_pages_charge(npages);
 	if (ret)
 		return ret;
+	ret = gupdemo_account(pin, npages);
+	if (ret)
+		goto err_uncharge;
 
 	if (gupdemo_should_fail()) {
 		ret = -ENOMEM;
@@ -457,6 +492,7 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 	/* A short NO_RETRY pin charged the whole span: give back the rest. */
 	if (pinned < npages && pin->charged_mm)
 		atomic64_sub(npages - pinned, &pin->charged_mm->pinned_vm);
+	gupdemo_pages_uncharge(npages - pinned);
 
 	pin->npages = pinned;
 	pin->offset = offset_in_page(pin->addr);
@@ -469,6 +505,8 @@ err_unpin:
 	pin->nentries = 0;
 err_unaccount:
 	gupdemo_unaccount(pin, npages);
+err_uncharge:
+	gupdemo_pages_uncharge(npages);
 	return ret;
 }
 
@@ -493,6 +531,7 @@ u64 gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty)
 	gupdemo_release_entries(pin, dirty);
 	put_ns = ktime_get_ns() - start_ns;
 	gupdemo_unaccount(pin, pin->npages);
+	gupdemo_pages_uncharge(pin->npages);
 	kvfree(pin->entries);
 	pin->entries = NULL;
 	pin->nentries = 0;

@@ -11,9 +11,14 @@
  *
  * A CPU cannot dereference bus addresses, so this engine copies through the
  * CPU entries of the sg_tables (memcpy_page() and friends); real hardware is
- * programmed from the DMA entries (see edu.c).  Its loopback copies source to destination
- * directly, as a memcpy engine would; TO/FROM_DEVICE use a 4 KiB buffer
- * like edu's.
+ * programmed from the DMA entries (see edu.c).  Writing through the CPU side
+ * of a mapping the device owns is only correct if the bytes are then handed
+ * to the device side: with swiotlb (swiotlb=force, SEV/TDX guests, RAM above
+ * 4 GiB) the device side is a bounce buffer, which unmap copies back over
+ * the pages.  So destinations are mapped DMA_BIDIRECTIONAL for this engine
+ * (engine->cpu_writes) and synced for the device after it wrote them.  Its
+ * loopback copies source to destination directly, as a memcpy engine would;
+ * TO/FROM_DEVICE use a 4 KiB buffer like edu's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -37,6 +42,7 @@
  * @eng: registered engine
  * @pdev: the device the DMA API maps for
  * @lock: one transfer at a time, like a single-channel device
+ * @wq: the engine's own workqueue: a transfer may run for seconds
  * @work: runs the transfer
  * @done: completed by @work when the transfer ends
  * @xfer: the transfer being run, under @lock
@@ -48,9 +54,10 @@ struct gupdemo_soft {
 	struct gupdemo_engine eng;
 	struct platform_device *pdev;
 	struct mutex lock; /* one transfer at a time */
+	struct workqueue_struct *wq;
 	struct work_struct work;
 	struct completion done;
-	const struct gupdemo_xfer *xfer;
+	struct gupdemo_xfer *xfer;
 	int status;
 	bool abort;
 	u8 buf[GUPDEMO_DEV_BUF_SIZE];
@@ -196,7 +203,7 @@ static void gupdemo_soft_work(struct work_struct *work)
 }
 
 static int gupdemo_soft_transfer(struct gupdemo_engine *eng,
-				 const struct gupdemo_xfer *x)
+				 struct gupdemo_xfer *x)
 {
 	struct gupdemo_soft *soft = container_of(eng, struct gupdemo_soft, eng);
 	long left;
@@ -213,7 +220,7 @@ static int gupdemo_soft_transfer(struct gupdemo_engine *eng,
 	 * On this CPU, which the caller is about to leave idle: waking a
 	 * worker elsewhere costs milliseconds under emulation.
 	 */
-	queue_work(system_highpri_wq, &soft->work);
+	queue_work(soft->wq, &soft->work);
 
 	left = wait_for_completion_killable_timeout(&soft->done,
 						    GUPDEMO_SOFT_TIMEOUT);
@@ -225,6 +232,10 @@ static int gupdemo_soft_transfer(struct gupdemo_engine *eng,
 	} else {
 		ret = soft->status;
 	}
+	/* What the engine wrote through the pages, to the device side. */
+	if (x->dst)
+		dma_sync_sgtable_for_device(eng->dev, x->dst,
+					    DMA_BIDIRECTIONAL);
 	/* An abort on unregister reads as the device having gone away. */
 	if (ret == -ECANCELED)
 		ret = -ENODEV;
@@ -247,13 +258,18 @@ int gupdemo_soft_init(void)
 	mutex_init(&soft->lock);
 	INIT_WORK(&soft->work, gupdemo_soft_work);
 	init_completion(&soft->done);
+	soft->wq = alloc_workqueue("gupdemo-soft", WQ_HIGHPRI, 1);
+	if (!soft->wq) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 
 	soft->pdev = platform_device_register_simple("gupdemo-soft",
 						     PLATFORM_DEVID_NONE,
 						     NULL, 0);
 	if (IS_ERR(soft->pdev)) {
 		ret = PTR_ERR(soft->pdev);
-		goto err_free;
+		goto err_destroy_wq;
 	}
 	/* The CPU reaches all memory: no bounce buffers, no limit. */
 	ret = dma_coerce_mask_and_coherent(&soft->pdev->dev,
@@ -263,6 +279,7 @@ int gupdemo_soft_init(void)
 
 	gupdemo_engine_init(&soft->eng, GUPDEMO_ENGINE_SOFT, "soft",
 			    &soft->pdev->dev, &gupdemo_soft_ops);
+	soft->eng.cpu_writes = true;
 	ret = gupdemo_engine_register(&soft->eng);
 	if (ret)
 		goto err_unregister_pdev;
@@ -272,6 +289,8 @@ int gupdemo_soft_init(void)
 
 err_unregister_pdev:
 	platform_device_unregister(soft->pdev);
+err_destroy_wq:
+	destroy_workqueue(soft->wq);
 err_free:
 	mutex_destroy(&soft->lock);
 	kfree(soft);
@@ -284,7 +303,7 @@ void gupdemo_soft_exit(void)
 
 	gupdemo_engine_unregister(&soft->eng);
 	/* No transfer is left; the last work may still be returning. */
-	flush_work(&soft->work);
+	destroy_workqueue(soft->wq);
 	platform_device_unregister(soft->pdev);
 	mutex_destroy(&soft->lock);
 	kfree(soft);

@@ -167,16 +167,22 @@ static void *map_anon(struct ctx *c, size_t npages, bool touch)
 	return p;
 }
 
-static bool thp_enabled(void)
+/* Why THP cannot back a MADV_HUGEPAGE mapping here, or NULL if it can. */
+static const char *thp_off(void)
 {
 	char *text;
-	bool on;
+	bool never;
+	int ret;
 
-	if (gd_read_text("/sys/kernel/mm/transparent_hugepage/enabled", &text))
-		return false;
-	on = strstr(text, "[never]") == NULL;
+	ret = gd_read_text("/sys/kernel/mm/transparent_hugepage/enabled", &text);
+	if (ret == -ENOENT)
+		return "the kernel has no THP (not built in, e.g. PREEMPT_RT)";
+	if (ret)
+		return "cannot read transparent_hugepage/enabled";
+	never = strstr(text, "[never]") != NULL;
 	free(text);
-	return on;
+	return never ? "THP is off (transparent_hugepage/enabled: never, or "
+		       "the guest has < 512 MiB)" : NULL;
 }
 
 /* A 2 MiB-aligned THP candidate, touched; @raw/@rawlen for munmap. */
@@ -411,11 +417,11 @@ static void sc_thp(struct ctx *c)
 		.flags = GUPDEMO_PIN_WRITE, .exp_nzero = 0,
 	};
 	size_t rawlen, npages = THP_SIZE / c->psz;
+	const char *off = thp_off();
 	void *raw;
 
-	if (!thp_enabled()) {
-		skip(c, "THP is off (transparent_hugepage/enabled: never, or "
-		     "the guest has < 512 MiB)");
+	if (off) {
+		skip(c, "%s", off);
 		return;
 	}
 	pc.addr = map_thp(c, &raw, &rawlen);
@@ -614,7 +620,8 @@ static void shared_file_case(struct ctx *c, int fd, uint32_t api,
 {
 	struct pin_case pc = {
 		.len = N_SMALL * c->psz, .api = api, .flags = flags,
-		.unpin_flags = GUPDEMO_UNPIN_DIRTY, .exp_nzero = 0,
+		.unpin_flags = flags & GUPDEMO_PIN_WRITE ? GUPDEMO_UNPIN_DIRTY : 0,
+		.exp_nzero = 0,
 		.custom_held = refused, .held_acq = transient,
 		.held_rel = transient,
 	};

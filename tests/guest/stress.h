@@ -103,12 +103,12 @@ static inline bool errset_has(const int *set, int err)
 static const int errs_info[] = { ERRS_COMMON, 0 };
 static const int errs_pin[] = { ERRS_COMMON, EOVERFLOW, EOPNOTSUPP, ENOMEM,
 				ENOSPC, 0 };
-static const int errs_unpin[] = { ERRS_COMMON, ENOENT, 0 };
+static const int errs_unpin[] = { ERRS_COMMON, ENOENT, EBUSY, EPERM, 0 };
 static const int errs_query[] = { ERRS_COMMON, ENOENT, 0 };
 static const int errs_dma[] = { ERRS_COMMON, EOVERFLOW, ENOMEM, ENOENT, EPERM,
-				ENODEV, ERANGE, EIO, ETIMEDOUT, 0 };
+				ENODEV, ERANGE, EIO, ETIMEDOUT, ENOSPC, 0 };
 static const int errs_bench[] = { ERRS_COMMON, EOVERFLOW, EOPNOTSUPP, ENOMEM,
-				  0 };
+				  ENOSPC, 0 };
 static const int errs_bad[] = { ENOTTY, 0 };
 
 /* Module-wide counters from GET_INFO on a fresh descriptor. */

@@ -108,9 +108,16 @@ struct gupdemo_pin {
 	__aligned_u64 get_ns;
 };
 
-/* struct gupdemo_unpin.flags */
-#define GUPDEMO_UNPIN_DIRTY	(1U << 0) /* mark the pages dirty before unpinning */
-#define GUPDEMO_UNPIN_ALL	GUPDEMO_UNPIN_DIRTY
+/*
+ * struct gupdemo_unpin.flags.  Without flags, UNPIN dirties the pages
+ * exactly when a DMA call wrote them through the handle.
+ *   DIRTY       dirty them even if no DMA wrote them (WRITE pins only)
+ *   SKIP_DIRTY  do not dirty what a DMA wrote: the classic driver bug, for
+ *               demonstrations; the filesystem may lose the device's data
+ */
+#define GUPDEMO_UNPIN_DIRTY	 (1U << 0)
+#define GUPDEMO_UNPIN_SKIP_DIRTY (1U << 1)
+#define GUPDEMO_UNPIN_ALL	(GUPDEMO_UNPIN_DIRTY | GUPDEMO_UNPIN_SKIP_DIRTY)
 
 /**
  * struct gupdemo_unpin - GUPDEMO_IOC_UNPIN
@@ -119,6 +126,10 @@ struct gupdemo_pin {
  * @handle: (in) from GUPDEMO_IOC_PIN
  * @__reserved: must be 0
  * @put_ns: (out) time spent unpinning, in ns
+ *
+ * Errors: -ENOENT (unknown handle), -EBUSY (a DMA call is using the handle,
+ * or a device that would not stop still may write it), -EPERM (DIRTY on a
+ * pin taken without GUPDEMO_PIN_WRITE), -EINVAL (DIRTY with SKIP_DIRTY).
  */
 struct gupdemo_unpin {
 	__u32 size;
