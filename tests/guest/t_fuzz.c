@@ -314,13 +314,19 @@ static uint64_t pick_len(struct rng *r, uint64_t addr)
 	}
 }
 
+/*
+ * Handles are handed out lowest-free first: 1..4 are mostly the ones a PIN
+ * in another thread is about to return, so UNPIN, QUERY and DMA race it.
+ */
 static uint32_t pick_handle(struct rng *r)
 {
-	switch (rng_below(r, 10)) {
+	switch (rng_below(r, 12)) {
 	case 0: return 0;
 	case 1: return (uint32_t)rng_next(r);
 	case 2: return 1 + (uint32_t)rng_below(r, 64);
 	case 3: return UINT32_MAX;
+	case 4:
+	case 5: return 1 + (uint32_t)rng_below(r, 4);
 	default: return atomic_load(&F.hpool[rng_below(r, HPOOL)]);
 	}
 }
