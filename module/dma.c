@@ -538,6 +538,15 @@ static int gupdemo_dma_transfer(struct gupdemo_engine *eng,
 		ret = mutex_lock_killable(&gupdemo_dma_write_lock);
 		if (ret)
 			return ret;
+		/*
+		 * A device that could not be stopped may still write its
+		 * quarantined memory: no new device-writable mapping until it
+		 * is disabled.
+		 */
+		if (atomic64_read(&gupdemo_stats.pages_quarantined)) {
+			mutex_unlock(&gupdemo_dma_write_lock);
+			return -EIO;
+		}
 	}
 	ret = gupdemo_dma_map_sides(call, d);
 	if (!ret) {
@@ -655,8 +664,9 @@ static void gupdemo_dma_memcpy(struct gupdemo_dma_call *call,
  * twice), -ENOENT (unknown handle), -EPERM (destination handle not pinned
  * for writing), -ENODEV (no such engine), -E2BIG (longer than the engine
  * takes in one call), -ENOSPC (module-wide pin budget), -ERANGE (the device
- * cannot address the pages), -EIO (dead device; the memory stays pinned
- * until it is unbound), -ETIMEDOUT, -EINTR, or what pinning and mapping
+ * cannot address the pages), -EIO (the device did not stop: this call's
+ * memory stays pinned until it is unbound, and until then no call writes
+ * memory through a device), -ETIMEDOUT, -EINTR, or what pinning and mapping
  * return.
  */
 int gupdemo_ioctl_dma(struct gupdemo_file *f, struct gupdemo_dma *d)

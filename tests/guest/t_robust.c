@@ -25,6 +25,11 @@
  *                   refused with ERANGE where its 28-bit mask cannot reach
  *                   the pages or the bounce pool; never a WARN.
  *
+ *   --group unbind-race  (debug kernel) with a kprobe helper holding the
+ *                   last engine put between its decrement and its wake-up,
+ *                   edu is unbound in that window: the engine's memory must
+ *                   not be freed under the wake-up (KASAN watches).
+ *
  * Every group ends with nothing held and the pin counters balanced.
  * "--group basic --only PART" runs one part: dirty-ro, unpin-dirties, busy,
  * lengths, params, budget or usize.
@@ -252,11 +257,12 @@ static void unpin_after_write(int fd, uint32_t unpin_flags, char expect,
 			      const char *what)
 {
 	uint8_t *buf = malloc(psz), *cold = malloc(psz);
+	bool created = file_create('A');
 	int ffd = open(FS_FILE, O_RDWR | O_CLOEXEC);
 	volatile uint8_t *m;
 	uint32_t h;
 
-	if (!buf || !cold || ffd < 0 || !file_create('A'))
+	if (!buf || !cold || ffd < 0 || !created)
 		bail_out("%s: setup failed", what);
 	m = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, ffd, 0);
 	if (m == MAP_FAILED)
@@ -289,6 +295,10 @@ static void unpin_after_write(int fd, uint32_t unpin_flags, char expect,
 static void t_unpin_dirties(int fd)
 {
 	diag("--- UNPIN dirties what the device wrote ---");
+	if (!ok(fs_setup(), "ext4 on a loop device")) {
+		skip(1, "no ext4");
+		return;
+	}
 	unpin_after_write(fd, 0, 'B', "UNPIN 0");
 	unpin_after_write(fd, GUPDEMO_UNPIN_SKIP_DIRTY, 'A',
 			  "UNPIN SKIP_DIRTY (the driver bug: data lost)");
@@ -382,6 +392,12 @@ static void t_busy_and_kill(int fd, bool edu)
 	   "(30 commands of 100 ms) into the handle", len);
 	usleep(300000);
 
+	dt = kill_time(fd, 0, h);
+	ok(dt < 1.0, "a child looping on QUERY dies within 1 s of SIGKILL "
+	   "(%.3f s)", dt);
+	dt = kill_time(fd, 1, hs);
+	ok(dt < 1.0, "a child waiting to DMA on edu dies within 1 s of SIGKILL "
+	   "(%.3f s)", dt);
 	q.handle = h;
 	t0 = now_s();
 	is_errno(gupdemo_query(fd, &q), 0, "QUERY of the busy handle");
@@ -389,12 +405,6 @@ static void t_busy_and_kill(int fd, bool edu)
 	ok(dt < 0.5, "QUERY did not wait for the transfer (%.3f s)", dt);
 	is_errno(gupdemo_unpin_handle(fd, h, 0), EBUSY,
 		 "UNPIN of the handle the transfer is using -> EBUSY");
-	dt = kill_time(fd, 0, h);
-	ok(dt < 1.0, "a child looping on QUERY dies within 1 s of SIGKILL "
-	   "(%.3f s)", dt);
-	dt = kill_time(fd, 1, hs);
-	ok(dt < 1.0, "a child waiting to DMA on edu dies within 1 s of SIGKILL "
-	   "(%.3f s)", dt);
 
 	waitpid(pid, &st, 0);
 	is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0,
@@ -617,6 +627,8 @@ static void stuck_by_handle(const char *bdf, uint8_t *marker)
 		 "UNPIN of the quarantined handle -> EBUSY");
 	is_errno(dma_to_handle(fd, GUPDEMO_ENGINE_EDU, h, 100), EIO,
 		 "the device is dead: the next edu call -> EIO");
+	is_errno(dma_to_handle(fd, GUPDEMO_ENGINE_SOFT, h, 100), EIO,
+		 "while memory is quarantined no engine writes memory: soft -> EIO");
 	close(fd);
 	got = stress_held(&pins, &pages);
 	ok(got && pins == 1 && pages == 1,
@@ -767,6 +779,80 @@ static void group_bounce(void)
 	stress_final_checks(&before, "bounce");
 }
 
+/* ------------------------------------------------------------------ */
+/* unbind-race                                                          */
+/* ------------------------------------------------------------------ */
+
+#define WIDEN_KO	"/etc/gupdemo/files/gupdemo_widen.ko"
+#define WIDEN_HITS	"/sys/module/gupdemo_widen/parameters/hits"
+
+/*
+ * One edu DMA in a child; the parent unbinds edu @after_ms later, inside
+ * the 500 ms the helper holds the child between its last engine put and
+ * the wake-up.  Returns the child's errno.
+ */
+static int unbind_during_put(const char *bdf, unsigned int after_ms)
+{
+	uint8_t *src = map_anon(psz);
+	int fd = g_open(), st, pfd[2];
+	pid_t pid;
+	char c;
+
+	memset(src, 7, psz);
+	if (pipe(pfd))
+		bail_out("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		if (write(pfd[1], "x", 1) != 1)
+			_exit(100);
+		_exit(-dma_addr(fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
+				src, NULL, 100));
+	}
+	if (read(pfd[0], &c, 1) != 1)
+		bail_out("the child did not start");
+	usleep(after_ms * 1000);
+	ok(edu_sysfs("unbind", bdf), "unbind edu %u ms after the DMA started",
+	   after_ms);
+	waitpid(pid, &st, 0);
+	ok(edu_sysfs("bind", bdf), "rebind edu");
+	close(fd);
+	close(pfd[0]);
+	close(pfd[1]);
+	munmap(src, psz);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void group_unbind_race(void)
+{
+	struct gupdemo_vmstat before = g_vmstat();
+	static const unsigned int after[] = { 250, 350, 450 };
+	uint64_t hits = 0;
+	char bdf[32];
+
+	if (access(WIDEN_KO, R_OK)) {
+		skip(1, "needs the kprobe helper module (make check-debug builds "
+		     "it for the debug kernel)");
+		return;
+	}
+	if (!edu_bound(bdf, sizeof(bdf))) {
+		skip(1, "no edu device bound");
+		return;
+	}
+	is_int(sh("insmod " WIDEN_KO " delay_ms=500"), 0,
+	       "load the helper: 500 ms between an engine put and its wake-up");
+	for (size_t i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+		int err = unbind_during_put(bdf, after[i]);
+
+		ok(err == 0 || err == ENODEV, "the DMA ended with 0 or ENODEV "
+		   "(got %d)", err);
+	}
+	g_read_u64(WIDEN_HITS, &hits);
+	ok(hits >= 1, "the helper held a putter between its decrement and its "
+	   "wake-up %llu times", (unsigned long long)hits);
+	is_int(sh("rmmod gupdemo_widen"), 0, "unload the helper");
+	stress_final_checks(&before, "unbind-race");
+}
+
 int main(int argc, char **argv)
 {
 	const char *group = argc >= 3 && !strcmp(argv[1], "--group") ?
@@ -776,7 +862,8 @@ int main(int argc, char **argv)
 
 	psz = (size_t)sysconf(_SC_PAGESIZE);
 	if (!group || (argc != 3 && !only)) {
-		fprintf(stderr, "usage: t_robust --group basic|stuck|bounce "
+		fprintf(stderr, "usage: t_robust --group "
+			"basic|stuck|bounce|unbind-race "
 			"[--only PART]\n");
 		return 2;
 	}
@@ -786,6 +873,8 @@ int main(int argc, char **argv)
 		group_stuck();
 	else if (!strcmp(group, "bounce"))
 		group_bounce();
+	else if (!strcmp(group, "unbind-race"))
+		group_unbind_race();
 	else
 		bail_out("unknown group '%s'", group);
 	return done_testing();
