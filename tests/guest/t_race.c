@@ -80,6 +80,12 @@ static void *pinner(void *arg)
 			  (rng_pct(&r, 30) ? GUPDEMO_PIN_LONGTERM : 0);
 		ret = gupdemo_pin(R.fd, &p);
 		record(W_PIN, ret);
+		/*
+		 * Keep the table small, so that the handle the next PIN
+		 * returns is one of the guessed ones.
+		 */
+		if (!ret && p.handle > GUESS)
+			record(W_UNPIN, gupdemo_unpin_handle(R.fd, p.handle, 0));
 	}
 	return NULL;
 }
@@ -168,6 +174,8 @@ static void round_run(unsigned int round)
 		atomic_store(&R.calls[i], 0);
 		atomic_store(&R.success[i], 0);
 	}
+	atomic_store(&R.unexpected, 0);
+	atomic_store(&R.first_bad, 0);
 	for (i = 0; i < NTHREADS(fn); i++)
 		if (pthread_create(&t[i], NULL, fn[i],
 				   (void *)(uintptr_t)(round * 100 + i + 1)))
