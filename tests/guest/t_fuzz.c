@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest test: an ioctl fuzzer for /dev/gupdemo (issue 6).
+ * Guest test: an ioctl fuzzer for /dev/gupdemo.
  *
  * Usage: t_fuzz [--seed N] [--iterations N] [--threads N]
  *
@@ -10,7 +10,8 @@
  * that do not exist; struct sizes 0, short, exact, long with a zero or a
  * non-zero tail; random flags and reserved bits; valid, stale and random
  * handles; addresses that are NULL, kernel, non-canonical, unaligned,
- * wrapping, PROT_NONE, read-only, hugetlb, THP, memfd, the VM_PFNMAP mmap
+ * wrapping, PROT_NONE, read-only, hugetlb, THP, memfd, read-only ext4 page
+ * cache (a reader's pins, which UNPIN DIRTY must refuse), the VM_PFNMAP mmap
  * of /dev/gupdemo, a hole just munmapped; lengths up to and past the
  * limits; argument structs that are unaligned, read-only, unreadable or
  * straddle into an unmapped page.  A chaos thread meanwhile remaps and
@@ -75,13 +76,21 @@ static const struct cmdinfo {
 /* Regions of the arena: one PROT_NONE reservation with guard pages. */
 enum {
 	R_ANON, R_THP, R_EMPTY, R_RO, R_NONE, R_HUGE, R_PFN, R_MEMFD, R_VOL,
-	R_PROT, R_HOLE, R_ARGS, R_COUNT
+	R_PROT, R_HOLE, R_EXT4, R_ARGS, R_COUNT
 };
 
 static const char *const region_names[R_COUNT] = {
 	"anon", "thp", "untouched", "read-only", "PROT_NONE", "hugetlb",
-	"pfnmap", "memfd", "remapped", "mprotected", "hole", "args",
+	"pfnmap", "memfd", "remapped", "mprotected", "hole", "ext4-ro", "args",
 };
+
+/*
+ * R_EXT4: page cache of an ext4 file, opened O_RDONLY and mapped PROT_READ,
+ * read but never written: a reader's pins, which UNPIN DIRTY must refuse.
+ */
+#define FUZZ_FS_IMG	"/tmp/t_fuzz-ext4.img"
+#define FUZZ_FS_MNT	"/tmp/t_fuzz-mnt"
+#define FUZZ_FS_FILE	FUZZ_FS_MNT "/ro"
 
 struct region {
 	uint8_t *p;
@@ -171,6 +180,34 @@ static void populate(uint8_t *p, size_t len)
 		p[i] = (uint8_t)(i / F.psz + 1);
 }
 
+/* The ext4 read-only region; left PROT_NONE when ext4 cannot be set up. */
+static void ext4_region(size_t off)
+{
+	size_t len = 16 * F.psz;
+	volatile uint8_t sum = 0;
+	int fd;
+
+	fflush(NULL);
+	if (system("umount " FUZZ_FS_MNT " >/dev/null 2>&1; "
+		   "truncate -s 8M " FUZZ_FS_IMG " && "
+		   "/sbin/mke2fs -q -F -t ext4 " FUZZ_FS_IMG " >/dev/null 2>&1 && "
+		   "mkdir -p " FUZZ_FS_MNT " && "
+		   "mount -t ext4 -o loop " FUZZ_FS_IMG " " FUZZ_FS_MNT " && "
+		   "dd if=/dev/urandom of=" FUZZ_FS_FILE " bs=4096 count=16 "
+		   "2>/dev/null && sync") != 0) {
+		diag("region ext4-ro: no ext4: left PROT_NONE");
+		F.r[R_EXT4].p = F.arena + off;
+		F.r[R_EXT4].len = len;
+		return;
+	}
+	fd = open(FUZZ_FS_FILE, O_RDONLY | O_CLOEXEC);
+	arena_map(R_EXT4, off, len, PROT_READ, MAP_SHARED, fd);
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; F.r[R_EXT4].present && i < len; i += F.psz)
+		sum += F.r[R_EXT4].p[i];	/* read, never written */
+}
+
 static void arena_setup(void)
 {
 	const size_t huge = 2UL << 20;
@@ -195,6 +232,7 @@ static void arena_setup(void)
 	off[R_NONE] = arena_place(&cur, 16 * F.psz, F.psz);
 	off[R_PFN] = arena_place(&cur, F.psz, F.psz);
 	off[R_MEMFD] = arena_place(&cur, 32 * F.psz, F.psz);
+	off[R_EXT4] = arena_place(&cur, 16 * F.psz, F.psz);
 	off[R_VOL] = arena_place(&cur, 64 * F.psz, F.psz);
 	off[R_PROT] = arena_place(&cur, 32 * F.psz, F.psz);
 	off[R_HOLE] = arena_place(&cur, 16 * F.psz, F.psz);
@@ -237,6 +275,7 @@ static void arena_setup(void)
 		close(mfd);
 	if (F.r[R_MEMFD].present)
 		populate(F.r[R_MEMFD].p, 32 * F.psz);
+	ext4_region(off[R_EXT4]);
 	arena_map(R_VOL, off[R_VOL], 64 * F.psz, PROT_READ | PROT_WRITE, anon, -1);
 	populate(F.r[R_VOL].p, 64 * F.psz);
 	arena_map(R_PROT, off[R_PROT], 32 * F.psz, PROT_READ | PROT_WRITE,
@@ -265,6 +304,9 @@ static void arena_setup(void)
 static void arena_teardown(void)
 {
 	munmap(F.arena, F.arena_len);
+	fflush(NULL);
+	if (system("umount " FUZZ_FS_MNT " >/dev/null 2>&1; rm -f " FUZZ_FS_IMG))
+		diag("cleaning up the ext4 image failed");
 	if (F.huge_set)
 		g_write_u64("/proc/sys/vm/nr_hugepages", F.huge_old);
 }
