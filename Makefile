@@ -1,9 +1,11 @@
 # gupdemo - top-level Makefile.  `make help` lists the targets.
 #
 # Kernel selection (module, demo):
-#   KVER=<release>|6.1|6.12   kernel to build for (default: running kernel if its headers are
-#                             installed, else the newest installed Debian kernel with /boot/vmlinuz)
-#   KVER=all                  every installed kernel (scripts/kernels.sh list)
+#   KVER=<release>|6.1|6.12|6.12-rt
+#                             kernel to build for (default: running kernel if its headers are
+#                             installed, else the newest installed generic Debian kernel with
+#                             /boot/vmlinuz); 6.12-rt is the PREEMPT_RT flavour (scripts/kernels.sh)
+#   KVER=all                  every installed kernel, every flavour (scripts/kernels.sh list)
 #   KDIR=<dir>                build against this kernel build directory (KVER is read from it)
 # Each kernel's module goes to $(BUILD)/kernel/<KVER>/gupdemo.ko.  W=1 always; WERROR=1 makes
 # any warning fatal (make check and make lint do), SPARSE=1 runs sparse too.
@@ -25,7 +27,7 @@ ALL_KVERS = $(shell $(kernels) list)
 DEFAULT_KVER = $(shell $(kernels) resolve $(or $(KVER),default))
 
 # Files checkpatch must find clean.
-LINT_C := $(wildcard module/*.[ch]) include/uapi/linux/gupdemo.h
+LINT_C := $(wildcard module/*.[ch] tests/kmod/*.c) include/uapi/linux/gupdemo.h
 LINT_SH := scripts/deps.sh scripts/kernels.sh scripts/build-module scripts/checkpatch.sh \
 	scripts/extract-vmlinux scripts/mkinitramfs scripts/vm-run scripts/mk-guest-wrappers \
 	scripts/lint-tap .ci/run tests/pkg/t_dkms tests/pkg/t_install scripts/build-debug-kernel \
@@ -156,15 +158,20 @@ check-run:
 # the normal suite and tests/guest/suite-debug on it.  Every test runs with vm-run
 # --debug-checks (kmemleak, DMA-API debug, rmmod after the command; any report fails it)
 # and --timeout-scale $(DEBUG_TIMEOUT_SCALE) (KASAN and lockdep under TCG are slow).
+# The test helper modules of tests/kmod (kprobes: debug kernel only) go to $(HELPER_KMOD_DIR),
+# where the suite-debug lines that need one pass it to vm-run --file.
 DEBUG_SERIES ?= 6.12
 DEBUG_SUITE ?= tests/guest/suite-debug
 DEBUG_TIMEOUT_SCALE ?= 4
+HELPER_KMOD_DIR = $(BUILD)/tests/kmod/debug
 check-debug: deps
 	+@start=$$(date +%s); \
 	dir=$$(scripts/build-debug-kernel $(DEBUG_SERIES) | tail -n 1) && [ -d "$$dir/build" ] || \
 		{ echo 'check-debug: building the debug kernel failed' >&2; exit 1; }; \
 	echo "check-debug: debug kernel $$dir (ready after $$(( $$(date +%s) - start )) s; cold build took $$(cat $$dir/build-seconds 2>/dev/null || echo ?) s)"; \
 	$(MAKE) --no-print-directory module KDIR="$$dir/build" WERROR=1 KVER= && \
+	mkdir -p $(HELPER_KMOD_DIR) && cp -sf $(abspath tests/kmod)/* $(HELPER_KMOD_DIR)/ && \
+	$(MAKE) -C "$$dir/build" M=$(abspath $(HELPER_KMOD_DIR)) W=1 KCFLAGS=-Werror modules >/dev/null && \
 	$(MAKE) --no-print-directory user tests && \
 	mkdir -p $(BUILD)/check-debug && cat $(GUEST_SUITE) $(DEBUG_SUITE) > $(BUILD)/check-debug/suite && \
 	scripts/mk-guest-wrappers --vm-opts '--debug-checks --timeout-scale $(DEBUG_TIMEOUT_SCALE)' \

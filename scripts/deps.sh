@@ -9,7 +9,10 @@
 #   qemu-system-x86                      the guest VM (TCG), edu device, intel-iommu
 #   linux-image-amd64 linux-headers-amd64            Debian 6.1 kernel + headers (module build, boot)
 #   linux-image-6.12-amd64 linux-headers-6.12-amd64  Debian 6.12 kernel + headers
-#   linux-source-6.12                    checkpatch.pl, spelling.txt, const_structs.checkpatch (make lint)
+#   linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64  its PREEMPT_RT flavour (no THP)
+#   linux-source-6.12                    checkpatch.pl, spelling.txt, const_structs.checkpatch (make lint),
+#                                        and the debug kernel's source (make check-debug)
+#   flex bison bc libelf-dev libssl-dev  building the debug kernel (scripts/build-debug-kernel)
 #   busybox-static cpio                  guest initramfs
 #   kmod                                 modprobe --show-depends (loop/ext4 for the guest)
 #   libkmod-dev                          libgupdemo loads/unloads the module through libkmod
@@ -30,7 +33,8 @@ packages=(
 	qemu-system-x86
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
-	linux-source-6.12
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
+	linux-source-6.12 flex bison bc libelf-dev libssl-dev
 	busybox-static cpio kmod libkmod-dev
 	build-essential perl e2fsprogs
 	xz-utils zstd gzip util-linux coreutils

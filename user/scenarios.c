@@ -620,7 +620,7 @@ static void shared_file_case(struct ctx *c, int fd, uint32_t api,
 {
 	struct pin_case pc = {
 		.len = N_SMALL * c->psz, .api = api, .flags = flags,
-		.unpin_flags = flags & GUPDEMO_PIN_WRITE ? GUPDEMO_UNPIN_DIRTY : 0,
+		.unpin_flags = (flags & GUPDEMO_PIN_WRITE) ? GUPDEMO_UNPIN_DIRTY : 0,
 		.exp_nzero = 0,
 		.custom_held = refused, .held_acq = transient,
 		.held_rel = transient,

@@ -220,11 +220,19 @@ static void test_sizes(int fd)
 	is_errno(gupdemo_ioctl(fd, GUPDEMO_IOC_GET_INFO, buf), 0,
 		 "GET_INFO: size %ld (a whole zeroed page) works", psz);
 
-	/* A size running into the PROT_NONE page: the tail cannot be read. */
+	/*
+	 * A struct at the end of the readable page whose size runs into the
+	 * PROT_NONE one: the tail cannot be read.
+	 */
+	memset(buf, 0, psz);
+	((struct gupdemo_info *)(buf + psz - sz))->size = sz + 64;
+	is_errno(gupdemo_ioctl(fd, GUPDEMO_IOC_GET_INFO, buf + psz - sz), EFAULT,
+		 "GET_INFO: size reaching into an unreadable page -> EFAULT");
+	/* Like openat2(): a size over a page is refused before any read. */
 	memset(buf, 0, psz);
 	info->size = (uint32_t)(2 * psz);
-	is_errno(gupdemo_ioctl(fd, GUPDEMO_IOC_GET_INFO, buf), EFAULT,
-		 "GET_INFO: size reaching into an unreadable page -> EFAULT");
+	is_errno(gupdemo_ioctl(fd, GUPDEMO_IOC_GET_INFO, buf), E2BIG,
+		 "GET_INFO: size %ld (over a page) -> E2BIG", 2 * psz);
 	memset(buf, 0, psz);
 	is_errno(gupdemo_ioctl(fd, GUPDEMO_IOC_GET_INFO, buf + psz), EFAULT,
 		 "GET_INFO: argument in a PROT_NONE page -> EFAULT");
