@@ -297,7 +297,8 @@ static void arena_setup(void)
 		bail_out("mprotect: %s", strerror(errno));
 
 	diag("arena %p: thp %s, hugetlb %s, memfd %s, pfnmap %s", (void *)F.arena,
-	     F.r[R_THP].present ? "yes" : "no", F.r[R_HUGE].present ? "yes" : "no",
+	     !F.r[R_THP].present ? "no" : g_thp_built() ? "yes" :
+	     "no (small pages: the kernel has no THP)", F.r[R_HUGE].present ? "yes" : "no",
 	     F.r[R_MEMFD].present ? "yes" : "no", F.r[R_PFN].present ? "yes" : "no");
 }
 
