@@ -10,12 +10,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
-#include "gupdemo.h"
+#include "gupdemo_private.h"
 
 #define GUPDEMO_BENCH_PIN_FLAGS \
 	(GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM | GUPDEMO_PIN_NOFAULT)
@@ -40,16 +39,16 @@ int gupdemo_ioctl_bench(struct gupdemo_file *f, void *arg)
 	gup_flags = gupdemo_foll_flags(b->pin_flags);
 	batch = clamp_t(u32, batch, 1, INT_MAX);
 
-	ret = gupdemo_pages_charge(npages);
+	ret = gupdemo_budget_charge(npages);
 	if (ret)
 		return ret;
 	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	if (!pages) {
-		gupdemo_pages_uncharge(npages);
+		gupdemo_budget_uncharge(npages);
 		return -ENOMEM;
 	}
 
-	t0 = ktime_get_ns();
+	gupdemo_stamp(&t0);
 	while (pinned < npages) {
 		unsigned long nr = min_t(unsigned long, npages - pinned, batch);
 
@@ -68,14 +67,12 @@ int gupdemo_ioctl_bench(struct gupdemo_file *f, void *arg)
 		}
 		cond_resched();
 	}
-	b->get_ns = ktime_get_ns() - t0;
-
-	t0 = ktime_get_ns();
-	gupdemo_release_pages(b->api, pages, pinned, false);
-	b->put_ns = ktime_get_ns() - t0;
+	b->get_ns = gupdemo_stamp(&t0);
+	gupdemo_gup_release_pages(b->api, pages, pinned, false);
+	b->put_ns = gupdemo_stamp(&t0);
 
 	kvfree(pages);
-	gupdemo_pages_uncharge(npages);
+	gupdemo_budget_uncharge(npages);
 	if (ret < 0)
 		return ret;
 	b->npages = pinned;

@@ -13,7 +13,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
-#include "gupdemo.h"
+#include "gupdemo_private.h"
 
 static struct dentry *gupdemo_debugfs_dir;
 static atomic_t gupdemo_fail_nth = ATOMIC_INIT(0);

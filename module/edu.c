@@ -27,7 +27,7 @@
 #include <linux/wait.h>
 
 #include "engine.h"
-#include "gupdemo.h"
+#include "gupdemo_private.h"
 
 #define EDU_VENDOR_ID		0x1234
 #define EDU_DEVICE_ID		0x11e8
@@ -295,35 +295,17 @@ static const struct gupdemo_engine_ops gupdemo_edu_ops = {
 	.transfer = gupdemo_edu_transfer,
 };
 
-static int gupdemo_edu_probe(struct pci_dev *pdev,
-			     const struct pci_device_id *id)
+/* Map BAR0 and check that the device answers like an edu. */
+static int gupdemo_edu_map(struct gupdemo_edu *edu)
 {
+	struct pci_dev *pdev = edu->pdev;
 	struct device *dev = &pdev->dev;
-	struct gupdemo_edu *edu;
 	u32 ident;
 	int ret;
 
-	if (edu_dma_bits < 28 || edu_dma_bits > 64)
-		return dev_err_probe(dev, -EINVAL, "edu_dma_bits %u not in 28..64\n",
-				     edu_dma_bits);
-
-	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
-	if (!edu)
-		return -ENOMEM;
-	edu->pdev = pdev;
-	mutex_init(&edu->lock);
-	init_waitqueue_head(&edu->wq);
-
-	ret = pci_enable_device(pdev);
-	if (ret) {
-		dev_err_probe(dev, ret, "cannot enable device\n");
-		goto err_free;
-	}
 	ret = pci_request_region(pdev, EDU_BAR, KBUILD_MODNAME);
-	if (ret) {
-		dev_err_probe(dev, ret, "cannot request BAR%d\n", EDU_BAR);
-		goto err_disable;
-	}
+	if (ret)
+		return dev_err_probe(dev, ret, "cannot request BAR%d\n", EDU_BAR);
 	edu->regs = pci_iomap(pdev, EDU_BAR, 0);
 	if (!edu->regs) {
 		ret = dev_err_probe(dev, -ENOMEM, "cannot map BAR%d\n", EDU_BAR);
@@ -337,36 +319,88 @@ static int gupdemo_edu_probe(struct pci_dev *pdev,
 				    ident);
 		goto err_unmap;
 	}
+	return 0;
 
+err_unmap:
+	pci_iounmap(pdev, edu->regs);
+err_release_region:
+	pci_release_region(pdev, EDU_BAR);
+	return ret;
+}
+
+static void gupdemo_edu_unmap(struct gupdemo_edu *edu)
+{
+	pci_iounmap(edu->pdev, edu->regs);
+	pci_release_region(edu->pdev, EDU_BAR);
+}
+
+/* edu has one MSI vector; INTx otherwise. */
+static int gupdemo_edu_irq_get(struct gupdemo_edu *edu)
+{
+	struct pci_dev *pdev = edu->pdev;
+	int ret;
+
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_ALL_TYPES);
+	if (ret < 0)
+		return dev_err_probe(&pdev->dev, ret, "no interrupt vector\n");
+	edu->irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(edu->irq, gupdemo_edu_irq, IRQF_SHARED,
+			  KBUILD_MODNAME, edu);
+	if (ret) {
+		pci_free_irq_vectors(pdev);
+		return dev_err_probe(&pdev->dev, ret, "cannot request IRQ %d\n",
+				     edu->irq);
+	}
+	return 0;
+}
+
+static void gupdemo_edu_irq_put(struct gupdemo_edu *edu)
+{
+	free_irq(edu->irq, edu);
+	pci_free_irq_vectors(edu->pdev);
+}
+
+static int gupdemo_edu_probe(struct pci_dev *pdev,
+			     const struct pci_device_id *id)
+{
+	struct device *dev = &pdev->dev;
+	struct gupdemo_edu *edu;
+	int ret;
+
+	if (edu_dma_bits < 28 || edu_dma_bits > 64)
+		return dev_err_probe(dev, -EINVAL, "edu_dma_bits %u not in 28..64\n",
+				     edu_dma_bits);
+	edu = kzalloc(sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	edu->pdev = pdev;
+	mutex_init(&edu->lock);
+	init_waitqueue_head(&edu->wq);
+
+	ret = pci_enable_device(pdev);
+	if (ret) {
+		dev_err_probe(dev, ret, "cannot enable device\n");
+		goto err_free;
+	}
+	ret = gupdemo_edu_map(edu);
+	if (ret)
+		goto err_disable;
 	/*
 	 * edu masks DMA addresses to 28 bits unless QEMU was told otherwise:
-	 * an address above the mask would be silently truncated.
+	 * an address above the mask would be silently truncated.  No segment
+	 * limit of its own: every segment is split into commands of at most
+	 * 4095 bytes anyway.
 	 */
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(edu_dma_bits));
 	if (ret) {
 		dev_err_probe(dev, ret, "no usable %u-bit DMA\n", edu_dma_bits);
 		goto err_unmap;
 	}
-	/*
-	 * No segment limit of its own: every segment is split into commands of
-	 * at most 4095 bytes anyway.
-	 */
 	dma_set_max_seg_size(dev, UINT_MAX);
 	pci_set_master(pdev);
-
-	/* edu has one MSI vector; INTx otherwise. */
-	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_ALL_TYPES);
-	if (ret < 0) {
-		dev_err_probe(dev, ret, "no interrupt vector\n");
+	ret = gupdemo_edu_irq_get(edu);
+	if (ret)
 		goto err_clear_master;
-	}
-	edu->irq = pci_irq_vector(pdev, 0);
-	ret = request_irq(edu->irq, gupdemo_edu_irq, IRQF_SHARED,
-			  KBUILD_MODNAME, edu);
-	if (ret) {
-		dev_err_probe(dev, ret, "cannot request IRQ %d\n", edu->irq);
-		goto err_free_vectors;
-	}
 
 	gupdemo_engine_init(&edu->eng, GUPDEMO_ENGINE_EDU, "edu", dev,
 			    &gupdemo_edu_ops);
@@ -374,24 +408,19 @@ static int gupdemo_edu_probe(struct pci_dev *pdev,
 	ret = gupdemo_engine_register(&edu->eng);
 	if (ret) {
 		dev_err_probe(dev, ret, "gupdemo drives one edu device only\n");
-		goto err_free_irq;
+		goto err_irq_put;
 	}
 	pci_set_drvdata(pdev, edu);
-	dev_info(dev, "edu %u.%u, %u-bit DMA, IRQ %d (%s)\n", ident >> 24,
-		 (ident >> 16) & 0xff, edu_dma_bits, edu->irq,
+	dev_info(dev, "%u-bit DMA, IRQ %d (%s)\n", edu_dma_bits, edu->irq,
 		 pdev->msi_enabled ? "MSI" : "INTx");
 	return 0;
 
-err_free_irq:
-	free_irq(edu->irq, edu);
-err_free_vectors:
-	pci_free_irq_vectors(pdev);
+err_irq_put:
+	gupdemo_edu_irq_put(edu);
 err_clear_master:
 	pci_clear_master(pdev);
 err_unmap:
-	pci_iounmap(pdev, edu->regs);
-err_release_region:
-	pci_release_region(pdev, EDU_BAR);
+	gupdemo_edu_unmap(edu);
 err_disable:
 	pci_disable_device(pdev);
 err_free:
@@ -409,12 +438,10 @@ static void gupdemo_edu_remove(struct pci_dev *pdev)
 	struct gupdemo_edu *edu = pci_get_drvdata(pdev);
 
 	gupdemo_engine_unregister(&edu->eng);
-	free_irq(edu->irq, edu);
-	pci_free_irq_vectors(pdev);
+	gupdemo_edu_irq_put(edu);
 	pci_clear_master(pdev);
 	gupdemo_engine_release_quarantine(&edu->eng);
-	pci_iounmap(pdev, edu->regs);
-	pci_release_region(pdev, EDU_BAR);
+	gupdemo_edu_unmap(edu);
 	pci_disable_device(pdev);
 	mutex_destroy(&edu->lock);
 	kfree(edu);

@@ -13,7 +13,7 @@
 #include <linux/wait_bit.h>
 
 #include "engine.h"
-#include "gupdemo.h"
+#include "gupdemo_private.h"
 
 static DEFINE_MUTEX(gupdemo_engines_lock);
 /* Protected by gupdemo_engines_lock. */

@@ -3,7 +3,7 @@
  * gupdemo - pin user buffers with the kernel's GUP API and DMA them to a
  * PCIe device (QEMU's edu) or a software engine, with exact accounting.
  *
- * main.c: module parameters, global counters, init and exit.
+ * main.c: module parameters, global counters, GET_INFO, init and exit.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -11,18 +11,14 @@
 #include <linux/module.h>
 
 #include "engine.h"
-#include "gupdemo.h"
+#include "compat.h"
+#include "gupdemo_private.h"
 
-/*
- * A pin's array of entries must stay below what kvmalloc() takes (INT_MAX
- * bytes; more WARNs): writes outside the range are refused with -EINVAL.
- */
-#define GUPDEMO_MAX_PIN_PAGES_LIMIT	(INT_MAX / sizeof(union gupdemo_entry))
-
+/* Writes outside 1..GUPDEMO_PFNS_MAX_PAGES are refused with -EINVAL. */
 static int gupdemo_max_pin_pages_set(const char *val,
 				     const struct kernel_param *kp)
 {
-	return param_set_uint_minmax(val, kp, 1, GUPDEMO_MAX_PIN_PAGES_LIMIT);
+	return param_set_uint_minmax(val, kp, 1, GUPDEMO_PFNS_MAX_PAGES);
 }
 
 static const struct kernel_param_ops gupdemo_max_pin_pages_ops = {
@@ -55,6 +51,36 @@ MODULE_PARM_DESC(max_held_pages,
 		 "Most pages all pins together may hold at once (default 1048576)");
 
 struct gupdemo_stats gupdemo_stats;
+
+/* GUPDEMO_IOC_GET_INFO: what this module and kernel offer, and the counters. */
+int gupdemo_ioctl_get_info(struct gupdemo_file *f, void *arg)
+{
+	struct gupdemo_info *info = arg;
+
+	if (info->flags)
+		return -EINVAL;
+
+	info->uapi_version = GUPDEMO_UAPI_VERSION;
+	info->kernel_version = GUPDEMO_BUILT_FOR;
+	info->features = GUPDEMO_FEAT_PIN | GUPDEMO_FEAT_FAIL_INJECT |
+			 GUPDEMO_FEAT_MMAP_PFNMAP | GUPDEMO_FEAT_DMA |
+			 GUPDEMO_FEAT_BENCH;
+	if (GUPDEMO_HAVE_PIN_FAST_ONLY)
+		info->features |= GUPDEMO_FEAT_PIN_FAST_ONLY;
+	if (GUPDEMO_HAVE_LONGTERM_UNLOCKED)
+		info->features |= GUPDEMO_FEAT_LONGTERM_UNLOCKED;
+	if (gupdemo_engine_present(GUPDEMO_ENGINE_SOFT))
+		info->features |= GUPDEMO_FEAT_ENGINE_SOFT;
+	if (gupdemo_engine_present(GUPDEMO_ENGINE_EDU))
+		info->features |= GUPDEMO_FEAT_ENGINE_EDU;
+	info->page_size = PAGE_SIZE;
+	info->max_pin_pages = gupdemo_max_pin_pages;
+	info->pins_held = atomic64_read(&gupdemo_stats.pins_held);
+	info->pages_held = atomic64_read(&gupdemo_stats.pages_held);
+	info->pins_total = atomic64_read(&gupdemo_stats.pins_total);
+	info->failures_total = atomic64_read(&gupdemo_stats.failures_total);
+	return 0;
+}
 
 static int __init gupdemo_init(void)
 {

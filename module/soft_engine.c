@@ -32,7 +32,7 @@
 #include <linux/workqueue.h>
 
 #include "engine.h"
-#include "gupdemo.h"
+#include "gupdemo_private.h"
 
 /* Generous: a 1 GiB copy under TCG emulation takes seconds. */
 #define GUPDEMO_SOFT_TIMEOUT	(120 * HZ)

@@ -1089,9 +1089,10 @@ static unsigned int compute_targets(const struct bench *b, struct target *t)
 
 /* ---- output ---- */
 
+/* Targets are information: a noisy host is not a failure. */
 static const char *pass_text(int pass)
 {
-	return pass > 0 ? "pass" : pass == 0 ? "FAIL" : "n/a";
+	return pass > 0 ? "met" : pass == 0 ? "off" : "n/a";
 }
 
 static void print_env_table(const struct bench *b)
@@ -1205,7 +1206,7 @@ static void print_table(struct bench *b, const struct target *t,
 			       sz, c->pages, c->kmem_bytes,
 			       (double)c->kmem_bytes / (double)c->pages);
 	}
-	printf("\ntargets (issue 5; measured, median of %u repeats, this run)\n",
+	printf("\ntargets (information; measured, median of %u repeats, this run)\n",
 	       b->o.reps);
 	for (unsigned int i = 0; i < nt; i++)
 		printf("  %-4s %s\n       %s\n", pass_text(t[i].pass), t[i].name,

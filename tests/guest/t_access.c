@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest test: access control and information leaks (issue 6).
+ * Guest test: access control and information leaks.
  *
  * /dev/gupdemo is 0600 root:root: an unprivileged user (numeric ids; the
  * busybox guest has no user database) cannot open it.  Opened to a group

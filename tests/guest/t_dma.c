@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest test: GUPDEMO_IOC_DMA (issue 4) - pinned user pages -> sg_table ->
+ * Guest test: GUPDEMO_IOC_DMA - pinned user pages -> sg_table ->
  * dma_map -> engine (edu or soft) -> unmap -> unpin (dirty if written).
  *
  * Usage: t_dma --config edu|iommu|noedu|mask28 [--seed N] [--blind]
@@ -585,7 +585,7 @@ out:
 	region_free(&d);
 }
 
-/* The sizes of issue 4, for both engines. */
+/* The transfer sizes, for both engines. */
 static size_t base_cases(struct xcase *c)
 {
 	size_t n = 0, p = T.psz;

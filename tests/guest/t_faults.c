@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest test: kernel fault injection sweeps (issue 6).  Debug kernel only
+ * Guest test: kernel fault injection sweeps.  Debug kernel only
  * (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS):
  * on other kernels every test is skipped.
  *

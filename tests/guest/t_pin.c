@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest test: the pinning engine (issue 3's list).
+ * Guest test: the pinning engine.
  *
  * Every scenario measures nr_foll_pin_acquired / nr_foll_pin_released
  * exactly (after stat_refresh) and checks that the module holds nothing

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest test: kill storm (issue 6).
+ * Guest test: kill storm.
  *
  * Usage: t_storm [--seed N] [--kills N] [--parallel N] [--big-mib N]
  *                [--edu N]

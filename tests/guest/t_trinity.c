@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest test: Debian's trinity fuzzer on /dev/gupdemo, a second, foreign
- * fuzzer next to t_fuzz (issue 6).
+ * fuzzer next to t_fuzz.
  *
  * Usage: t_trinity [--count N] [--seed N] [--children N] [--timeout SEC]
  *                  [--trinity PATH] [--preload PATH] [--verbose]

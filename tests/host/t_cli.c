@@ -108,7 +108,7 @@ int main(void)
 	RUN(&r, "unload");
 	expect(&r, X_MISSING, NULL, "not loaded", "unload when not loaded");
 
-	diag("list, run and bench: help, arguments, exit codes (issue 5)");
+	diag("list, run and bench: help, arguments, exit codes");
 	RUN(&r, "--help");
 	ok(strstr(r.out, "  list ") && strstr(r.out, "  run ") &&
 	   strstr(r.out, "  bench "), "--help lists list, run, bench");

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gupdemo - GUPDEMO_IOC_DMA: the ioctl around the DMA sequence of dma.c
+ *
+ * Checks the request, picks and holds the engine, pins the sides given by
+ * address and references the handles, refuses a destination that holds one
+ * page twice, runs the sequence (or, for MEMCPY, the CPU baseline), unpins,
+ * and times each stage for the benchmark.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "dma.h"
+
+static int gupdemo_dma_validate(const struct gupdemo_dma *d)
+{
+	bool src_used = d->op != GUPDEMO_DMA_FROM_DEVICE;
+	bool dst_used = d->op != GUPDEMO_DMA_TO_DEVICE;
+
+	if ((d->flags & ~GUPDEMO_DMA_ALL) || d->op >= GUPDEMO_DMA_OP_COUNT ||
+	    d->engine >= GUPDEMO_ENGINE_COUNT || !d->len)
+		return -EINVAL;
+	if (d->op == GUPDEMO_DMA_MEMCPY && d->engine != GUPDEMO_ENGINE_AUTO)
+		return -EINVAL;
+	/* The side an operation does not use must be left empty. */
+	if (!src_used && (d->src_handle || d->src_addr ||
+			  (d->flags & GUPDEMO_DMA_SRC_HANDLE)))
+		return -EINVAL;
+	if (!dst_used && (d->dst_handle || d->dst_addr ||
+			  (d->flags & GUPDEMO_DMA_DST_HANDLE)))
+		return -EINVAL;
+	/* A handle side has no address and the reverse. */
+	if ((d->flags & GUPDEMO_DMA_SRC_HANDLE) ? d->src_addr : d->src_handle)
+		return -EINVAL;
+	if ((d->flags & GUPDEMO_DMA_DST_HANDLE) ? d->dst_addr : d->dst_handle)
+		return -EINVAL;
+	return 0;
+}
+
+/* The engine a call asks for (AUTO: edu if bound, else soft), held. */
+static int gupdemo_dma_engine_get(const struct gupdemo_dma *d,
+				  struct gupdemo_engine **engp)
+{
+	struct gupdemo_engine *eng;
+
+	if (d->engine != GUPDEMO_ENGINE_AUTO)
+		eng = gupdemo_engine_get(d->engine);
+	else
+		eng = gupdemo_engine_get(GUPDEMO_ENGINE_EDU) ?:
+		      gupdemo_engine_get(GUPDEMO_ENGINE_SOFT);
+	if (!eng)
+		return -ENODEV;
+	/* One call's length is bounded, and so is the time it holds locks. */
+	if (d->len > eng->max_len) {
+		gupdemo_engine_put(eng);
+		return -E2BIG;
+	}
+	*engp = eng;
+	return 0;
+}
+
+/* A side given by handle: it must be a FOLL_PIN pin that covers @len. */
+static int gupdemo_dma_use_handle(struct gupdemo_file *f,
+				  struct gupdemo_dma_side *side, u32 handle,
+				  size_t len)
+{
+	struct gupdemo_pinned *pin = gupdemo_handle_get(f, handle);
+	int ret = 0;
+
+	if (!pin)
+		return -ENOENT;
+	/* DMA needs FOLL_PIN: a FOLL_GET reference is what it replaced. */
+	if (pin->api == GUPDEMO_API_GET_FAST)
+		ret = -EINVAL;
+	/* The device writes: the pin must have been taken with FOLL_WRITE. */
+	else if (side->dir != DMA_TO_DEVICE && !(pin->flags & GUPDEMO_PIN_WRITE))
+		ret = -EPERM;
+	else if (len > (u64)pin->npages * PAGE_SIZE - pin->offset)
+		ret = -EINVAL;
+	if (ret) {
+		gupdemo_handle_put(pin);
+		return ret;
+	}
+	side->pin = pin;
+	side->handle = true;
+	return 0;
+}
+
+/* Both sides given by handle, looked up and referenced under f->lock. */
+static int gupdemo_dma_get_handles(struct gupdemo_file *f,
+				   struct gupdemo_dma_call *call,
+				   const struct gupdemo_dma *d)
+{
+	int ret;
+
+	ret = mutex_lock_killable(&f->lock);
+	if (ret)
+		return ret;
+	if (call->src.used && (d->flags & GUPDEMO_DMA_SRC_HANDLE))
+		ret = gupdemo_dma_use_handle(f, &call->src, d->src_handle,
+					     d->len);
+	if (!ret && call->dst.used && (d->flags & GUPDEMO_DMA_DST_HANDLE))
+		ret = gupdemo_dma_use_handle(f, &call->dst, d->dst_handle,
+					     d->len);
+	mutex_unlock(&f->lock);
+	return ret;
+}
+
+static int gupdemo_cmp_ranges(const void *a, const void *b)
+{
+	unsigned long x = ((const struct gupdemo_range *)a)->pfn;
+	unsigned long y = ((const struct gupdemo_range *)b)->pfn;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Device-writable mappings of one page must not exist twice at once (see
+ * dma.c), and one destination can hold a page twice when userspace maps a
+ * file page at two addresses: sort the destination's ranges; two that
+ * overlap share a page.
+ */
+static int gupdemo_dma_check_aliases(const struct gupdemo_pinned *pin,
+				     size_t len)
+{
+	unsigned long npages = DIV_ROUND_UP(pin->offset + len, PAGE_SIZE);
+	struct gupdemo_range_iter it;
+	struct gupdemo_range r, *v;
+	unsigned long n = 0, i;
+	int ret = 0;
+
+	gupdemo_range_iter_init(&it, &pin->pfns, npages);
+	while (gupdemo_range_next(&it, &r))
+		n++;
+	if (n < 2)
+		return 0;
+	v = kvmalloc_array(n, sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	gupdemo_range_iter_init(&it, &pin->pfns, npages);
+	for (i = 0; i < n && gupdemo_range_next(&it, &v[i]); i++)
+		;
+	sort(v, n, sizeof(*v), gupdemo_cmp_ranges, NULL);
+	for (i = 1; i < n; i++) {
+		if (v[i].pfn < v[i - 1].pfn + v[i - 1].npages) {
+			ret = -EINVAL;
+			break;
+		}
+	}
+	kvfree(v);
+	return ret;
+}
+
+/* Pin or look up both sides; check the destination for aliases. */
+static int gupdemo_dma_get_sides(struct gupdemo_file *f,
+				 struct gupdemo_dma_call *call,
+				 struct gupdemo_dma *d)
+{
+	u64 t;
+	int ret = 0;
+
+	/* Short-term pins first: GUP must not run under f->lock. */
+	gupdemo_stamp(&t);
+	if (call->src.used && !(d->flags & GUPDEMO_DMA_SRC_HANDLE))
+		ret = gupdemo_dma_side_pin(&call->src, d->src_addr, d->len);
+	if (!ret && call->dst.used && !(d->flags & GUPDEMO_DMA_DST_HANDLE))
+		ret = gupdemo_dma_side_pin(&call->dst, d->dst_addr, d->len);
+	d->pin_ns = gupdemo_stamp(&t);
+	if (!ret)
+		ret = gupdemo_dma_get_handles(f, call, d);
+	if (!ret && call->dst.used)
+		ret = gupdemo_dma_check_aliases(call->dst.pin, d->len);
+	return ret;
+}
+
+/**
+ * struct gupdemo_page_cursor - a byte position in a pin, for the CPU copy
+ * @it: the ranges
+ * @r: the current range
+ * @i: the page of @r the cursor is in
+ * @off: offset in that page
+ */
+struct gupdemo_page_cursor {
+	struct gupdemo_range_iter it;
+	struct gupdemo_range r;
+	unsigned long i;
+	size_t off;
+};
+
+static void gupdemo_cursor_init(struct gupdemo_page_cursor *c,
+				const struct gupdemo_pinned *pin)
+{
+	gupdemo_range_iter_init(&c->it, &pin->pfns, pin->npages);
+	gupdemo_range_next(&c->it, &c->r);
+	c->i = 0;
+	c->off = pin->offset;
+}
+
+static void gupdemo_cursor_advance(struct gupdemo_page_cursor *c, size_t n)
+{
+	c->off += n;
+	if (c->off < PAGE_SIZE)
+		return;
+	c->off = 0;
+	if (++c->i == c->r.npages) {
+		gupdemo_range_next(&c->it, &c->r);
+		c->i = 0;
+	}
+}
+
+/* GUPDEMO_DMA_MEMCPY: the CPU baseline, no engine, no mapping. */
+static void gupdemo_dma_memcpy(struct gupdemo_dma_call *call)
+{
+	struct gupdemo_page_cursor s, d;
+	size_t done = 0;
+
+	gupdemo_cursor_init(&s, call->src.pin);
+	gupdemo_cursor_init(&d, call->dst.pin);
+	while (done < call->len) {
+		size_t n = min3(call->len - done, PAGE_SIZE - s.off,
+				PAGE_SIZE - d.off);
+
+		/* The same copy the software engine's loopback makes. */
+		memcpy_page(pfn_to_page(d.r.pfn + d.i), d.off,
+			    pfn_to_page(s.r.pfn + s.i), s.off, n);
+		gupdemo_cursor_advance(&s, n);
+		gupdemo_cursor_advance(&d, n);
+		done += n;
+		if (!(done & (SZ_1M - 1)))
+			cond_resched();
+	}
+	call->wrote = true;
+}
+
+/* Run the engine (or the CPU copy) between pinning and unpinning. */
+static int gupdemo_dma_move(struct gupdemo_dma_call *call,
+			    struct gupdemo_dma *d)
+{
+	struct gupdemo_dma_times t = { };
+	u64 stamp;
+	int ret = 0;
+
+	gupdemo_stamp(&stamp);
+	if (call->eng)
+		ret = gupdemo_dma_run(call, d->op, &t);
+	else
+		gupdemo_dma_memcpy(call);
+	if (!call->eng)
+		t.xfer = gupdemo_stamp(&stamp);
+	d->sg_ns = t.sg;
+	d->map_ns = t.map;
+	d->xfer_ns = t.xfer;
+	d->unmap_ns = t.unmap;
+	return ret;
+}
+
+/**
+ * gupdemo_ioctl_dma() - GUPDEMO_IOC_DMA: pin, map, transfer, unmap, unpin
+ * @f: the open file; its handles may be used
+ * @arg: struct gupdemo_dma, validated here; outputs filled in on success
+ *
+ * Context: process context; sleeps.  Every wait is killable or bounded: a
+ * fatal signal stops the transfer once the engine is quiet.  f->lock is
+ * held only to look up handles, never across the transfer.
+ *
+ * Return: 0, or -EINVAL (bad request, or a destination that holds one page
+ * twice), -ENOENT (unknown handle), -EPERM (destination handle not pinned
+ * for writing), -ENODEV (no such engine), -E2BIG (longer than the engine
+ * takes in one call), -ENOSPC (module-wide pin budget), -ERANGE (the device
+ * cannot address the pages), -EIO (the device did not stop: this call's
+ * memory stays pinned until it is unbound, and until then no call writes
+ * memory through a device), -ETIMEDOUT, -EINTR, or what pinning and mapping
+ * return.
+ */
+int gupdemo_ioctl_dma(struct gupdemo_file *f, void *arg)
+{
+	struct gupdemo_dma *d = arg;
+	struct gupdemo_engine *eng = NULL;
+	struct gupdemo_dma_call *call;
+	u64 t;
+	int ret;
+
+	ret = gupdemo_dma_validate(d);
+	if (ret)
+		return ret;
+	if (d->op != GUPDEMO_DMA_MEMCPY) {
+		ret = gupdemo_dma_engine_get(d, &eng);
+		if (ret)
+			return ret;
+	}
+	ret = -ENOMEM;
+	call = kzalloc(sizeof(*call), GFP_KERNEL_ACCOUNT);
+	if (!call)
+		goto out_put_engine;
+	call->eng = eng;
+	call->len = d->len;
+	call->src.used = d->op != GUPDEMO_DMA_FROM_DEVICE;
+	call->dst.used = d->op != GUPDEMO_DMA_TO_DEVICE;
+	call->src.dir = DMA_TO_DEVICE;
+	call->dst.dir = eng && eng->cpu_writes ? DMA_BIDIRECTIONAL :
+						 DMA_FROM_DEVICE;
+
+	ret = gupdemo_dma_get_sides(f, call, d);
+	if (!ret)
+		ret = gupdemo_dma_move(call, d);
+	if (ret > 0) {
+		/* The call is in the engine's quarantine now. */
+		ret = -EIO;
+		goto out_put_engine;
+	}
+	gupdemo_stamp(&t);
+	gupdemo_dma_side_put(&call->dst, call->wrote);
+	gupdemo_dma_side_put(&call->src, false);
+	d->unpin_ns = gupdemo_stamp(&t);
+	kfree(call);
+	if (!ret) {
+		d->engine = eng ? eng->id : GUPDEMO_ENGINE_AUTO;
+		d->bytes = d->len;
+		atomic64_inc(&gupdemo_stats.dma_total);
+		atomic64_add(d->len, &gupdemo_stats.dma_bytes);
+	}
+out_put_engine:
+	if (eng)
+		gupdemo_engine_put(eng);
+	return ret;
+}
