@@ -334,6 +334,24 @@ static void gupdemo_edu_unmap(struct gupdemo_edu *edu)
 	pci_release_region(edu->pdev, EDU_BAR);
 }
 
+/*
+ * edu masks DMA addresses to 28 bits unless QEMU was told otherwise: an
+ * address above the mask would be silently truncated.  No segment limit of
+ * its own: every segment is split into commands of at most 4095 bytes.
+ */
+static int gupdemo_edu_dma_setup(struct gupdemo_edu *edu)
+{
+	struct device *dev = &edu->pdev->dev;
+	int ret;
+
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(edu_dma_bits));
+	if (ret)
+		return dev_err_probe(dev, ret, "no usable %u-bit DMA\n",
+				     edu_dma_bits);
+	dma_set_max_seg_size(dev, UINT_MAX);
+	return 0;
+}
+
 /* edu has one MSI vector; INTx otherwise. */
 static int gupdemo_edu_irq_get(struct gupdemo_edu *edu)
 {
@@ -385,18 +403,9 @@ static int gupdemo_edu_probe(struct pci_dev *pdev,
 	ret = gupdemo_edu_map(edu);
 	if (ret)
 		goto err_disable;
-	/*
-	 * edu masks DMA addresses to 28 bits unless QEMU was told otherwise:
-	 * an address above the mask would be silently truncated.  No segment
-	 * limit of its own: every segment is split into commands of at most
-	 * 4095 bytes anyway.
-	 */
-	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(edu_dma_bits));
-	if (ret) {
-		dev_err_probe(dev, ret, "no usable %u-bit DMA\n", edu_dma_bits);
+	ret = gupdemo_edu_dma_setup(edu);
+	if (ret)
 		goto err_unmap;
-	}
-	dma_set_max_seg_size(dev, UINT_MAX);
 	pci_set_master(pdev);
 	ret = gupdemo_edu_irq_get(edu);
 	if (ret)
