@@ -67,7 +67,7 @@ int gupdemo_dma_side_pin(struct gupdemo_dma_side *side, u64 addr, size_t len)
 	pin->len = len;
 	pin->api = GUPDEMO_API_PIN_FAST;
 	pin->flags = flags;
-	ret = gupdemo_pin_user_range(pin, 0);
+	ret = gupdemo_pin_user_range(pin, 0, NULL);
 	if (ret)
 		return ret;
 	side->pin = pin;
@@ -86,7 +86,7 @@ int gupdemo_dma_side_pin(struct gupdemo_dma_side *side, u64 addr, size_t len)
 void gupdemo_dma_side_put(struct gupdemo_dma_side *side, bool wrote)
 {
 	if (side->pinned)
-		gupdemo_unpin_user_range(&side->short_term, wrote);
+		gupdemo_unpin_user_range(&side->short_term, wrote, NULL);
 	if (side->handle) {
 		if (wrote)
 			WRITE_ONCE(side->pin->device_wrote, true);

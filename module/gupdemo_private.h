@@ -103,8 +103,10 @@ extern struct gupdemo_stats gupdemo_stats;
 unsigned long gupdemo_pin_span(u64 addr, u64 len);
 unsigned int gupdemo_foll_flags(u32 flags);
 int gupdemo_pin_validate(u64 addr, u64 len, u32 api, u32 flags);
-int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch);
-void gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty);
+int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch,
+			   u64 *gup_ns);
+void gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty,
+			      u64 *put_ns);
 int gupdemo_budget_charge(unsigned long npages);
 void gupdemo_budget_uncharge(unsigned long npages);
 

@@ -207,6 +207,8 @@ err_release:
  * @pin: @addr, @len, @api and @flags set and validated by
  *	gupdemo_pin_validate(); the rest is filled in
  * @batch: pages per GUP call; 0 for the pin_batch module parameter
+ * @gup_ns: if not NULL, set to the time the GUP calls took (the benchmark
+ *	compares it with the bare GUP loop)
  *
  * Charges the module-wide budget and long-term pins' RLIMIT_MEMLOCK, then
  * pins in batches of @batch pages with cond_resched() between them, so a
@@ -223,9 +225,11 @@ err_release:
  * -ENOSPC (module-wide budget), -ENOMEM (RLIMIT_MEMLOCK or allocation),
  * -EINTR (fatal signal), or GUP's error.
  */
-int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
+int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch,
+			   u64 *gup_ns)
 {
 	unsigned long npages = gupdemo_pin_span(pin->addr, pin->len);
+	u64 t;
 	long ret;
 
 	if (pin->flags & GUPDEMO_PIN_NO_RETRY)
@@ -245,7 +249,10 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch)
 	if (gupdemo_should_fail() || gupdemo_pfns_alloc(&pin->pfns, npages))
 		goto err_unaccount;
 
+	gupdemo_stamp(&t);
 	ret = gupdemo_pin_batches(pin, npages, batch);
+	if (gup_ns)
+		*gup_ns = gupdemo_stamp(&t);
 	if (ret < 0)
 		goto err_free;
 	gupdemo_pfns_trim(&pin->pfns);
@@ -271,6 +278,7 @@ err_uncharge:
  * @pin: a range pinned by gupdemo_pin_user_range()
  * @dirty: mark the pages dirty first, because the device wrote them; only
  *	for a pin taken with GUPDEMO_PIN_WRITE
+ * @put_ns: if not NULL, set to the time releasing the pages took
  *
  * unpin_user_pages_dirty_lock() and unpin_user_page_range_dirty_lock() take
  * the folio lock to dirty the pages, so the filesystem learns about data it
@@ -279,9 +287,15 @@ err_uncharge:
  *
  * Context: process context or a kernel thread; sleeps.
  */
-void gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty)
+void gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty,
+			      u64 *put_ns)
 {
+	u64 t;
+
+	gupdemo_stamp(&t);
 	gupdemo_pfns_release(&pin->pfns, pin->api, dirty);
+	if (put_ns)
+		*put_ns = gupdemo_stamp(&t);
 	gupdemo_pfns_free(&pin->pfns);
 	gupdemo_unaccount(pin, pin->npages);
 	gupdemo_budget_uncharge(pin->npages);

@@ -17,9 +17,10 @@
 
 /*
  * The last reference to a handle is gone: release its pages, dirty when a
- * device wrote them (or as UNPIN's flags say).
+ * device wrote them (or as UNPIN's flags say); @put_ns as for
+ * gupdemo_unpin_user_range().
  */
-static void gupdemo_handle_free(struct gupdemo_pinned *pin)
+static void gupdemo_handle_free(struct gupdemo_pinned *pin, u64 *put_ns)
 {
 	unsigned long npages = pin->npages;
 	bool dirty = pin->device_wrote;
@@ -28,7 +29,7 @@ static void gupdemo_handle_free(struct gupdemo_pinned *pin)
 		dirty = true;
 	if (pin->release_flags & GUPDEMO_UNPIN_SKIP_DIRTY)
 		dirty = false;
-	gupdemo_unpin_user_range(pin, dirty);
+	gupdemo_unpin_user_range(pin, dirty, put_ns);
 	kfree(pin);
 	atomic64_dec(&gupdemo_stats.pins_held);
 	atomic64_sub(npages, &gupdemo_stats.pages_held);
@@ -65,7 +66,7 @@ struct gupdemo_pinned *gupdemo_handle_get(struct gupdemo_file *f, u32 handle)
 void gupdemo_handle_put(struct gupdemo_pinned *pin)
 {
 	if (refcount_dec_and_test(&pin->ref))
-		gupdemo_handle_free(pin);
+		gupdemo_handle_free(pin, NULL);
 }
 
 /**
@@ -123,7 +124,6 @@ int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 {
 	struct gupdemo_pin *p = arg;
 	struct gupdemo_pinned *pin;
-	u64 t;
 	int ret;
 
 	if (p->__reserved)
@@ -143,9 +143,7 @@ int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 	pin->flags = p->flags;
 	refcount_set(&pin->ref, 1);
 
-	gupdemo_stamp(&t);
-	ret = gupdemo_pin_user_range(pin, p->batch);
-	p->get_ns = gupdemo_stamp(&t);
+	ret = gupdemo_pin_user_range(pin, p->batch, &p->get_ns);
 	if (ret)
 		goto err_free;
 	ret = -ENOMEM;
@@ -157,7 +155,7 @@ int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 	return 0;
 
 err_unpin:
-	gupdemo_unpin_user_range(pin, false);
+	gupdemo_unpin_user_range(pin, false, NULL);
 err_free:
 	kfree(pin);
 	return ret;
@@ -173,7 +171,6 @@ int gupdemo_ioctl_unpin(struct gupdemo_file *f, void *arg)
 {
 	struct gupdemo_unpin *u = arg;
 	struct gupdemo_pinned *pin;
-	u64 t;
 	int ret;
 
 	if ((u->flags & ~GUPDEMO_UNPIN_ALL) || u->__reserved ||
@@ -204,9 +201,7 @@ int gupdemo_ioctl_unpin(struct gupdemo_file *f, void *arg)
 	/* Pairs with the release in a DMA call's gupdemo_handle_put(). */
 	smp_acquire__after_ctrl_dep();
 	pin->release_flags = u->flags;
-	gupdemo_stamp(&t);
-	gupdemo_handle_free(pin);
-	u->put_ns = gupdemo_stamp(&t);
+	gupdemo_handle_free(pin, &u->put_ns);
 	return 0;
 }
 
