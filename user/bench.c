@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "internal.h"
 
 #define KIB		((uint64_t)1024)
 #define MIB		(1024 * KIB)
@@ -301,29 +302,6 @@ static int read_text(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-static int write_u64(const char *path, uint64_t v)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY | O_CLOEXEC), len, ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", v);
-	if (write(fd, buf, (size_t)len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static uint64_t read_u64(const char *path)
-{
-	char buf[64];
-
-	if (read_text(path, buf, sizeof(buf)))
-		return 0;
-	return strtoull(buf, NULL, 10);
-}
-
 static void progress(struct bench *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -593,11 +571,14 @@ static struct pin_cell *new_cell(struct bench *b)
 /* Huge pages for the hugetlb runs; returns how many we added. */
 static uint64_t hugetlb_reserve(uint64_t want, uint64_t *orig)
 {
-	uint64_t now;
+	unsigned long long was, now;
 
-	*orig = read_u64(NR_HUGEPAGES);
-	write_u64(NR_HUGEPAGES, *orig + want);
-	now = read_u64(NR_HUGEPAGES);
+	if (gd_read_u64(NR_HUGEPAGES, &was))
+		was = 0;
+	*orig = was;
+	gd_write_u64(NR_HUGEPAGES, was + want);
+	if (gd_read_u64(NR_HUGEPAGES, &now))
+		now = 0;
 	return now > *orig ? now - *orig : 0;
 }
 
@@ -668,7 +649,7 @@ static int run_matrix(struct bench *b)
 				 ret ? strerror(-ret) : "done", now_s() - t0);
 		}
 		if (mem == MEM_HUGETLB && have)
-			write_u64(NR_HUGEPAGES, orig);
+			gd_write_u64(NR_HUGEPAGES, orig);
 	}
 	return 0;
 }

@@ -12,4 +12,11 @@
  */
 int gd_read_text(const char *path, char **textp);
 
+/*
+ * One number in a procfs or sysfs file (e.g. /proc/sys/vm/nr_hugepages):
+ * read it, or write it followed by a newline.  Return 0 or -errno.
+ */
+int gd_read_u64(const char *path, unsigned long long *v);
+int gd_write_u64(const char *path, unsigned long long v);
+
 #endif /* GUPDEMO_INTERNAL_H */

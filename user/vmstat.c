@@ -8,6 +8,7 @@
  * makes the totals exact.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,4 +190,31 @@ int gupdemo_vmstat_read(struct gupdemo_vmstat *vs)
 {
 	return gupdemo_vmstat_read_paths(GUPDEMO_STAT_REFRESH_PATH,
 					 GUPDEMO_VMSTAT_PATH, vs);
+}
+
+int gd_read_u64(const char *path, unsigned long long *v)
+{
+	char *text;
+	int ret = gd_read_text(path, &text);
+
+	if (ret)
+		return ret;
+	ret = sscanf(text, "%llu", v) == 1 ? 0 : -EINVAL;
+	free(text);
+	return ret;
+}
+
+int gd_write_u64(const char *path, unsigned long long v)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int len = snprintf(buf, sizeof(buf), "%llu\n", v);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, (size_t)len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libgupdemo - scenario measurement and the bounded fault-in-and-retry pin.
+ * libgupdemo - measuring a scenario (exact pin-counter deltas around one step)
+ * and the bounded fault-in-and-retry pin.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -438,33 +438,6 @@ static void sc_thp(struct ctx *c)
 	munmap(raw, rawlen);
 }
 
-static int read_u64_file(const char *path, unsigned long long *v)
-{
-	char *text;
-	int ret = gd_read_text(path, &text);
-
-	if (ret)
-		return ret;
-	ret = sscanf(text, "%llu", v) == 1 ? 0 : -EINVAL;
-	free(text);
-	return ret;
-}
-
-static int write_u64_file(const char *path, unsigned long long v)
-{
-	char buf[32];
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int len = snprintf(buf, sizeof(buf), "%llu\n", v);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, (size_t)len) != len)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 #define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
 
 static void sc_hugetlb(struct ctx *c)
@@ -478,7 +451,7 @@ static void sc_hugetlb(struct ctx *c)
 	bool raised = false;
 	char *p;
 
-	if (read_u64_file(NR_HUGEPAGES, &nr)) {
+	if (gd_read_u64(NR_HUGEPAGES, &nr)) {
 		skip(c, "no hugetlb support (" NR_HUGEPAGES ")");
 		return;
 	}
@@ -486,11 +459,11 @@ static void sc_hugetlb(struct ctx *c)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 	if (p == MAP_FAILED) {
 		/* Reserve one more huge page for us, given back below. */
-		if (write_u64_file(NR_HUGEPAGES, nr + 1) ||
-		    read_u64_file(NR_HUGEPAGES, &now) || now != nr + 1) {
+		if (gd_write_u64(NR_HUGEPAGES, nr + 1) ||
+		    gd_read_u64(NR_HUGEPAGES, &now) || now != nr + 1) {
 			skip(c, "cannot reserve a 2 MiB huge page (vm.nr_hugepages)");
 			if (now > nr)
-				write_u64_file(NR_HUGEPAGES, nr);
+				gd_write_u64(NR_HUGEPAGES, nr);
 			return;
 		}
 		raised = true;
@@ -511,7 +484,7 @@ static void sc_hugetlb(struct ctx *c)
 	munmap(p, THP_SIZE);
 out:
 	if (raised)
-		write_u64_file(NR_HUGEPAGES, nr);
+		gd_write_u64(NR_HUGEPAGES, nr);
 }
 
 static void sc_pfnmap(struct ctx *c)
