@@ -28,6 +28,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/dma-direct.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
@@ -108,7 +109,6 @@ void gupdemo_dma_side_put(struct gupdemo_dma_side *side, bool wrote)
 static int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
-	u64 limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
 	struct scatterlist *sg;
 	unsigned int i;
 
@@ -118,8 +118,10 @@ static int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
 		return 0;
 	if (is_swiotlb_force_bounce(dev))
 		return -ERANGE;
+	/* The bus address, not the physical one: SME bit, bus offsets. */
 	for_each_sgtable_sg(sgt, sg, i) {
-		if (sg_phys(sg) + sg->length - 1 > limit)
+		if (!dma_capable(dev, phys_to_dma(dev, sg_phys(sg)), sg->length,
+				 true))
 			return -ERANGE;
 	}
 	return 0;
@@ -127,11 +129,13 @@ static int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
 
 /*
  * Describe the first @len bytes of a pin: one scatterlist entry per range
- * of consecutive frames, split at @seg_pages pages.  With @sgl NULL only
- * count them.
+ * of consecutive frames, split at @seg_pages pages and where a segment
+ * would cross the device's boundary (@bnd_pages, a power of two).  With
+ * @sgl NULL only count them.
  */
 static unsigned int gupdemo_dma_fill_sg(const struct gupdemo_pinned *pin,
 					size_t len, unsigned long seg_pages,
+					unsigned long bnd_pages,
 					struct scatterlist *sgl)
 {
 	unsigned int offset = pin->offset, nents = 0;
@@ -143,7 +147,8 @@ static unsigned int gupdemo_dma_fill_sg(const struct gupdemo_pinned *pin,
 				DIV_ROUND_UP(pin->offset + len, PAGE_SIZE));
 	while (gupdemo_range_next(&it, &r)) {
 		while (r.npages) {
-			unsigned long n = min(r.npages, seg_pages);
+			unsigned long n = min3(r.npages, seg_pages,
+					       bnd_pages - (r.pfn & (bnd_pages - 1)));
 			size_t bytes = min_t(size_t, n * PAGE_SIZE - offset, len);
 
 			if (sg) {
@@ -168,7 +173,8 @@ static unsigned int gupdemo_dma_fill_sg(const struct gupdemo_pinned *pin,
  *
  * Segments are capped at the device's max segment size (set by the driver
  * at probe) and at the largest mapping the DMA API can make (a swiotlb slot
- * run, 256 KiB, when it may bounce).  A driver that keeps a plain page
+ * run, 256 KiB, when it may bounce), and never cross its segment boundary
+ * (4 GiB for PCI devices).  A driver that keeps a plain page
  * array gets the same table from sg_alloc_table_from_pages_segment().
  *
  * Return: 0, -ENOMEM, -EINVAL (max segment below a page), or -ERANGE (the
@@ -180,6 +186,7 @@ static int gupdemo_dma_table_build(struct device *dev,
 	size_t seg = min_t(size_t, dma_get_max_seg_size(dev),
 			   dma_max_mapping_size(dev));
 	unsigned long seg_pages = seg >> PAGE_SHIFT;
+	unsigned long bnd_pages = (dma_get_seg_boundary(dev) >> PAGE_SHIFT) + 1;
 	unsigned int nents;
 	int ret;
 
@@ -187,11 +194,12 @@ static int gupdemo_dma_table_build(struct device *dev,
 		return -EINVAL;
 	if (gupdemo_should_fail())
 		return -ENOMEM;
-	nents = gupdemo_dma_fill_sg(side->pin, len, seg_pages, NULL);
+	nents = gupdemo_dma_fill_sg(side->pin, len, seg_pages, bnd_pages, NULL);
 	ret = sg_alloc_table(&side->sgt, nents, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
-	gupdemo_dma_fill_sg(side->pin, len, seg_pages, side->sgt.sgl);
+	gupdemo_dma_fill_sg(side->pin, len, seg_pages, bnd_pages,
+			    side->sgt.sgl);
 	ret = gupdemo_dma_check_reach(dev, &side->sgt);
 	if (ret)
 		sg_free_table(&side->sgt);
@@ -324,6 +332,10 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 		if (atomic64_read(&gupdemo_stats.pages_quarantined))
 			goto out_unlock;
 	}
+	/* The wait for the lock may have been long: is the engine going? */
+	ret = -ENODEV;
+	if (READ_ONCE(eng->removing))
+		goto out_unlock;
 	ret = gupdemo_dma_map_sides(call, t);
 	gupdemo_stamp(&stamp);
 	if (!ret) {

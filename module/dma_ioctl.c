@@ -215,7 +215,7 @@ static void gupdemo_cursor_advance(struct gupdemo_page_cursor *c, size_t n)
 static void gupdemo_dma_memcpy(struct gupdemo_dma_call *call)
 {
 	struct gupdemo_page_cursor s, d;
-	size_t done = 0;
+	size_t done = 0, since = 0;
 
 	gupdemo_cursor_init(&s, call->src.pin);
 	gupdemo_cursor_init(&d, call->dst.pin);
@@ -229,8 +229,11 @@ static void gupdemo_dma_memcpy(struct gupdemo_dma_call *call)
 		gupdemo_cursor_advance(&s, n);
 		gupdemo_cursor_advance(&d, n);
 		done += n;
-		if (!(done & (SZ_1M - 1)))
+		since += n;
+		if (since >= SZ_1M) {
 			cond_resched();
+			since = 0;
+		}
 	}
 	call->wrote = true;
 }
@@ -304,6 +307,9 @@ int gupdemo_ioctl_dma(struct gupdemo_file *f, void *arg)
 						 DMA_FROM_DEVICE;
 
 	ret = gupdemo_dma_get_sides(f, call, d);
+	/* Pinning may have waited: do not start on an engine being removed. */
+	if (!ret && eng && READ_ONCE(eng->removing))
+		ret = -ENODEV;
 	if (!ret)
 		ret = gupdemo_dma_move(call, d);
 	if (ret > 0) {

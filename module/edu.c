@@ -447,8 +447,9 @@ static void gupdemo_edu_remove(struct pci_dev *pdev)
 	struct gupdemo_edu *edu = pci_get_drvdata(pdev);
 
 	gupdemo_engine_unregister(&edu->eng);
-	gupdemo_edu_irq_put(edu);
+	/* First: a stuck command's late completion can no longer signal. */
 	pci_clear_master(pdev);
+	gupdemo_edu_irq_put(edu);
 	gupdemo_engine_release_quarantine(&edu->eng);
 	gupdemo_edu_unmap(edu);
 	pci_disable_device(pdev);
