@@ -101,6 +101,23 @@ struct page **gupdemo_pfns_slot(struct gupdemo_pfns *r)
 	return &r->entries[r->nentries].page;
 }
 
+/*
+ * Let run @e grow by @len pages starting at frame @pfn, if they follow on
+ * and the run stays within GUPDEMO_RUN_MAX_PAGES.  Return: whether it grew.
+ */
+static bool gupdemo_run_extend(union gupdemo_entry *e, unsigned long pfn,
+			       unsigned long len)
+{
+	unsigned long start = gupdemo_entry_pfn(*e);
+	unsigned long npages = gupdemo_entry_npages(*e);
+
+	if (!gupdemo_entry_is_run(*e) || start + npages != pfn ||
+	    npages + len > GUPDEMO_RUN_MAX_PAGES)
+		return false;
+	*e = gupdemo_run_encode(start, npages + len);
+	return true;
+}
+
 /**
  * gupdemo_pfns_add() - take in the @n pages GUP just wrote at the slot
  * @r: the record
@@ -127,18 +144,14 @@ void gupdemo_pfns_add(struct gupdemo_pfns *r, unsigned long n)
 		struct page *first = pages[i];
 		unsigned long pfn = page_to_pfn(first);
 		unsigned long lim = min(n - i, GUPDEMO_RUN_MAX_PAGES);
-		union gupdemo_entry *last = out ? &e[out - 1] : NULL;
 
 		for (len = 1; len < lim; len++)
 			if (pages[i + len] != nth_page(first, len))
 				break;
 		/* The previous batch's last run may go on. */
-		if (last && gupdemo_entry_is_run(*last) && !i &&
-		    gupdemo_entry_pfn(*last) + gupdemo_entry_npages(*last) == pfn &&
-		    gupdemo_entry_npages(*last) + len <= GUPDEMO_RUN_MAX_PAGES)
-			*last = gupdemo_run_encode(gupdemo_entry_pfn(*last),
-						   gupdemo_entry_npages(*last) + len);
-		else if (len == 1)
+		if (!i && out && gupdemo_run_extend(&e[out - 1], pfn, len))
+			continue;
+		if (len == 1)
 			e[out++].page = first;
 		else
 			e[out++] = gupdemo_run_encode(pfn, len);

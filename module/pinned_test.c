@@ -117,11 +117,119 @@ static void gupdemo_test_long_walk(struct kunit *test)
 				{ 1000, 3 } }, 2);
 }
 
+/* Copy @n page pointers to the slot and take them in, as GUP would. */
+static void gupdemo_test_add(struct gupdemo_pfns *r, struct page **pages,
+			     unsigned long n)
+{
+	memcpy(gupdemo_pfns_slot(r), pages, n * sizeof(*pages));
+	gupdemo_pfns_add(r, n);
+}
+
+/* Small folios cost nothing: GUP's array is kept, entry for entry. */
+static void gupdemo_test_add_small(struct kunit *test)
+{
+	struct page *a = alloc_page(GFP_KERNEL), *b = alloc_page(GFP_KERNEL);
+	union gupdemo_entry e[3];
+	struct gupdemo_pfns r = { .entries = e };
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	gupdemo_test_add(&r, (struct page *[]){ a, b, a }, 3);
+	KUNIT_EXPECT_EQ(test, r.nentries, 3UL);
+	KUNIT_EXPECT_PTR_EQ(test, e[0].page, a);
+	KUNIT_EXPECT_PTR_EQ(test, e[1].page, b);
+	KUNIT_EXPECT_PTR_EQ(test, e[2].page, a);
+	__free_page(b);
+	__free_page(a);
+}
+
+/*
+ * A batch that starts in a large folio folds into one run per stretch of
+ * consecutive frames; a lone page after it stays plain; a batch of one
+ * page stays plain even inside a large folio.
+ */
+static void gupdemo_test_add_fold(struct kunit *test)
+{
+	struct page *big = alloc_pages(GFP_KERNEL | __GFP_COMP, 2);
+	struct page *other = alloc_page(GFP_KERNEL);
+	union gupdemo_entry e[6];
+	struct gupdemo_pfns r = { .entries = e };
+	unsigned long pfn;
+
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	pfn = page_to_pfn(big);
+	gupdemo_test_add(&r, (struct page *[]){ big, nth_page(big, 1),
+			 nth_page(big, 2), nth_page(big, 3), other }, 5);
+	KUNIT_ASSERT_EQ(test, r.nentries, 2UL);
+	KUNIT_EXPECT_TRUE(test, gupdemo_entry_is_run(e[0]));
+	KUNIT_EXPECT_EQ(test, gupdemo_entry_pfn(e[0]), pfn);
+	KUNIT_EXPECT_EQ(test, gupdemo_entry_npages(e[0]), 4UL);
+	KUNIT_EXPECT_PTR_EQ(test, e[1].page, other);
+
+	gupdemo_test_add(&r, (struct page *[]){ nth_page(big, 2) }, 1);
+	KUNIT_ASSERT_EQ(test, r.nentries, 3UL);
+	KUNIT_EXPECT_PTR_EQ(test, e[2].page, nth_page(big, 2));
+	__free_page(other);
+	__free_pages(big, 2);
+}
+
+/* The next batch continues the previous batch's last run. */
+static void gupdemo_test_add_continue(struct kunit *test)
+{
+	struct page *big = alloc_pages(GFP_KERNEL | __GFP_COMP, 2);
+	union gupdemo_entry e[4];
+	struct gupdemo_pfns r = { .entries = e };
+	unsigned long pfn;
+
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	pfn = page_to_pfn(big);
+	gupdemo_test_add(&r, (struct page *[]){ big, nth_page(big, 1) }, 2);
+	gupdemo_test_add(&r, (struct page *[]){ nth_page(big, 2),
+			 nth_page(big, 3) }, 2);
+	KUNIT_ASSERT_EQ(test, r.nentries, 1UL);
+	KUNIT_EXPECT_EQ(test, gupdemo_entry_pfn(e[0]), pfn);
+	KUNIT_EXPECT_EQ(test, gupdemo_entry_npages(e[0]), 4UL);
+	__free_pages(big, 2);
+}
+
+/*
+ * A run grows only by frames that follow on, and never past the longest
+ * run; a plain entry never grows.
+ */
+static void gupdemo_test_run_extend(struct kunit *test)
+{
+	const unsigned long max = GUPDEMO_RUN_MAX_PAGES;
+	union gupdemo_entry e = gupdemo_run_encode(1000, max - 2);
+	struct page *page = alloc_page(GFP_KERNEL);
+	union gupdemo_entry plain = { .page = page };
+
+	KUNIT_EXPECT_FALSE(test, gupdemo_run_extend(&e, 1000 + max - 1, 1));
+	KUNIT_EXPECT_FALSE(test, gupdemo_run_extend(&e, 999 + max - 2, 1));
+	KUNIT_EXPECT_FALSE(test, gupdemo_run_extend(&e, 1000 + max - 2, 3));
+	KUNIT_EXPECT_EQ(test, gupdemo_entry_npages(e), max - 2);
+	KUNIT_EXPECT_TRUE(test, gupdemo_run_extend(&e, 1000 + max - 2, 2));
+	KUNIT_EXPECT_EQ(test, gupdemo_entry_pfn(e), 1000UL);
+	KUNIT_EXPECT_EQ(test, gupdemo_entry_npages(e), max);
+	KUNIT_EXPECT_FALSE(test, gupdemo_run_extend(&e, 1000 + max, 1));
+	KUNIT_EXPECT_EQ(test, gupdemo_entry_npages(e), max);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_FALSE(test, gupdemo_run_extend(&plain,
+						    page_to_pfn(page) + 1, 1));
+	KUNIT_EXPECT_PTR_EQ(test, plain.page, page);
+	__free_page(page);
+}
+
 static struct kunit_case gupdemo_pinned_cases[] = {
 	KUNIT_CASE(gupdemo_test_run_encoding),
 	KUNIT_CASE(gupdemo_test_plain_entry),
 	KUNIT_CASE(gupdemo_test_mixed_walk),
 	KUNIT_CASE(gupdemo_test_long_walk),
+	KUNIT_CASE(gupdemo_test_add_small),
+	KUNIT_CASE(gupdemo_test_add_fold),
+	KUNIT_CASE(gupdemo_test_add_continue),
+	KUNIT_CASE(gupdemo_test_run_extend),
 	{}
 };
 
