@@ -25,6 +25,10 @@ static int gupdemo_dma_validate(const struct gupdemo_dma *d)
 		return -EINVAL;
 	if (d->op == GUPDEMO_DMA_MEMCPY && d->engine != GUPDEMO_ENGINE_AUTO)
 		return -EINVAL;
+	/* ALLOW_GET is about handles: a call with none cannot use it. */
+	if ((d->flags & GUPDEMO_DMA_ALLOW_GET) &&
+	    !(d->flags & (GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE)))
+		return -EINVAL;
 	/* The side an operation does not use must be left empty. */
 	if (!src_used && (d->src_handle || d->src_addr ||
 			  (d->flags & GUPDEMO_DMA_SRC_HANDLE)))
@@ -62,10 +66,14 @@ static int gupdemo_dma_engine_get(const struct gupdemo_dma *d,
 	return 0;
 }
 
-/* A side given by handle: it must be a FOLL_PIN pin that covers @len. */
+/*
+ * A side given by handle: it must be a FOLL_PIN pin that covers @len, or,
+ * with GUPDEMO_DMA_ALLOW_GET, a FOLL_GET reference (the fork lab shows why
+ * DMA must not use one).
+ */
 static int gupdemo_dma_use_handle(struct gupdemo_file *f,
 				  struct gupdemo_dma_side *side, u32 handle,
-				  size_t len)
+				  const struct gupdemo_dma *d)
 {
 	struct gupdemo_pinned *pin = gupdemo_handle_get(f, handle);
 	int ret = 0;
@@ -73,12 +81,13 @@ static int gupdemo_dma_use_handle(struct gupdemo_file *f,
 	if (!pin)
 		return -ENOENT;
 	/* DMA needs FOLL_PIN: a FOLL_GET reference is what it replaced. */
-	if (pin->api == GUPDEMO_API_GET_FAST)
+	if (pin->api == GUPDEMO_API_GET_FAST &&
+	    !(d->flags & GUPDEMO_DMA_ALLOW_GET))
 		ret = -EINVAL;
 	/* The device writes: the pin must have been taken with FOLL_WRITE. */
 	else if (side->dir != DMA_TO_DEVICE && !(pin->flags & GUPDEMO_PIN_WRITE))
 		ret = -EPERM;
-	else if (len > (u64)pin->npages * PAGE_SIZE - pin->offset)
+	else if (d->len > (u64)pin->npages * PAGE_SIZE - pin->offset)
 		ret = -EINVAL;
 	if (ret) {
 		gupdemo_handle_put(pin);
@@ -100,11 +109,9 @@ static int gupdemo_dma_get_handles(struct gupdemo_file *f,
 	if (ret)
 		return ret;
 	if (call->src.used && (d->flags & GUPDEMO_DMA_SRC_HANDLE))
-		ret = gupdemo_dma_use_handle(f, &call->src, d->src_handle,
-					     d->len);
+		ret = gupdemo_dma_use_handle(f, &call->src, d->src_handle, d);
 	if (!ret && call->dst.used && (d->flags & GUPDEMO_DMA_DST_HANDLE))
-		ret = gupdemo_dma_use_handle(f, &call->dst, d->dst_handle,
-					     d->len);
+		ret = gupdemo_dma_use_handle(f, &call->dst, d->dst_handle, d);
 	mutex_unlock(&f->lock);
 	return ret;
 }

@@ -865,8 +865,10 @@ static void group_errors(uint32_t engine)
 		     NULL), EINVAL, "%s: unknown op -> EINVAL", w);
 	is_errno(dma(LB, GUPDEMO_ENGINE_COUNT, 0, uaddr(a.p), uaddr(b.p), 8, NULL),
 		 EINVAL, "%s: unknown engine -> EINVAL", w);
-	is_errno(dma(LB, engine, 1U << 2, uaddr(a.p), uaddr(b.p), 8, NULL), EINVAL,
+	is_errno(dma(LB, engine, 1U << 3, uaddr(a.p), uaddr(b.p), 8, NULL), EINVAL,
 		 "%s: unknown flag -> EINVAL", w);
+	is_errno(dma(LB, engine, GUPDEMO_DMA_ALLOW_GET, uaddr(a.p), uaddr(b.p), 8,
+		     NULL), EINVAL, "%s: ALLOW_GET without a handle -> EINVAL", w);
 	is_errno(dma(LB, engine, 0, uaddr(a.p), uaddr(b.p), 0, NULL), EINVAL,
 		 "%s: len 0 -> EINVAL", w);
 	is_errno(dma(TO, engine, 0, uaddr(a.p), uaddr(b.p), 8, NULL), EINVAL,
@@ -904,6 +906,10 @@ static void group_errors(uint32_t engine)
 		 "%s: unknown destination handle -> ENOENT", w);
 	is_errno(dma(LB, engine, S, h_get, uaddr(b.p), 8, NULL), EINVAL,
 		 "%s: a FOLL_GET (GET_FAST) handle as source -> EINVAL", w);
+	memset(b.p, 0, 8);
+	ok(dma(LB, engine, S | GUPDEMO_DMA_ALLOW_GET, h_get, uaddr(b.p), 8,
+	       NULL) == 0 && !memcmp(a.p, b.p, 8),
+	   "%s: the same with ALLOW_GET moves the bytes", w);
 	is_errno(dma(FROM, engine, D, 0, h_ro, 8, NULL), EPERM,
 		 "%s: read-only pin as FROM_DEVICE destination -> EPERM", w);
 	is_errno(dma(LB, engine, D, uaddr(b.p), h_ro_lt, 8, NULL), EPERM,
@@ -953,12 +959,13 @@ static void group_errors(uint32_t engine)
 	 * FOLL_PIN pins: the 3 FOLL_PIN handles, plus one page for each refused
 	 * call whose other side is an 8-byte address: address sides are pinned
 	 * before handles are looked up (the two ENOENT, the GET_FAST and the
-	 * read-only long-term destination), and a LOOPBACK pins its source
-	 * before its destination fails (into PROT_READ, into the hole): 6.
+	 * read-only long-term destination), the GET_FAST with ALLOW_GET pins
+	 * its destination, and a LOOPBACK pins its source before its
+	 * destination fails (into PROT_READ, into the hole): 7.
 	 * Malformed requests, the refused pins and the FROM_DEVICE into
 	 * PROT_READ pin nothing.
 	 */
-	g_check_delta(&v0, pins + 6, pins + 6, w);
+	g_check_delta(&v0, pins + 7, pins + 7, w);
 	g_check_nothing_held(T.fd, w);
 	munmap(ro, T.psz);
 	region_free(&a);

@@ -182,7 +182,8 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_ENGINE_COUNT, 3);
 	CONST_IS(GUPDEMO_DMA_SRC_HANDLE, 1U << 0);
 	CONST_IS(GUPDEMO_DMA_DST_HANDLE, 1U << 1);
-	CONST_IS(GUPDEMO_DMA_ALL, 0x3U);
+	CONST_IS(GUPDEMO_DMA_ALLOW_GET, 1U << 2);
+	CONST_IS(GUPDEMO_DMA_ALL, 0x7U);
 
 	/* Commands: _IO (no size, no direction: the size is in the struct). */
 	CONST_IS(GUPDEMO_IOC_GET_INFO, 0xBE00U);

@@ -356,6 +356,9 @@ static void fill_dma(struct gupdemo_dma *dma)
 			pick_range(&dma->dst_addr, &unused);
 		}
 	}
+	/* FOLL_GET handles allowed (EINVAL when no side is a handle). */
+	if (ONE_IN(8))
+		dma->flags |= GUPDEMO_DMA_ALLOW_GET;
 	/* Both a handle and an address for one side: EINVAL. */
 	if (ONE_IN(32))
 		dma->src_addr = (uintptr_t)get_non_null_address();

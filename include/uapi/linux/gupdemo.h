@@ -189,7 +189,15 @@ struct gupdemo_query {
 /* struct gupdemo_dma.flags */
 #define GUPDEMO_DMA_SRC_HANDLE	(1U << 0) /* src_handle names a held pin */
 #define GUPDEMO_DMA_DST_HANDLE	(1U << 1) /* dst_handle names a held pin */
-#define GUPDEMO_DMA_ALL		(GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE)
+/*
+ * A handle may be a FOLL_GET reference (GUPDEMO_API_GET_FAST).  Only to show
+ * what goes wrong: a device writing through a FOLL_GET reference loses its
+ * data to copy-on-write after fork().  Without this flag such a handle is
+ * refused with EINVAL.
+ */
+#define GUPDEMO_DMA_ALLOW_GET	(1U << 2)
+#define GUPDEMO_DMA_ALL		(GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE | \
+				 GUPDEMO_DMA_ALLOW_GET)
 
 /**
  * struct gupdemo_dma - GUPDEMO_IOC_DMA
