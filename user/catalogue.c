@@ -26,6 +26,7 @@
 
 #include "gupdemo-scenarios.h"
 #include "internal.h"
+#include "scenario.h"
 
 #define KV(a, b, c)	GUPDEMO_KERNEL_VERSION(a, b, c)
 #define THP_SIZE	(2UL << 20)
@@ -37,116 +38,6 @@
 #define KV_ODIRECT_FOLL_PIN	KV(6, 3, 0)	/* O_DIRECT pins with FOLL_PIN */
 #define KV_NO_LONGTERM_FS_WRITE	KV(6, 5, 0)	/* writable LT pin of ext4 MAP_SHARED */
 
-struct ctx {
-	const struct gupdemo_scenario_env *env;
-	struct gupdemo_scenario_outcome *out;
-	size_t psz;
-	unsigned int seq;	/* for unique file names */
-};
-
-struct scenario_def {
-	struct gupdemo_scenario pub;
-	void (*run)(struct ctx *c);
-};
-
-/* ---- verdict helpers ---- */
-
-__attribute__((format(printf, 2, 3)))
-static void note(struct ctx *c, const char *fmt, ...)
-{
-	struct gupdemo_scenario_outcome *o = c->out;
-	size_t len = strlen(o->note);
-	va_list ap;
-
-	if (len + 3 >= sizeof(o->note))
-		return;
-	if (len) {
-		strcat(o->note, "; ");
-		len += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(o->note + len, sizeof(o->note) - len, fmt, ap);
-	va_end(ap);
-}
-
-/* The first reason a scenario fails; later reasons are added to the note. */
-__attribute__((format(printf, 2, 3)))
-static void fail(struct ctx *c, const char *fmt, ...)
-{
-	struct gupdemo_scenario_outcome *o = c->out;
-	char buf[200];
-	va_list ap;
-
-	if (o->verdict == GUPDEMO_VERDICT_SKIP)
-		return;
-	o->verdict = GUPDEMO_VERDICT_FAIL;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	note(c, "%s", buf);
-}
-
-__attribute__((format(printf, 2, 3)))
-static void skip(struct ctx *c, const char *fmt, ...)
-{
-	struct gupdemo_scenario_outcome *o = c->out;
-	va_list ap;
-
-	o->verdict = GUPDEMO_VERDICT_SKIP;
-	o->note[0] = '\0';
-	va_start(ap, fmt);
-	vsnprintf(o->note, sizeof(o->note), fmt, ap);
-	va_end(ap);
-}
-
-static void expect(struct ctx *c, int ret, uint64_t npages, int64_t d_acq,
-		   int64_t d_rel)
-{
-	c->out->exp_ret = ret;
-	c->out->exp_npages = npages;
-	c->out->exp_acquired = d_acq;
-	c->out->exp_released = d_rel;
-}
-
-static bool snap(struct ctx *c, struct gupdemo_vmstat *vs)
-{
-	int ret = gupdemo_vmstat_read(vs);
-
-	if (ret) {
-		fail(c, "reading /proc/vmstat: %s", strerror(-ret));
-		return false;
-	}
-	if (!vs->refreshed) {
-		fail(c, "counters not exact: /proc/sys/vm/stat_refresh needs root");
-		return false;
-	}
-	return true;
-}
-
-/* Records the whole-scenario deltas and checks them and the result. */
-static void judge(struct ctx *c, const struct gupdemo_vmstat *before,
-		  const struct gupdemo_vmstat *after)
-{
-	struct gupdemo_scenario_outcome *o = c->out;
-
-	o->d_acquired = (int64_t)(after->acquired - before->acquired);
-	o->d_released = (int64_t)(after->released - before->released);
-	if (o->ret != o->exp_ret)
-		fail(c, "returned %s, expected %s",
-		     o->ret ? strerrorname_np(-o->ret) : "success",
-		     o->exp_ret ? strerrorname_np(-o->exp_ret) : "success");
-	else if (o->npages != o->exp_npages)
-		fail(c, "%llu pages, expected %llu",
-		     (unsigned long long)o->npages,
-		     (unsigned long long)o->exp_npages);
-	if (o->d_acquired != o->exp_acquired)
-		fail(c, "acquired +%lld, expected +%lld",
-		     (long long)o->d_acquired, (long long)o->exp_acquired);
-	if (o->d_released != o->exp_released)
-		fail(c, "released +%lld, expected +%lld",
-		     (long long)o->d_released, (long long)o->exp_released);
-}
-
 /* ---- memory ---- */
 
 static void *map_anon(struct ctx *c, size_t npages, bool touch)
@@ -156,7 +47,7 @@ static void *map_anon(struct ctx *c, size_t npages, bool touch)
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED) {
-		fail(c, "mmap: %s", strerror(errno));
+		gd_fail(c, "mmap: %s", strerror(errno));
 		return NULL;
 	}
 	/* THP is "always" on Debian: small-page scenarios opt out. */
@@ -165,24 +56,6 @@ static void *map_anon(struct ctx *c, size_t npages, bool touch)
 		for (size_t i = 0; i < npages; i++)
 			p[i * c->psz] = (char)(i + 1);
 	return p;
-}
-
-/* Why THP cannot back a MADV_HUGEPAGE mapping here, or NULL if it can. */
-static const char *thp_off(void)
-{
-	char *text;
-	bool never;
-	int ret;
-
-	ret = gd_read_text("/sys/kernel/mm/transparent_hugepage/enabled", &text);
-	if (ret == -ENOENT)
-		return "the kernel has no THP (not built in, e.g. PREEMPT_RT)";
-	if (ret)
-		return "cannot read transparent_hugepage/enabled";
-	never = strstr(text, "[never]") != NULL;
-	free(text);
-	return never ? "THP is off (transparent_hugepage/enabled: never, or "
-		       "the guest has < 512 MiB)" : NULL;
 }
 
 /* A 2 MiB-aligned THP candidate, touched; @raw/@rawlen for munmap. */
@@ -194,7 +67,7 @@ static char *map_thp(struct ctx *c, void **raw, size_t *rawlen)
 	char *a;
 
 	if (p == MAP_FAILED) {
-		fail(c, "mmap: %s", strerror(errno));
+		gd_fail(c, "mmap: %s", strerror(errno));
 		return NULL;
 	}
 	a = (char *)(((uintptr_t)p + THP_SIZE - 1) & ~(uintptr_t)(THP_SIZE - 1));
@@ -217,19 +90,19 @@ static int make_file(struct ctx *c, const char *dir, size_t npages,
 		 c->seq++);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fail(c, "creating %s: %s", path, strerror(errno));
+		gd_fail(c, "creating %s: %s", path, strerror(errno));
 		return -1;
 	}
 	buf = malloc(npages * c->psz);
 	if (!buf) {
-		fail(c, "out of memory");
+		gd_fail(c, "out of memory");
 		goto err;
 	}
 	for (size_t i = 0; i < npages * c->psz; i++)
 		buf[i] = (char)(i / c->psz + 'a');
 	if (pwrite(fd, buf, npages * c->psz, 0) != (ssize_t)(npages * c->psz) ||
 	    fsync(fd)) {
-		fail(c, "writing %s: %s", path, strerror(errno));
+		gd_fail(c, "writing %s: %s", path, strerror(errno));
 		free(buf);
 		goto err;
 	}
@@ -264,7 +137,7 @@ struct pin_case {
 /*
  * PIN, check the counters while held (acquired moved by exactly the
  * expected amount, released not at all), QUERY, UNPIN, check again.  The
- * expectation must have been set with expect() before.
+ * expectation must have been set with gd_expect() before.
  */
 static void pin_case(struct ctx *c, struct pin_case *pc)
 {
@@ -279,13 +152,13 @@ static void pin_case(struct ctx *c, struct pin_case *pc)
 	};
 	int ret;
 
-	if (!snap(c, &before))
+	if (!gd_snap(c, &before))
 		return;
 	o->ret = gupdemo_pin(c->env->fd, &pin);
 	o->npages = o->ret ? 0 : pin.npages;
 	if (!o->ret && pc->hook)
 		pc->hook(c, pc, pin.handle);
-	if (!snap(c, &held))
+	if (!gd_snap(c, &held))
 		goto out_unpin;
 	if (pc->custom_held) {
 		held_acq = pc->held_acq;
@@ -293,7 +166,7 @@ static void pin_case(struct ctx *c, struct pin_case *pc)
 	}
 	if ((int64_t)(held.acquired - before.acquired) != held_acq ||
 	    (int64_t)(held.released - before.released) != held_rel)
-		fail(c, "while held: acquired +%lld released +%lld, expected "
+		gd_fail(c, "while held: acquired +%lld released +%lld, expected "
 		     "+%lld and +%lld",
 		     (long long)(held.acquired - before.acquired),
 		     (long long)(held.released - before.released),
@@ -303,17 +176,17 @@ static void pin_case(struct ctx *c, struct pin_case *pc)
 		pc->q.handle = pin.handle;
 		ret = gupdemo_query(c->env->fd, &pc->q);
 		if (ret) {
-			fail(c, "QUERY: %s", strerror(-ret));
+			gd_fail(c, "QUERY: %s", strerror(-ret));
 		} else {
 			if (pc->exp_nzero >= 0 &&
 			    pc->q.nzero != (uint64_t)pc->exp_nzero)
-				fail(c, "%llu zero pages, expected %lld",
+				gd_fail(c, "%llu zero pages, expected %lld",
 				     (unsigned long long)pc->q.nzero,
 				     (long long)pc->exp_nzero);
 			/* FOLL_PIN: every page but the zero page is dma-pinned. */
 			if (pc->api != GUPDEMO_API_GET_FAST &&
 			    pc->q.npinned + pc->q.nzero != pc->q.npages)
-				fail(c, "QUERY: %llu of %llu pages dma-pinned",
+				gd_fail(c, "QUERY: %llu of %llu pages dma-pinned",
 				     (unsigned long long)pc->q.npinned,
 				     (unsigned long long)pc->q.npages);
 		}
@@ -323,10 +196,10 @@ out_unpin:
 		ret = gupdemo_unpin_handle(c->env->fd, pin.handle,
 					   pc->unpin_flags);
 		if (ret)
-			fail(c, "UNPIN: %s", strerror(-ret));
+			gd_fail(c, "UNPIN: %s", strerror(-ret));
 	}
-	if (snap(c, &after))
-		judge(c, &before, &after);
+	if (gd_snap(c, &after))
+		gd_judge(c, &before, &after);
 }
 
 /* ---- scenarios ---- */
@@ -344,7 +217,7 @@ static void anon_case(struct ctx *c, uint32_t api, uint32_t flags,
 	pc.addr = map_anon(c, N_SMALL, true);
 	if (!pc.addr)
 		return;
-	expect(c, 0, N_SMALL, exp_acq, exp_acq);
+	gd_expect(c, 0, N_SMALL, exp_acq, exp_acq);
 	pin_case(c, &pc);
 	munmap(pc.addr, pc.len);
 }
@@ -393,7 +266,7 @@ static void zero_case(struct ctx *c, uint32_t api, uint32_t flags,
 	pc.addr = map_anon(c, N_SMALL, false);
 	if (!pc.addr)
 		return;
-	expect(c, 0, N_SMALL, unshared ? N_SMALL : 0, unshared ? N_SMALL : 0);
+	gd_expect(c, 0, N_SMALL, unshared ? N_SMALL : 0, unshared ? N_SMALL : 0);
 	pin_case(c, &pc);
 	munmap(pc.addr, pc.len);
 }
@@ -417,22 +290,22 @@ static void sc_thp(struct ctx *c)
 		.flags = GUPDEMO_PIN_WRITE, .exp_nzero = 0,
 	};
 	size_t rawlen, npages = THP_SIZE / c->psz;
-	const char *off = thp_off();
+	const char *off = gd_thp_off();
 	void *raw;
 
 	if (off) {
-		skip(c, "%s", off);
+		gd_skip(c, "%s", off);
 		return;
 	}
 	pc.addr = map_thp(c, &raw, &rawlen);
 	if (!pc.addr)
 		return;
 	/* Pins count per base page: a whole THP moves them by 512. */
-	expect(c, 0, npages, npages, npages);
+	gd_expect(c, 0, npages, npages, npages);
 	pin_case(c, &pc);
 	if (c->out->verdict == GUPDEMO_VERDICT_PASS && !c->out->ret &&
 	    pc.q.nfolios != 1)
-		skip(c, "the buffer was not backed by one THP (%llu folios): "
+		gd_skip(c, "the buffer was not backed by one THP (%llu folios): "
 		     "memory too fragmented?",
 		     (unsigned long long)pc.q.nfolios);
 	munmap(raw, rawlen);
@@ -452,7 +325,7 @@ static void sc_hugetlb(struct ctx *c)
 	char *p;
 
 	if (gd_read_u64(NR_HUGEPAGES, &nr)) {
-		skip(c, "no hugetlb support (" NR_HUGEPAGES ")");
+		gd_skip(c, "no hugetlb support (" NR_HUGEPAGES ")");
 		return;
 	}
 	p = mmap(NULL, THP_SIZE, PROT_READ | PROT_WRITE,
@@ -461,7 +334,7 @@ static void sc_hugetlb(struct ctx *c)
 		/* Reserve one more huge page for us, given back below. */
 		if (gd_write_u64(NR_HUGEPAGES, nr + 1) ||
 		    gd_read_u64(NR_HUGEPAGES, &now) || now != nr + 1) {
-			skip(c, "cannot reserve a 2 MiB huge page (vm.nr_hugepages)");
+			gd_skip(c, "cannot reserve a 2 MiB huge page (vm.nr_hugepages)");
 			if (now > nr)
 				gd_write_u64(NR_HUGEPAGES, nr);
 			return;
@@ -470,16 +343,16 @@ static void sc_hugetlb(struct ctx *c)
 		p = mmap(NULL, THP_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 		if (p == MAP_FAILED) {
-			skip(c, "MAP_HUGETLB: %s", strerror(errno));
+			gd_skip(c, "MAP_HUGETLB: %s", strerror(errno));
 			goto out;
 		}
 	}
 	memset(p, 1, THP_SIZE);
 	pc.addr = p;
-	expect(c, 0, npages, npages, npages);
+	gd_expect(c, 0, npages, npages, npages);
 	pin_case(c, &pc);
 	if (!c->out->ret && pc.q.nfolios != 1)
-		fail(c, "%llu folios, expected one huge page",
+		gd_fail(c, "%llu folios, expected one huge page",
 		     (unsigned long long)pc.q.nfolios);
 	munmap(p, THP_SIZE);
 out:
@@ -495,17 +368,17 @@ static void sc_pfnmap(struct ctx *c)
 	};
 
 	if (!(c->env->features & GUPDEMO_FEAT_MMAP_PFNMAP)) {
-		skip(c, "the module has no VM_PFNMAP mmap");
+		gd_skip(c, "the module has no VM_PFNMAP mmap");
 		return;
 	}
 	pc.addr = mmap(NULL, c->psz, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       c->env->fd, 0);
 	if (pc.addr == MAP_FAILED) {
-		fail(c, "mmap of the device: %s", strerror(errno));
+		gd_fail(c, "mmap of the device: %s", strerror(errno));
 		return;
 	}
 	((volatile char *)pc.addr)[0] = 1;
-	expect(c, -EFAULT, 0, 0, 0);
+	gd_expect(c, -EFAULT, 0, 0, 0);
 	pin_case(c, &pc);
 	munmap(pc.addr, c->psz);
 }
@@ -521,7 +394,7 @@ static void sc_nofault(struct ctx *c)
 	pc.addr = map_anon(c, N_SMALL, false);
 	if (!pc.addr)
 		return;
-	expect(c, -EFAULT, 0, 0, 0);
+	gd_expect(c, -EFAULT, 0, 0, 0);
 	pin_case(c, &pc);
 	munmap(pc.addr, pc.len);
 }
@@ -535,15 +408,15 @@ static void sc_fast_only(struct ctx *c)
 	};
 
 	if (gone == !!(c->env->features & GUPDEMO_FEAT_PIN_FAST_ONLY))
-		note(c, "the module's pin_fast_only feature bit disagrees "
+		gd_note(c, "the module's pin_fast_only feature bit disagrees "
 		     "with the kernel version");
 	pc.addr = map_anon(c, N_SMALL, true);
 	if (!pc.addr)
 		return;
 	if (gone)
-		expect(c, -EOPNOTSUPP, 0, 0, 0);
+		gd_expect(c, -EOPNOTSUPP, 0, 0, 0);
 	else
-		expect(c, 0, N_SMALL, N_SMALL, N_SMALL);
+		gd_expect(c, 0, N_SMALL, N_SMALL, N_SMALL);
 	pin_case(c, &pc);
 	munmap(pc.addr, pc.len);
 }
@@ -559,7 +432,7 @@ static void sc_get_longterm(struct ctx *c)
 	if (!pc.addr)
 		return;
 	/* GUP would WARN on FOLL_GET | FOLL_LONGTERM: the module refuses. */
-	expect(c, -EINVAL, 0, 0, 0);
+	gd_expect(c, -EINVAL, 0, 0, 0);
 	pin_case(c, &pc);
 	munmap(pc.addr, pc.len);
 }
@@ -576,9 +449,9 @@ static void sc_unlocked_longterm(struct ctx *c)
 	if (!pc.addr)
 		return;
 	if (c->env->kernel >= KV_LONGTERM_UNLOCKED)
-		expect(c, 0, N_SMALL, N_SMALL, N_SMALL);
+		gd_expect(c, 0, N_SMALL, N_SMALL, N_SMALL);
 	else
-		expect(c, -EINVAL, 0, 0, 0);
+		gd_expect(c, -EINVAL, 0, 0, 0);
 	pin_case(c, &pc);
 	munmap(pc.addr, pc.len);
 }
@@ -602,16 +475,16 @@ static void shared_file_case(struct ctx *c, int fd, uint32_t api,
 
 	p = mmap(NULL, pc.len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
-		fail(c, "mmap: %s", strerror(errno));
+		gd_fail(c, "mmap: %s", strerror(errno));
 		return;
 	}
 	for (size_t i = 0; i < N_SMALL; i++)
 		p[i * c->psz] = 'A';
 	pc.addr = p;
 	if (refused)
-		expect(c, -EFAULT, 0, transient, transient);
+		gd_expect(c, -EFAULT, 0, transient, transient);
 	else
-		expect(c, 0, N_SMALL, N_SMALL, N_SMALL);
+		gd_expect(c, 0, N_SMALL, N_SMALL, N_SMALL);
 	pin_case(c, &pc);
 	munmap(p, pc.len);
 }
@@ -623,7 +496,7 @@ static void ext4_case(struct ctx *c, uint32_t api, uint32_t flags,
 	int fd;
 
 	if (!c->env->ext4_dir) {
-		skip(c, "no ext4 directory (needs root, mke2fs and loop; or "
+		gd_skip(c, "no ext4 directory (needs root, mke2fs and loop; or "
 		     "--ext4-dir DIR)");
 		return;
 	}
@@ -665,11 +538,11 @@ static void sc_memfd_longterm(struct ctx *c)
 	int fd = memfd_create("gupdemo-scenario", MFD_CLOEXEC);
 
 	if (fd < 0) {
-		fail(c, "memfd_create: %s", strerror(errno));
+		gd_fail(c, "memfd_create: %s", strerror(errno));
 		return;
 	}
 	if (ftruncate(fd, (off_t)(N_SMALL * c->psz))) {
-		fail(c, "ftruncate: %s", strerror(errno));
+		gd_fail(c, "ftruncate: %s", strerror(errno));
 		close(fd);
 		return;
 	}
@@ -690,7 +563,7 @@ static void sc_odirect(struct ctx *c)
 	ssize_t n;
 
 	if (!c->env->ext4_dir) {
-		skip(c, "no ext4 directory (needs root, mke2fs and loop; or "
+		gd_skip(c, "no ext4 directory (needs root, mke2fs and loop; or "
 		     "--ext4-dir DIR)");
 		return;
 	}
@@ -700,7 +573,7 @@ static void sc_odirect(struct ctx *c)
 	close(wfd);
 	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	if (fd < 0) {
-		fail(c, "open O_DIRECT: %s", strerror(errno));
+		gd_fail(c, "open O_DIRECT: %s", strerror(errno));
 		unlink(path);
 		return;
 	}
@@ -708,18 +581,18 @@ static void sc_odirect(struct ctx *c)
 	if (!buf)
 		goto out_close;
 	/* Since 6.3 the block layer pins the user pages with FOLL_PIN. */
-	expect(c, 0, N_SMALL, pins ? N_SMALL : 0, pins ? N_SMALL : 0);
-	if (!snap(c, &before))
+	gd_expect(c, 0, N_SMALL, pins ? N_SMALL : 0, pins ? N_SMALL : 0);
+	if (!gd_snap(c, &before))
 		goto out_unmap;
 	n = pread(fd, buf, len, 0);
 	o->ret = n < 0 ? -errno : 0;
 	o->npages = n < 0 ? 0 : (uint64_t)n / c->psz;
 	if (n >= 0 && (size_t)n != len)
-		fail(c, "short read: %zd of %zu bytes", n, len);
+		gd_fail(c, "short read: %zd of %zu bytes", n, len);
 	else if (n >= 0 && (buf[0] != 'a' || buf[len - 1] != 'a' + N_SMALL - 1))
-		fail(c, "read the wrong data");
-	if (snap(c, &after))
-		judge(c, &before, &after);
+		gd_fail(c, "read the wrong data");
+	if (gd_snap(c, &after))
+		gd_judge(c, &before, &after);
 out_unmap:
 	munmap(buf, len);
 out_close:
@@ -731,7 +604,7 @@ static void hook_munmap(struct ctx *c, struct pin_case *pc, uint32_t handle)
 {
 	(void)handle;
 	if (munmap(pc->addr, pc->len))
-		fail(c, "munmap: %s", strerror(errno));
+		gd_fail(c, "munmap: %s", strerror(errno));
 	pc->hook_arg = pc;	/* tells the scenario not to unmap again */
 }
 
@@ -747,7 +620,7 @@ static void sc_munmap_held(struct ctx *c)
 	if (!pc.addr)
 		return;
 	/* The pages outlive the mapping: nothing is released until UNPIN. */
-	expect(c, 0, N_SMALL, N_SMALL, N_SMALL);
+	gd_expect(c, 0, N_SMALL, N_SMALL, N_SMALL);
 	pin_case(c, &pc);
 	if (!pc.hook_arg)
 		munmap(pc.addr, pc.len);
@@ -774,7 +647,7 @@ static void hook_fork(struct ctx *c, struct pin_case *pc, uint32_t handle)
 
 	pid = fork();
 	if (pid < 0) {
-		fail(c, "fork: %s", strerror(errno));
+		gd_fail(c, "fork: %s", strerror(errno));
 		return;
 	}
 	if (pid == 0) {
@@ -790,9 +663,9 @@ static void hook_fork(struct ctx *c, struct pin_case *pc, uint32_t handle)
 	/* The device writes the pinned page: the parent must see it. */
 	ret = soft_into_handle(c, src, handle, c->psz);
 	if (ret)
-		fail(c, "DMA into the pinned page: %s", strerror(-ret));
+		gd_fail(c, "DMA into the pinned page: %s", strerror(-ret));
 	else if (buf[0] != 0x5a || buf[c->psz - 1] != 0x5a)
-		fail(c, "the parent does not see the device's write (0x%02x): "
+		gd_fail(c, "the parent does not see the device's write (0x%02x): "
 		     "it lost the pinned page at fork", (unsigned char)buf[0]);
 	munmap(src, c->psz);
 }
@@ -809,14 +682,14 @@ static void sc_fork_held(struct ctx *c)
 	};
 
 	if (!(c->env->features & GUPDEMO_FEAT_ENGINE_SOFT)) {
-		skip(c, "no software DMA engine");
+		gd_skip(c, "no software DMA engine");
 		return;
 	}
 	pc.addr = map_anon(c, 1, true);
 	if (!pc.addr)
 		return;
 	/* The held pin, plus the DMA's short-term pin of its source page. */
-	expect(c, 0, 1, 2, 2);
+	gd_expect(c, 0, 1, 2, 2);
 	pin_case(c, &pc);
 	munmap(pc.addr, pc.len);
 }
@@ -842,24 +715,24 @@ static void dma_case(struct ctx *c, uint32_t op, uint32_t engine,
 	d.src_addr = (uintptr_t)src;
 	d.dst_addr = (uintptr_t)dst;
 	/* Both sides pinned short-term inside the call, then released. */
-	expect(c, 0, 2 * npages, (int64_t)(2 * npages), (int64_t)(2 * npages));
-	if (!snap(c, &before))
+	gd_expect(c, 0, 2 * npages, (int64_t)(2 * npages), (int64_t)(2 * npages));
+	if (!gd_snap(c, &before))
 		goto out;
 	o->ret = gupdemo_dma(c->env->fd, &d);
 	o->npages = o->ret ? 0 : 2 * npages;
 	if (o->ret == -ERANGE && engine == GUPDEMO_ENGINE_EDU) {
-		skip(c, "edu cannot reach the pages (28-bit DMA mask, no "
+		gd_skip(c, "edu cannot reach the pages (28-bit DMA mask, no "
 		     "IOMMU): boot with --iommu, or edu dma_mask + "
 		     "edu_dma_bits=64");
 		goto out;
 	}
 	if (!o->ret && memcmp(src, dst, len))
-		fail(c, "the destination differs from the source");
+		gd_fail(c, "the destination differs from the source");
 	if (!o->ret && d.bytes != len)
-		fail(c, "moved %llu bytes of %zu",
+		gd_fail(c, "moved %llu bytes of %zu",
 		     (unsigned long long)d.bytes, len);
-	if (snap(c, &after))
-		judge(c, &before, &after);
+	if (gd_snap(c, &after))
+		gd_judge(c, &before, &after);
 out:
 	if (src)
 		munmap(src, npages * c->psz);
@@ -870,7 +743,7 @@ out:
 static void sc_dma_soft(struct ctx *c)
 {
 	if (!(c->env->features & GUPDEMO_FEAT_ENGINE_SOFT)) {
-		skip(c, "no software DMA engine");
+		gd_skip(c, "no software DMA engine");
 		return;
 	}
 	dma_case(c, GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_SOFT, 8 * c->psz);
@@ -884,7 +757,7 @@ static void sc_dma_memcpy(struct ctx *c)
 static void sc_dma_edu(struct ctx *c)
 {
 	if (!(c->env->features & GUPDEMO_FEAT_ENGINE_EDU)) {
-		skip(c, "no edu device bound (QEMU -device edu)");
+		gd_skip(c, "no edu device bound (QEMU -device edu)");
 		return;
 	}
 	/* edu: 100 ms per command, at most 4095 bytes: keep it small. */
@@ -893,103 +766,116 @@ static void sc_dma_edu(struct ctx *c)
 
 static const struct scenario_def scenarios[] = {
 	{ { "anon-fast", "fast", "anon-4k", N_SMALL, 0,
-	    "pin_user_pages_fast(WRITE) of populated anon pages: +N/+N" },
+	    "pin_user_pages_fast(WRITE) of populated anon pages: +N/+N", NULL },
 	  sc_anon_fast },
 	{ { "anon-locked", "locked", "anon-4k", N_SMALL, 0,
-	    "pin_user_pages() read-only under mmap_read_lock: +N/+N" },
+	    "pin_user_pages() read-only under mmap_read_lock: +N/+N", NULL },
 	  sc_anon_locked },
 	{ { "anon-unlocked", "unlocked", "anon-4k", N_SMALL, 0,
-	    "pin_user_pages_unlocked(WRITE): +N/+N" },
+	    "pin_user_pages_unlocked(WRITE): +N/+N", NULL },
 	  sc_anon_unlocked },
 	{ { "anon-remote", "remote", "anon-4k", N_SMALL, 0,
-	    "pin_user_pages_remote(WRITE) on the caller's mm: +N/+N" },
+	    "pin_user_pages_remote(WRITE) on the caller's mm: +N/+N", NULL },
 	  sc_anon_remote },
 	{ { "anon-longterm", "fast/LT", "anon-4k", N_SMALL, 0,
-	    "FOLL_LONGTERM | FOLL_WRITE pin of anon pages: +N/+N" },
+	    "FOLL_LONGTERM | FOLL_WRITE pin of anon pages: +N/+N", NULL },
 	  sc_anon_longterm },
 	{ { "anon-get", "get_fast", "anon-4k", N_SMALL, 0,
-	    "get_user_pages_fast() (FOLL_GET) + put_page(): +0/+0" },
+	    "get_user_pages_fast() (FOLL_GET) + put_page(): +0/+0", NULL },
 	  sc_anon_get },
 	{ { "zero-ro", "fast", "zero", N_SMALL, 0,
-	    "R/O pin of never-written anon memory: N zero pages, +0/+0" },
+	    "R/O pin of never-written anon memory: N zero pages, +0/+0", NULL },
 	  sc_zero_ro },
 	{ { "zero-ro-lt", "locked/LT", "zero", N_SMALL, 0,
-	    "R/O long-term pin of zero pages: 6.1 +0; >= 6.2 unshares, +N" },
+	    "R/O long-term pin of zero pages: 6.1 +0; >= 6.2 unshares, +N", NULL },
 	  sc_zero_ro_longterm },
 	{ { "thp", "fast", "thp", 512, 0,
-	    "WRITE pin of one 2 MiB THP: +512/+512, one folio" },
+	    "WRITE pin of one 2 MiB THP: +512/+512, one folio", NULL },
 	  sc_thp },
 	{ { "hugetlb", "fast", "hugetlb", 512, GUPDEMO_NEEDS_ROOT,
-	    "WRITE pin of one 2 MiB hugetlb page: +512/+512" },
+	    "WRITE pin of one 2 MiB hugetlb page: +512/+512", NULL },
 	  sc_hugetlb },
 	{ { "pfnmap", "fast", "pfnmap", 1, 0,
-	    "VM_PFNMAP | VM_IO page (mmap of the device): EFAULT, +0/+0" },
+	    "VM_PFNMAP | VM_IO page (mmap of the device): EFAULT, +0/+0", NULL },
 	  sc_pfnmap },
 	{ { "nofault", "fast/NF", "untouched", N_SMALL, 0,
-	    "FOLL_NOFAULT on never-touched memory: EFAULT, +0/+0" },
+	    "FOLL_NOFAULT on never-touched memory: EFAULT, +0/+0", NULL },
 	  sc_nofault },
 	{ { "fast-only", "fastonly", "anon-4k", N_SMALL, 0,
-	    "pin_user_pages_fast_only(): 6.1 +N; >= 6.3 EOPNOTSUPP" },
+	    "pin_user_pages_fast_only(): 6.1 +N; >= 6.3 EOPNOTSUPP", NULL },
 	  sc_fast_only },
 	{ { "get-longterm", "get/LT", "anon-4k", N_SMALL, 0,
-	    "FOLL_GET | FOLL_LONGTERM (GUP would WARN): EINVAL, +0/+0" },
+	    "FOLL_GET | FOLL_LONGTERM (GUP would WARN): EINVAL, +0/+0", NULL },
 	  sc_get_longterm },
 	{ { "unlocked-lt", "unlckd/LT", "anon-4k", N_SMALL, 0,
-	    "LONGTERM + pin_user_pages_unlocked(): 6.1 EINVAL; >= 6.3 +N" },
+	    "LONGTERM + pin_user_pages_unlocked(): 6.1 EINVAL; >= 6.3 +N", NULL },
 	  sc_unlocked_longterm },
 	{ { "ext4-write", "fast", "ext4-shr", N_SMALL, GUPDEMO_NEEDS_EXT4,
-	    "short-term WRITE pin of a MAP_SHARED ext4 file: +N/+N" },
+	    "short-term WRITE pin of a MAP_SHARED ext4 file: +N/+N", NULL },
 	  sc_ext4_write },
 	{ { "ext4-longterm", "locked/LT", "ext4-shr", N_SMALL, GUPDEMO_NEEDS_EXT4,
-	    "writable LT pin of MAP_SHARED ext4: 6.1 +N; >= 6.5 EFAULT +0" },
+	    "writable LT pin of MAP_SHARED ext4: 6.1 +N; >= 6.5 EFAULT +0", NULL },
 	  sc_ext4_longterm },
 	{ { "ext4-lt-fast", "fast/LT", "ext4-shr", N_SMALL, GUPDEMO_NEEDS_EXT4,
-	    "same via GUP-fast: >= 6.5 EFAULT, +1/+1 (grabbed, dropped)" },
+	    "same via GUP-fast: >= 6.5 EFAULT, +1/+1 (grabbed, dropped)", NULL },
 	  sc_ext4_longterm_fast },
 	{ { "memfd-longterm", "fast/LT", "memfd-shr", N_SMALL, 0,
-	    "writable LT pin of a MAP_SHARED memfd (shmem): +N/+N" },
+	    "writable LT pin of a MAP_SHARED memfd (shmem): +N/+N", NULL },
 	  sc_memfd_longterm },
 	{ { "odirect", "O_DIRECT", "anon-4k", N_SMALL, GUPDEMO_NEEDS_EXT4,
-	    "O_DIRECT read: 6.1 FOLL_GET +0; >= 6.3 FOLL_PIN +N/+N" },
+	    "O_DIRECT read: 6.1 FOLL_GET +0; >= 6.3 FOLL_PIN +N/+N", NULL },
 	  sc_odirect },
 	{ { "munmap-held", "fast", "anon-4k", N_SMALL, 0,
-	    "munmap while pinned: nothing released until UNPIN" },
+	    "munmap while pinned: nothing released until UNPIN", NULL },
 	  sc_munmap_held },
 	{ { "fork-held", "fast/LT", "anon-4k", 1, GUPDEMO_NEEDS_SOFT,
-	    "fork() with a R/W pin held: the parent keeps the pinned page" },
+	    "fork() with a R/W pin held: the parent keeps the pinned page", NULL },
 	  sc_fork_held },
 	{ { "dma-soft", "dma-soft", "anon-4k", 16, GUPDEMO_NEEDS_SOFT,
-	    "soft-engine loopback, 8 + 8 pages pinned for the call" },
+	    "soft-engine loopback, 8 + 8 pages pinned for the call", NULL },
 	  sc_dma_soft },
 	{ { "dma-memcpy", "dma-cpu", "anon-4k", 16, 0,
-	    "in-kernel memcpy of 8 pinned pages into 8: +16/+16" },
+	    "in-kernel memcpy of 8 pinned pages into 8: +16/+16", NULL },
 	  sc_dma_memcpy },
 	{ { "dma-edu", "dma-edu", "anon-4k", 2, GUPDEMO_NEEDS_EDU,
-	    "edu loopback of 1000 bytes (100 ms per command): +2/+2" },
+	    "edu loopback of 1000 bytes (100 ms per command): +2/+2", NULL },
 	  sc_dma_edu },
 };
 
-#define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
+#define N_PIN_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
+
+/* The catalogue's scenarios first, then the lab's (lab.c). */
+static const struct scenario_def *def_at(unsigned int index)
+{
+	if (index < N_PIN_SCENARIOS)
+		return &scenarios[index];
+	index -= N_PIN_SCENARIOS;
+	return index < gd_lab_count ? &gd_lab[index] : NULL;
+}
 
 unsigned int gupdemo_scenario_count(void)
 {
-	return N_SCENARIOS;
+	return N_PIN_SCENARIOS + gd_lab_count;
 }
 
 int gupdemo_scenario_get(unsigned int index, const struct gupdemo_scenario **sc)
 {
-	if (index >= N_SCENARIOS || !sc)
+	const struct scenario_def *def = def_at(index);
+
+	if (!def || !sc)
 		return -EINVAL;
-	*sc = &scenarios[index].pub;
+	*sc = &def->pub;
 	return 0;
 }
 
 int gupdemo_scenario_find(const char *name, unsigned int *index)
 {
+	const struct scenario_def *def;
+
 	if (!name || !index)
 		return -EINVAL;
-	for (unsigned int i = 0; i < N_SCENARIOS; i++) {
-		if (strcmp(scenarios[i].pub.name, name) == 0) {
+	for (unsigned int i = 0; (def = def_at(i)); i++) {
+		if (strcmp(def->pub.name, name) == 0) {
 			*index = i;
 			return 0;
 		}
@@ -1001,10 +887,11 @@ int gupdemo_scenario_exec(unsigned int index,
 			  const struct gupdemo_scenario_env *env,
 			  struct gupdemo_scenario_outcome *out)
 {
+	const struct scenario_def *def = def_at(index);
 	static unsigned int seq;
 	struct ctx c;
 
-	if (index >= N_SCENARIOS || !env || !out || env->fd < 0)
+	if (!def || !env || !out || env->fd < 0)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	c = (struct ctx){
@@ -1013,7 +900,7 @@ int gupdemo_scenario_exec(unsigned int index,
 		.psz = (size_t)sysconf(_SC_PAGESIZE),
 		.seq = __atomic_fetch_add(&seq, 1000, __ATOMIC_RELAXED),
 	};
-	scenarios[index].run(&c);
+	def->run(&c);
 	return 0;
 }
 

@@ -27,6 +27,8 @@ extern "C" {
 #define GUPDEMO_NEEDS_SOFT	(1U << 1) /* the software DMA engine */
 #define GUPDEMO_NEEDS_EDU	(1U << 2) /* an edu device bound to the module */
 #define GUPDEMO_NEEDS_ROOT	(1U << 3) /* root (hugetlb reservation) */
+#define GUPDEMO_NEEDS_MOVABLE	(1U << 4) /* ZONE_MOVABLE memory (movablecore=) */
+#define GUPDEMO_NEEDS_NUMA	(1U << 5) /* two NUMA nodes with memory */
 
 /**
  * struct gupdemo_scenario - one entry of the catalogue
@@ -36,6 +38,9 @@ extern "C" {
  * @pages: pages the scenario asks GUP for (all buffers together)
  * @needs: GUPDEMO_NEEDS_* bits
  * @summary: one line, for `gupdemo list`
+ * @lesson: for the scenarios of the consequences lab (what a held pin does
+ *	to the rest of the kernel): the lesson in one line; NULL for the
+ *	scenarios that check pins and their counters
  */
 struct gupdemo_scenario {
 	const char *name;
@@ -44,6 +49,7 @@ struct gupdemo_scenario {
 	uint32_t pages;
 	uint32_t needs;
 	const char *summary;
+	const char *lesson;
 };
 
 /**

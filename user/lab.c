@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libgupdemo - the consequences lab: what a held pin does to the rest of
+ * the kernel.
+ *
+ * The catalogue (catalogue.c) shows that pins balance.  These scenarios
+ * show what pins do while they are held: pages that cannot migrate or
+ * collapse, memory that cannot go offline, FOLL_LONGTERM moving pages out
+ * of ZONE_MOVABLE first, a file truncated under a device that still writes,
+ * writeback racing a device, and what fork() does to a FOLL_GET reference.
+ * Each one sets its memory up, checks that the setup is what it claims
+ * (node, zone, file contents), takes the pin, provokes the consequence and
+ * checks it exactly, with a data check wherever a device writes, and
+ * leaves nothing pinned, offline or moved away.  The pin counters are
+ * judged over the whole scenario like the catalogue's.  The measured
+ * figures go into the outcome's note; the lesson is in the table at the
+ * end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "scenario.h"
+
+#define LAB_PAGES	8
+#define THP_SIZE	(2UL << 20)
+#define DEVICE_BYTE	0x44	/* what the device writes: 'D' */
+#define FILE_BYTE	0x41	/* what the file holds before: 'A' */
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+
+/* @npages small pages of anonymous memory, each written once. */
+static char *lab_map(struct ctx *c, size_t npages, int byte)
+{
+	size_t len = npages * c->psz;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		gd_fail(c, "mmap: %s", strerror(errno));
+		return NULL;
+	}
+	madvise(p, len, MADV_NOHUGEPAGE);
+	memset(p, byte, len);
+	return p;
+}
+
+/*
+ * The device (soft engine) writes @len bytes of DEVICE_BYTE into @handle,
+ * from a source page pinned for the call (one more pin each way).
+ */
+static int device_writes(struct ctx *c, uint32_t handle, size_t len,
+			 uint32_t flags)
+{
+	struct gupdemo_dma d = {
+		.flags = GUPDEMO_DMA_DST_HANDLE | flags,
+		.op = GUPDEMO_DMA_LOOPBACK, .engine = GUPDEMO_ENGINE_SOFT,
+		.dst_handle = handle, .len = len,
+	};
+	char *src = lab_map(c, (len + c->psz - 1) / c->psz, DEVICE_BYTE);
+	int ret;
+
+	if (!src)
+		return -ENOMEM;
+	d.src_addr = (uintptr_t)src;
+	ret = gupdemo_dma(c->env->fd, &d);
+	munmap(src, (len + c->psz - 1) / c->psz * c->psz);
+	return ret;
+}
+
+static bool has_soft(struct ctx *c)
+{
+	if (c->env->features & GUPDEMO_FEAT_ENGINE_SOFT)
+		return true;
+	gd_skip(c, "no software DMA engine");
+	return false;
+}
+
+static int pin(struct ctx *c, void *p, size_t npages, uint32_t api,
+	       uint32_t flags, uint32_t *handle)
+{
+	uint64_t np = 0;
+	int ret = gupdemo_pin_range(c->env->fd, p, npages * c->psz, api, flags,
+				    handle, &np);
+
+	if (ret)
+		gd_fail(c, "PIN: %s", strerror(-ret));
+	else if (np != npages)
+		gd_fail(c, "PIN held %llu pages, expected %zu",
+			(unsigned long long)np, npages);
+	return ret;
+}
+
+static void unpin(struct ctx *c, uint32_t handle, uint32_t flags)
+{
+	int ret = gupdemo_unpin_handle(c->env->fd, handle, flags);
+
+	if (ret)
+		gd_fail(c, "UNPIN: %s", strerror(-ret));
+}
+
+/* Pages of @handle for which folio_maybe_dma_pinned() holds now. */
+static uint64_t dma_pinned(struct ctx *c, uint32_t handle)
+{
+	struct gupdemo_query q = { .size = sizeof(q), .handle = handle };
+
+	return gupdemo_query(c->env->fd, &q) ? UINT64_MAX : q.npinned;
+}
+
+/* ---- migrate-pinned ---- */
+
+/* move_pages(2) of @n pages from @p to @node (-1: only report where). */
+static long move_to(struct ctx *c, char *p, int node, int *status)
+{
+	void *pages[LAB_PAGES];
+	int nodes[LAB_PAGES];
+
+	for (int i = 0; i < LAB_PAGES; i++) {
+		pages[i] = p + i * c->psz;
+		nodes[i] = node;
+		status[i] = INT_MIN;
+	}
+	return syscall(SYS_move_pages, 0, LAB_PAGES, pages,
+		       node < 0 ? NULL : nodes, status, 0);
+}
+
+/* The node all LAB_PAGES pages of @p are on, or -1 (noted). */
+static int node_of(struct ctx *c, char *p)
+{
+	int st[LAB_PAGES];
+
+	if (move_to(c, p, -1, st)) {
+		gd_fail(c, "move_pages (query): %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 1; i < LAB_PAGES; i++) {
+		if (st[i] != st[0]) {
+			gd_fail(c, "page %d on node %d, page 0 on %d", i,
+				st[i], st[0]);
+			return -1;
+		}
+	}
+	return st[0];
+}
+
+/* move_pages of the held pages: how many it could not migrate. */
+static void move_held(struct ctx *c, char *p, int to, const char *what,
+		      uint32_t handle, uint64_t exp_pinned)
+{
+	int st[LAB_PAGES];
+	long left = move_to(c, p, to, st);
+	uint64_t npinned = dma_pinned(c, handle);
+
+	gd_note(c, "%s: %ld of %d not migrated, QUERY npinned %llu", what,
+		left, LAB_PAGES, (unsigned long long)npinned);
+	if (left != LAB_PAGES)
+		gd_fail(c, "%s: move_pages returned %ld, expected %d", what,
+			left, LAB_PAGES);
+	if (npinned != exp_pinned)
+		gd_fail(c, "%s: QUERY npinned %llu, expected %llu", what,
+			(unsigned long long)npinned,
+			(unsigned long long)exp_pinned);
+}
+
+static void sc_migrate_pinned(struct ctx *c)
+{
+	struct gupdemo_vmstat before, after;
+	int st[LAB_PAGES], from, to;
+	uint32_t h;
+	char *p;
+
+	if (access("/sys/devices/system/node/node1", F_OK)) {
+		gd_skip(c, "one NUMA node: move_pages needs a second one "
+			"(vm-run --numa 2)");
+		return;
+	}
+	p = lab_map(c, LAB_PAGES, 1);
+	if (!p)
+		return;
+	from = node_of(c, p);
+	to = from == 0;
+	gd_expect(c, 0, LAB_PAGES, LAB_PAGES, LAB_PAGES);
+	if (from < 0 || !gd_snap(c, &before))
+		goto out;
+	c->out->ret = pin(c, p, LAB_PAGES, GUPDEMO_API_PIN_FAST,
+			  GUPDEMO_PIN_WRITE, &h);
+	if (!c->out->ret) {
+		c->out->npages = LAB_PAGES;
+		move_held(c, p, to, "FOLL_PIN", h, LAB_PAGES);
+		unpin(c, h, 0);
+	}
+	/* A FOLL_GET reference blocks migration too, and QUERY cannot see it. */
+	if (!pin(c, p, LAB_PAGES, GUPDEMO_API_GET_FAST, GUPDEMO_PIN_WRITE, &h)) {
+		move_held(c, p, to, "FOLL_GET", h, 0);
+		unpin(c, h, 0);
+	}
+	if (node_of(c, p) != from)
+		gd_fail(c, "a held page moved off node %d", from);
+	if (move_to(c, p, to, st))
+		gd_fail(c, "released: move_pages: %s",
+			errno ? strerror(errno) : "pages left behind");
+	else if (node_of(c, p) == to)
+		gd_note(c, "released: all %d moved to node %d", LAB_PAGES, to);
+	if (gd_snap(c, &after))
+		gd_judge(c, &before, &after);
+out:
+	munmap(p, LAB_PAGES * c->psz);
+}
+
+/* ---- collapse-pinned ---- */
+
+/* 2 MiB of small pages, aligned for one PMD; @raw is what to munmap. */
+static char *map_small_pmd(struct ctx *c, char **raw)
+{
+	char *p = mmap(NULL, 2 * THP_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (p == MAP_FAILED) {
+		gd_fail(c, "mmap: %s", strerror(errno));
+		return NULL;
+	}
+	a = (char *)(((uintptr_t)p + THP_SIZE - 1) & ~(THP_SIZE - 1));
+	/* Faulted in as small pages, then eligible for collapse again. */
+	if (madvise(a, THP_SIZE, MADV_NOHUGEPAGE) == 0)
+		memset(a, 1, THP_SIZE);
+	if (madvise(a, THP_SIZE, MADV_HUGEPAGE)) {
+		munmap(p, 2 * THP_SIZE);
+		return NULL;
+	}
+	*raw = p;
+	return a;
+}
+
+/* Collapse @a; Return: 0 or -errno of MADV_COLLAPSE. */
+static int collapse(char *a)
+{
+	return madvise(a, THP_SIZE, MADV_COLLAPSE) ? -errno : 0;
+}
+
+static void sc_collapse_pinned(struct ctx *c)
+{
+	const uint64_t n = THP_SIZE / c->psz;
+	struct gupdemo_vmstat before, after;
+	struct gupdemo_query q = { .size = sizeof(q) };
+	const char *why = gd_thp_off();
+	char *a, *raw;
+	int ret;
+
+	if (why) {
+		gd_skip(c, "%s", why);
+		return;
+	}
+	a = map_small_pmd(c, &raw);
+	if (!a) {
+		gd_skip(c, "MADV_HUGEPAGE refused: %s", strerror(errno));
+		return;
+	}
+	gd_expect(c, 0, 1, 1 + n, 1 + n);
+	if (!gd_snap(c, &before))
+		goto out;
+	c->out->ret = pin(c, a + 5 * c->psz, 1, GUPDEMO_API_PIN_FAST,
+			  GUPDEMO_PIN_WRITE, &q.handle);
+	if (c->out->ret)
+		goto out;
+	c->out->npages = 1;
+	ret = collapse(a);
+	gd_note(c, "one page pinned: MADV_COLLAPSE %s",
+		ret ? strerrorname_np(-ret) : "succeeded");
+	if (ret != -EAGAIN)
+		gd_fail(c, "MADV_COLLAPSE with a page pinned: %s, expected EAGAIN",
+			ret ? strerrorname_np(-ret) : "success");
+	unpin(c, q.handle, 0);
+	ret = collapse(a);
+	if (ret)
+		gd_fail(c, "MADV_COLLAPSE after UNPIN: %s", strerrorname_np(-ret));
+	/* Pin it all once more: QUERY counts the folios now. */
+	if (!pin(c, a, n, GUPDEMO_API_PIN_FAST, 0, &q.handle)) {
+		if (gupdemo_query(c->env->fd, &q) || q.nfolios != 1)
+			gd_fail(c, "after collapse: %llu folios, expected 1",
+				(unsigned long long)q.nfolios);
+		else
+			gd_note(c, "after UNPIN: collapsed, QUERY sees 1 folio");
+		unpin(c, q.handle, 0);
+	}
+	if (gd_snap(c, &after))
+		gd_judge(c, &before, &after);
+out:
+	munmap(raw, 2 * THP_SIZE);
+}
+
+/* ---- files: truncate, hole punch, writeback ---- */
+
+/* A one-page ext4 file of FILE_BYTE, on disk; its fd, or -1 (failed). */
+static int lab_file(struct ctx *c, char *path, size_t size)
+{
+	char *buf = malloc(c->psz);
+	int fd;
+
+	snprintf(path, size, "%s/lab-%d-%u", c->env->ext4_dir, (int)getpid(),
+		 c->seq++);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !buf) {
+		gd_fail(c, "creating %s: %s", path, strerror(errno));
+		goto err;
+	}
+	memset(buf, FILE_BYTE, c->psz);
+	if (pwrite(fd, buf, c->psz, 0) != (ssize_t)c->psz || fsync(fd)) {
+		gd_fail(c, "writing %s: %s", path, strerror(errno));
+		goto err;
+	}
+	free(buf);
+	return fd;
+err:
+	free(buf);
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	return -1;
+}
+
+/* The file's first byte as the disk has it (O_DIRECT), or -errno. */
+static int disk_byte(struct ctx *c, const char *path)
+{
+	void *buf = NULL;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (posix_memalign(&buf, c->psz, c->psz)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	ret = pread(fd, buf, c->psz, 0) == (ssize_t)c->psz ?
+	      ((unsigned char *)buf)[0] : -EIO;
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+enum file_op { OP_TRUNCATE, OP_PUNCH, OP_FSYNC };
+
+/* What happens to the file's page while the pin is held. */
+static int file_op(int fd, enum file_op op)
+{
+	switch (op) {
+	case OP_TRUNCATE:
+		return ftruncate(fd, 0) ? -errno : 0;
+	case OP_PUNCH:
+		return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				 0, sysconf(_SC_PAGESIZE)) ? -errno : 0;
+	default:
+		/* Writeback: the page is cleaned and its PTE write-protected. */
+		return fsync(fd) ? -errno : 0;
+	}
+}
+
+/*
+ * Pin one page of a MAP_SHARED ext4 file for writing, do @op to the file,
+ * let the device write through the pin, UNPIN with @unpin_flags; then read
+ * what the disk holds.  Return: the disk's first byte, or -1 (failed).
+ */
+static int file_case(struct ctx *c, enum file_op op, uint32_t unpin_flags)
+{
+	struct gupdemo_vmstat before, after;
+	char path[300], *p;
+	int fd, ret, byte = -1;
+	uint32_t h;
+
+	fd = lab_file(c, path, sizeof(path));
+	if (fd < 0)
+		return -1;
+	p = mmap(NULL, c->psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		gd_fail(c, "mmap: %s", strerror(errno));
+		goto out_close;
+	}
+	/* The pin, and the DMA's pin of its source page. */
+	gd_expect(c, 0, 1, 2, 2);
+	if (!gd_snap(c, &before))
+		goto out_unmap;
+	c->out->ret = pin(c, p, 1, GUPDEMO_API_PIN_FAST, GUPDEMO_PIN_WRITE, &h);
+	if (c->out->ret)
+		goto out_unmap;
+	c->out->npages = 1;
+	ret = file_op(fd, op);
+	if (ret)
+		gd_fail(c, "the file operation: %s", strerror(-ret));
+	ret = device_writes(c, h, c->psz, 0);
+	if (ret)
+		gd_fail(c, "DMA into the pinned page: %s", strerror(-ret));
+	unpin(c, h, unpin_flags);
+	if (gd_snap(c, &after))
+		gd_judge(c, &before, &after);
+	munmap(p, c->psz);
+	p = MAP_FAILED;
+	if (op == OP_TRUNCATE && ftruncate(fd, c->psz))
+		gd_fail(c, "ftruncate back: %s", strerror(errno));
+	if (fsync(fd))
+		gd_fail(c, "fsync: %s", strerror(errno));
+	byte = disk_byte(c, path);
+	if (byte < 0)
+		gd_fail(c, "O_DIRECT read: %s", strerror(-byte));
+out_unmap:
+	if (p != MAP_FAILED)
+		munmap(p, c->psz);
+out_close:
+	close(fd);
+	unlink(path);
+	return byte;
+}
+
+static bool has_ext4_soft(struct ctx *c)
+{
+	if (!c->env->ext4_dir) {
+		gd_skip(c, "no ext4 directory");
+		return false;
+	}
+	return has_soft(c);
+}
+
+static void check_disk(struct ctx *c, int byte, int want, const char *what)
+{
+	if (byte < 0)
+		return;
+	gd_note(c, "%s: the disk holds 0x%02x; the device wrote 0x%02x",
+		what, byte, DEVICE_BYTE);
+	if (byte != want)
+		gd_fail(c, "%s: the disk holds 0x%02x, expected 0x%02x", what,
+			byte, want);
+}
+
+static void sc_truncate_pinned(struct ctx *c)
+{
+	if (has_ext4_soft(c))
+		check_disk(c, file_case(c, OP_TRUNCATE, GUPDEMO_UNPIN_DIRTY), 0,
+			   "truncated, re-extended");
+}
+
+static void sc_punch_pinned(struct ctx *c)
+{
+	if (has_ext4_soft(c))
+		check_disk(c, file_case(c, OP_PUNCH, GUPDEMO_UNPIN_DIRTY), 0,
+			   "hole punched");
+}
+
+static void sc_writeback_pinned(struct ctx *c)
+{
+	if (has_ext4_soft(c))
+		check_disk(c, file_case(c, OP_FSYNC, GUPDEMO_UNPIN_DIRTY),
+			   DEVICE_BYTE, "written back while pinned, UNPIN DIRTY");
+}
+
+static void sc_writeback_nodirty(struct ctx *c)
+{
+	if (has_ext4_soft(c))
+		check_disk(c, file_case(c, OP_FSYNC, GUPDEMO_UNPIN_SKIP_DIRTY),
+			   FILE_BYTE, "UNPIN SKIP_DIRTY (the driver bug)");
+}
+
+/* ---- fork-get-vs-pin ---- */
+
+/*
+ * Hold one anonymous page with @api, fork, let the parent write to it (the
+ * COW fault), let the device write through the handle, and return what the
+ * parent's page holds; *@child_saw gets the child's byte.
+ */
+static int fork_case(struct ctx *c, uint32_t api, int *child_saw)
+{
+	int sync[2], st = 0, ret, byte = -1;
+	char *p = lab_map(c, 1, FILE_BYTE);
+	uint32_t h;
+	pid_t pid;
+
+	if (!p)
+		return -1;
+	if (pin(c, p, 1, api, GUPDEMO_PIN_WRITE, &h))
+		goto out_unmap;
+	if (pipe(sync)) {
+		gd_fail(c, "pipe: %s", strerror(errno));
+		goto out_unpin;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char go;
+
+		close(sync[1]);
+		_exit(read(sync[0], &go, 1) == 1 ? (unsigned char)p[0] : 0);
+	}
+	close(sync[0]);
+	if (pid < 0) {
+		gd_fail(c, "fork: %s", strerror(errno));
+		close(sync[1]);
+		goto out_unpin;
+	}
+	p[c->psz - 1] = 1;	/* the parent writes: COW if it must */
+	ret = device_writes(c, h, 64, GUPDEMO_DMA_ALLOW_GET);
+	if (ret)
+		gd_fail(c, "DMA: %s", strerror(-ret));
+	byte = (unsigned char)p[0];
+	if (write(sync[1], "x", 1) != 1 || waitpid(pid, &st, 0) != pid)
+		gd_fail(c, "the child: %s", strerror(errno));
+	close(sync[1]);
+	*child_saw = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+out_unpin:
+	unpin(c, h, 0);
+out_unmap:
+	munmap(p, c->psz);
+	return byte;
+}
+
+static void sc_fork_get_vs_pin(struct ctx *c)
+{
+	struct gupdemo_vmstat before, after;
+	int parent, child = -1;
+
+	if (!has_soft(c))
+		return;
+	/* FOLL_PIN: the pin, the DMA's source page; FOLL_GET: the source. */
+	gd_expect(c, 0, 1, 3, 3);
+	if (!gd_snap(c, &before))
+		return;
+	parent = fork_case(c, GUPDEMO_API_GET_FAST, &child);
+	gd_note(c, "FOLL_GET: parent reads 0x%02x, child 0x%02x", parent,
+		child);
+	if (parent != FILE_BYTE || child != DEVICE_BYTE)
+		gd_fail(c, "FOLL_GET: parent 0x%02x (want 0x%02x, the write "
+			"lost to COW), child 0x%02x (want 0x%02x)", parent,
+			FILE_BYTE, child, DEVICE_BYTE);
+	parent = fork_case(c, GUPDEMO_API_PIN_FAST, &child);
+	c->out->npages = 1;
+	gd_note(c, "FOLL_PIN: parent 0x%02x, child 0x%02x", parent, child);
+	if (parent != DEVICE_BYTE || child != FILE_BYTE)
+		gd_fail(c, "FOLL_PIN: parent 0x%02x (want 0x%02x), child 0x%02x "
+			"(want its copy, 0x%02x)", parent, DEVICE_BYTE, child,
+			FILE_BYTE);
+	if (gd_snap(c, &after))
+		gd_judge(c, &before, &after);
+}
+
+/* ---- the table ---- */
+
+const struct scenario_def gd_lab[] = {
+	{ { "migrate-pinned", "fast/get", "anon-4k", LAB_PAGES,
+	    GUPDEMO_NEEDS_NUMA,
+	    "move_pages(2) of held pages: none migrate; after UNPIN all do",
+	    "a held page cannot migrate: FOLL_PIN and FOLL_GET alike; only "
+	    "FOLL_PIN shows in folio_maybe_dma_pinned()" },
+	  sc_migrate_pinned },
+	{ { "collapse-pinned", "fast", "anon-4k", 1, 0,
+	    "MADV_COLLAPSE over 2 MiB with one page pinned: EAGAIN",
+	    "khugepaged and MADV_COLLAPSE skip a range with a pinned page: "
+	    "long-term pins keep memory in small pages" },
+	  sc_collapse_pinned },
+	{ { "truncate-pinned", "fast", "ext4-shr", 1,
+	    GUPDEMO_NEEDS_EXT4 | GUPDEMO_NEEDS_SOFT,
+	    "ftruncate() under a write pin; the device writes; data gone",
+	    "truncate does not wait for pins: the device writes into a page "
+	    "the file no longer has, and nothing reports it" },
+	  sc_truncate_pinned },
+	{ { "punch-pinned", "fast", "ext4-shr", 1,
+	    GUPDEMO_NEEDS_EXT4 | GUPDEMO_NEEDS_SOFT,
+	    "fallocate(PUNCH_HOLE) under a write pin: the same loss",
+	    "a punched hole drops the page from the file while the device "
+	    "still holds it: its write is lost" },
+	  sc_punch_pinned },
+	{ { "writeback-pinned", "fast", "ext4-shr", 1,
+	    GUPDEMO_NEEDS_EXT4 | GUPDEMO_NEEDS_SOFT,
+	    "fsync() while pinned, device writes, UNPIN DIRTY: on disk",
+	    "writeback cleans a pinned page behind the device: the driver "
+	    "must dirty it again at unpin" },
+	  sc_writeback_pinned },
+	{ { "writeback-nodirty", "fast", "ext4-shr", 1,
+	    GUPDEMO_NEEDS_EXT4 | GUPDEMO_NEEDS_SOFT,
+	    "the same, UNPIN SKIP_DIRTY (driver bug): the write is lost",
+	    "unpin without dirtying what the device wrote and the data never "
+	    "reaches the disk" },
+	  sc_writeback_nodirty },
+	{ { "fork-get-vs-pin", "get/fast", "anon-4k", 1, GUPDEMO_NEEDS_SOFT,
+	    "fork + parent write: FOLL_GET loses the device's write",
+	    "after fork() a FOLL_GET page goes to the child on the parent's "
+	    "COW; a FOLL_PIN page stays with the parent" },
+	  sc_fork_get_vs_pin },
+};
+
+const unsigned int gd_lab_count = sizeof(gd_lab) / sizeof(gd_lab[0]);

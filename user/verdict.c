@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libgupdemo - how a scenario records its verdict: notes, failure, skip,
+ * the expected values, counter snapshots and the final comparison.  Shared
+ * by the catalogue (catalogue.c) and the consequences lab (lab.c).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "scenario.h"
+
+
+__attribute__((format(printf, 2, 3)))
+void gd_note(struct ctx *c, const char *fmt, ...)
+{
+	struct gupdemo_scenario_outcome *o = c->out;
+	size_t len = strlen(o->note);
+	va_list ap;
+
+	if (len + 3 >= sizeof(o->note))
+		return;
+	if (len) {
+		strcat(o->note, "; ");
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(o->note + len, sizeof(o->note) - len, fmt, ap);
+	va_end(ap);
+}
+
+/* The first reason a scenario fails; later reasons are added to the note. */
+__attribute__((format(printf, 2, 3)))
+void gd_fail(struct ctx *c, const char *fmt, ...)
+{
+	struct gupdemo_scenario_outcome *o = c->out;
+	char buf[200];
+	va_list ap;
+
+	if (o->verdict == GUPDEMO_VERDICT_SKIP)
+		return;
+	o->verdict = GUPDEMO_VERDICT_FAIL;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	gd_note(c, "%s", buf);
+}
+
+__attribute__((format(printf, 2, 3)))
+void gd_skip(struct ctx *c, const char *fmt, ...)
+{
+	struct gupdemo_scenario_outcome *o = c->out;
+	va_list ap;
+
+	o->verdict = GUPDEMO_VERDICT_SKIP;
+	o->note[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(o->note, sizeof(o->note), fmt, ap);
+	va_end(ap);
+}
+
+void gd_expect(struct ctx *c, int ret, uint64_t npages, int64_t d_acq,
+		   int64_t d_rel)
+{
+	c->out->exp_ret = ret;
+	c->out->exp_npages = npages;
+	c->out->exp_acquired = d_acq;
+	c->out->exp_released = d_rel;
+}
+
+bool gd_snap(struct ctx *c, struct gupdemo_vmstat *vs)
+{
+	int ret = gupdemo_vmstat_read(vs);
+
+	if (ret) {
+		gd_fail(c, "reading /proc/vmstat: %s", strerror(-ret));
+		return false;
+	}
+	if (!vs->refreshed) {
+		gd_fail(c, "counters not exact: /proc/sys/vm/stat_refresh needs root");
+		return false;
+	}
+	return true;
+}
+
+/* Records the whole-scenario deltas and checks them and the result. */
+void gd_judge(struct ctx *c, const struct gupdemo_vmstat *before,
+		  const struct gupdemo_vmstat *after)
+{
+	struct gupdemo_scenario_outcome *o = c->out;
+
+	o->d_acquired = (int64_t)(after->acquired - before->acquired);
+	o->d_released = (int64_t)(after->released - before->released);
+	if (o->ret != o->exp_ret)
+		gd_fail(c, "returned %s, expected %s",
+		     o->ret ? strerrorname_np(-o->ret) : "success",
+		     o->exp_ret ? strerrorname_np(-o->exp_ret) : "success");
+	else if (o->npages != o->exp_npages)
+		gd_fail(c, "%llu pages, expected %llu",
+		     (unsigned long long)o->npages,
+		     (unsigned long long)o->exp_npages);
+	if (o->d_acquired != o->exp_acquired)
+		gd_fail(c, "acquired +%lld, expected +%lld",
+		     (long long)o->d_acquired, (long long)o->exp_acquired);
+	if (o->d_released != o->exp_released)
+		gd_fail(c, "released +%lld, expected +%lld",
+		     (long long)o->d_released, (long long)o->exp_released);
+}
+
+/* Why THP cannot back a MADV_HUGEPAGE mapping here, or NULL if it can. */
+const char *gd_thp_off(void)
+{
+	char *text;
+	bool never;
+	int ret;
+
+	ret = gd_read_text("/sys/kernel/mm/transparent_hugepage/enabled", &text);
+	if (ret == -ENOENT)
+		return "the kernel has no THP (not built in, e.g. PREEMPT_RT)";
+	if (ret)
+		return "cannot read transparent_hugepage/enabled";
+	never = strstr(text, "[never]") != NULL;
+	free(text);
+	return never ? "THP is off (transparent_hugepage/enabled: never, or "
+		       "the guest has < 512 MiB)" : NULL;
+}
