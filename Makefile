@@ -30,8 +30,8 @@ DEFAULT_KVER = $(shell $(kernels) resolve $(or $(KVER),default))
 LINT_C := $(wildcard module/*.[ch] tests/kmod/*.c) include/uapi/linux/gupdemo.h
 LINT_SH := scripts/deps.sh scripts/kernels.sh scripts/build-module scripts/checkpatch.sh \
 	scripts/extract-vmlinux scripts/mkinitramfs scripts/vm-run scripts/mk-guest-wrappers \
-	scripts/lint-tap .ci/run tests/pkg/t_dkms tests/pkg/t_install scripts/build-debug-kernel \
-	scripts/bench-plot
+	scripts/lint-tap .ci/run tests/pkg/t_dkms tests/pkg/t_install tests/pkg/t_vmrun \
+	scripts/build-debug-kernel scripts/bench-plot
 LINT_INIT := scripts/guest-init
 
 # prove: -j2 (measured faster than -j1 with 2 cores, see PROVE_JOBS in README) unless told otherwise.

@@ -361,6 +361,180 @@ int gupdemo_vmstat_read_paths(const char *refresh_path, const char *vmstat_path,
 			      struct gupdemo_vmstat *vs);
 
 /* ------------------------------------------------------------------ */
+/* Where a page is: frame, zone, memory block (user/pageinfo.c)        */
+/* ------------------------------------------------------------------ */
+
+#define GUPDEMO_PAGEMAP_PATH	"/proc/self/pagemap"
+#define GUPDEMO_ZONEINFO_PATH	"/proc/zoneinfo"
+#define GUPDEMO_MEMORY_DIR	"/sys/devices/system/memory"
+
+/* Room for a zone name ("DMA", "DMA32", "Normal", "Movable", "Device"). */
+#define GUPDEMO_ZONE_NAME_MAX	16
+
+/**
+ * gupdemo_pagemap_entry_pfn() - the frame of one /proc/PID/pagemap entry
+ * @entry: the 64-bit entry (bit 63 present, bits 0..54 the frame)
+ * @pfn: (out) the page frame number
+ *
+ * Pure function (host-testable).
+ * Return: 0; -ENOENT when the page is not present (never touched, or
+ * swapped out); -EPERM when it is present but the frame reads 0, which is
+ * what the kernel gives readers without CAP_SYS_ADMIN; -EINVAL for a NULL
+ * @pfn.
+ */
+int gupdemo_pagemap_entry_pfn(uint64_t entry, uint64_t *pfn);
+
+/**
+ * gupdemo_virt_to_pfn() - the frame behind a virtual address of the caller
+ * @addr: any address in the page
+ * @pfn: (out) its page frame number, from /proc/self/pagemap
+ *
+ * The frame is a snapshot: the kernel may migrate or free an unpinned page
+ * right after (compaction, memory offlining, MADV_DONTNEED).
+ * Return: 0; -EPERM without CAP_SYS_ADMIN; -ENOENT when the page is not
+ * present; -errno from open(2) or pread(2) (-EIO for a short read).
+ */
+int gupdemo_virt_to_pfn(const void *addr, uint64_t *pfn);
+
+/**
+ * gupdemo_zoneinfo_zone() - the zone whose span holds a frame, from text
+ * @text: NUL-terminated contents of /proc/zoneinfo
+ * @pfn: page frame number
+ * @name: (out) the zone's name as zoneinfo prints it, e.g. "Movable"
+ * @size: size of @name (GUPDEMO_ZONE_NAME_MAX is enough)
+ *
+ * A zone's span is [start_pfn, start_pfn + spanned) of its "Node N, zone
+ * NAME" block; a zone without present pages has no start_pfn line and
+ * spans nothing.  Spans may overlap (hotplugged memory onlined into one
+ * zone inside another's span); this function then does not guess.  Pure
+ * function (host-testable).
+ *
+ * Return: 0; -ENOENT when no span holds @pfn; -ENOTUNIQ when several do;
+ * -EINVAL for malformed text (a "Node" line without "zone NAME", a zone
+ * without "spanned", a key twice in one zone, a value that is not a
+ * decimal number); -ERANGE for a number or a span end beyond 64 bits;
+ * -ENAMETOOLONG when @size is too small.
+ */
+int gupdemo_zoneinfo_zone(const char *text, uint64_t pfn, char *name,
+			  size_t size);
+
+/**
+ * gupdemo_pfn_zone() - the zone of a frame on the running kernel
+ * @pfn: page frame number (e.g. from gupdemo_virt_to_pfn())
+ * @name: (out) "DMA", "DMA32", "Normal", "Movable", ...
+ * @size: size of @name
+ *
+ * gupdemo_zoneinfo_zone() on /proc/zoneinfo; where spans overlap, the
+ * frame's memory block decides when it is online and its valid_zones names
+ * a single zone (sysfs prints the block's own zone for an online block).
+ *
+ * Return: as gupdemo_zoneinfo_zone(), or -errno from reading the files.
+ */
+int gupdemo_pfn_zone(uint64_t pfn, char *name, size_t size);
+
+/**
+ * struct gupdemo_memblock - one /sys/devices/system/memory/memoryN
+ * @block: N
+ * @start_pfn: first frame of the block
+ * @nr_pfns: frames in the block (block_size_bytes / page size)
+ * @state: "online", "offline" or "going-offline"
+ * @valid_zones: as sysfs prints it: for an online block its zone
+ *	("Movable", "DMA32"; "none" when the block straddles zones), for an
+ *	offline block the zones it may be onlined to, default first
+ *	("Normal Movable")
+ */
+struct gupdemo_memblock {
+	uint64_t block;
+	uint64_t start_pfn;
+	uint64_t nr_pfns;
+	char state[16];
+	char valid_zones[64];
+};
+
+/*
+ * In the memory-block functions @dir is the memory directory: NULL for
+ * GUPDEMO_MEMORY_DIR (tests pass their own).
+ */
+
+/**
+ * gupdemo_memblock_size() - bytes per memory block (block_size_bytes)
+ * @dir: see above
+ * @bytes: (out) e.g. 134217728 (the file says "8000000", hex)
+ *
+ * Return: 0; -EINVAL when the file is not a non-zero hex number; -errno.
+ */
+int gupdemo_memblock_size(const char *dir, uint64_t *bytes);
+
+/**
+ * gupdemo_memblock_of_pfn() - the memory block holding a frame
+ * @dir: see above
+ * @pfn: page frame number
+ * @block: (out) N of memoryN (which need not exist: holes have no block)
+ *
+ * Return: 0, -ERANGE for a frame beyond 64-bit addresses, or as
+ * gupdemo_memblock_size().
+ */
+int gupdemo_memblock_of_pfn(const char *dir, uint64_t pfn, uint64_t *block);
+
+/**
+ * gupdemo_memblock_get() - state and zones of one memory block
+ * @dir: see above
+ * @block: N of memoryN
+ * @mb: (out) the block
+ *
+ * Return: 0; -ENOENT when there is no memoryN; -ENAMETOOLONG when a value
+ * does not fit its field; -errno.
+ */
+int gupdemo_memblock_get(const char *dir, uint64_t block,
+			 struct gupdemo_memblock *mb);
+
+/**
+ * gupdemo_memblock_offline() - write "offline" to memoryN/state (root)
+ * @dir: see above
+ * @block: N of memoryN
+ *
+ * The kernel migrates every page out of the block first; pinned pages
+ * cannot move, and it retries until they are unpinned or a signal comes.
+ *
+ * Return: 0, or -errno of the open or write: -ENOENT (no such block),
+ * -EACCES (not root), -EBUSY (unmovable pages), -EINVAL (the block is
+ * offline already, or not fully backed by RAM: e.g. the top block of a
+ * 1 GiB x86 guest, which holds the firmware's reserved end of RAM),
+ * -EINTR.
+ */
+int gupdemo_memblock_offline(const char *dir, uint64_t block);
+
+/**
+ * gupdemo_memblock_online() - write "online" or "online_movable" to state
+ * @dir: see above
+ * @block: N of memoryN
+ * @movable: online into ZONE_MOVABLE ("online_movable"); false lets the
+ *	kernel choose, which is the first zone of valid_zones and may be
+ *	Normal even for a block that was Movable before it went offline
+ *
+ * Return: 0, or -errno of the open or write: -ENOENT, -EACCES, -EINVAL
+ * (the block is online already, or cannot go to that zone).
+ */
+int gupdemo_memblock_online(const char *dir, uint64_t block, bool movable);
+
+/**
+ * gupdemo_memblock_list_movable() - blocks whose valid_zones is "Movable"
+ * @dir: see above
+ * @blocks: (out) block numbers, ascending; may be NULL when @max is 0
+ * @max: room in @blocks
+ * @count: (out) how many blocks there are (also with -ENOSPC)
+ *
+ * Online blocks in ZONE_MOVABLE, and offline blocks that can go nowhere
+ * else.  An offline block that could also go to Normal says "Normal
+ * Movable" and is not listed.
+ *
+ * Return: 0; -ENOSPC when more than @max blocks matched (the first @max
+ * are stored, *@count says how many there are); -errno.
+ */
+int gupdemo_memblock_list_movable(const char *dir, uint64_t *blocks,
+				  size_t max, size_t *count);
+
+/* ------------------------------------------------------------------ */
 /* Scenario helper                                                     */
 /* ------------------------------------------------------------------ */
 

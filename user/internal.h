@@ -6,6 +6,8 @@
 #ifndef GUPDEMO_INTERNAL_H
 #define GUPDEMO_INTERNAL_H
 
+#include <stdint.h>
+
 /*
  * Reads a whole file (procfs files report size 0) into a NUL-terminated
  * buffer the caller frees.  Returns 0 or -errno.
@@ -18,5 +20,20 @@ int gd_read_text(const char *path, char **textp);
  */
 int gd_read_u64(const char *path, unsigned long long *v);
 int gd_write_u64(const char *path, unsigned long long v);
+
+/*
+ * Writes @text to a procfs or sysfs file in one write() (a sysfs store sees
+ * exactly that buffer).  Returns 0, -errno of open() or write(), or -EIO
+ * for a short write.
+ */
+int gd_write_text(const char *path, const char *text);
+
+/*
+ * The value part of a "name value" line: @p points just after the name;
+ * at least one blank, a decimal number, optional blanks, then the end of
+ * the line or text.  Returns 0, -EINVAL (malformed) or -ERANGE (beyond
+ * 64 bits).
+ */
+int gd_parse_value(const char *p, uint64_t *value);
 
 #endif /* GUPDEMO_INTERNAL_H */

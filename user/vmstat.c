@@ -20,8 +20,7 @@
 #define VMSTAT_ACQUIRED	"nr_foll_pin_acquired"
 #define VMSTAT_RELEASED	"nr_foll_pin_released"
 
-/* Parses the value part of a "name value" line; @p points after the name. */
-static int parse_value(const char *p, uint64_t *value)
+int gd_parse_value(const char *p, uint64_t *value)
 {
 	uint64_t v = 0;
 	int digits = 0;
@@ -72,7 +71,7 @@ int gupdemo_vmstat_parse_field(const char *text, const char *name,
 
 			if (found)
 				return -EINVAL; /* a name appears twice */
-			ret = parse_value(line + nlen, &v);
+			ret = gd_parse_value(line + nlen, &v);
 			if (ret)
 				return ret;
 			found = true;
@@ -204,17 +203,29 @@ int gd_read_u64(const char *path, unsigned long long *v)
 	return ret;
 }
 
-int gd_write_u64(const char *path, unsigned long long v)
+int gd_write_text(const char *path, const char *text)
 {
-	char buf[32];
+	size_t len = strlen(text);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int len = snprintf(buf, sizeof(buf), "%llu\n", v);
+	ssize_t n;
 	int ret = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, buf, (size_t)len) != len)
+	/* sysfs takes a store in one write(): a short count is not retried. */
+	n = write(fd, text, len);
+	if (n < 0)
 		ret = -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
 	close(fd);
 	return ret;
+}
+
+int gd_write_u64(const char *path, unsigned long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu\n", v);
+	return gd_write_text(path, buf);
 }
