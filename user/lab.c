@@ -23,8 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -115,6 +117,333 @@ static uint64_t dma_pinned(struct ctx *c, uint32_t handle)
 	struct gupdemo_query q = { .size = sizeof(q), .handle = handle };
 
 	return gupdemo_query(c->env->fd, &q) ? UINT64_MAX : q.npinned;
+}
+
+/* ---- ZONE_MOVABLE: long-term pins, memory offline ---- */
+
+#define MOVABLE_PAGES	16
+#define OFFLINE_WAIT_MS	3000
+
+static bool has_movable(struct ctx *c)
+{
+	uint64_t blocks[64];
+	size_t n = 0;
+
+	if (geteuid() != 0) {
+		gd_skip(c, "needs root (pagemap frames, memory blocks)");
+		return false;
+	}
+	if (gupdemo_memblock_list_movable(NULL, blocks, 64, &n) || !n) {
+		gd_skip(c, "no ZONE_MOVABLE memory block (boot with "
+			"movablecore=, e.g. vm-run --movable 256M)");
+		return false;
+	}
+	return true;
+}
+
+/* Frames of @n pages at @p into @pfns; how many are in ZONE_MOVABLE. */
+static size_t frames(struct ctx *c, char *p, size_t n, uint64_t *pfns)
+{
+	char zone[32];
+	size_t movable = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		pfns[i] = 0;
+		if (gupdemo_virt_to_pfn(p + i * c->psz, &pfns[i]) ||
+		    gupdemo_pfn_zone(pfns[i], zone, sizeof(zone)))
+			gd_fail(c, "page %zu: frame or zone unknown", i);
+		else if (!strcmp(zone, "Movable"))
+			movable++;
+	}
+	return movable;
+}
+
+static uint64_t migrated(void)
+{
+	uint64_t v = 0;
+	char *text;
+
+	if (gd_read_text("/proc/vmstat", &text))
+		return 0;
+	gupdemo_vmstat_parse_field(text, "pgmigrate_success", &v);
+	free(text);
+	return v;
+}
+
+/* Every page still holds the byte lab_map() wrote plus its index. */
+static void check_data(struct ctx *c, char *p, size_t n, const char *when)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i * c->psz] != (char)(i + 1)) {
+			gd_fail(c, "%s: page %zu lost its data", when, i);
+			return;
+		}
+	}
+}
+
+static char *movable_buf(struct ctx *c, size_t n)
+{
+	char *p = lab_map(c, n, 0);
+
+	for (size_t i = 0; p && i < n; i++)
+		p[i * c->psz] = (char)(i + 1);
+	return p;
+}
+
+/* The long-term pin of @p: pages moved out of ZONE_MOVABLE, data kept. */
+static void longterm_moves(struct ctx *c, char *p, const uint64_t *was)
+{
+	uint64_t now[MOVABLE_PAGES], mig = migrated();
+	size_t moved = 0, movable;
+	uint32_t h;
+
+	c->out->ret = pin(c, p, MOVABLE_PAGES, GUPDEMO_API_PIN_FAST,
+			  GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM, &h);
+	if (c->out->ret)
+		return;
+	c->out->npages = MOVABLE_PAGES;
+	mig = migrated() - mig;
+	movable = frames(c, p, MOVABLE_PAGES, now);
+	for (size_t i = 0; i < MOVABLE_PAGES; i++)
+		moved += now[i] != was[i];
+	gd_note(c, "FOLL_LONGTERM: %zu of %d frames changed, %zu left in "
+		"Movable, pgmigrate_success +%llu", moved, MOVABLE_PAGES,
+		movable, (unsigned long long)mig);
+	if (moved != MOVABLE_PAGES || movable)
+		gd_fail(c, "FOLL_LONGTERM: %zu pages moved, %zu in Movable; "
+			"expected all moved, none in Movable", moved, movable);
+	if (mig < MOVABLE_PAGES)
+		gd_fail(c, "pgmigrate_success +%llu, expected at least %d",
+			(unsigned long long)mig, MOVABLE_PAGES);
+	check_data(c, p, MOVABLE_PAGES, "after the migration");
+	unpin(c, h, 0);
+}
+
+/*
+ * Pin-counter movement of a FOLL_LONGTERM pin and unpin of @n pages in
+ * ZONE_MOVABLE by pin_user_pages_fast(), measured: the slow path pins all
+ * @n, unpins them to migrate them, and pins the new pages.
+ */
+static int64_t longterm_movable_delta(uint64_t n)
+{
+	return 2 * (int64_t)n;
+}
+
+static void sc_longterm_leaves_movable(struct ctx *c)
+{
+	uint64_t was[MOVABLE_PAGES], now[MOVABLE_PAGES];
+	struct gupdemo_vmstat before, after;
+	int64_t d = MOVABLE_PAGES + longterm_movable_delta(MOVABLE_PAGES);
+	size_t movable, moved = 0;
+	uint32_t h;
+	char *p;
+
+	if (!has_movable(c))
+		return;
+	p = movable_buf(c, MOVABLE_PAGES);
+	if (!p)
+		return;
+	gd_expect(c, 0, MOVABLE_PAGES, d, d);
+	movable = frames(c, p, MOVABLE_PAGES, was);
+	if (movable != MOVABLE_PAGES) {
+		gd_fail(c, "setup: %zu of %d pages in ZONE_MOVABLE", movable,
+			MOVABLE_PAGES);
+		goto out;
+	}
+	if (!gd_snap(c, &before))
+		goto out;
+	/* A short-term pin leaves the pages where they are. */
+	if (!pin(c, p, MOVABLE_PAGES, GUPDEMO_API_PIN_FAST, GUPDEMO_PIN_WRITE,
+		 &h)) {
+		frames(c, p, MOVABLE_PAGES, now);
+		for (size_t i = 0; i < MOVABLE_PAGES; i++)
+			moved += now[i] != was[i];
+		gd_note(c, "short-term: %zu of %d frames changed", moved,
+			MOVABLE_PAGES);
+		if (moved)
+			gd_fail(c, "a short-term pin moved %zu pages", moved);
+		unpin(c, h, 0);
+	}
+	longterm_moves(c, p, was);
+	if (gd_snap(c, &after))
+		gd_judge(c, &before, &after);
+out:
+	munmap(p, MOVABLE_PAGES * c->psz);
+}
+
+/*
+ * The block to offline: the lowest online Movable one.  ZONE_MOVABLE is at
+ * the top of RAM, and on x86 guests the top block also holds the firmware's
+ * reserved end of RAM, so it refuses (EINVAL).  Return: its number or -1.
+ */
+static int64_t offline_target(struct ctx *c)
+{
+	struct gupdemo_memblock mb;
+	uint64_t blocks[64];
+	size_t n = 0;
+
+	if (gupdemo_memblock_list_movable(NULL, blocks, 64, &n))
+		n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!gupdemo_memblock_get(NULL, blocks[i], &mb) &&
+		    !strcmp(mb.state, "online"))
+			return (int64_t)blocks[i];
+	gd_fail(c, "setup: no online Movable memory block");
+	return -1;
+}
+
+#define CHUNK_PAGES	8192	/* 32 MiB */
+#define BIG_CHUNKS	8
+
+/*
+ * Touch @big (BIG_CHUNKS chunks) a chunk at a time until two of its pages
+ * are in @block; they go to @pg[0] and @pg[1].  Return: whether found.
+ */
+static bool pages_in_block(struct ctx *c, char *big, uint64_t block,
+			   char **pg)
+{
+	size_t found = 0;
+	uint64_t pfn, b;
+
+	for (size_t i = 0; i < BIG_CHUNKS * CHUNK_PAGES && found < 2; i++) {
+		char *page = big + i * c->psz;
+
+		*page = (char)(i + 1);
+		if ((i + 1) % CHUNK_PAGES)
+			continue;
+		for (size_t j = i + 1 - CHUNK_PAGES; j <= i && found < 2; j++) {
+			page = big + j * c->psz;
+			if (!gupdemo_virt_to_pfn(page, &pfn) &&
+			    !gupdemo_memblock_of_pfn(NULL, pfn, &b) && b == block)
+				pg[found++] = page;
+		}
+	}
+	if (found < 2)
+		gd_fail(c, "setup: %zu pages of %d MiB landed in block %llu",
+			found, BIG_CHUNKS * CHUNK_PAGES / 256,
+			(unsigned long long)block);
+	return found == 2;
+}
+
+/*
+ * Offline @block from a child while a page in it is pinned: the kernel
+ * retries the migration until a fatal signal.  Return: the child's
+ * result (-errno) if it finished within OFFLINE_WAIT_MS, else 1 (it was
+ * still trying, and was killed).
+ */
+static int offline_bounded(uint64_t block)
+{
+	struct timespec tick = { .tv_nsec = 50 * 1000 * 1000 };
+	int st = 0;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(-gupdemo_memblock_offline(NULL, block));
+	for (int ms = 0; ms < OFFLINE_WAIT_MS; ms += 50) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? -WEXITSTATUS(st) : -EINTR;
+		nanosleep(&tick, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return 1;
+}
+
+static void offline_pinned(struct ctx *c, char *p, uint64_t block)
+{
+	struct gupdemo_memblock mb = { 0 };
+	uint32_t h;
+	int ret;
+
+	c->out->ret = pin(c, p, 1, GUPDEMO_API_PIN_FAST, GUPDEMO_PIN_WRITE, &h);
+	if (c->out->ret)
+		return;
+	c->out->npages = 1;
+	ret = offline_bounded(block);
+	gupdemo_memblock_get(NULL, block, &mb);
+	gd_note(c, "short-term pin: offline %s; block %llu %s",
+		ret == 1 ? "still retrying after 3 s, SIGKILLed" :
+		ret ? strerrorname_np(-ret) : "succeeded",
+		(unsigned long long)block, mb.state);
+	if (ret != 1 || strcmp(mb.state, "online"))
+		gd_fail(c, "offline with a page pinned: expected it to retry "
+			"until killed and the block to stay online");
+	if (!ret)
+		gupdemo_memblock_online(NULL, block, true);
+	unpin(c, h, 0);
+}
+
+/* A FOLL_LONGTERM pin of @p's page, which moves it out of @block. */
+static int pin_away(struct ctx *c, char *p, uint64_t block, uint32_t *h)
+{
+	uint64_t pfn = 0, now;
+	int ret;
+
+	ret = pin(c, p, 1, GUPDEMO_API_PIN_FAST,
+		  GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM, h);
+	if (ret)
+		return ret;
+	gupdemo_virt_to_pfn(p, &pfn);
+	if (gupdemo_memblock_of_pfn(NULL, pfn, &now) || now == block)
+		gd_fail(c, "FOLL_LONGTERM left the page in block %llu",
+			(unsigned long long)block);
+	return 0;
+}
+
+/* With the short-term pin gone, the block offlines at once; online it. */
+static void offline_now(struct ctx *c, uint64_t block)
+{
+	int ret = gupdemo_memblock_offline(NULL, block);
+
+	gd_note(c, "after UNPIN, a long-term pin still held: offline %s",
+		ret ? strerrorname_np(-ret) : "succeeded at once");
+	if (ret)
+		gd_fail(c, "offline after UNPIN: %s, expected success",
+			strerrorname_np(-ret));
+	else if ((ret = gupdemo_memblock_online(NULL, block, true)))
+		gd_fail(c, "online again: %s", strerrorname_np(-ret));
+}
+
+static void sc_offline_vs_pins(struct ctx *c)
+{
+	const size_t len = BIG_CHUNKS * CHUNK_PAGES * c->psz;
+	struct gupdemo_vmstat before, after;
+	int64_t block, d = 1 + longterm_movable_delta(1);
+	char *big, *pg[2], want[2];
+	uint32_t h;
+
+	if (!has_movable(c))
+		return;
+	block = offline_target(c);
+	if (block < 0)
+		return;
+	big = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (big == MAP_FAILED) {
+		gd_fail(c, "mmap: %s", strerror(errno));
+		return;
+	}
+	madvise(big, len, MADV_NOHUGEPAGE);
+	gd_expect(c, 0, 1, d, d);
+	if (!pages_in_block(c, big, (uint64_t)block, pg) ||
+	    !gd_snap(c, &before))
+		goto out;
+	want[0] = *pg[0];
+	want[1] = *pg[1];
+	/* First the long-term pin: its page leaves the block at once. */
+	if (!pin_away(c, pg[1], (uint64_t)block, &h)) {
+		offline_pinned(c, pg[0], (uint64_t)block);
+		offline_now(c, (uint64_t)block);
+		unpin(c, h, 0);
+	}
+	if (*pg[0] != want[0] || *pg[1] != want[1])
+		gd_fail(c, "the pages lost their data");
+	if (gd_snap(c, &after))
+		gd_judge(c, &before, &after);
+out:
+	munmap(big, len);
 }
 
 /* ---- migrate-pinned ---- */
@@ -583,6 +912,18 @@ static void sc_fork_get_vs_pin(struct ctx *c)
 /* ---- the table ---- */
 
 const struct scenario_def gd_lab[] = {
+	{ { "longterm-leaves-movable", "fast/LT", "movable", MOVABLE_PAGES,
+	    GUPDEMO_NEEDS_MOVABLE | GUPDEMO_NEEDS_ROOT,
+	    "FOLL_LONGTERM migrates pages out of ZONE_MOVABLE first",
+	    "a long-term pin must not hold ZONE_MOVABLE memory hostage: "
+	    "FOLL_LONGTERM moves the pages before pinning them" },
+	  sc_longterm_leaves_movable },
+	{ { "offline-vs-pins", "fast/LT", "movable", 1,
+	    GUPDEMO_NEEDS_MOVABLE | GUPDEMO_NEEDS_ROOT,
+	    "memory offline retries while a page is pinned; LT pin does not block",
+	    "a short-term pin blocks memory offline until it is dropped; a "
+	    "FOLL_LONGTERM pin moved its page away first" },
+	  sc_offline_vs_pins },
 	{ { "migrate-pinned", "fast/get", "anon-4k", LAB_PAGES,
 	    GUPDEMO_NEEDS_NUMA,
 	    "move_pages(2) of held pages: none migrate; after UNPIN all do",
