@@ -593,6 +593,7 @@ enum run_format { FMT_HUMAN, FMT_JSON, FMT_TAP };
 struct run_state {
 	enum run_format fmt;
 	bool colour;
+	bool lab_seen;	/* the lab's heading is printed */
 	unsigned int n, passed, failed, skipped;
 };
 
@@ -646,6 +647,11 @@ static void run_print_one(struct run_state *st, unsigned int idx,
 	case FMT_HUMAN: {
 		const char *on = "", *off = "";
 
+		if (sc->lesson && !st->lab_seen) {
+			st->lab_seen = true;
+			printf("\nwhat a held pin does to the rest of the kernel "
+			       "(the consequences lab)\n");
+		}
 		if (st->colour) {
 			on = o->verdict == GUPDEMO_VERDICT_PASS ? "\033[32m" :
 			     skipped ? "\033[33m" : "\033[1;31m";
@@ -662,6 +668,12 @@ static void run_print_one(struct run_state *st, unsigned int idx,
 			       o->d_released, on, verdict_name(o->verdict), off);
 		if (o->note[0])
 			print_wrapped("    ", o->note);
+		if (sc->lesson && !skipped) {
+			char line[300];
+
+			snprintf(line, sizeof(line), "lesson: %s", sc->lesson);
+			print_wrapped("    ", line);
+		}
 		break;
 	}
 	case FMT_TAP:
@@ -678,6 +690,8 @@ static void run_print_one(struct run_state *st, unsigned int idx,
 		       o->exp_released);
 		if (o->note[0])
 			printf("# %s\n", o->note);
+		if (sc->lesson)
+			printf("# lesson: %s\n", sc->lesson);
 		break;
 	case FMT_JSON:
 		printf("%s\n    {\"name\": ", idx > 1 ? "," : "");
@@ -688,6 +702,10 @@ static void run_print_one(struct run_state *st, unsigned int idx,
 		json_str(stdout, sc->memory);
 		printf(", \"pages\": %" PRIu32 ", \"summary\": ", sc->pages);
 		json_str(stdout, sc->summary);
+		if (sc->lesson) {
+			printf(", \"lesson\": ");
+			json_str(stdout, sc->lesson);
+		}
 		printf(",\n     \"verdict\": \"%s\", \"result\": ",
 		       skipped ? "skip" : o->verdict == GUPDEMO_VERDICT_PASS ?
 		       "pass" : "fail");
