@@ -20,7 +20,7 @@ USER_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
 USER_LDLIBS := -lkmod
 
 USER_OBJDIR := $(BUILD)/user/obj
-USER_LIB_SRCS := user/libgupdemo.c user/kmod.c user/vmstat.c user/measure.c \
+USER_LIB_SRCS := user/libgupdemo.c user/buf.c user/kmod.c user/vmstat.c user/measure.c \
 	user/catalogue.c
 USER_LIB_OBJS := $(patsubst user/%.c,$(USER_OBJDIR)/%.o,$(USER_LIB_SRCS))
 USER_CLI_OBJS := $(USER_OBJDIR)/cli.o $(USER_OBJDIR)/bench.o $(USER_OBJDIR)/json.o
