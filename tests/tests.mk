@@ -9,7 +9,7 @@
 
 TESTS_CFLAGS := $(USER_CFLAGS) -Itests
 
-HOST_TEST_NAMES := t_vmstat t_uapi t_lib t_cli t_pageinfo
+HOST_TEST_NAMES := t_vmstat t_uapi t_lib t_cli t_pageinfo t_buf
 # Every tests/guest/t_*.c is a guest test binary.
 GUEST_TEST_NAMES := $(sort $(basename $(notdir $(wildcard tests/guest/t_*.c))))
 

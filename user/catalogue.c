@@ -29,7 +29,7 @@
 #include "scenario.h"
 
 #define KV(a, b, c)	GUPDEMO_KERNEL_VERSION(a, b, c)
-#define THP_SIZE	(2UL << 20)
+#define THP_SIZE	GUPDEMO_HUGE_SIZE
 
 /* Kernel boundaries of the expectations (shared/FACTS.md). */
 #define KV_UNSHARE_RO_LONGTERM	KV(6, 2, 0)	/* R/O long-term pins unshare */
@@ -40,43 +40,22 @@
 
 /* ---- memory ---- */
 
+/*
+ * @npages small pages (THP is "always" on Debian: small-page scenarios opt
+ * out), touched or not.  The buffer is the whole mapping: munmap(p, npages
+ * * psz) is its gupdemo_buf_free().
+ */
 static void *map_anon(struct ctx *c, size_t npages, bool touch)
 {
-	size_t len = npages * c->psz;
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct gupdemo_buf b;
+	int ret = gupdemo_buf_alloc(&b, GUPDEMO_MEM_4K, npages * c->psz,
+				    touch ? GUPDEMO_BUF_TOUCH : 0);
 
-	if (p == MAP_FAILED) {
-		gd_fail(c, "mmap: %s", strerror(errno));
+	if (ret) {
+		gd_fail(c, "mmap: %s", strerror(-ret));
 		return NULL;
 	}
-	/* THP is "always" on Debian: small-page scenarios opt out. */
-	madvise(p, len, MADV_NOHUGEPAGE);
-	if (touch)
-		for (size_t i = 0; i < npages; i++)
-			p[i * c->psz] = (char)(i + 1);
-	return p;
-}
-
-/* A 2 MiB-aligned THP candidate, touched; @raw/@rawlen for munmap. */
-static char *map_thp(struct ctx *c, void **raw, size_t *rawlen)
-{
-	size_t len = 2 * THP_SIZE;
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *a;
-
-	if (p == MAP_FAILED) {
-		gd_fail(c, "mmap: %s", strerror(errno));
-		return NULL;
-	}
-	a = (char *)(((uintptr_t)p + THP_SIZE - 1) & ~(uintptr_t)(THP_SIZE - 1));
-	madvise(a, THP_SIZE, MADV_HUGEPAGE);
-	for (size_t i = 0; i < THP_SIZE; i += c->psz)
-		a[i] = 1;
-	*raw = p;
-	*rawlen = len;
-	return a;
+	return b.p;
 }
 
 /* A file of @npages pages of data, written and synced; returns its fd. */
@@ -289,17 +268,26 @@ static void sc_thp(struct ctx *c)
 		.len = THP_SIZE, .api = GUPDEMO_API_PIN_FAST,
 		.flags = GUPDEMO_PIN_WRITE, .exp_nzero = 0,
 	};
-	size_t rawlen, npages = THP_SIZE / c->psz;
+	size_t npages = THP_SIZE / c->psz;
 	const char *off = gd_thp_off();
-	void *raw;
+	struct gupdemo_buf b;
+	int ret;
 
 	if (off) {
 		gd_skip(c, "%s", off);
 		return;
 	}
-	pc.addr = map_thp(c, &raw, &rawlen);
-	if (!pc.addr)
+	/* A 2 MiB-aligned THP candidate, touched. */
+	ret = gupdemo_buf_alloc(&b, GUPDEMO_MEM_THP, THP_SIZE, GUPDEMO_BUF_TOUCH);
+	if (ret == -EOPNOTSUPP) {
+		gd_skip(c, "the kernel has no THP (MADV_HUGEPAGE refused)");
 		return;
+	}
+	if (ret) {
+		gd_fail(c, "mmap: %s", strerror(-ret));
+		return;
+	}
+	pc.addr = b.p;
 	/* Pins count per base page: a whole THP moves them by 512. */
 	gd_expect(c, 0, npages, npages, npages);
 	pin_case(c, &pc);
@@ -308,7 +296,7 @@ static void sc_thp(struct ctx *c)
 		gd_skip(c, "the buffer was not backed by one THP (%llu folios): "
 		     "memory too fragmented?",
 		     (unsigned long long)pc.q.nfolios);
-	munmap(raw, rawlen);
+	gupdemo_buf_free(&b);
 }
 
 #define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
@@ -322,15 +310,16 @@ static void sc_hugetlb(struct ctx *c)
 	unsigned long long nr = 0, now = 0;
 	size_t npages = THP_SIZE / c->psz;
 	bool raised = false;
-	char *p;
+	struct gupdemo_buf b;
+	int ret;
 
 	if (gd_read_u64(NR_HUGEPAGES, &nr)) {
 		gd_skip(c, "no hugetlb support (" NR_HUGEPAGES ")");
 		return;
 	}
-	p = mmap(NULL, THP_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (p == MAP_FAILED) {
+	ret = gupdemo_buf_alloc(&b, GUPDEMO_MEM_HUGETLB, THP_SIZE,
+				GUPDEMO_BUF_TOUCH);
+	if (ret) {
 		/* Reserve one more huge page for us, given back below. */
 		if (gd_write_u64(NR_HUGEPAGES, nr + 1) ||
 		    gd_read_u64(NR_HUGEPAGES, &now) || now != nr + 1) {
@@ -340,21 +329,20 @@ static void sc_hugetlb(struct ctx *c)
 			return;
 		}
 		raised = true;
-		p = mmap(NULL, THP_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-		if (p == MAP_FAILED) {
-			gd_skip(c, "MAP_HUGETLB: %s", strerror(errno));
+		ret = gupdemo_buf_alloc(&b, GUPDEMO_MEM_HUGETLB, THP_SIZE,
+					GUPDEMO_BUF_TOUCH);
+		if (ret) {
+			gd_skip(c, "MAP_HUGETLB: %s", strerror(-ret));
 			goto out;
 		}
 	}
-	memset(p, 1, THP_SIZE);
-	pc.addr = p;
+	pc.addr = b.p;
 	gd_expect(c, 0, npages, npages, npages);
 	pin_case(c, &pc);
 	if (!c->out->ret && pc.q.nfolios != 1)
 		gd_fail(c, "%llu folios, expected one huge page",
 		     (unsigned long long)pc.q.nfolios);
-	munmap(p, THP_SIZE);
+	gupdemo_buf_free(&b);
 out:
 	if (raised)
 		gd_write_u64(NR_HUGEPAGES, nr);

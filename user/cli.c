@@ -26,6 +26,7 @@
 #define PARAM_DIR "/sys/module/" GUPDEMO_MODULE_NAME "/parameters"
 
 static const struct command commands[];
+static void print_opts(FILE *f, const struct cli_opt *opts);
 
 void errmsg(struct cli *cli, const char *fmt, ...)
 {
@@ -87,6 +88,12 @@ void cli_command_usage(FILE *f, const char *prog,
 		c->summary + 1);
 	if (c->details)
 		fprintf(f, "\n%s\n", c->details);
+	if (c->opts) {
+		fprintf(f, "\n");
+		print_opts(f, c->opts);
+	}
+	if (c->notes)
+		fprintf(f, "\n%s\n", c->notes);
 }
 
 const struct command *cli_find_command(const char *name)
@@ -95,6 +102,165 @@ const struct command *cli_find_command(const char *name)
 		if (strcmp(c->name, name) == 0)
 			return c;
 	return NULL;
+}
+
+/* ---- option tables: one parser and one help for every command ---- */
+
+#define CLI_MAX_OPTS	32
+
+static const struct cli_opt help_opt = {
+	"help", 'h', NULL, NULL, NULL, "this help",
+};
+
+/* "  -s, --sizes LIST" into @buf; returns its length. */
+static int opt_left(const struct cli_opt *o, char *buf, size_t size)
+{
+	return snprintf(buf, size, "  %c%c%c --%s%s%s", o->letter ? '-' : ' ',
+			o->letter ? o->letter : ' ', o->letter ? ',' : ' ',
+			o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+}
+
+static void print_opt(FILE *f, const struct cli_opt *o, int col)
+{
+	const char *h = o->help;
+	char left[80];
+
+	opt_left(o, left, sizeof(left));
+	fprintf(f, "%-*s", col, left);
+	for (;;) {
+		size_t n = strcspn(h, "\n");
+
+		fprintf(f, "%.*s\n", (int)n, h);
+		if (!h[n])
+			break;
+		h += n + 1;
+		fprintf(f, "%*s", col, "");
+	}
+}
+
+/* The options part of a command's help, from its table. */
+static void print_opts(FILE *f, const struct cli_opt *opts)
+{
+	char left[80];
+	int col = opt_left(&help_opt, left, sizeof(left));
+
+	for (const struct cli_opt *o = opts; o->name; o++) {
+		int n = opt_left(o, left, sizeof(left));
+
+		if (n > col)
+			col = n;
+	}
+	col += 2;
+	for (const struct cli_opt *o = opts; o->name; o++)
+		print_opt(f, o, col);
+	print_opt(f, &help_opt, col);
+}
+
+static int opts_usage_error(struct cli *cli, const struct command *c,
+			    const char *msg)
+{
+	errmsg(cli, "%s: %s", c->name, msg);
+	cli_command_usage(stderr, cli->prog, c);
+	return EXIT_USAGE;
+}
+
+/* getopt_long()'s view of @opts (plus -h); returns the number of options. */
+static int opts_getopt(const struct cli_opt *opts, struct option *lopts,
+		       char *shorts)
+{
+	int n = 0;
+
+	*shorts++ = '+';
+	*shorts++ = 'h';
+	for (const struct cli_opt *o = opts; o && o->name; o++, n++) {
+		lopts[n] = (struct option){
+			o->name, o->arg ? required_argument : no_argument, NULL,
+			o->letter ? o->letter : 256 + n,
+		};
+		if (o->letter)
+			*shorts++ = o->letter;
+		if (o->letter && o->arg)
+			*shorts++ = ':';
+	}
+	*shorts = '\0';
+	lopts[n] = (struct option){ "help", no_argument, NULL, 'h' };
+	lopts[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+	return n;
+}
+
+/* Index in @opts of what getopt_long() returned, or -1. */
+static int opts_index(const struct cli_opt *opts, int n, int opt)
+{
+	if (opt >= 256 && opt < 256 + n)
+		return opt - 256;
+	for (int i = 0; i < n; i++)
+		if (opts[i].letter && opts[i].letter == opt)
+			return i;
+	return -1;
+}
+
+/* Sets every option given, in table order. */
+static int opts_apply(struct cli *cli, const struct command *c, void *ctx,
+		      const char *const *vals, int n)
+{
+	char msg[256];
+
+	for (int i = 0; i < n; i++) {
+		const struct cli_opt *o = &c->opts[i];
+
+		if (!vals[i] || !o->set(cli, ctx, vals[i]))
+			continue;
+		if (o->bad)
+			snprintf(msg, sizeof(msg), o->bad, vals[i]);
+		else
+			snprintf(msg, sizeof(msg), "bad --%s '%s'", o->name,
+				 vals[i]);
+		return opts_usage_error(cli, c, msg);
+	}
+	return -1;
+}
+
+int cli_parse_opts(struct cli *cli, const struct command *c, void *ctx,
+		   int argc, char **argv, int max_args, int *first)
+{
+	struct option lopts[CLI_MAX_OPTS + 2];
+	const char *vals[CLI_MAX_OPTS] = { NULL };
+	char shorts[2 * CLI_MAX_OPTS + 3], msg[256];
+	int n, opt, i;
+
+	for (n = 0; c->opts && c->opts[n].name; n++)
+		if (n == CLI_MAX_OPTS - 1)
+			return opts_usage_error(cli, c, "too many options");
+	n = opts_getopt(c->opts, lopts, shorts);
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		if (opt == 'h') {
+			cli_command_usage(stdout, cli->prog, c);
+			return EXIT_OK;
+		}
+		i = opts_index(c->opts, n, opt);
+		if (i < 0) {
+			snprintf(msg, sizeof(msg), "unknown option or missing "
+				 "argument '%s'", argv[optind - 1]);
+			return opts_usage_error(cli, c, msg);
+		}
+		vals[i] = optarg ? optarg : "";
+	}
+	if (max_args >= 0 && argc - optind > max_args) {
+		snprintf(msg, sizeof(msg), "unexpected argument '%s'",
+			 argv[optind + max_args]);
+		return opts_usage_error(cli, c, msg);
+	}
+	*first = optind;
+	return opts_apply(cli, c, ctx, vals, n);
+}
+
+int cli_set_device(struct cli *cli, void *ctx, const char *arg)
+{
+	(void)ctx;
+	cli->device = arg;
+	return 0;
 }
 
 /*
@@ -738,72 +904,93 @@ static bool use_colour(void)
 	return !tty || strncmp(tty, "/dev/ttyS", 9) != 0;
 }
 
+/* What the options of `run` set. */
+struct run_args {
+	struct run_state *st;
+	const char *ext4_dir;
+	bool no_ext4;
+};
+
+static int run_set_format(struct run_args *a, enum run_format fmt)
+{
+	if (a->st->fmt != FMT_HUMAN && a->st->fmt != fmt)
+		return -EINVAL;
+	a->st->fmt = fmt;
+	return 0;
+}
+
+static int run_opt_json(struct cli *cli, void *ctx, const char *arg)
+{
+	(void)cli, (void)arg;
+	return run_set_format(ctx, FMT_JSON);
+}
+
+static int run_opt_tap(struct cli *cli, void *ctx, const char *arg)
+{
+	(void)cli, (void)arg;
+	return run_set_format(ctx, FMT_TAP);
+}
+
+static int run_opt_ext4_dir(struct cli *cli, void *ctx, const char *arg)
+{
+	struct run_args *a = ctx;
+
+	(void)cli;
+	a->ext4_dir = arg;
+	return 0;
+}
+
+static int run_opt_no_ext4(struct cli *cli, void *ctx, const char *arg)
+{
+	struct run_args *a = ctx;
+
+	(void)cli, (void)arg;
+	a->no_ext4 = true;
+	return 0;
+}
+
+static const struct cli_opt run_options[] = {
+	{ "json", 'j', NULL, run_opt_json, "--json and --tap exclude each other",
+	  "one JSON document on stdout" },
+	{ "tap", 't', NULL, run_opt_tap, "--json and --tap exclude each other",
+	  "TAP (for prove); the last test is the balance" },
+	{ "device", 'd', "PATH", cli_set_device, NULL,
+	  "device node (default " GUPDEMO_DEV_PATH ")" },
+	{ "ext4-dir", 0, "DIR", run_opt_ext4_dir, NULL,
+	  "use DIR (on ext4) for the ext4 scenarios instead\n"
+	  "of a scratch ext4 on a loop device in /tmp" },
+	{ "no-ext4", 0, NULL, run_opt_no_ext4, NULL,
+	  "skip the ext4 scenarios" },
+	{ NULL, 0, NULL, NULL, NULL, NULL },
+};
+
 static int cmd_run(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "tap", no_argument, NULL, 't' },
-		{ "ext4-dir", required_argument, NULL, 'e' },
-		{ "no-ext4", no_argument, NULL, 'E' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct command *c = cli_find_command("run");
 	unsigned int count = gupdemo_scenario_count(), nsel = 0, *sel;
 	struct gupdemo_scenario_env env = { .fd = -1 };
 	struct gupdemo_vmstat start = { 0 }, end = { 0 };
 	struct run_state st = { .fmt = FMT_HUMAN };
-	const char *ext4_dir = NULL;
+	struct run_args args = { .st = &st };
 	struct gupdemo_ext4 ext4 = { .loop_fd = -1 };
 	struct gupdemo_info info;
-	bool want_ext4 = false, no_ext4 = false, mounted = false, balanced;
+	bool want_ext4 = false, mounted = false, balanced;
 	int64_t d_acq = 0, d_rel = 0;
 	char ext4_err[128] = "";
 	struct utsname u;
-	int opt, ret, fd;
+	int first, ret, fd;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+hd:jt", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			cli_command_usage(stdout, cli->prog, c);
-			return EXIT_OK;
-		case 'd':
-			cli->device = optarg;
-			break;
-		case 'j':
-		case 't':
-			if (st.fmt != FMT_HUMAN &&
-			    st.fmt != (opt == 'j' ? FMT_JSON : FMT_TAP)) {
-				errmsg(cli, "run: --json and --tap exclude each other");
-				cli_command_usage(stderr, cli->prog, c);
-				return EXIT_USAGE;
-			}
-			st.fmt = opt == 'j' ? FMT_JSON : FMT_TAP;
-			break;
-		case 'e':
-			ext4_dir = optarg;
-			break;
-		case 'E':
-			no_ext4 = true;
-			break;
-		default:
-			errmsg(cli, "run: unknown option or missing argument '%s'",
-			       argv[optind - 1]);
-			cli_command_usage(stderr, cli->prog, c);
-			return EXIT_USAGE;
-		}
-	}
+	ret = cli_parse_opts(cli, c, &args, argc, argv, -1, &first);
+	if (ret >= 0)
+		return ret;
 
 	/* Every name is checked before anything runs. */
-	sel = calloc(count + (size_t)(argc - optind), sizeof(*sel));
+	sel = calloc(count + (size_t)(argc - first), sizeof(*sel));
 	if (!sel) {
 		errmsg(cli, "out of memory");
 		return EXIT_FAIL;
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		if (gupdemo_scenario_find(argv[i], &sel[nsel]) != 0) {
 			errmsg(cli, "run: unknown scenario '%s' (see '%s list')",
 			       argv[i], cli->prog);
@@ -840,9 +1027,9 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out_close;
 	}
-	if (want_ext4 && ext4_dir) {
-		env.ext4_dir = ext4_dir;
-	} else if (want_ext4 && !no_ext4) {
+	if (want_ext4 && args.ext4_dir) {
+		env.ext4_dir = args.ext4_dir;
+	} else if (want_ext4 && !args.no_ext4) {
 		ret = gupdemo_ext4_mount("/tmp", 16, &ext4);
 		if (ret == 0) {
 			mounted = true;
@@ -993,23 +1180,25 @@ static void print_version(void)
 static const struct command commands[] = {
 	{ "info", cmd_info,
 	  "module, uapi and kernel versions, features, module and vmstat counters",
-	  "info [--device PATH]", NULL },
+	  "info [--device PATH]", NULL, NULL, NULL },
 	{ "load", cmd_load,
 	  "load gupdemo.ko through libkmod (already loaded is not an error)",
 	  "load [--module PATH] [param=value ...]",
 	  "  -m, --module PATH  module file (default: $GUPDEMO_KO, else gupdemo\n"
 	  "                     looked up in /lib/modules/$(uname -r))\n"
-	  "  param=value        module parameters: max_pin_pages=N, pin_batch=N" },
+	  "  param=value        module parameters: max_pin_pages=N, pin_batch=N",
+	  NULL, NULL },
 	{ "unload", cmd_unload,
 	  "unload the module (fails while a descriptor is open)",
-	  "unload", NULL },
+	  "unload", NULL, NULL, NULL },
 	{ "demo", cmd_demo,
 	  "print info, pin and unpin a few pages, show that the pin counters balance",
 	  "demo [--device PATH]",
 	  "Exit status 0 when nr_foll_pin_acquired and nr_foll_pin_released both\n"
-	  "grew by the number of pages pinned (exact counters need root), else 1." },
+	  "grew by the number of pages pinned (exact counters need root), else 1.",
+	  NULL, NULL },
 	{ "list", cmd_list, "the scenario catalogue, one line each", "list",
-	  NULL },
+	  NULL, NULL, NULL },
 	{ "run", cmd_run,
 	  "run scenarios: results and exact pin counters vs this kernel",
 	  "run [--json | --tap] [--device PATH] [--ext4-dir DIR | --no-ext4]\n"
@@ -1019,15 +1208,8 @@ static const struct command commands[] = {
 	  "errno), the result expected on this kernel, the exact movement of\n"
 	  "nr_foll_pin_acquired (+acq) and nr_foll_pin_released (+rel), and the\n"
 	  "verdict.  Ends with the totals and \"pins balanced: yes/no\": both\n"
-	  "counters moved by the same amount over the run and no pin is held.\n"
-	  "\n"
-	  "  -j, --json         one JSON document on stdout\n"
-	  "  -t, --tap          TAP (for prove); the last test is the balance\n"
-	  "  -d, --device PATH  device node (default " GUPDEMO_DEV_PATH ")\n"
-	  "      --ext4-dir DIR use DIR (on ext4) for the ext4 scenarios instead\n"
-	  "                     of a scratch ext4 on a loop device in /tmp\n"
-	  "      --no-ext4      skip the ext4 scenarios\n"
-	  "\n"
+	  "counters moved by the same amount over the run and no pin is held.",
+	  run_options,
 	  "Needs root (the device is 0600; exact counters need stat_refresh).\n"
 	  "Exit status: 0 every scenario passed or was skipped and the pins\n"
 	  "balanced; 1 a scenario failed or the pins did not balance; 2 usage\n"
@@ -1035,9 +1217,10 @@ static const struct command commands[] = {
 	{ "bench", cmd_bench,
 	  "time PIN/UNPIN vs bare GUP and DMA vs memcpy (module clock)",
 	  "bench [--quick] [--json | --csv | --table] [--markers] [options]",
-	  NULL },
-	{ "help", cmd_help, "this help, or a command's", "help [COMMAND]", NULL },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  bench_details, bench_options, bench_notes },
+	{ "help", cmd_help, "this help, or a command's", "help [COMMAND]", NULL,
+	  NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 int main(int argc, char **argv)

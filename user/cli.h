@@ -26,16 +26,47 @@ struct cli {
 	const char *device;	/* --device, or NULL for the default */
 };
 
+/*
+ * One option of a command.  A command's table of them is both its parser
+ * (cli_parse_opts()) and the options part of its --help, so the two cannot
+ * drift apart.  The table ends with an entry whose name is NULL.
+ */
+struct cli_opt {
+	const char *name;	/* long name, without "--" */
+	char letter;		/* short option, or 0 for none */
+	const char *arg;	/* the argument's name in the help, NULL: none */
+	/* Takes the argument ("" for none): 0, or -EINVAL to refuse it. */
+	int (*set)(struct cli *cli, void *ctx, const char *arg);
+	const char *bad;	/* message when refused; may use the arg (%s) */
+	const char *help;	/* what it does; '\n' starts another line */
+};
+
 struct command {
 	const char *name;
 	int (*run)(struct cli *cli, int argc, char **argv);
 	const char *summary;	/* one line, for the command list */
 	const char *synopsis;	/* after "Usage: gupdemo " */
-	const char *details;	/* options and notes, or NULL */
+	const char *details;	/* what it does, or NULL */
+	const struct cli_opt *opts;	/* options beyond -h, or NULL */
+	const char *notes;	/* after the options, or NULL */
 };
 
 const struct command *cli_find_command(const char *name);
 void cli_command_usage(FILE *f, const char *prog, const struct command *c);
+
+/*
+ * Parses @argv (argv[0] is the command's name) with the table of @c: -h and
+ * --help print the help; every other option is read first, then each one
+ * given is set, in table order (a preset such as --quick comes first in its
+ * table and so never overrides an option given with it).  At most
+ * @max_args operands (-1: any number); *@first is the first.  Returns -1 to
+ * go on, or the exit status to end with (EXIT_OK after --help).
+ */
+int cli_parse_opts(struct cli *cli, const struct command *c, void *ctx,
+		   int argc, char **argv, int max_args, int *first);
+
+/* The -d/--device option: its setter. */
+int cli_set_device(struct cli *cli, void *ctx, const char *arg);
 
 __attribute__((format(printf, 2, 3)))
 void errmsg(struct cli *cli, const char *fmt, ...);
@@ -49,6 +80,8 @@ const char *cli_errname(int err);
 
 /* bench.c */
 int cmd_bench(struct cli *cli, int argc, char **argv);
+extern const struct cli_opt bench_options[];
+extern const char bench_details[], bench_notes[];
 
 /* json.c: writes @s as a JSON string, quotes included. */
 void json_str(FILE *f, const char *s);

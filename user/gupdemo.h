@@ -169,6 +169,78 @@ int gupdemo_page_span(uint64_t addr, uint64_t len, uint64_t page_size,
 		      uint64_t *npages);
 
 /* ------------------------------------------------------------------ */
+/* Buffers of a memory kind                                            */
+/* ------------------------------------------------------------------ */
+
+/* Size of a THP (PMD) and of a hugetlb page: x86-64's 2 MiB. */
+#define GUPDEMO_HUGE_SIZE	((size_t)2 << 20)
+
+/**
+ * enum gupdemo_mem - what backs a buffer of gupdemo_buf_alloc()
+ * @GUPDEMO_MEM_4K: small pages only (MADV_NOHUGEPAGE: THP is "always" on
+ *	Debian; a kernel without THP has nothing else)
+ * @GUPDEMO_MEM_THP: transparent huge pages: GUPDEMO_HUGE_SIZE aligned,
+ *	MADV_HUGEPAGE
+ * @GUPDEMO_MEM_HUGETLB: hugetlb pages (MAP_HUGETLB), from the reserve of
+ *	/proc/sys/vm/nr_hugepages
+ */
+enum gupdemo_mem {
+	GUPDEMO_MEM_4K,
+	GUPDEMO_MEM_THP,
+	GUPDEMO_MEM_HUGETLB,
+};
+
+/* Flags of gupdemo_buf_alloc(). */
+#define GUPDEMO_BUF_TOUCH	(1u << 0)	/* write every page: populated */
+#define GUPDEMO_BUF_ALL		GUPDEMO_BUF_TOUCH
+
+/**
+ * struct gupdemo_buf - a private anonymous buffer of one memory kind
+ * @p: the buffer, aligned to its kind's page size
+ * @len: its length: the length asked, rounded up to the kind's page size
+ *	(the system page size for 4K, GUPDEMO_HUGE_SIZE for THP and hugetlb)
+ * @kind: the memory kind
+ * @map: the whole mapping (with the alignment slack of a THP buffer)
+ * @maplen: its length
+ *
+ * A zeroed struct is an empty buffer: gupdemo_buf_free() of it does nothing.
+ */
+struct gupdemo_buf {
+	void *p;
+	size_t len;
+	enum gupdemo_mem kind;
+	void *map;
+	size_t maplen;
+};
+
+/**
+ * gupdemo_buf_alloc() - map a buffer of a memory kind
+ * @b: (out) the buffer; zeroed on failure, so gupdemo_buf_free() is safe
+ * @kind: GUPDEMO_MEM_*
+ * @len: bytes wanted, rounded up as struct gupdemo_buf says
+ * @flags: GUPDEMO_BUF_* (GUPDEMO_BUF_TOUCH: one byte of every page is
+ *	written, page i with i + 1, so every page is present before use)
+ *
+ * Whether THP really backs a GUPDEMO_MEM_THP buffer depends on
+ * /sys/kernel/mm/transparent_hugepage/enabled and on fragmentation: count
+ * the folios (GUPDEMO_IOC_QUERY) to know.
+ *
+ * Return: 0; -EINVAL for @len 0, an unknown @kind or unknown @flags bits;
+ * -EOVERFLOW when @len rounded up does not fit a size_t; -EOPNOTSUPP for
+ * GUPDEMO_MEM_THP on a kernel without transparent huge pages (it refuses
+ * MADV_HUGEPAGE: PREEMPT_RT); -ENOMEM, for hugetlb also when too few huge
+ * pages are reserved; or another -errno of mmap(2)/madvise(2).
+ */
+int gupdemo_buf_alloc(struct gupdemo_buf *b, enum gupdemo_mem kind, size_t len,
+		      unsigned int flags);
+
+/**
+ * gupdemo_buf_free() - unmap a buffer of gupdemo_buf_alloc()
+ * @b: the buffer (NULL, zeroed or freed already: nothing to do); zeroed
+ */
+void gupdemo_buf_free(struct gupdemo_buf *b);
+
+/* ------------------------------------------------------------------ */
 /* Names                                                               */
 /* ------------------------------------------------------------------ */
 

@@ -33,7 +33,7 @@
 #include "scenario.h"
 
 #define LAB_PAGES	8
-#define THP_SIZE	(2UL << 20)
+#define THP_SIZE	GUPDEMO_HUGE_SIZE
 #define DEVICE_BYTE	0x44	/* what the device writes: 'D' */
 #define FILE_BYTE	0x41	/* what the file holds before: 'A' */
 
@@ -41,20 +41,23 @@
 #define MADV_COLLAPSE	25
 #endif
 
-/* @npages small pages of anonymous memory, each written once. */
+/*
+ * @npages small pages, every byte @byte, or page i holding i + 1 in its
+ * first byte when @byte is -1.  munmap(p, npages * psz) frees it.
+ */
 static char *lab_map(struct ctx *c, size_t npages, int byte)
 {
-	size_t len = npages * c->psz;
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct gupdemo_buf b;
+	int ret = gupdemo_buf_alloc(&b, GUPDEMO_MEM_4K, npages * c->psz,
+				    byte < 0 ? GUPDEMO_BUF_TOUCH : 0);
 
-	if (p == MAP_FAILED) {
-		gd_fail(c, "mmap: %s", strerror(errno));
+	if (ret) {
+		gd_fail(c, "mmap: %s", strerror(-ret));
 		return NULL;
 	}
-	madvise(p, len, MADV_NOHUGEPAGE);
-	memset(p, byte, len);
-	return p;
+	if (byte >= 0)
+		memset(b.p, byte, b.len);
+	return b.p;
 }
 
 /*
@@ -170,7 +173,7 @@ static uint64_t migrated(void)
 	return v;
 }
 
-/* Every page still holds the byte lab_map() wrote plus its index. */
+/* Page i still holds i + 1 (lab_map() with -1). */
 static void check_data(struct ctx *c, char *p, size_t n, const char *when)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -179,15 +182,6 @@ static void check_data(struct ctx *c, char *p, size_t n, const char *when)
 			return;
 		}
 	}
-}
-
-static char *movable_buf(struct ctx *c, size_t n)
-{
-	char *p = lab_map(c, n, 0);
-
-	for (size_t i = 0; p && i < n; i++)
-		p[i * c->psz] = (char)(i + 1);
-	return p;
 }
 
 /* The long-term pin of @p: pages moved out of ZONE_MOVABLE, data kept. */
@@ -240,7 +234,7 @@ static void sc_longterm_leaves_movable(struct ctx *c)
 
 	if (!has_movable(c))
 		return;
-	p = movable_buf(c, MOVABLE_PAGES);
+	p = lab_map(c, MOVABLE_PAGES, -1);
 	if (!p)
 		return;
 	gd_expect(c, 0, MOVABLE_PAGES, d, d);

@@ -211,30 +211,22 @@ static inline const char *g_thp_off_reason(void)
 	return NULL;
 }
 
-/* An anonymous private mapping of @npages pages; bails out on failure. */
-static inline char *g_map_anon(size_t npages, bool populate, bool nohuge)
+/*
+ * @npages small pages of private anonymous memory (THP is "always" on
+ * Debian: small-page tests opt out; a kernel without THP has no other),
+ * page i holding i + 1 when @populate; bails out on failure.  The buffer is
+ * the whole mapping: munmap(p, npages * page size) releases it.
+ */
+static inline char *g_map_anon(size_t npages, bool populate)
 {
 	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
-	char *p = mmap(NULL, npages * psz, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct gupdemo_buf b;
+	int ret = gupdemo_buf_alloc(&b, GUPDEMO_MEM_4K, npages * psz,
+				    populate ? GUPDEMO_BUF_TOUCH : 0);
 
-	if (p == MAP_FAILED)
-		bail_out("mmap of %zu anonymous pages failed: %s", npages,
-			 strerror(errno));
-	/*
-	 * THP is "always" on Debian: small-page tests must opt out.  A kernel
-	 * without THP has only small pages and refuses the advice (EINVAL).
-	 */
-	if (nohuge && madvise(p, npages * psz, MADV_NOHUGEPAGE)) {
-		int err = errno;
-
-		if (err != EINVAL || g_thp_built())
-			bail_out("MADV_NOHUGEPAGE failed: %s", strerror(err));
-	}
-	if (populate)
-		for (size_t i = 0; i < npages; i++)
-			p[i * psz] = (char)(i + 1);
-	return p;
+	if (ret)
+		bail_out("%zu small anonymous pages: %s", npages, strerror(-ret));
+	return b.p;
 }
 
 static inline int g_open(void)

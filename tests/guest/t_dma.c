@@ -29,7 +29,7 @@
 #include "guest.h"
 
 #define MiB			(1024UL * 1024UL)
-#define THP_SIZE		(2 * MiB)
+#define THP_SIZE		GUPDEMO_HUGE_SIZE
 #define DEV_CHUNK		4095	/* bytes per device command */
 #define EDU_LIMIT		0x0fffffffULL	/* 28-bit DMA mask */
 #define FAIL_NTH		GUPDEMO_DEBUGFS_DIR "/fail_nth"
@@ -286,8 +286,7 @@ static void find_edu(char *bdf, size_t len)
  * The whole mapping holds the pattern @seed, stream position 0 at @map.
  */
 struct region {
-	uint8_t *raw;		/* what mmap() returned */
-	size_t rawlen;
+	struct gupdemo_buf buf;	/* the mapping */
 	uint8_t *map;		/* start of the pattern */
 	size_t maplen;
 	uint8_t *p;
@@ -305,31 +304,27 @@ static bool region_alloc(struct region *r, size_t off, size_t len,
 			 uint64_t seed, bool thp)
 {
 	size_t pages = (off + len + T.psz - 1) / T.psz;
+	/* THP: the range starts one huge page in, a guard page before it. */
+	size_t want = thp ? THP_SIZE + (pages + 1) * T.psz : (pages + 2) * T.psz;
+	int ret;
 
 	memset(r, 0, sizeof(*r));
-	r->rawlen = (pages + 2) * T.psz + (thp ? 2 * THP_SIZE : 0);
-	r->raw = mmap(NULL, r->rawlen, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (r->raw == MAP_FAILED) {
-		diag("mmap of %zu bytes: %s", r->rawlen, strerror(errno));
-		r->raw = NULL;
+	ret = gupdemo_buf_alloc(&r->buf, thp ? GUPDEMO_MEM_THP : GUPDEMO_MEM_4K,
+				want, 0);
+	/* A kernel without THP (PREEMPT_RT) has only small folios anyway. */
+	if (ret == -EOPNOTSUPP && thp)
+		ret = gupdemo_buf_alloc(&r->buf, GUPDEMO_MEM_4K, want, 0);
+	if (ret) {
+		diag("buffer of %zu bytes: %s", want, strerror(-ret));
 		return false;
 	}
-	/* A kernel without THP (PREEMPT_RT) has only small folios anyway. */
-	if (madvise(r->raw, r->rawlen, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) &&
-	    g_thp_built())
-		diag("madvise(%s): %s", thp ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE",
-		     strerror(errno));
 	if (thp) {
-		uintptr_t a = ((uintptr_t)r->raw + THP_SIZE + THP_SIZE - 1) &
-			      ~(uintptr_t)(THP_SIZE - 1);
-
-		r->p = (uint8_t *)a + off;
-		r->map = (uint8_t *)a - T.psz;
+		r->p = (uint8_t *)r->buf.p + THP_SIZE + off;
+		r->map = (uint8_t *)r->buf.p + THP_SIZE - T.psz;
 		r->maplen = (pages + 2) * T.psz;
 	} else {
-		r->map = r->raw;
-		r->maplen = r->rawlen;
+		r->map = r->buf.p;
+		r->maplen = r->buf.len;
 		r->p = r->map + T.psz + off;
 	}
 	r->len = len;
@@ -341,9 +336,7 @@ static bool region_alloc(struct region *r, size_t off, size_t len,
 
 static void region_free(struct region *r)
 {
-	if (r->raw)
-		munmap(r->raw, r->rawlen);
-	r->raw = NULL;
+	gupdemo_buf_free(&r->buf);
 }
 
 /* Stream position of @addr in @r's pattern. */

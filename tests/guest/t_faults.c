@@ -439,9 +439,9 @@ int main(int argc, char **argv)
 	if (T.nth_fd < 0)
 		bail_out("fail-nth: %s", strerror(errno));
 	T.fd = g_open();
-	T.pop = (uint8_t *)g_map_anon(64, true, true);
-	T.dst = (uint8_t *)g_map_anon(64, true, true);
-	T.big = (uint8_t *)g_map_anon(2048, true, true);
+	T.pop = (uint8_t *)g_map_anon(64, true);
+	T.dst = (uint8_t *)g_map_anon(64, true);
+	T.big = (uint8_t *)g_map_anon(2048, true);
 	before = g_vmstat();
 
 	/* The module's own steps first, while DMA-API debug tracks everything. */

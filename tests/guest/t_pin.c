@@ -24,7 +24,7 @@
 #include "guest.h"
 
 #define N		16	/* pages of the basic scenarios */
-#define HPAGE		(2UL << 20)
+#define HPAGE		GUPDEMO_HUGE_SIZE
 #define NTHP		2	/* huge pages in the THP / hugetlb scenarios */
 /*
  * A held pin of NTHP whole 2 MiB folios is a run or two (8 bytes each):
@@ -321,7 +321,7 @@ static void test_apis(void)
 		GUPDEMO_API_PIN_UNLOCKED, GUPDEMO_API_PIN_REMOTE,
 	};
 	static const uint32_t flagsets[] = { W, 0, W | LT, LT };
-	char *buf = g_map_anon(N, true, true);
+	char *buf = g_map_anon(N, true);
 	struct qexp full = { N, N, N, 0, 0 };
 
 	diag("1. pin APIs on %d populated anonymous 4K pages", N);
@@ -413,19 +413,6 @@ static void test_apis(void)
 /* 3, 4: THP and hugetlb                                               */
 /* ------------------------------------------------------------------ */
 
-static char *map_aligned(size_t len, size_t align, char **base, size_t *maplen)
-{
-	char *p;
-
-	*maplen = len + align;
-	*base = mmap(NULL, *maplen, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (*base == MAP_FAILED)
-		bail_out("mmap of %zu bytes failed", *maplen);
-	p = (char *)(((uintptr_t)*base + align - 1) & ~(uintptr_t)(align - 1));
-	return p;
-}
-
 /* AnonHugePages of the mapping containing @addr, in kB (-1 if unknown). */
 static long anon_huge_kb(const void *addr)
 {
@@ -453,11 +440,13 @@ static long anon_huge_kb(const void *addr)
 
 static void test_thp(void)
 {
-	char thp[256] = "", *base, *p;
-	size_t maplen, len = NTHP * HPAGE;
+	char thp[256] = "", *p;
+	size_t len = NTHP * HPAGE;
+	struct gupdemo_buf b;
 	size_t hp = HPAGE / psz; /* base pages per huge page */
 	const char *off;
 	long kb;
+	int ret;
 
 	diag("3. THP: %d huge pages, MADV_HUGEPAGE", NTHP);
 	g_read_file(G_THP_DIR "/enabled", thp, sizeof(thp));
@@ -468,15 +457,15 @@ static void test_thp(void)
 		skip(1, "THP scenarios: %s", off);
 		return;
 	}
-	p = map_aligned(len, HPAGE, &base, &maplen);
-	if (madvise(p, len, MADV_HUGEPAGE))
-		bail_out("MADV_HUGEPAGE failed: %s", strerror(errno));
-	for (size_t i = 0; i < len; i += psz)
-		p[i] = (char)i;
+	ret = gupdemo_buf_alloc(&b, GUPDEMO_MEM_THP, len, GUPDEMO_BUF_TOUCH);
+	if (ret)
+		bail_out("THP buffer (MADV_HUGEPAGE) of %zu bytes: %s", len,
+			 strerror(-ret));
+	p = b.p;
 	kb = anon_huge_kb(p);
 	if (!ok(kb >= (long)(len >> 10), "THP: the buffer is backed by huge pages "
 		"(AnonHugePages %ld kB)", kb)) {
-		munmap(base, maplen);
+		gupdemo_buf_free(&b);
 		return;
 	}
 
@@ -500,7 +489,7 @@ static void test_thp(void)
 	       (struct qexp){ 3, 3, 2, 0, 0 }, 3, "THP 3 pages across two");
 	ok(anon_huge_kb(p) >= (long)(len >> 10),
 	   "THP: still huge pages after the pins (nothing was split)");
-	munmap(base, maplen);
+	gupdemo_buf_free(&b);
 }
 
 static void test_hugetlb(void)
@@ -508,6 +497,8 @@ static void test_hugetlb(void)
 	uint64_t old = 0, now = 0;
 	size_t hp = HPAGE / psz;
 	char mi[4096] = "", *p;
+	struct gupdemo_buf b;
+	int ret;
 
 	diag("4. hugetlb: %d reserved 2 MiB pages", NTHP);
 	g_read_file("/proc/meminfo", mi, sizeof(mi));
@@ -524,13 +515,13 @@ static void test_hugetlb(void)
 		g_write_u64("/proc/sys/vm/nr_hugepages", old);
 		return;
 	}
-	p = mmap(NULL, NTHP * HPAGE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (!ok(p != MAP_FAILED, "hugetlb: mmap(MAP_HUGETLB) of %d pages", NTHP)) {
+	ret = gupdemo_buf_alloc(&b, GUPDEMO_MEM_HUGETLB, NTHP * HPAGE,
+				GUPDEMO_BUF_TOUCH);
+	if (!ok(ret == 0, "hugetlb: mmap(MAP_HUGETLB) of %d pages", NTHP)) {
 		g_write_u64("/proc/sys/vm/nr_hugepages", old);
 		return;
 	}
-	memset(p, 0x48, NTHP * HPAGE);
+	p = b.p;
 	pin_ok(p, NTHP * HPAGE, GUPDEMO_API_PIN_FAST, W, 0,
 	       (struct qexp){ NTHP * hp, NTHP * hp, NTHP, 0, HUGE_KMEM }, NTHP * hp,
 	       "hugetlb whole");
@@ -544,7 +535,7 @@ static void test_hugetlb(void)
 	       (struct qexp){ NTHP * hp, 0, NTHP, 0, HUGE_KMEM }, 0, "hugetlb FOLL_GET");
 	pin_ok(p + HPAGE - 2 * psz, 4 * psz, GUPDEMO_API_PIN_FAST, W, 0,
 	       (struct qexp){ 4, 4, 2, 0, 0 }, 4, "hugetlb 4 pages across two");
-	munmap(p, NTHP * HPAGE);
+	gupdemo_buf_free(&b);
 	g_write_u64("/proc/sys/vm/nr_hugepages", old);
 }
 
@@ -777,7 +768,7 @@ static void test_odirect(void)
 		diag("    open(O_DIRECT): %s", strerror(errno));
 		return;
 	}
-	buf = g_map_anon(np, true, true);
+	buf = g_map_anon(np, true);
 	before = g_vmstat();
 	n = pread(f, buf, np * psz, 0);
 	is_int(n, (ssize_t)(np * psz), "O_DIRECT: read of %zu pages", np);
@@ -877,20 +868,20 @@ static void test_zero_page(void)
 	char *p;
 
 	diag("6. the zero page: R/O pins of never-touched anonymous memory");
-	p = g_map_anon(np, false, true);
+	p = g_map_anon(np, false);
 	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, 0, 0,
 	       (struct qexp){ np, 0, 1, np, 0 }, zc, "never touched");
 	munmap(p, np * psz);
-	p = g_map_anon(np, false, true);
+	p = g_map_anon(np, false);
 	pin_ok(p, np * psz, GUPDEMO_API_PIN, 0, 0, (struct qexp){ np, 0, 1, np, 0 },
 	       zc, "never touched");
 	munmap(p, np * psz);
-	p = g_map_anon(np, false, true);
+	p = g_map_anon(np, false);
 	pin_ok(p, np * psz, GUPDEMO_API_GET_FAST, 0, 0,
 	       (struct qexp){ np, 0, 1, np, 0 }, 0, "never touched FOLL_GET");
 	munmap(p, np * psz);
 
-	p = g_map_anon(np, false, true);
+	p = g_map_anon(np, false);
 	if (kver >= KV(6, 2, 0))
 		/* Reliable R/O long-term pins unshare: real pages. */
 		pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, LT, 0,
@@ -902,7 +893,7 @@ static void test_zero_page(void)
 		       "never touched, zero pages before 6.2");
 	munmap(p, np * psz);
 
-	p = g_map_anon(np, false, true);
+	p = g_map_anon(np, false);
 	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, W, 0,
 	       (struct qexp){ np, np, np, 0, 0 }, np,
 	       "never touched, WRITE faults real pages in");
@@ -938,13 +929,13 @@ static void test_negative(void)
 	       "read-only mapping without WRITE");
 	munmap(ro, 4 * psz);
 
-	p = g_map_anon(4, true, true);
+	p = g_map_anon(4, true);
 	munmap(p, 4 * psz);
 	for (size_t a = 0; a < na; a++)
 		pin_err(p, 4 * psz, apis[a], W, 0, EFAULT, 0, "unmapped range");
 
 	/* [4 populated pages][hole of 4][4 populated]: the prefix is rolled back. */
-	p = g_map_anon(12, true, true);
+	p = g_map_anon(12, true);
 	munmap(p + 4 * psz, 4 * psz);
 	for (size_t a = 0; a < na; a++)
 		pin_err(p, 12 * psz, apis[a], W, 0, EFAULT,
@@ -985,7 +976,7 @@ static void test_negative(void)
 				 "mmap(/dev/gupdemo) MAP_PRIVATE -> EINVAL");
 
 		/* [anon page][PFN page]: GUP pins the first, then must stop. */
-		p = g_map_anon(2, true, true);
+		p = g_map_anon(2, true);
 		pf = mmap(p + psz, psz, PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_FIXED, fd, 0);
 		if (ok(pf == p + psz, "an anonymous page followed by the PFN page")) {
@@ -997,7 +988,7 @@ static void test_negative(void)
 		munmap(p, 2 * psz);
 	}
 
-	p = g_map_anon(4, true, true);
+	p = g_map_anon(4, true);
 	pin_err((void *)(uintptr_t)0xffffffff81000000ULL, psz,
 		GUPDEMO_API_PIN_FAST, 0, 0, EFAULT, 0, "kernel address");
 	pin_err((void *)(uintptr_t)0xffff888000000000ULL, psz, GUPDEMO_API_PIN,
@@ -1184,7 +1175,7 @@ static void test_nofault(void)
 	char *p, *pf;
 
 	diag("8. FOLL_NOFAULT and FAST_ONLY: no faults, bounded retries");
-	p = g_map_anon(np, false, true);
+	p = g_map_anon(np, false);
 	pin_err(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0, EFAULT, 0,
 		"NOFAULT, never touched");
 	pin_err(p, np * psz, GUPDEMO_API_PIN, W | NOFAULT, 0, EFAULT, 0,
@@ -1217,7 +1208,7 @@ static void test_nofault(void)
 		"NO_RETRY with nothing pinnable (0 pages is an error)");
 	{
 		/* [4 populated][hole]: one GUP call stops at the hole. */
-		char *h = g_map_anon(8, true, true);
+		char *h = g_map_anon(8, true);
 
 		munmap(h + 4 * psz, 4 * psz);
 		pin_ok(h, 8 * psz, GUPDEMO_API_PIN, W | NORETRY, 0,
@@ -1238,16 +1229,16 @@ static void test_nofault(void)
 	munmap(p, np * psz);
 
 	diag("8. the bounded fault-in-and-retry helper");
-	p = g_map_anon(np, false, true);
+	p = g_map_anon(np, false);
 	retry_case(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 4, 0, 2, np,
 		   "never touched, write fault-in");
 	munmap(p, np * psz);
-	p = g_map_anon(np, false, true);
+	p = g_map_anon(np, false);
 	retry_case(p, np * psz, GUPDEMO_API_PIN, NOFAULT, 4, 0, 2,
 		   zero_page_counted() ? np : 0,
 		   "never touched, read fault-in maps zero pages");
 	munmap(p, np * psz);
-	p = g_map_anon(np, false, true);
+	p = g_map_anon(np, false);
 	retry_case(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 1, EFAULT, 1,
 		   0, "one round only");
 	memset(p, 1, np / 2 * psz);
@@ -1258,7 +1249,7 @@ static void test_nofault(void)
 		   "already populated: first round");
 	munmap(p, np * psz);
 	if (fo) {
-		p = g_map_anon(np, false, true);
+		p = g_map_anon(np, false);
 		retry_case(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 4, 0, 2, np,
 			   "FAST_ONLY never touched");
 		munmap(p, np * psz);
@@ -1298,7 +1289,7 @@ static void test_fail_inject(void)
 		skip(1, "no fail_nth knob");
 		return;
 	}
-	p = g_map_anon(np, true, true);
+	p = g_map_anon(np, true);
 	for (n = 1; n <= 64; n++) {
 		struct gupdemo_vmstat before = g_vmstat();
 		struct gupdemo_pin pin;
@@ -1382,7 +1373,7 @@ static void memlock_child(int wfd)
 	struct memlock_result r = { 0 };
 	struct rlimit rl = { 16 * psz, 16 * psz };
 	struct gupdemo_pin a, b;
-	char *p = g_map_anon(32, true, true);
+	char *p = g_map_anon(32, true);
 	int f;
 
 	r.setup = gupdemo_open(NULL, &f);
@@ -1415,7 +1406,7 @@ static void test_memlock(void)
 	struct gupdemo_vmstat before;
 	struct memlock_result r;
 	struct gupdemo_pin a, b, c;
-	char *p = g_map_anon(N, true, true);
+	char *p = g_map_anon(N, true);
 	int pfd[2], st, fd2;
 	pid_t pid;
 
@@ -1445,7 +1436,7 @@ static void test_memlock(void)
 	is_int(vmpin_pages(), vm0, "close() uncharges what the fd held");
 
 	{
-		char *h = g_map_anon(8, false, true);
+		char *h = g_map_anon(8, false);
 
 		memset(h, 1, 4 * psz);
 		is_errno(do_pin(fd, h, 8 * psz, GUPDEMO_API_PIN_FAST,
@@ -1539,8 +1530,8 @@ static void test_fork(void)
 		skip(1, "no DMA with the software engine");
 		return;
 	}
-	buf = g_map_anon(np, false, true);
-	s = g_map_anon(1, false, true);
+	buf = g_map_anon(np, false);
+	s = g_map_anon(1, false);
 	memset(buf, 'P', np * psz);
 	memset(s, 'D', psz);
 	before = g_vmstat();
@@ -1613,11 +1604,11 @@ static void test_munmap_dontneed(void)
 		   (info0.features & GUPDEMO_FEAT_ENGINE_SOFT);
 
 	diag("11. munmap and MADV_DONTNEED while pinned");
-	s = g_map_anon(1, false, true);
+	s = g_map_anon(1, false);
 	memset(s, 'F', psz);
 
 	/* munmap */
-	buf = g_map_anon(np, false, true);
+	buf = g_map_anon(np, false);
 	memset(buf, 'M', np * psz);
 	before = g_vmstat();
 	if (do_pin(fd, buf, np * psz, GUPDEMO_API_PIN_FAST, W, 0, &dst) ||
@@ -1645,7 +1636,7 @@ static void test_munmap_dontneed(void)
 		munmap(again, np * psz);
 
 	/* MADV_DONTNEED */
-	buf = g_map_anon(np, false, true);
+	buf = g_map_anon(np, false);
 	memset(buf, 'N', np * psz);
 	before = g_vmstat();
 	if (do_pin(fd, buf, np * psz, GUPDEMO_API_PIN, W | LT, 0, &dst) ||
@@ -1678,7 +1669,7 @@ static void test_close_kill(void)
 {
 	struct gupdemo_vmstat before;
 	struct gupdemo_info inf;
-	char *buf = g_map_anon(8, true, true);
+	char *buf = g_map_anon(8, true);
 	int64_t vm0 = vmpin_pages();
 	int fd2, pfd[2], st;
 	char c = 0;
@@ -1780,7 +1771,7 @@ static void test_threads(void)
 	struct thr t[NTHREADS];
 	struct gupdemo_info inf;
 	struct gupdemo_query q;
-	char *buf = g_map_anon(8, true, true);
+	char *buf = g_map_anon(8, true);
 	int fd2 = g_open(), errs = 0;
 
 	diag("12. %d threads on two fds pin the same range at once", NTHREADS);
@@ -1815,7 +1806,7 @@ static void test_threads(void)
 static void test_two_fds(void)
 {
 	struct gupdemo_vmstat before = g_vmstat();
-	char *buf = g_map_anon(8, true, true);
+	char *buf = g_map_anon(8, true);
 	struct gupdemo_pin a, b;
 	struct gupdemo_query q;
 	int fd2 = g_open();
@@ -1858,7 +1849,7 @@ static int step_pin_unpin(void *arg)
 
 static void test_scenario_helper(void)
 {
-	struct step_arg a = { g_map_anon(8, true, true), 8, GUPDEMO_API_PIN_FAST };
+	struct step_arg a = { g_map_anon(8, true), 8, GUPDEMO_API_PIN_FAST };
 	struct gupdemo_scenario_result r;
 	int ret;
 
@@ -1900,7 +1891,7 @@ static struct gupdemo_bench bench_req(char *buf)
  */
 static void test_bench(void)
 {
-	char *buf = g_map_anon(N, true, true);
+	char *buf = g_map_anon(N, true);
 	struct gupdemo_vmstat before;
 	struct gupdemo_bench b;
 	int ret;

@@ -230,8 +230,8 @@ int main(int argc, char **argv)
 			bail_out("usage: t_race [--seconds N] [--rounds N]");
 	}
 	R.psz = (size_t)sysconf(_SC_PAGESIZE);
-	R.buf = (uint8_t *)g_map_anon(NPAGES, true, false);
-	R.dbuf = (uint8_t *)g_map_anon(2, true, false);
+	R.buf = (uint8_t *)g_map_anon(NPAGES, true);
+	R.dbuf = (uint8_t *)g_map_anon(2, true);
 	before = g_vmstat();
 	diag("%u rounds of %u s: 1 pinner, 2 unpinners, 1 querier, 1 DMA "
 	     "thread on one file, handles 1..%d", R.rounds, R.seconds, GUESS);

@@ -154,7 +154,7 @@ static void check_basics(char *buf)
 	ret = touched_pfn(buf, &again);
 	ok(ret == 0 && again == pfn, "the frame is stable across a write");
 
-	untouched = g_map_anon(1, false, true);
+	untouched = g_map_anon(1, false);
 	ret = gupdemo_virt_to_pfn(untouched, &again);
 	is_errno(ret, ENOENT, "frame of a page never touched -> ENOENT");
 	munmap(untouched, psz);
@@ -301,7 +301,7 @@ int main(void)
 	int ret;
 
 	psz = (size_t)sysconf(_SC_PAGESIZE);
-	buf = g_map_anon(BUF_PAGES, true, true);
+	buf = g_map_anon(BUF_PAGES, true);
 	check_basics(buf);
 
 	ret = gupdemo_memblock_list_movable(NULL, blocks, MAX_BLOCKS, &n);
