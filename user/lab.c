@@ -914,7 +914,7 @@ const struct scenario_def gd_lab[] = {
 	  sc_longterm_leaves_movable },
 	{ { "offline-vs-pins", "fast/LT", "movable", 1,
 	    GUPDEMO_NEEDS_MOVABLE | GUPDEMO_NEEDS_ROOT,
-	    "memory offline retries while a page is pinned; LT pin does not block",
+	    "memory offline waits out a short-term pin, not a long-term one",
 	    "a short-term pin blocks memory offline until it is dropped; a "
 	    "FOLL_LONGTERM pin moved its page away first" },
 	  sc_offline_vs_pins },
