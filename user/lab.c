@@ -136,6 +136,11 @@ static bool has_movable(struct ctx *c)
 		gd_skip(c, "needs root (pagemap frames, memory blocks)");
 		return false;
 	}
+	if (access("/sys/devices/system/memory", F_OK)) {
+		gd_skip(c, "the kernel has no memory hotplug "
+			"(CONFIG_MEMORY_HOTPLUG)");
+		return false;
+	}
 	if (gupdemo_memblock_list_movable(NULL, blocks, 64, &n) || !n) {
 		gd_skip(c, "no ZONE_MOVABLE memory block (boot with "
 			"movablecore=, e.g. vm-run --movable 256M)");
@@ -502,6 +507,10 @@ static void sc_migrate_pinned(struct ctx *c)
 	uint32_t h;
 	char *p;
 
+	if (access("/sys/devices/system/node", F_OK)) {
+		gd_skip(c, "the kernel has no NUMA (CONFIG_NUMA)");
+		return;
+	}
 	if (access("/sys/devices/system/node/node1", F_OK)) {
 		gd_skip(c, "one NUMA node: move_pages needs a second one "
 			"(vm-run --numa 2)");

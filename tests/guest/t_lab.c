@@ -8,8 +8,10 @@
  * deltas it expected, nothing left held by the module, and every memory
  * block online again.  A scenario may be skipped only when this guest
  * lacks what it needs, and then with its reason: ZONE_MOVABLE (vm-run
- * --movable), a second NUMA node (vm-run --numa 2), THP (the PREEMPT_RT
- * kernel has none).  Anything else that skips is a failure.
+ * --movable; a kernel with memory hotplug), a second NUMA node (vm-run
+ * --numa 2; a kernel with NUMA), THP (the PREEMPT_RT kernel has none).
+ * The defconfig-based debug kernel has neither memory hotplug nor NUMA.
+ * Anything else that skips is a failure.
  *
  * Usage: t_lab [--only NAME]...
  */
@@ -26,8 +28,14 @@ static const char *missing(const struct gupdemo_scenario *sc)
 	const char *movable = getenv("GUPDEMO_VM_MOVABLE");
 	const char *numa = getenv("GUPDEMO_VM_NUMA");
 
+	if ((sc->needs & GUPDEMO_NEEDS_MOVABLE) &&
+	    access("/sys/devices/system/memory", F_OK))
+		return "kernel without memory hotplug (the debug kernel)";
 	if ((sc->needs & GUPDEMO_NEEDS_MOVABLE) && (!movable || !*movable))
 		return "booted without --movable";
+	if ((sc->needs & GUPDEMO_NEEDS_NUMA) &&
+	    access("/sys/devices/system/node", F_OK))
+		return "kernel without NUMA (the debug kernel)";
 	if ((sc->needs & GUPDEMO_NEEDS_NUMA) && (!numa || atoi(numa) < 2))
 		return "booted with one NUMA node";
 	if (!strcmp(sc->name, "collapse-pinned") && !g_thp_built())
