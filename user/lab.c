@@ -608,7 +608,6 @@ static void collapse_held(struct ctx *c, char *a)
 	c->out->npages = 1;
 	if (madvise(a, THP_SIZE, MADV_HUGEPAGE)) {
 		gd_fail(c, "MADV_HUGEPAGE: %s", strerror(errno));
-		ret = -EINVAL;
 	} else {
 		ret = collapse(a);
 		gd_note(c, "one page pinned: MADV_COLLAPSE %s",
