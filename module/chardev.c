@@ -27,6 +27,9 @@ static_assert(sizeof(struct gupdemo_unpin) == 24);
 static_assert(sizeof(struct gupdemo_query) == 80);
 static_assert(sizeof(struct gupdemo_bench) == 64);
 static_assert(sizeof(struct gupdemo_dma) == 104);
+static_assert(sizeof(struct gupdemo_mirror) == 40);
+static_assert(sizeof(struct gupdemo_unmirror) == 24);
+static_assert(sizeof(struct gupdemo_mirror_query) == 144);
 
 static int gupdemo_fop_open(struct inode *inode, struct file *filp)
 {
@@ -37,6 +40,7 @@ static int gupdemo_fop_open(struct inode *inode, struct file *filp)
 		return -ENOMEM;
 	mutex_init(&f->lock);
 	xa_init_flags(&f->pins, XA_FLAGS_ALLOC1);
+	xa_init_flags(&f->mirrors, XA_FLAGS_ALLOC1);
 	filp->private_data = f;
 	return 0;
 }
@@ -47,6 +51,7 @@ static int gupdemo_fop_release(struct inode *inode, struct file *filp)
 
 	/* Last reference to the file: no ioctl runs, and no mapping is left. */
 	gupdemo_file_release_handles(f);
+	gupdemo_file_release_mirrors(f);
 	if (f->mmap_page)
 		__free_page(f->mmap_page);
 	mutex_destroy(&f->lock);
@@ -100,6 +105,9 @@ union gupdemo_ioctl_buffer {
 	struct gupdemo_query query;
 	struct gupdemo_dma dma;
 	struct gupdemo_bench bench;
+	struct gupdemo_mirror mirror;
+	struct gupdemo_unmirror unmirror;
+	struct gupdemo_mirror_query mirror_query;
 };
 
 /**
@@ -137,6 +145,12 @@ static const struct gupdemo_ioctl_op gupdemo_ioctl_ops[] = {
 			 struct gupdemo_dma, unpin_ns),
 	GUPDEMO_IOCTL_OP(GUPDEMO_IOC_BENCH, gupdemo_ioctl_bench,
 			 struct gupdemo_bench, put_ns),
+	GUPDEMO_IOCTL_OP(GUPDEMO_IOC_MIRROR, gupdemo_ioctl_mirror,
+			 struct gupdemo_mirror, npages),
+	GUPDEMO_IOCTL_OP(GUPDEMO_IOC_UNMIRROR, gupdemo_ioctl_unmirror,
+			 struct gupdemo_unmirror, invalidations),
+	GUPDEMO_IOCTL_OP(GUPDEMO_IOC_MIRROR_QUERY, gupdemo_ioctl_mirror_query,
+			 struct gupdemo_mirror_query, events),
 };
 
 static long gupdemo_fop_ioctl(struct file *filp, unsigned int cmd,

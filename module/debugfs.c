@@ -48,6 +48,13 @@ static int gupdemo_stats_show(struct seq_file *m, void *unused)
 		   atomic64_read(&s->failures_total));
 	seq_printf(m, "dma_total: %lld\n", atomic64_read(&s->dma_total));
 	seq_printf(m, "dma_bytes: %lld\n", atomic64_read(&s->dma_bytes));
+	seq_printf(m, "mirrors_held: %lld\n", atomic64_read(&s->mirrors_held));
+	seq_printf(m, "mirrors_total: %lld\n",
+		   atomic64_read(&s->mirrors_total));
+	seq_printf(m, "mirror_invalidations: %lld\n",
+		   atomic64_read(&s->mirror_invalidations));
+	seq_printf(m, "mirror_refaults: %lld\n",
+		   atomic64_read(&s->mirror_refaults));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(gupdemo_stats);

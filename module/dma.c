@@ -37,6 +37,7 @@
 #include <linux/swiotlb.h>
 
 #include "dma.h"
+#include "mirror.h"
 
 /*
  * The DMA API does not allow two mappings through which devices may write
@@ -82,10 +83,15 @@ int gupdemo_dma_side_pin(struct gupdemo_dma_side *side, u64 addr, size_t len)
  * @wrote: the device may have written them
  *
  * A short-term pin is unpinned, dirty when the device wrote; a handle is
- * marked written (it is unpinned dirty later) and its reference dropped.
+ * marked written (it is unpinned dirty later) and its reference dropped;
+ * so is a mirror's (its pages were never pinned).
  */
 void gupdemo_dma_side_put(struct gupdemo_dma_side *side, bool wrote)
 {
+	if (side->mirror) {
+		gupdemo_mirror_put(side->mirror);
+		side->mirror = NULL;
+	}
 	if (side->pinned)
 		gupdemo_unpin_user_range(&side->short_term, wrote, NULL);
 	if (side->handle) {
@@ -230,30 +236,66 @@ static void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_side *side)
 	if (!side->mapped)
 		return;
 	dma_unmap_sgtable(dev, &side->sgt, side->dir, 0);
+	if (side->held)
+		gupdemo_mirror_dma_release(&side->sgt);
 	sg_free_table(&side->sgt);
 	side->mapped = false;
 }
 
-/* Build and map the tables of both sides; stamp the two stages. */
-static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call,
-				 struct gupdemo_dma_times *t)
+/*
+ * Describe a side in its sg_table.  A mirrored side's table was filled by
+ * mirror.c under the mirror's lock: only check that the device reaches it.
+ * On failure the table is freed.
+ */
+static int gupdemo_dma_side_build(struct device *dev,
+				  struct gupdemo_dma_side *side, size_t len)
+{
+	int ret;
+
+	if (!side->mirror)
+		return gupdemo_dma_table_build(dev, side, len);
+	ret = gupdemo_dma_check_reach(dev, &side->sgt);
+	if (ret)
+		sg_free_table(&side->sgt);
+	return ret;
+}
+
+/*
+ * Build the tables of both sides.  A call with a mirrored side uses that
+ * side only (dma_ioctl.c).  On failure no table is left.
+ */
+static int gupdemo_dma_build_sides(struct gupdemo_dma_call *call)
 {
 	struct device *dev = call->eng->dev;
 	struct gupdemo_dma_side *s = &call->src, *d = &call->dst;
-	u64 stamp;
 	int ret = 0;
 
-	gupdemo_stamp(&stamp);
 	if (s->used)
-		ret = gupdemo_dma_table_build(dev, s, call->len);
+		ret = gupdemo_dma_side_build(dev, s, call->len);
 	if (!ret && d->used) {
-		ret = gupdemo_dma_table_build(dev, d, call->len);
+		ret = gupdemo_dma_side_build(dev, d, call->len);
 		if (ret && s->used)
 			sg_free_table(&s->sgt);
 	}
-	t->sg = gupdemo_stamp(&stamp);
-	if (ret)
-		return ret;
+	return ret;
+}
+
+/* Free built tables that were never mapped. */
+static void gupdemo_dma_free_tables(struct gupdemo_dma_call *call)
+{
+	if (call->src.used)
+		sg_free_table(&call->src.sgt);
+	if (call->dst.used)
+		sg_free_table(&call->dst.sgt);
+}
+
+/* Map both built tables; a table that fails to map is freed. */
+static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call)
+{
+	struct device *dev = call->eng->dev;
+	struct gupdemo_dma_side *s = &call->src, *d = &call->dst;
+	int ret = 0;
+
 	if (s->used)
 		ret = gupdemo_dma_map(dev, s);
 	if (d->used) {
@@ -262,8 +304,14 @@ static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call,
 		else
 			ret = gupdemo_dma_map(dev, d);
 	}
-	t->map = gupdemo_stamp(&stamp);
 	return ret;
+}
+
+static unsigned long gupdemo_dma_side_npages(const struct gupdemo_dma_side *side)
+{
+	if (!side->used)
+		return 0;
+	return side->mirror ? side->sgt.orig_nents : side->pin->npages;
 }
 
 /* Released from the quarantine once the stuck device is disabled. */
@@ -271,8 +319,8 @@ static void gupdemo_dma_release_quarantined(struct gupdemo_quarantined *q)
 {
 	struct gupdemo_dma_call *call = container_of(q, struct gupdemo_dma_call,
 						     quarantined);
-	unsigned long npages = (call->src.used ? call->src.pin->npages : 0) +
-			       (call->dst.used ? call->dst.pin->npages : 0);
+	unsigned long npages = gupdemo_dma_side_npages(&call->src) +
+			       gupdemo_dma_side_npages(&call->dst);
 
 	atomic64_sub(npages, &gupdemo_stats.pages_quarantined);
 	gupdemo_dma_unmap(call->eng->dev, &call->dst);
@@ -285,13 +333,23 @@ static void gupdemo_dma_release_quarantined(struct gupdemo_quarantined *q)
 /*
  * The device did not stop: it may still write the destination and read the
  * source.  Keep both mapped and pinned (and the handles referenced, so UNPIN
- * says -EBUSY and close() leaves them) until the device is disabled.
+ * says -EBUSY and close() leaves them) until the device is disabled.  A
+ * mirrored side was never pinned: its pages are referenced instead, and the
+ * mirror's lock let go (see gupdemo_mirror_dma_hold()).
  */
 static void gupdemo_dma_quarantine(struct gupdemo_dma_call *call)
 {
-	unsigned long npages = (call->src.used ? call->src.pin->npages : 0) +
-			       (call->dst.used ? call->dst.pin->npages : 0);
+	unsigned long npages = gupdemo_dma_side_npages(&call->src) +
+			       gupdemo_dma_side_npages(&call->dst);
+	struct gupdemo_dma_side *side[] = { &call->src, &call->dst };
+	unsigned int i;
 
+	for (i = 0; i < ARRAY_SIZE(side); i++) {
+		if (side[i]->used && side[i]->mirror) {
+			gupdemo_mirror_dma_hold(side[i]->mirror, &side[i]->sgt);
+			side[i]->held = true;
+		}
+	}
 	atomic64_add(npages, &gupdemo_stats.pages_quarantined);
 	call->quarantined.release = gupdemo_dma_release_quarantined;
 	gupdemo_engine_quarantine(call->eng, &call->quarantined);
@@ -319,10 +377,16 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 	u64 stamp;
 	int ret;
 
+	/* Allocations first: no lock a notifier may wait for is held yet. */
+	gupdemo_stamp(&stamp);
+	ret = gupdemo_dma_build_sides(call);
+	t->sg = gupdemo_stamp(&stamp);
+	if (ret)
+		return ret;
 	if (call->dst.used) {
 		ret = mutex_lock_killable(&gupdemo_dma_write_lock);
 		if (ret)
-			return ret;
+			goto out_free;
 		/*
 		 * A device that could not be stopped may still write its
 		 * quarantined memory: no new device-writable mapping until it
@@ -330,14 +394,15 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 		 */
 		ret = -EIO;
 		if (atomic64_read(&gupdemo_stats.pages_quarantined))
-			goto out_unlock;
+			goto out_unlock_free;
 	}
 	/* The wait for the lock may have been long: is the engine going? */
 	ret = -ENODEV;
 	if (READ_ONCE(eng->removing))
-		goto out_unlock;
-	ret = gupdemo_dma_map_sides(call, t);
+		goto out_unlock_free;
 	gupdemo_stamp(&stamp);
+	ret = gupdemo_dma_map_sides(call);
+	t->map = gupdemo_stamp(&stamp);
 	if (!ret) {
 		x.src = call->src.used ? &call->src.sgt : NULL;
 		x.dst = call->dst.used ? &call->dst.sgt : NULL;
@@ -359,5 +424,12 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 out_unlock:
 	if (call->dst.used)
 		mutex_unlock(&gupdemo_dma_write_lock);
+	return ret;
+
+out_unlock_free:
+	if (call->dst.used)
+		mutex_unlock(&gupdemo_dma_write_lock);
+out_free:
+	gupdemo_dma_free_tables(call);
 	return ret;
 }

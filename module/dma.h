@@ -20,20 +20,26 @@
  * @sgt: the sg_table mapped for the engine's device
  * @dir: DMA_TO_DEVICE for the source; DMA_FROM_DEVICE (DMA_BIDIRECTIONAL
  *	for an engine that is the CPU) for the destination
+ * @mirror: a mirrored range instead of a pin (mirror.c filled @sgt and
+ *	holds its lock for the call), referenced by this call
  * @used: this side takes part in the operation
  * @pinned: @short_term holds pages
  * @handle: @pin is a held handle, referenced by this call
  * @mapped: @sgt is allocated and mapped
+ * @held: @mirror's pages are referenced for a quarantine (a device that
+ *	did not stop), put when @sgt is unmapped
  */
 struct gupdemo_dma_side {
 	struct gupdemo_pinned *pin;
 	struct gupdemo_pinned short_term;
 	struct sg_table sgt;
 	enum dma_data_direction dir;
+	struct gupdemo_mirrored *mirror;
 	bool used;
 	bool pinned;
 	bool handle;
 	bool mapped;
+	bool held;
 };
 
 /**

@@ -14,14 +14,35 @@
 #include <linux/sort.h>
 
 #include "dma.h"
+#include "mirror.h"
+
+/* A mirror side: TO_DEVICE from one, or FROM_DEVICE into one, alone. */
+static int gupdemo_dma_validate_mirror(const struct gupdemo_dma *d)
+{
+	u32 src = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_SRC_MIRROR;
+	u32 dst = GUPDEMO_DMA_DST_HANDLE | GUPDEMO_DMA_DST_MIRROR;
+
+	if ((d->flags & src) == src || (d->flags & dst) == dst)
+		return -EINVAL;
+	if ((d->flags & GUPDEMO_DMA_SRC_MIRROR) &&
+	    (d->op != GUPDEMO_DMA_TO_DEVICE || d->src_addr))
+		return -EINVAL;
+	if ((d->flags & GUPDEMO_DMA_DST_MIRROR) &&
+	    (d->op != GUPDEMO_DMA_FROM_DEVICE || d->dst_addr))
+		return -EINVAL;
+	return 0;
+}
 
 static int gupdemo_dma_validate(const struct gupdemo_dma *d)
 {
+	const u32 src_h = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_SRC_MIRROR;
+	const u32 dst_h = GUPDEMO_DMA_DST_HANDLE | GUPDEMO_DMA_DST_MIRROR;
 	bool src_used = d->op != GUPDEMO_DMA_FROM_DEVICE;
 	bool dst_used = d->op != GUPDEMO_DMA_TO_DEVICE;
 
 	if ((d->flags & ~GUPDEMO_DMA_ALL) || d->op >= GUPDEMO_DMA_OP_COUNT ||
-	    d->engine >= GUPDEMO_ENGINE_COUNT || !d->len)
+	    d->engine >= GUPDEMO_ENGINE_COUNT || !d->len ||
+	    gupdemo_dma_validate_mirror(d))
 		return -EINVAL;
 	if (d->op == GUPDEMO_DMA_MEMCPY && d->engine != GUPDEMO_ENGINE_AUTO)
 		return -EINVAL;
@@ -30,16 +51,14 @@ static int gupdemo_dma_validate(const struct gupdemo_dma *d)
 	    !(d->flags & (GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE)))
 		return -EINVAL;
 	/* The side an operation does not use must be left empty. */
-	if (!src_used && (d->src_handle || d->src_addr ||
-			  (d->flags & GUPDEMO_DMA_SRC_HANDLE)))
+	if (!src_used && (d->src_handle || d->src_addr || (d->flags & src_h)))
 		return -EINVAL;
-	if (!dst_used && (d->dst_handle || d->dst_addr ||
-			  (d->flags & GUPDEMO_DMA_DST_HANDLE)))
+	if (!dst_used && (d->dst_handle || d->dst_addr || (d->flags & dst_h)))
 		return -EINVAL;
 	/* A handle side has no address and the reverse. */
-	if ((d->flags & GUPDEMO_DMA_SRC_HANDLE) ? d->src_addr : d->src_handle)
+	if ((d->flags & src_h) ? d->src_addr : d->src_handle)
 		return -EINVAL;
-	if ((d->flags & GUPDEMO_DMA_DST_HANDLE) ? d->dst_addr : d->dst_handle)
+	if ((d->flags & dst_h) ? d->dst_addr : d->dst_handle)
 		return -EINVAL;
 	return 0;
 }
@@ -112,6 +131,16 @@ static int gupdemo_dma_get_handles(struct gupdemo_file *f,
 		ret = gupdemo_dma_use_handle(f, &call->src, d->src_handle, d);
 	if (!ret && call->dst.used && (d->flags & GUPDEMO_DMA_DST_HANDLE))
 		ret = gupdemo_dma_use_handle(f, &call->dst, d->dst_handle, d);
+	if (!ret && (d->flags & GUPDEMO_DMA_SRC_MIRROR)) {
+		call->src.mirror = gupdemo_mirror_get(f, d->src_handle);
+		if (!call->src.mirror)
+			ret = -ENOENT;
+	}
+	if (!ret && (d->flags & GUPDEMO_DMA_DST_MIRROR)) {
+		call->dst.mirror = gupdemo_mirror_get(f, d->dst_handle);
+		if (!call->dst.mirror)
+			ret = -ENOENT;
+	}
 	mutex_unlock(&f->lock);
 	return ret;
 }
@@ -169,16 +198,19 @@ static int gupdemo_dma_get_sides(struct gupdemo_file *f,
 	u64 t;
 	int ret = 0;
 
+	const u32 src_h = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_SRC_MIRROR;
+	const u32 dst_h = GUPDEMO_DMA_DST_HANDLE | GUPDEMO_DMA_DST_MIRROR;
+
 	/* Short-term pins first: GUP must not run under f->lock. */
 	gupdemo_stamp(&t);
-	if (call->src.used && !(d->flags & GUPDEMO_DMA_SRC_HANDLE))
+	if (call->src.used && !(d->flags & src_h))
 		ret = gupdemo_dma_side_pin(&call->src, d->src_addr, d->len);
-	if (!ret && call->dst.used && !(d->flags & GUPDEMO_DMA_DST_HANDLE))
+	if (!ret && call->dst.used && !(d->flags & dst_h))
 		ret = gupdemo_dma_side_pin(&call->dst, d->dst_addr, d->len);
 	d->pin_ns = gupdemo_stamp(&t);
 	if (!ret)
 		ret = gupdemo_dma_get_handles(f, call, d);
-	if (!ret && call->dst.used)
+	if (!ret && call->dst.used && !call->dst.mirror)
 		ret = gupdemo_dma_check_aliases(call->dst.pin, d->len);
 	return ret;
 }
@@ -245,6 +277,28 @@ static void gupdemo_dma_memcpy(struct gupdemo_dma_call *call)
 	call->wrote = true;
 }
 
+/*
+ * A call on a mirror (its only side): the pages under the mirror's lock
+ * (faulted again if they were invalidated) for the whole map, transfer,
+ * unmap; a call that went to the quarantine let go of the lock there.
+ */
+static int gupdemo_dma_run_mirror(struct gupdemo_dma_call *call, u32 op,
+				  struct gupdemo_dma_times *t)
+{
+	struct gupdemo_dma_side *side = call->src.mirror ? &call->src :
+							    &call->dst;
+	int ret;
+
+	ret = gupdemo_mirror_dma_begin(side->mirror, &side->sgt, call->len,
+				       side == &call->dst);
+	if (ret)
+		return ret;
+	ret = gupdemo_dma_run(call, op, t);
+	if (ret <= 0)
+		gupdemo_mirror_dma_end(side->mirror);
+	return ret;
+}
+
 /* Run the engine (or the CPU copy) between pinning and unpinning. */
 static int gupdemo_dma_move(struct gupdemo_dma_call *call,
 			    struct gupdemo_dma *d)
@@ -254,7 +308,9 @@ static int gupdemo_dma_move(struct gupdemo_dma_call *call,
 	int ret = 0;
 
 	gupdemo_stamp(&stamp);
-	if (call->eng)
+	if (call->src.mirror || call->dst.mirror)
+		ret = gupdemo_dma_run_mirror(call, d->op, &t);
+	else if (call->eng)
 		ret = gupdemo_dma_run(call, d->op, &t);
 	else
 		gupdemo_dma_memcpy(call);

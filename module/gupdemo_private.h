@@ -61,12 +61,15 @@ struct gupdemo_pinned {
  *	it.  Held only for table lookups and updates: never while GUP runs
  *	(so it never nests with mmap_lock) and never across a transfer
  * @pins: handle -> struct gupdemo_pinned
+ * @mirrors: handle -> struct gupdemo_mirrored (its own handle space), under
+ *	@lock as @pins
  * @mmap_page: the page mmap() maps as VM_PFNMAP, installed with cmpxchg()
  *	on first mmap
  */
 struct gupdemo_file {
-	struct mutex lock; /* protects pins, see above */
+	struct mutex lock; /* protects pins and mirrors, see above */
 	struct xarray pins;
+	struct xarray mirrors;
 	struct page *mmap_page;
 };
 
@@ -84,6 +87,10 @@ struct gupdemo_file {
  * @failures_total: failed PIN and DMA calls since load
  * @dma_total: successful DMA calls since load
  * @dma_bytes: bytes moved by those calls
+ * @mirrors_held: mirrors held now, all files together
+ * @mirrors_total: mirrors made since load
+ * @mirror_invalidations: invalidations of mirrored ranges since load
+ * @mirror_refaults: DMA calls that faulted a mirror again since load
  */
 struct gupdemo_stats {
 	atomic64_t pins_held;
@@ -95,6 +102,10 @@ struct gupdemo_stats {
 	atomic64_t failures_total;
 	atomic64_t dma_total;
 	atomic64_t dma_bytes;
+	atomic64_t mirrors_held;
+	atomic64_t mirrors_total;
+	atomic64_t mirror_invalidations;
+	atomic64_t mirror_refaults;
 };
 
 extern struct gupdemo_stats gupdemo_stats;
@@ -103,6 +114,7 @@ extern struct gupdemo_stats gupdemo_stats;
 unsigned long gupdemo_pin_span(u64 addr, u64 len);
 unsigned int gupdemo_foll_flags(u32 flags);
 int gupdemo_pin_validate(u64 addr, u64 len, u32 api, u32 flags);
+int gupdemo_user_range_check(u64 addr, u64 len);
 int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch,
 			   u64 *gup_ns);
 void gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty,
@@ -130,6 +142,15 @@ void gupdemo_file_release_handles(struct gupdemo_file *f);
 int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg);
 int gupdemo_ioctl_unpin(struct gupdemo_file *f, void *arg);
 int gupdemo_ioctl_query(struct gupdemo_file *f, void *arg);
+
+/* mirror_ioctl.c */
+struct gupdemo_mirrored;
+struct gupdemo_mirrored *gupdemo_mirror_get(struct gupdemo_file *f, u32 handle);
+void gupdemo_mirror_put(struct gupdemo_mirrored *m);
+void gupdemo_file_release_mirrors(struct gupdemo_file *f);
+int gupdemo_ioctl_mirror(struct gupdemo_file *f, void *arg);
+int gupdemo_ioctl_unmirror(struct gupdemo_file *f, void *arg);
+int gupdemo_ioctl_mirror_query(struct gupdemo_file *f, void *arg);
 
 /* chardev.c */
 int gupdemo_chardev_register(void);

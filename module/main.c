@@ -73,6 +73,8 @@ int gupdemo_ioctl_get_info(struct gupdemo_file *f, void *arg)
 		info->features |= GUPDEMO_FEAT_ENGINE_SOFT;
 	if (gupdemo_engine_present(GUPDEMO_ENGINE_EDU))
 		info->features |= GUPDEMO_FEAT_ENGINE_EDU;
+	if (IS_ENABLED(CONFIG_HMM_MIRROR))
+		info->features |= GUPDEMO_FEAT_MIRROR;
 	info->page_size = PAGE_SIZE;
 	info->max_pin_pages = gupdemo_max_pin_pages;
 	info->pins_held = atomic64_read(&gupdemo_stats.pins_held);

@@ -66,10 +66,28 @@ unsigned long gupdemo_pin_span(u64 addr, u64 len)
  */
 int gupdemo_pin_validate(u64 addr, u64 len, u32 api, u32 flags)
 {
-	u64 end;
+	int ret;
 
 	if (api >= GUPDEMO_API_COUNT || (flags & ~GUPDEMO_PIN_ALL))
 		return -EINVAL;
+	ret = gupdemo_user_range_check(addr, len);
+	if (ret)
+		return ret;
+	return gupdemo_gup_check(api, flags);
+}
+
+/**
+ * gupdemo_user_range_check() - a user range the module may take on
+ * @addr: user address
+ * @len: length in bytes
+ *
+ * Return: 0, or -EINVAL (@len 0), -EOVERFLOW (addr + len wraps), -EFAULT
+ * (not a user address), -E2BIG (more than max_pin_pages).
+ */
+int gupdemo_user_range_check(u64 addr, u64 len)
+{
+	u64 end;
+
 	if (!len)
 		return -EINVAL;
 	if (check_add_overflow(addr, len, &end) || end > U64_MAX - PAGE_SIZE)
@@ -79,7 +97,7 @@ int gupdemo_pin_validate(u64 addr, u64 len, u32 api, u32 flags)
 		return -EFAULT;
 	if (gupdemo_pin_span(addr, len) > gupdemo_max_pin_pages)
 		return -E2BIG;
-	return gupdemo_gup_check(api, flags);
+	return 0;
 }
 
 /* gupdemo's own flag bits to FOLL_* (renumbered in 6.3: never pass raw). */

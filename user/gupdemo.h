@@ -135,6 +135,50 @@ int gupdemo_unpin_handle(int fd, uint32_t handle, uint32_t flags);
 int gupdemo_query(int fd, struct gupdemo_query *query);
 
 /**
+ * gupdemo_mirror() - GUPDEMO_IOC_MIRROR: mirror a range, pin nothing
+ * @fd: descriptor
+ * @mirror: (in/out) the caller fills flags, addr and len; the library sets
+ *	size.  On success handle and npages are filled.
+ *
+ * Return: 0, -EOPNOTSUPP on a kernel without HMM_MIRROR, or -errno.
+ */
+int gupdemo_mirror(int fd, struct gupdemo_mirror *mirror);
+
+/**
+ * gupdemo_mirror_range() - convenience form of gupdemo_mirror()
+ * @fd: descriptor
+ * @addr: start of the user range
+ * @len: length in bytes
+ * @flags: GUPDEMO_MIRROR_* (GUPDEMO_MIRROR_WRITE when the device writes)
+ * @handle: (out) the mirror's handle (its own space, not a pin's)
+ * @npages: (out, may be NULL) pages the mirror spans
+ *
+ * Return: 0 or -errno.
+ */
+int gupdemo_mirror_range(int fd, const void *addr, size_t len, uint32_t flags,
+			 uint32_t *handle, uint64_t *npages);
+
+/**
+ * gupdemo_unmirror() - GUPDEMO_IOC_UNMIRROR
+ * @fd: descriptor
+ * @handle: from gupdemo_mirror()
+ *
+ * Return: 0, -ENOENT for an unknown handle, -EBUSY while a DMA call uses
+ * it, or -errno.
+ */
+int gupdemo_unmirror(int fd, uint32_t handle);
+
+/**
+ * gupdemo_mirror_query() - GUPDEMO_IOC_MIRROR_QUERY
+ * @fd: descriptor
+ * @query: (in/out) the caller fills handle; the library sets size and
+ *	flags = 0.  The module fills the rest (counters, events).
+ *
+ * Return: 0, -ENOENT for an unknown handle, or -errno.
+ */
+int gupdemo_mirror_query(int fd, struct gupdemo_mirror_query *query);
+
+/**
  * gupdemo_dma() - GUPDEMO_IOC_DMA
  * @fd: descriptor
  * @dma: (in/out) the caller fills everything but size; the library sets size

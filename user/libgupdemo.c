@@ -116,6 +116,53 @@ int gupdemo_dma(int fd, struct gupdemo_dma *dma)
 	return gupdemo_ioctl(fd, GUPDEMO_IOC_DMA, dma);
 }
 
+int gupdemo_mirror(int fd, struct gupdemo_mirror *mirror)
+{
+	if (!mirror)
+		return -EINVAL;
+	mirror->size = sizeof(*mirror);
+	return gupdemo_ioctl(fd, GUPDEMO_IOC_MIRROR, mirror);
+}
+
+int gupdemo_mirror_range(int fd, const void *addr, size_t len, uint32_t flags,
+			 uint32_t *handle, uint64_t *npages)
+{
+	struct gupdemo_mirror m = {
+		.flags = flags, .addr = (uintptr_t)addr, .len = len,
+	};
+	int ret;
+
+	if (!handle)
+		return -EINVAL;
+	ret = gupdemo_mirror(fd, &m);
+	if (ret)
+		return ret;
+	*handle = m.handle;
+	if (npages)
+		*npages = m.npages;
+	return 0;
+}
+
+int gupdemo_unmirror(int fd, uint32_t handle)
+{
+	struct gupdemo_unmirror u = { .size = sizeof(u), .handle = handle };
+
+	return gupdemo_ioctl(fd, GUPDEMO_IOC_UNMIRROR, &u);
+}
+
+int gupdemo_mirror_query(int fd, struct gupdemo_mirror_query *query)
+{
+	uint32_t handle;
+
+	if (!query)
+		return -EINVAL;
+	handle = query->handle;
+	memset(query, 0, sizeof(*query));
+	query->size = sizeof(*query);
+	query->handle = handle;
+	return gupdemo_ioctl(fd, GUPDEMO_IOC_MIRROR_QUERY, query);
+}
+
 int gupdemo_bench(int fd, struct gupdemo_bench *bench)
 {
 	if (!bench)

@@ -126,6 +126,37 @@ static void test_layout(void)
 	FIELD(struct gupdemo_bench, get_ns, 48, 8);
 	FIELD(struct gupdemo_bench, put_ns, 56, 8);
 	STRUCT_END(struct gupdemo_bench, 64);
+
+	FIELD(struct gupdemo_mirror, size, 0, 4);
+	FIELD(struct gupdemo_mirror, flags, 4, 4);
+	FIELD(struct gupdemo_mirror, handle, 8, 4);
+	FIELD(struct gupdemo_mirror, __reserved, 12, 4);
+	FIELD(struct gupdemo_mirror, addr, 16, 8);
+	FIELD(struct gupdemo_mirror, len, 24, 8);
+	FIELD(struct gupdemo_mirror, npages, 32, 8);
+	STRUCT_END(struct gupdemo_mirror, 40);
+
+	FIELD(struct gupdemo_unmirror, size, 0, 4);
+	FIELD(struct gupdemo_unmirror, flags, 4, 4);
+	FIELD(struct gupdemo_unmirror, handle, 8, 4);
+	FIELD(struct gupdemo_unmirror, __reserved, 12, 4);
+	FIELD(struct gupdemo_unmirror, invalidations, 16, 8);
+	STRUCT_END(struct gupdemo_unmirror, 24);
+
+	FIELD(struct gupdemo_mirror_query, size, 0, 4);
+	FIELD(struct gupdemo_mirror_query, flags, 4, 4);
+	FIELD(struct gupdemo_mirror_query, handle, 8, 4);
+	FIELD(struct gupdemo_mirror_query, mirror_flags, 12, 4);
+	FIELD(struct gupdemo_mirror_query, addr, 16, 8);
+	FIELD(struct gupdemo_mirror_query, len, 24, 8);
+	FIELD(struct gupdemo_mirror_query, npages, 32, 8);
+	FIELD(struct gupdemo_mirror_query, nvalid, 40, 8);
+	FIELD(struct gupdemo_mirror_query, faults, 48, 8);
+	FIELD(struct gupdemo_mirror_query, refaults, 56, 8);
+	FIELD(struct gupdemo_mirror_query, retries, 64, 8);
+	FIELD(struct gupdemo_mirror_query, invalidations, 72, 8);
+	FIELD(struct gupdemo_mirror_query, events, 80, 64);
+	STRUCT_END(struct gupdemo_mirror_query, 144);
 }
 
 /* Every value of a flag set is one bit, the bits are distinct, _ALL is their union. */
@@ -150,6 +181,7 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_FEAT_ENGINE_SOFT, 1ULL << 6);
 	CONST_IS(GUPDEMO_FEAT_ENGINE_EDU, 1ULL << 7);
 	CONST_IS(GUPDEMO_FEAT_BENCH, 1ULL << 8);
+	CONST_IS(GUPDEMO_FEAT_MIRROR, 1ULL << 9);
 
 	CONST_IS(GUPDEMO_API_PIN_FAST, 0);
 	CONST_IS(GUPDEMO_API_PIN, 1);
@@ -183,7 +215,14 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_DMA_SRC_HANDLE, 1U << 0);
 	CONST_IS(GUPDEMO_DMA_DST_HANDLE, 1U << 1);
 	CONST_IS(GUPDEMO_DMA_ALLOW_GET, 1U << 2);
-	CONST_IS(GUPDEMO_DMA_ALL, 0x7U);
+	CONST_IS(GUPDEMO_DMA_SRC_MIRROR, 1U << 3);
+	CONST_IS(GUPDEMO_DMA_DST_MIRROR, 1U << 4);
+	CONST_IS(GUPDEMO_DMA_ALL, 0x1fU);
+	CONST_IS(GUPDEMO_MIRROR_WRITE, 1U << 0);
+	CONST_IS(GUPDEMO_MIRROR_ALL, 0x1U);
+	CONST_IS(GUPDEMO_MIRROR_EV_UNMAP, 0);
+	CONST_IS(GUPDEMO_MIRROR_EV_OTHER, 7);
+	CONST_IS(GUPDEMO_MIRROR_EVENTS, 8);
 
 	/* Commands: _IO (no size, no direction: the size is in the struct). */
 	CONST_IS(GUPDEMO_IOC_GET_INFO, 0xBE00U);
@@ -192,6 +231,9 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_IOC_QUERY, 0xBE03U);
 	CONST_IS(GUPDEMO_IOC_DMA, 0xBE04U);
 	CONST_IS(GUPDEMO_IOC_BENCH, 0xBE05U);
+	CONST_IS(GUPDEMO_IOC_MIRROR, 0xBE06U);
+	CONST_IS(GUPDEMO_IOC_UNMIRROR, 0xBE07U);
+	CONST_IS(GUPDEMO_IOC_MIRROR_QUERY, 0xBE08U);
 	CONST_IS(_IOC_TYPE(GUPDEMO_IOC_DMA), GUPDEMO_IOCTL_TYPE);
 	CONST_IS(_IOC_DIR(GUPDEMO_IOC_PIN), _IOC_NONE);
 	CONST_IS(_IOC_SIZE(GUPDEMO_IOC_PIN), 0);

@@ -34,6 +34,7 @@
 #define GUPDEMO_FEAT_ENGINE_SOFT	(1ULL << 6) /* software engine registered */
 #define GUPDEMO_FEAT_ENGINE_EDU		(1ULL << 7) /* an edu device is bound */
 #define GUPDEMO_FEAT_BENCH		(1ULL << 8) /* GUPDEMO_IOC_BENCH */
+#define GUPDEMO_FEAT_MIRROR		(1ULL << 9) /* MIRROR/UNMIRROR/MIRROR_QUERY */
 
 /**
  * struct gupdemo_info - GUPDEMO_IOC_GET_INFO
@@ -196,8 +197,16 @@ struct gupdemo_query {
  * refused with EINVAL.
  */
 #define GUPDEMO_DMA_ALLOW_GET	(1U << 2)
+/*
+ * src_handle / dst_handle names a mirror (GUPDEMO_IOC_MIRROR), not a pin.
+ * A call uses at most one side: TO_DEVICE from a mirror or FROM_DEVICE into
+ * one (MIRROR_DST needs a mirror made with GUPDEMO_MIRROR_WRITE).
+ */
+#define GUPDEMO_DMA_SRC_MIRROR	(1U << 3)
+#define GUPDEMO_DMA_DST_MIRROR	(1U << 4)
 #define GUPDEMO_DMA_ALL		(GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE | \
-				 GUPDEMO_DMA_ALLOW_GET)
+				 GUPDEMO_DMA_ALLOW_GET | GUPDEMO_DMA_SRC_MIRROR | \
+				 GUPDEMO_DMA_DST_MIRROR)
 
 /**
  * struct gupdemo_dma - GUPDEMO_IOC_DMA
@@ -276,6 +285,99 @@ struct gupdemo_bench {
 	__aligned_u64 put_ns;
 };
 
+/* struct gupdemo_mirror.flags */
+#define GUPDEMO_MIRROR_WRITE	(1U << 0) /* the device may write: fault writable */
+#define GUPDEMO_MIRROR_ALL	GUPDEMO_MIRROR_WRITE
+
+/**
+ * struct gupdemo_mirror - GUPDEMO_IOC_MIRROR: mirror a range, pin nothing
+ * @size: (in) sizeof(struct gupdemo_mirror)
+ * @flags: (in) GUPDEMO_MIRROR_* bits
+ * @handle: (out) names the mirror in DMA (GUPDEMO_DMA_*_MIRROR),
+ *	GUPDEMO_IOC_MIRROR_QUERY and GUPDEMO_IOC_UNMIRROR
+ * @__reserved: must be 0
+ * @addr: (in) user address, any alignment
+ * @len: (in) bytes, > 0; the pages spanned count against max_pin_pages
+ * @npages: (out) pages the mirror spans
+ *
+ * Registers an mmu_interval_notifier on the range of the calling process
+ * and fills the device's table with hmm_range_fault().  No page is pinned
+ * or referenced: the kernel may unmap, migrate or reclaim the pages at any
+ * time, and tells the module first (an invalidation); the next DMA faults
+ * them in again.  The mirror is held by the open file until
+ * GUPDEMO_IOC_UNMIRROR or close().
+ */
+struct gupdemo_mirror {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 __reserved;
+	__aligned_u64 addr;
+	__aligned_u64 len;
+	__aligned_u64 npages;
+};
+
+/**
+ * struct gupdemo_unmirror - GUPDEMO_IOC_UNMIRROR
+ * @size: (in) sizeof(struct gupdemo_unmirror)
+ * @flags: (in) must be 0
+ * @handle: (in) from GUPDEMO_IOC_MIRROR
+ * @__reserved: must be 0
+ * @invalidations: (out) invalidations the range saw while it was mirrored
+ */
+struct gupdemo_unmirror {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 __reserved;
+	__aligned_u64 invalidations;
+};
+
+/* Indexes of struct gupdemo_mirror_query.events: what invalidated the range. */
+#define GUPDEMO_MIRROR_EV_UNMAP		0 /* munmap(), mremap() */
+#define GUPDEMO_MIRROR_EV_CLEAR		1 /* unmapped: migration, reclaim, COW, DONTNEED */
+#define GUPDEMO_MIRROR_EV_PROT_VMA	2 /* mprotect() */
+#define GUPDEMO_MIRROR_EV_PROT_PAGE	3 /* write-protect: fork() COW, writeback */
+#define GUPDEMO_MIRROR_EV_SOFT_DIRTY	4 /* soft-dirty tracking */
+#define GUPDEMO_MIRROR_EV_RELEASE	5 /* the mm is torn down (exit) */
+#define GUPDEMO_MIRROR_EV_MIGRATE	6 /* migrate_vma (device memory) */
+#define GUPDEMO_MIRROR_EV_OTHER		7 /* anything newer */
+#define GUPDEMO_MIRROR_EVENTS		8
+
+/**
+ * struct gupdemo_mirror_query - GUPDEMO_IOC_MIRROR_QUERY
+ * @size: (in) sizeof(struct gupdemo_mirror_query)
+ * @flags: (in) must be 0
+ * @handle: (in) from GUPDEMO_IOC_MIRROR
+ * @mirror_flags: (out) GUPDEMO_MIRROR_* it was made with
+ * @addr: (out) user address it started at
+ * @len: (out) length asked for
+ * @npages: (out) pages it spans
+ * @nvalid: (out) pages the device's table holds now (not invalidated)
+ * @faults: (out) hmm_range_fault() rounds that filled the table
+ * @refaults: (out) of those, rounds a DMA needed because entries were
+ *	invalidated
+ * @retries: (out) rounds thrown away because an invalidation came in
+ *	between (mmu_interval_read_retry())
+ * @invalidations: (out) invalidations that hit the range
+ * @events: (out) @invalidations by cause, GUPDEMO_MIRROR_EV_*
+ */
+struct gupdemo_mirror_query {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 mirror_flags;
+	__aligned_u64 addr;
+	__aligned_u64 len;
+	__aligned_u64 npages;
+	__aligned_u64 nvalid;
+	__aligned_u64 faults;
+	__aligned_u64 refaults;
+	__aligned_u64 retries;
+	__aligned_u64 invalidations;
+	__aligned_u64 events[GUPDEMO_MIRROR_EVENTS];
+};
+
 /*
  * Like iommufd, the size lives in the struct, not in the command number, so
  * that a struct can grow without changing the command.
@@ -286,5 +388,8 @@ struct gupdemo_bench {
 #define GUPDEMO_IOC_QUERY	_IO(GUPDEMO_IOCTL_TYPE, 0x03)
 #define GUPDEMO_IOC_DMA		_IO(GUPDEMO_IOCTL_TYPE, 0x04)
 #define GUPDEMO_IOC_BENCH	_IO(GUPDEMO_IOCTL_TYPE, 0x05)
+#define GUPDEMO_IOC_MIRROR	_IO(GUPDEMO_IOCTL_TYPE, 0x06)
+#define GUPDEMO_IOC_UNMIRROR	_IO(GUPDEMO_IOCTL_TYPE, 0x07)
+#define GUPDEMO_IOC_MIRROR_QUERY	_IO(GUPDEMO_IOCTL_TYPE, 0x08)
 
 #endif /* _UAPI_LINUX_GUPDEMO_H */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gupdemo - a mirrored user range (module/mirror.c): what the DMA call and
+ * the ioctls may know of it
+ */
+#ifndef _GUPDEMO_MIRROR_H
+#define _GUPDEMO_MIRROR_H
+
+#include <linux/errno.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+
+#include <uapi/linux/gupdemo.h>
+
+struct sg_table;
+
+/**
+ * struct gupdemo_mirrored - a user range the device sees without pinning it
+ * @notifier: the interval notifier on the range; its sequence count says
+ *	whether the table is still current
+ * @lock: the "driver update lock" of Documentation/mm/hmm.rst: protects
+ *	@pfns, @nvalid and the counters; the invalidate callback takes it, and
+ *	a DMA call holds it from the sequence check until the device is done
+ *	with the pages
+ * @ref: references: the open file's table, and each DMA call using it
+ * @addr: user address asked for
+ * @len: bytes asked for
+ * @start: @addr rounded down to a page
+ * @npages: pages spanned
+ * @flags: GUPDEMO_MIRROR_* bits
+ * @pfns: the device's table: HMM pfns (HMM_PFN_VALID, HMM_PFN_WRITE and
+ *	the frame) or 0 where an invalidation cleared it
+ * @nvalid: entries of @pfns that are valid
+ * @faults: hmm_range_fault() rounds that filled the table
+ * @refaults: of those, rounds a DMA call needed after an invalidation
+ * @retries: rounds thrown away because an invalidation came in between
+ * @invalidations: invalidations that hit the range
+ * @events: @invalidations by GUPDEMO_MIRROR_EV_*
+ */
+struct gupdemo_mirrored {
+	struct mmu_interval_notifier notifier;
+	struct mutex lock; /* protects the table and counters, see above */
+	refcount_t ref;
+	u64 addr;
+	u64 len;
+	unsigned long start;
+	unsigned long npages;
+	u32 flags;
+	unsigned long *pfns;
+	unsigned long nvalid;
+	u64 faults;
+	u64 refaults;
+	u64 retries;
+	u64 invalidations;
+	u64 events[GUPDEMO_MIRROR_EVENTS];
+};
+
+#if IS_ENABLED(CONFIG_HMM_MIRROR)
+int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
+			u32 flags);
+void gupdemo_mirror_fini(struct gupdemo_mirrored *m);
+int gupdemo_mirror_dma_begin(struct gupdemo_mirrored *m, struct sg_table *sgt,
+			     size_t len, bool write);
+void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m);
+void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt);
+void gupdemo_mirror_dma_release(struct sg_table *sgt);
+#else
+/* A kernel without HMM_MIRROR: no mirror is ever made. */
+static inline int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr,
+				      u64 len, u32 flags)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void gupdemo_mirror_fini(struct gupdemo_mirrored *m)
+{
+}
+
+static inline int gupdemo_mirror_dma_begin(struct gupdemo_mirrored *m,
+					   struct sg_table *sgt, size_t len,
+					   bool write)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m)
+{
+}
+
+static inline void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m,
+					   struct sg_table *sgt)
+{
+}
+
+static inline void gupdemo_mirror_dma_release(struct sg_table *sgt)
+{
+}
+#endif
+
+#endif /* _GUPDEMO_MIRROR_H */

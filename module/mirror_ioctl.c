@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gupdemo - MIRROR, UNMIRROR and MIRROR_QUERY: mirrors held by an open file
+ *
+ * A mirror handle names a user range the device sees through
+ * mmu_interval_notifier + hmm_range_fault() (mirror.c) instead of pins.
+ * Mirrors live in their own handle space, beside pins; like pins they are
+ * refcounted, published only once everything MIRROR reports is read, and
+ * held by reference while a DMA call uses them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+
+#include "gupdemo_private.h"
+#include "mirror.h"
+
+/* Unregister and free; @invalidations (may be NULL) gets the final count. */
+static void gupdemo_mirror_free(struct gupdemo_mirrored *m, u64 *invalidations)
+{
+	gupdemo_mirror_fini(m);
+	/* No invalidation runs any more. */
+	if (invalidations)
+		*invalidations = m->invalidations;
+	kfree(m);
+	atomic64_dec(&gupdemo_stats.mirrors_held);
+}
+
+/**
+ * gupdemo_mirror_get() - look up a mirror handle of an open file and hold it
+ * @f: the file
+ * @handle: from GUPDEMO_IOC_MIRROR
+ *
+ * Context: f->lock held.
+ * Return: the mirror, to be given back with gupdemo_mirror_put(), or NULL.
+ */
+struct gupdemo_mirrored *gupdemo_mirror_get(struct gupdemo_file *f, u32 handle)
+{
+	struct gupdemo_mirrored *m;
+
+	lockdep_assert_held(&f->lock);
+	m = xa_load(&f->mirrors, handle);
+	if (m)
+		refcount_inc(&m->ref);
+	return m;
+}
+
+/**
+ * gupdemo_mirror_put() - give back a mirror taken with gupdemo_mirror_get()
+ * @m: the mirror
+ *
+ * Context: process context; the last put unregisters the notifier.
+ */
+void gupdemo_mirror_put(struct gupdemo_mirrored *m)
+{
+	if (refcount_dec_and_test(&m->ref))
+		gupdemo_mirror_free(m, NULL);
+}
+
+/**
+ * gupdemo_file_release_mirrors() - drop every mirror of a closing file
+ * @f: the file; no ioctl runs on it any more
+ */
+void gupdemo_file_release_mirrors(struct gupdemo_file *f)
+{
+	struct gupdemo_mirrored *m;
+	unsigned long index;
+
+	xa_for_each(&f->mirrors, index, m) {
+		gupdemo_mirror_put(m);
+		cond_resched();
+	}
+	xa_destroy(&f->mirrors);
+}
+
+/* GUPDEMO_IOC_MIRROR */
+int gupdemo_ioctl_mirror(struct gupdemo_file *f, void *arg)
+{
+	struct gupdemo_mirror *a = arg;
+	struct gupdemo_mirrored *m;
+	int ret;
+
+	if (a->__reserved)
+		return -EINVAL;
+	if (!IS_ENABLED(CONFIG_HMM_MIRROR))
+		return -EOPNOTSUPP;
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return -ENOMEM;
+	ret = gupdemo_mirror_init(m, a->addr, a->len, a->flags);
+	if (ret) {
+		kfree(m);
+		return ret;
+	}
+	/* Answer and count before publishing (see pin_ioctl.c). */
+	a->npages = m->npages;
+	atomic64_inc(&gupdemo_stats.mirrors_held);
+	ret = mutex_lock_killable(&f->lock);
+	if (!ret) {
+		ret = xa_alloc(&f->mirrors, &a->handle, m, xa_limit_31b,
+			       GFP_KERNEL_ACCOUNT);
+		mutex_unlock(&f->lock);
+	}
+	if (ret) {
+		gupdemo_mirror_free(m, NULL);
+		return ret;
+	}
+	atomic64_inc(&gupdemo_stats.mirrors_total);
+	return 0;
+}
+
+/* GUPDEMO_IOC_UNMIRROR: -EBUSY while a DMA call uses the mirror. */
+int gupdemo_ioctl_unmirror(struct gupdemo_file *f, void *arg)
+{
+	struct gupdemo_unmirror *u = arg;
+	struct gupdemo_mirrored *m;
+	int ret;
+
+	if (u->flags || u->__reserved)
+		return -EINVAL;
+	ret = mutex_lock_killable(&f->lock);
+	if (ret)
+		return ret;
+	m = xa_load(&f->mirrors, u->handle);
+	if (!m)
+		ret = -ENOENT;
+	else if (!refcount_dec_if_one(&m->ref))
+		ret = -EBUSY;
+	else
+		xa_erase(&f->mirrors, u->handle);
+	mutex_unlock(&f->lock);
+	if (ret)
+		return ret;
+	/* Ours alone now: no DMA call, no other ioctl can reach it. */
+	gupdemo_mirror_free(m, &u->invalidations);
+	return 0;
+}
+
+/* GUPDEMO_IOC_MIRROR_QUERY */
+int gupdemo_ioctl_mirror_query(struct gupdemo_file *f, void *arg)
+{
+	struct gupdemo_mirror_query *q = arg;
+	struct gupdemo_mirrored *m;
+	int ret;
+
+	if (q->flags)
+		return -EINVAL;
+	ret = mutex_lock_killable(&f->lock);
+	if (ret)
+		return ret;
+	m = gupdemo_mirror_get(f, q->handle);
+	mutex_unlock(&f->lock);
+	if (!m)
+		return -ENOENT;
+	ret = mutex_lock_killable(&m->lock);
+	if (!ret) {
+		q->mirror_flags = m->flags;
+		q->addr = m->addr;
+		q->len = m->len;
+		q->npages = m->npages;
+		q->nvalid = m->nvalid;
+		q->faults = m->faults;
+		q->refaults = m->refaults;
+		q->retries = m->retries;
+		q->invalidations = m->invalidations;
+		memcpy(q->events, m->events, sizeof(q->events));
+		mutex_unlock(&m->lock);
+	}
+	gupdemo_mirror_put(m);
+	return ret;
+}

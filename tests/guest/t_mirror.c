@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest test: the mirror mode (module/mirror.c): mmu_interval_notifier +
+ * hmm_range_fault() instead of pins, on the same engines.
+ *
+ * Groups (--group, default all):
+ *   errors   every refused input with its exact errno, nothing left held
+ *   basic    TO_DEVICE from a mirror, FROM_DEVICE into another: byte-exact
+ *            round trips on the soft engine and on edu (when bound); the
+ *            pin counters do not move at all
+ *   munmap   munmap of a mirrored range: an UNMAP invalidation is counted,
+ *            the table empties, the next DMA fails with EFAULT
+ *   fork     fork + the parent's write: invalidations, and the device then
+ *            writes the parent's new page (the child keeps the old data)
+ *   migrate  move_pages(2) of mirrored pages succeeds (two NUMA nodes);
+ *            the next DMA faults them again and reads the data there
+ *   offline  the ZONE_MOVABLE memory block holding a mirrored buffer goes
+ *            offline (vm-run --movable); the next DMA faults again
+ *   stress   DMA into a mirror while another thread keeps zapping it
+ *            (MADV_DONTNEED) and an UNMIRROR races: no error but the
+ *            documented ones, the last DMA's data exact
+ *   close    mirrors left at close() and at a SIGKILL are unregistered
+ * A missing kernel feature (HMM_MIRROR, a second node, ZONE_MOVABLE) is a
+ * skip with its reason.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "guest.h"
+
+#define N		8
+#define XFER		3000	/* fits edu's 4 KiB buffer: a round trip is exact */
+
+static struct {
+	int fd;
+	size_t psz;
+	bool edu;
+	const char *group;
+} T;
+
+static bool want(const char *g)
+{
+	return !T.group || !strcmp(T.group, g);
+}
+
+static char *map_pages(size_t n, int byte)
+{
+	char *p = g_map_anon(n, true);
+
+	memset(p, byte, n * T.psz);
+	return p;
+}
+
+static int mirror(void *p, size_t len, uint32_t flags, uint32_t *h)
+{
+	return gupdemo_mirror_range(T.fd, p, len, flags, h, NULL);
+}
+
+/* One side on a mirror: TO_DEVICE from @h, or FROM_DEVICE into it. */
+static int mdma(uint32_t op, uint32_t engine, uint32_t h, size_t len)
+{
+	struct gupdemo_dma d = { .op = op, .engine = engine, .len = len };
+
+	if (op == GUPDEMO_DMA_TO_DEVICE) {
+		d.flags = GUPDEMO_DMA_SRC_MIRROR;
+		d.src_handle = h;
+	} else {
+		d.flags = GUPDEMO_DMA_DST_MIRROR;
+		d.dst_handle = h;
+	}
+	return gupdemo_dma(T.fd, &d);
+}
+
+static struct gupdemo_mirror_query mquery(uint32_t h)
+{
+	struct gupdemo_mirror_query q = { .handle = h };
+	int ret = gupdemo_mirror_query(T.fd, &q);
+
+	if (ret)
+		fail("MIRROR_QUERY %u: %s", h, strerror(-ret));
+	return q;
+}
+
+static int64_t stat_of(const char *key)
+{
+	int64_t v = -1;
+
+	g_stat_get(key, &v);
+	return v;
+}
+
+static void check_none_held(const char *what)
+{
+	is_int(stat_of("mirrors_held"), 0, "%s: no mirror held (debugfs)",
+	       what);
+	g_check_nothing_held(T.fd, what);
+}
+
+static const char *eng_name(uint32_t e)
+{
+	return e == GUPDEMO_ENGINE_EDU ? "edu" : "soft";
+}
+
+/* ---- errors ---- */
+
+static void errors_mirror(void)
+{
+	char *p = map_pages(N, 1), *ro;
+	struct gupdemo_mirror m = { 0 };
+	uint32_t h;
+
+	ro = mmap(NULL, T.psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m = (struct gupdemo_mirror){ .flags = 1U << 1, .addr = (uintptr_t)p,
+				     .len = T.psz };
+	is_errno(gupdemo_mirror(T.fd, &m), EINVAL, "MIRROR unknown flag -> EINVAL");
+	m = (struct gupdemo_mirror){ .__reserved = 1, .addr = (uintptr_t)p,
+				     .len = T.psz };
+	is_errno(gupdemo_mirror(T.fd, &m), EINVAL, "MIRROR __reserved -> EINVAL");
+	is_errno(mirror(p, 0, 0, &h), EINVAL, "MIRROR len 0 -> EINVAL");
+	is_errno(mirror((void *)(uintptr_t)-T.psz, 2 * T.psz, 0, &h), EOVERFLOW,
+		 "MIRROR wrapping range -> EOVERFLOW");
+	is_errno(mirror((void *)0xffff888000000000ULL, T.psz, 0, &h), EFAULT,
+		 "MIRROR kernel address -> EFAULT");
+	is_errno(mirror((void *)0x100000, (size_t)1 << 40, 0, &h), E2BIG,
+		 "MIRROR beyond max_pin_pages -> E2BIG");
+	munmap(p + (N - 1) * T.psz, T.psz);
+	is_errno(mirror(p, N * T.psz, 0, &h), EFAULT,
+		 "MIRROR over an unmapped page -> EFAULT");
+	is_errno(mirror(ro, T.psz, GUPDEMO_MIRROR_WRITE, &h), EPERM,
+		 "MIRROR WRITE of a PROT_READ mapping -> EPERM");
+	munmap(ro, T.psz);
+	munmap(p, (N - 1) * T.psz);
+}
+
+static void errors_handles(void)
+{
+	struct gupdemo_unmirror u = { .size = sizeof(u), .handle = 12345 };
+	struct gupdemo_mirror_query q = { .handle = 12345 };
+	char *p = map_pages(N, 2);
+	uint32_t r, w;
+
+	is_errno(gupdemo_unmirror(T.fd, 12345), ENOENT, "UNMIRROR unknown -> ENOENT");
+	u.flags = 1;
+	is_errno(gupdemo_ioctl(T.fd, GUPDEMO_IOC_UNMIRROR, &u), EINVAL,
+		 "UNMIRROR flags -> EINVAL");
+	is_errno(gupdemo_mirror_query(T.fd, &q), ENOENT,
+		 "MIRROR_QUERY unknown -> ENOENT");
+	if (mirror(p, N * T.psz, 0, &r) || mirror(p, N * T.psz,
+						 GUPDEMO_MIRROR_WRITE, &w))
+		bail_out("MIRROR of a plain buffer failed");
+	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, r, 8), EPERM,
+		 "FROM_DEVICE into a read-only mirror -> EPERM");
+	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, 9999, 8), ENOENT,
+		 "TO_DEVICE from an unknown mirror -> ENOENT");
+	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, r,
+		      N * T.psz + 1), EINVAL,
+		 "TO_DEVICE longer than the mirror -> EINVAL");
+	{
+		struct gupdemo_dma d = {
+			.flags = GUPDEMO_DMA_SRC_MIRROR, .op = GUPDEMO_DMA_LOOPBACK,
+			.engine = GUPDEMO_ENGINE_SOFT, .src_handle = r,
+			.dst_addr = (uintptr_t)p, .len = 8,
+		};
+
+		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
+			 "LOOPBACK with a mirror side -> EINVAL");
+		d = (struct gupdemo_dma){
+			.flags = GUPDEMO_DMA_SRC_MIRROR | GUPDEMO_DMA_SRC_HANDLE,
+			.op = GUPDEMO_DMA_TO_DEVICE, .engine = GUPDEMO_ENGINE_SOFT,
+			.src_handle = r, .len = 8,
+		};
+		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
+			 "SRC_MIRROR with SRC_HANDLE -> EINVAL");
+		d = (struct gupdemo_dma){
+			.flags = GUPDEMO_DMA_SRC_MIRROR, .op = GUPDEMO_DMA_TO_DEVICE,
+			.engine = GUPDEMO_ENGINE_SOFT, .src_handle = r,
+			.src_addr = (uintptr_t)p, .len = 8,
+		};
+		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
+			 "SRC_MIRROR with an address -> EINVAL");
+		d = (struct gupdemo_dma){
+			.flags = GUPDEMO_DMA_DST_MIRROR, .op = GUPDEMO_DMA_TO_DEVICE,
+			.engine = GUPDEMO_ENGINE_SOFT, .src_addr = (uintptr_t)p,
+			.dst_handle = w, .len = 8,
+		};
+		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
+			 "DST_MIRROR on TO_DEVICE -> EINVAL");
+	}
+	/* A pin handle is not a mirror handle: separate spaces. */
+	is_errno(gupdemo_unpin_handle(T.fd, r, 0), ENOENT,
+		 "UNPIN of a mirror handle -> ENOENT");
+	is_errno(gupdemo_unmirror(T.fd, r), 0, "UNMIRROR read mirror");
+	is_errno(gupdemo_unmirror(T.fd, r), ENOENT, "UNMIRROR twice -> ENOENT");
+	is_errno(gupdemo_unmirror(T.fd, w), 0, "UNMIRROR write mirror");
+	munmap(p, N * T.psz);
+}
+
+static void group_errors(void)
+{
+	struct gupdemo_vmstat v0 = g_vmstat();
+
+	diag("--- refused inputs ---");
+	errors_mirror();
+	errors_handles();
+	g_check_delta(&v0, 0, 0, "errors");
+	check_none_held("errors");
+}
+
+/* ---- basic ---- */
+
+static void round_trip(uint32_t engine)
+{
+	char *a = map_pages(N, 0), *b = map_pages(N, 0);
+	struct gupdemo_vmstat v0 = g_vmstat();
+	uint32_t ha, hb;
+	int64_t held;
+	int ret;
+
+	for (size_t i = 0; i < XFER; i++)
+		a[i] = (char)(i * 7 + 3);
+	is_errno(mirror(a, N * T.psz, 0, &ha), 0, "%s: mirror source",
+		 eng_name(engine));
+	is_errno(mirror(b, N * T.psz, GUPDEMO_MIRROR_WRITE, &hb), 0,
+		 "%s: mirror destination (WRITE)", eng_name(engine));
+	held = stat_of("mirrors_held");
+	is_int(held, 2, "%s: debugfs mirrors_held 2", eng_name(engine));
+	ret = mdma(GUPDEMO_DMA_TO_DEVICE, engine, ha, XFER);
+	is_errno(ret, 0, "%s: TO_DEVICE from the mirror", eng_name(engine));
+	ret = mdma(GUPDEMO_DMA_FROM_DEVICE, engine, hb, XFER);
+	is_errno(ret, 0, "%s: FROM_DEVICE into the mirror", eng_name(engine));
+	ok(!memcmp(a, b, XFER), "%s: the round trip is byte-exact",
+	   eng_name(engine));
+	is_int(mquery(ha).refaults, 0, "%s: no re-fault (nothing invalidated)",
+	       eng_name(engine));
+	is_int(mquery(hb).nvalid, N, "%s: the table holds all %d pages",
+	       eng_name(engine), N);
+	is_errno(gupdemo_unmirror(T.fd, ha), 0, "%s: UNMIRROR", eng_name(engine));
+	is_errno(gupdemo_unmirror(T.fd, hb), 0, "%s: UNMIRROR", eng_name(engine));
+	g_check_delta(&v0, 0, 0, "mirror round trip: no pin at all");
+	munmap(a, N * T.psz);
+	munmap(b, N * T.psz);
+}
+
+static void group_basic(void)
+{
+	diag("--- mirror round trips ---");
+	round_trip(GUPDEMO_ENGINE_SOFT);
+	if (T.edu)
+		round_trip(GUPDEMO_ENGINE_EDU);
+	else
+		skip(10, "edu: no edu device bound");
+	check_none_held("basic");
+}
+
+/* ---- munmap ---- */
+
+static void group_munmap(void)
+{
+	char *p = map_pages(N, 5);
+	struct gupdemo_mirror_query q;
+	struct gupdemo_unmirror u = { .size = sizeof(u) };
+	uint32_t h;
+
+	diag("--- munmap of a mirrored range ---");
+	if (mirror(p, N * T.psz, GUPDEMO_MIRROR_WRITE, &h))
+		bail_out("MIRROR failed");
+	munmap(p, N * T.psz);
+	q = mquery(h);
+	ok(q.events[GUPDEMO_MIRROR_EV_UNMAP] >= 1,
+	   "munmap: an UNMAP invalidation (%llu)",
+	   (unsigned long long)q.events[GUPDEMO_MIRROR_EV_UNMAP]);
+	is_int(q.nvalid, 0, "munmap: the device's table is empty");
+	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, h, 64), EFAULT,
+		 "munmap: the next DMA -> EFAULT");
+	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, h, 64), EFAULT,
+		 "munmap: TO_DEVICE too -> EFAULT");
+	u.handle = h;
+	is_errno(gupdemo_ioctl(T.fd, GUPDEMO_IOC_UNMIRROR, &u), 0, "UNMIRROR");
+	ok(u.invalidations >= 1, "UNMIRROR reports %llu invalidations",
+	   (unsigned long long)u.invalidations);
+	check_none_held("munmap");
+}
+
+/* ---- fork ---- */
+
+static void group_fork(void)
+{
+	char *p = map_pages(1, 'A'), *src = map_pages(1, 'D');
+	struct gupdemo_vmstat v0 = g_vmstat();
+	struct gupdemo_mirror_query q;
+	int sync[2], st = 0;
+	uint32_t h, hs;
+	pid_t pid;
+
+	diag("--- fork and the parent's write ---");
+	if (mirror(p, T.psz, GUPDEMO_MIRROR_WRITE, &h) ||
+	    mirror(src, T.psz, 0, &hs) || pipe(sync))
+		bail_out("MIRROR failed");
+	pid = fork();
+	if (pid == 0) {
+		char go;
+
+		close(sync[1]);
+		_exit(read(sync[0], &go, 1) == 1 ? (unsigned char)p[0] : 0);
+	}
+	close(sync[0]);
+	p[T.psz - 1] = 'P';	/* COW: the parent gets a new page */
+	q = mquery(h);
+	ok(q.events[GUPDEMO_MIRROR_EV_PROT_PAGE] + q.events[GUPDEMO_MIRROR_EV_CLEAR] >= 1,
+	   "fork: invalidated (write-protect %llu, clear %llu)",
+	   (unsigned long long)q.events[GUPDEMO_MIRROR_EV_PROT_PAGE],
+	   (unsigned long long)q.events[GUPDEMO_MIRROR_EV_CLEAR]);
+	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, hs, 64), 0,
+		 "fork: the device reads 'D'");
+	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, h, 64), 0,
+		 "fork: the device writes the mirror");
+	is_int(p[0], 'D', "fork: the parent sees the device's write");
+	ok(mquery(h).refaults >= 1, "fork: the DMA faulted the range again");
+	if (write(sync[1], "x", 1) != 1 || waitpid(pid, &st, 0) != pid)
+		fail("fork: the child");
+	close(sync[1]);
+	is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 'A',
+	       "fork: the child keeps its copy");
+	gupdemo_unmirror(T.fd, h);
+	gupdemo_unmirror(T.fd, hs);
+	g_check_delta(&v0, 0, 0, "fork");
+	check_none_held("fork");
+	munmap(p, T.psz);
+	munmap(src, T.psz);
+}
+
+/* ---- migrate ---- */
+
+static long move_all(char *p, int node, int *status)
+{
+	void *pages[N];
+	int nodes[N];
+
+	for (int i = 0; i < N; i++) {
+		pages[i] = p + i * T.psz;
+		nodes[i] = node;
+	}
+	return syscall(SYS_move_pages, 0, N, pages, node < 0 ? NULL : nodes,
+		       status, 0);
+}
+
+static void group_migrate(void)
+{
+	char *p, *back;
+	struct gupdemo_vmstat v0;
+	struct gupdemo_mirror_query q;
+	int st[N], to;
+	uint32_t h, hb;
+
+	diag("--- move_pages of mirrored pages ---");
+	if (access("/sys/devices/system/node/node1", F_OK)) {
+		skip(7, "one NUMA node (vm-run --numa 2), or a kernel without NUMA");
+		return;
+	}
+	p = map_pages(N, 0);
+	back = map_pages(N, 0);
+	for (size_t i = 0; i < XFER; i++)
+		p[i] = (char)(i * 13 + 1);
+	v0 = g_vmstat();
+	if (mirror(p, N * T.psz, 0, &h) ||
+	    mirror(back, N * T.psz, GUPDEMO_MIRROR_WRITE, &hb))
+		bail_out("MIRROR failed");
+	if (move_all(p, -1, st))
+		bail_out("move_pages query: %s", strerror(errno));
+	to = st[0] == 0;
+	is_int(move_all(p, to, st), 0,
+	       "migrate: move_pages of mirrored pages to node %d: all moved", to);
+	move_all(p, -1, st);
+	is_int(st[0], to, "migrate: page 0 is on node %d", to);
+	q = mquery(h);
+	ok(q.invalidations >= 1 && q.nvalid < N,
+	   "migrate: invalidated (%llu; %llu of %d entries left)",
+	   (unsigned long long)q.invalidations, (unsigned long long)q.nvalid, N);
+	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, h, XFER), 0,
+		 "migrate: TO_DEVICE after the move");
+	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, hb, XFER), 0,
+		 "migrate: FROM_DEVICE into another mirror");
+	ok(!memcmp(p, back, XFER) && mquery(h).refaults == 1,
+	   "migrate: the device read the data at its new place (one re-fault)");
+	gupdemo_unmirror(T.fd, h);
+	gupdemo_unmirror(T.fd, hb);
+	g_check_delta(&v0, 0, 0, "migrate: no pin");
+	munmap(p, N * T.psz);
+	munmap(back, N * T.psz);
+}
+
+/* ---- offline ---- */
+
+/* The lowest online Movable block (the top one holds RAM's end hole). */
+static int64_t offline_target(void)
+{
+	struct gupdemo_memblock mb;
+	uint64_t blocks[64];
+	size_t n = 0;
+
+	if (gupdemo_memblock_list_movable(NULL, blocks, 64, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!gupdemo_memblock_get(NULL, blocks[i], &mb) &&
+		    !strcmp(mb.state, "online"))
+			return (int64_t)blocks[i];
+	return -1;
+}
+
+static void group_offline(void)
+{
+	const size_t big = 65536;	/* 256 MiB, touched until a page is in the block */
+	struct gupdemo_mirror_query q;
+	int64_t block = offline_target();
+	char *p = NULL, *mine = NULL;
+	uint64_t pfn, b;
+	uint32_t h;
+	int ret;
+
+	diag("--- memory offline of a mirrored page's block ---");
+	if (block < 0) {
+		skip(5, "no ZONE_MOVABLE block (vm-run --movable), or a kernel without memory hotplug");
+		return;
+	}
+	p = mmap(NULL, big * T.psz, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	madvise(p, big * T.psz, MADV_NOHUGEPAGE);
+	for (size_t i = 0; i < big && !mine; i++) {
+		p[i * T.psz] = 'M';
+		if (!gupdemo_virt_to_pfn(p + i * T.psz, &pfn) &&
+		    !gupdemo_memblock_of_pfn(NULL, pfn, &b) && (int64_t)b == block)
+			mine = p + i * T.psz;
+	}
+	if (!ok(mine != NULL, "offline: a page in block %lld", (long long)block)) {
+		skip(4, "no page landed in the block");
+		munmap(p, big * T.psz);
+		return;
+	}
+	if (mirror(mine, T.psz, 0, &h))
+		bail_out("MIRROR failed");
+	ret = gupdemo_memblock_offline(NULL, (uint64_t)block);
+	is_errno(ret, 0, "offline: block %lld goes offline while mirrored",
+		 (long long)block);
+	q = mquery(h);
+	ok(q.invalidations >= 1 && q.nvalid == 0,
+	   "offline: the mirror was invalidated (%llu)",
+	   (unsigned long long)q.invalidations);
+	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, h, 64), 0,
+		 "offline: the next DMA faults the page at its new place");
+	if (!ret)
+		is_errno(gupdemo_memblock_online(NULL, (uint64_t)block, true), 0,
+			 "offline: online again");
+	else
+		skip(1, "the block did not go offline");
+	gupdemo_unmirror(T.fd, h);
+	munmap(p, big * T.psz);
+}
+
+/* ---- stress ---- */
+
+static struct {
+	char *p;
+	volatile bool stop;
+} S;
+
+static void *zapper(void *arg)
+{
+	(void)arg;
+	while (!S.stop) {
+		madvise(S.p, N * T.psz, MADV_DONTNEED);
+		sched_yield();
+	}
+	return NULL;
+}
+
+static void group_stress(void)
+{
+	char *src = map_pages(N, 'S');
+	struct gupdemo_vmstat v0 = g_vmstat();
+	unsigned int ok_n = 0, bad = 0, i;
+	uint32_t h, hs;
+	pthread_t t;
+	int ret;
+
+	diag("--- DMA into a mirror that another thread keeps zapping ---");
+	S.p = map_pages(N, 0);
+	S.stop = false;
+	if (mirror(S.p, N * T.psz, GUPDEMO_MIRROR_WRITE, &h) ||
+	    mirror(src, N * T.psz, 0, &hs))
+		bail_out("MIRROR failed");
+	pthread_create(&t, NULL, zapper, NULL);
+	for (i = 0; i < 2000; i++) {
+		ret = mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, hs, XFER);
+		if (!ret)
+			ret = mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, h,
+				   XFER);
+		if (!ret)
+			ok_n++;
+		else if (ret != -EBUSY)
+			bad++;
+	}
+	S.stop = true;
+	pthread_join(t, NULL);
+	is_int(bad, 0, "stress: no error but EBUSY in %u round trips (%u ok)",
+	       i, ok_n);
+	ok(ok_n > 0, "stress: round trips went through");
+	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, h, XFER), 0,
+		 "stress: a last DMA, no zapper");
+	ok(!memcmp(S.p, src, XFER), "stress: its data is exact");
+	diag("stress: %llu invalidations, %llu re-faults, %llu retries",
+	     (unsigned long long)mquery(h).invalidations,
+	     (unsigned long long)mquery(h).refaults,
+	     (unsigned long long)mquery(h).retries);
+	gupdemo_unmirror(T.fd, h);
+	gupdemo_unmirror(T.fd, hs);
+	g_check_delta(&v0, 0, 0, "stress: no pin");
+	check_none_held("stress");
+	munmap(S.p, N * T.psz);
+	munmap(src, N * T.psz);
+}
+
+/* ---- close ---- */
+
+static void group_close(void)
+{
+	char *p = map_pages(N, 3);
+	int fd2, st = 0;
+	uint32_t h;
+	pid_t pid;
+
+	diag("--- mirrors left at close() and at SIGKILL ---");
+	fd2 = g_open();
+	ok(gupdemo_mirror_range(fd2, p, N * T.psz, 0, &h, NULL) == 0 &&
+	   gupdemo_mirror_range(fd2, p, T.psz, GUPDEMO_MIRROR_WRITE, &h,
+				NULL) == 0, "close: two mirrors on a second fd");
+	is_int(stat_of("mirrors_held"), 2, "close: 2 held");
+	close(fd2);
+	is_int(stat_of("mirrors_held"), 0, "close: none held after close()");
+	pid = fork();
+	if (pid == 0) {
+		int fd3 = g_open();
+
+		gupdemo_mirror_range(fd3, p, N * T.psz, 0, &h, NULL);
+		for (;;)
+			pause();
+	}
+	for (int i = 0; i < 100 && stat_of("mirrors_held") < 1; i++)
+		usleep(10000);
+	is_int(stat_of("mirrors_held"), 1, "kill: the child holds a mirror");
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	is_int(stat_of("mirrors_held"), 0, "kill: none held after SIGKILL");
+	munmap(p, N * T.psz);
+}
+
+int main(int argc, char **argv)
+{
+	struct gupdemo_info info;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--group") && i + 1 < argc)
+			T.group = argv[++i];
+		else
+			bail_out("usage: t_mirror [--group NAME]");
+	}
+	T.psz = (size_t)sysconf(_SC_PAGESIZE);
+	T.fd = g_open();
+	if (gupdemo_get_info(T.fd, &info))
+		bail_out("GET_INFO failed");
+	if (!(info.features & GUPDEMO_FEAT_MIRROR)) {
+		skip(1, "the kernel has no HMM_MIRROR: no mirror mode");
+		return done_testing();
+	}
+	T.edu = info.features & GUPDEMO_FEAT_ENGINE_EDU;
+	if (want("errors"))
+		group_errors();
+	if (want("basic"))
+		group_basic();
+	if (want("munmap"))
+		group_munmap();
+	if (want("fork"))
+		group_fork();
+	if (want("migrate"))
+		group_migrate();
+	if (want("offline"))
+		group_offline();
+	if (want("stress"))
+		group_stress();
+	if (want("close"))
+		group_close();
+	return done_testing();
+}
