@@ -431,6 +431,7 @@ static int bench_run(struct cli *cli, struct bench *b)
 	run_edu(b);
 	run_all_stages(b);
 	run_kmem(b);
+	run_mirror(b);
 	b->env.seconds = now_s() - t0;
 	nt = compute_targets(b, t);
 	if (b->o.table)

@@ -72,6 +72,17 @@ struct dma_cell {
 	double ratio;
 };
 
+/* Pin vs mirror: ns of one soft-engine DMA call, whole ioctl. */
+struct mirror_cell {
+	uint64_t size;
+	int err;
+	struct stat3 to_pin;		/* TO_DEVICE from a held pin */
+	struct stat3 to_mirror;		/* TO_DEVICE from a mirror, table current */
+	struct stat3 from_pin;		/* FROM_DEVICE into the pin */
+	struct stat3 from_mirror;	/* FROM_DEVICE into the mirror */
+	struct stat3 invalidated;	/* TO_DEVICE after two invalidations */
+};
+
 struct edu_cell {
 	uint64_t size;
 	int err;
@@ -133,6 +144,7 @@ struct bench {
 	struct dma_cell dma[MAX_LIST];
 	struct edu_cell edu[MAX_LIST];
 	struct stages soft_stages, edu_stages;
+	struct mirror_cell mirror;
 	struct kmem_cell kmem[2 * MAX_LIST];
 	unsigned int nkmem;
 };
@@ -168,6 +180,9 @@ int bench_hold(const struct bench *b, void *addr, size_t len, bool write,
 void run_dma(struct bench *b);
 void run_edu(struct bench *b);
 void run_all_stages(struct bench *b);
+
+/* bench_mirror.c */
+void run_mirror(struct bench *b);
 
 /* bench_report.c */
 unsigned int compute_targets(const struct bench *b, struct target *t);

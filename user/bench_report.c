@@ -326,6 +326,43 @@ static void table_kmem(const struct bench *b)
 	}
 }
 
+/* What each allows: t_lab (the pin column) and t_mirror check every row. */
+static const char *const pin_vs_mirror[][3] = {
+	{ "", "pin (FOLL_PIN, held)", "mirror (hmm_range_fault)" },
+	{ "nr_foll_pin_* per page", "+1 acquired, +1 released", "0: nothing pinned" },
+	{ "migration, offline", "refused while held", "go on: invalidate, re-fault" },
+	{ "fork + parent write", "parent keeps the page", "parent's new page, re-faulted" },
+	{ "munmap", "pages live until UNPIN", "invalidated; next DMA EFAULT" },
+};
+
+static void table_mirror(const struct bench *b)
+{
+	const struct mirror_cell *c = &b->mirror;
+	char sz[24];
+
+	printf("\npin vs mirror: what each allows\n");
+	for (size_t i = 0; i < sizeof(pin_vs_mirror) / sizeof(pin_vs_mirror[0]); i++)
+		printf("  %-24s %-29s %s\n", pin_vs_mirror[i][0],
+		       pin_vs_mirror[i][1], pin_vs_mirror[i][2]);
+	size_text(c->size, sz, sizeof(sz));
+	printf("\npin vs mirror: what each costs (soft engine, %s, median ns of "
+	       "one DMA call)\n", sz);
+	if (c->err) {
+		printf("  (%s)\n", c->err == -EOPNOTSUPP ?
+		       "the kernel has no HMM_MIRROR" : strerror(-c->err));
+		return;
+	}
+	printf("  %-8s %12s %12s %24s\n", "", "TO_DEVICE", "FROM_DEVICE",
+	       "TO_DEVICE, invalidated");
+	printf("  %-8s %12.0f %12.0f %24s\n", "pin", c->to_pin.med,
+	       c->from_pin.med, "-");
+	printf("  %-8s %12.0f %12.0f %24.0f\n", "mirror", c->to_mirror.med,
+	       c->from_mirror.med, c->invalidated.med);
+	printf("  mirror/pin %.3f (TO_DEVICE); an invalidation and its re-fault "
+	       "add %.0f ns\n", c->to_mirror.med / c->to_pin.med,
+	       c->invalidated.med - c->to_mirror.med);
+}
+
 void print_table(const struct bench *b, const struct target *t,
 		 unsigned int nt)
 {
@@ -339,6 +376,7 @@ void print_table(const struct bench *b, const struct target *t,
 	for (unsigned int i = 0; i < nt; i++)
 		printf("  %-4s %s\n       %s\n", pass_text(t[i].pass), t[i].name,
 		       t[i].value[0] ? t[i].value : "not measured");
+	table_mirror(b);
 }
 
 /* ---- JSON ---- */
@@ -429,6 +467,27 @@ static void json_dma(const struct bench *b)
 	printf("\n  ],\n");
 }
 
+static void json_mirror(const struct bench *b)
+{
+	const struct mirror_cell *c = &b->mirror;
+
+	printf("  \"mirror\": {\"size\": %" PRIu64 ", ", c->size);
+	if (json_error(c->err)) {
+		printf(",\n");
+		return;
+	}
+	json_stat3("to_pin_ns", &c->to_pin);
+	printf(", ");
+	json_stat3("to_mirror_ns", &c->to_mirror);
+	printf(", ");
+	json_stat3("from_pin_ns", &c->from_pin);
+	printf(", ");
+	json_stat3("from_mirror_ns", &c->from_mirror);
+	printf(", ");
+	json_stat3("invalidated_ns", &c->invalidated);
+	printf("},\n");
+}
+
 static void json_stages(const struct bench *b)
 {
 	bool first = true;
@@ -484,6 +543,7 @@ void print_json(const struct bench *b, const struct target *t,
 	json_dma(b);
 	json_stages(b);
 	json_kmem(b);
+	json_mirror(b);
 	printf("  \"targets\": [");
 	for (unsigned int i = 0; i < nt; i++) {
 		printf("%s\n    {\"name\": ", i ? "," : "");

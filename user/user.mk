@@ -23,7 +23,8 @@ USER_OBJDIR := $(BUILD)/user/obj
 USER_LIB_SRCS := user/libgupdemo.c user/buf.c user/kmod.c user/vmstat.c user/measure.c \
 	user/catalogue.c user/verdict.c user/lab.c user/pageinfo.c
 USER_LIB_OBJS := $(patsubst user/%.c,$(USER_OBJDIR)/%.o,$(USER_LIB_SRCS))
-USER_CLI_BENCH := bench bench_env bench_stat bench_matrix bench_dma bench_report
+USER_CLI_BENCH := bench bench_env bench_stat bench_matrix bench_dma bench_mirror \
+	bench_report
 USER_CLI_OBJS := $(USER_OBJDIR)/cli.o $(USER_OBJDIR)/json.o \
 	$(patsubst %,$(USER_OBJDIR)/%.o,$(USER_CLI_BENCH))
 
