@@ -17,9 +17,12 @@
  *   -> unpin, dirty exactly when the device wrote the pages
  *
  * A device that cannot be stopped keeps everything: its mappings and pins
- * go to the engine's quarantine, released only once the device is disabled
- * (bus mastering off).  Handles are held by reference while a call uses
- * them: no lock of the open file is held across a transfer.
+ * go to the engine's quarantine (quarantine.c), released only once the
+ * device is disabled (bus mastering off).  Handles are held by reference
+ * while a call uses them: no lock of the open file is held across a
+ * transfer.  A side may also be a mirror (mirror.c), whose table mirror.c
+ * fills under the mirror's lock; so every table is allocated before any
+ * lock is taken that an mmu notifier (reclaim) may have to wait for.
  *
  * Two walks of one sg_table: the device is programmed from the DMA entries
  * (for_each_sgtable_dma_sg(), sg_dma_address()/sg_dma_len()); anything that
@@ -227,11 +230,15 @@ static int gupdemo_dma_map(struct device *dev, struct gupdemo_dma_side *side)
 	return 0;
 }
 
-/*
- * Undo gupdemo_dma_map() and gupdemo_dma_table_build().  The engine must be
- * quiet: after this the device may no longer touch the pages.
+/**
+ * gupdemo_dma_unmap() - undo the mapping and the table of one side
+ * @dev: the engine's device
+ * @side: mapped or not
+ *
+ * The engine must be quiet: after this the device may no longer touch the
+ * pages.
  */
-static void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_side *side)
+void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_side *side)
 {
 	if (!side->mapped)
 		return;
@@ -307,54 +314,34 @@ static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call)
 	return ret;
 }
 
-static unsigned long gupdemo_dma_side_npages(const struct gupdemo_dma_side *side)
-{
-	if (!side->used)
-		return 0;
-	return side->mirror ? side->sgt.orig_nents : side->pin->npages;
-}
-
-/* Released from the quarantine once the stuck device is disabled. */
-static void gupdemo_dma_release_quarantined(struct gupdemo_quarantined *q)
-{
-	struct gupdemo_dma_call *call = container_of(q, struct gupdemo_dma_call,
-						     quarantined);
-	unsigned long npages = gupdemo_dma_side_npages(&call->src) +
-			       gupdemo_dma_side_npages(&call->dst);
-
-	atomic64_sub(npages, &gupdemo_stats.pages_quarantined);
-	gupdemo_dma_unmap(call->eng->dev, &call->dst);
-	gupdemo_dma_unmap(call->eng->dev, &call->src);
-	gupdemo_dma_side_put(&call->dst, call->wrote);
-	gupdemo_dma_side_put(&call->src, false);
-	kfree(call);
-}
-
 /*
- * The device did not stop: it may still write the destination and read the
- * source.  Keep both mapped and pinned (and the handles referenced, so UNPIN
- * says -EBUSY and close() leaves them) until the device is disabled.  A
- * mirrored side was never pinned: its pages are referenced instead, and the
- * mirror's lock let go (see gupdemo_mirror_dma_hold()).
+ * A call with a destination takes the device-writable-mapping lock, killably.
+ * Return: 0, -EINTR, -EIO (a stuck device's memory is quarantined: no new
+ * device-writable mapping until it is disabled), -ENODEV (the engine is
+ * going: the wait may have been long).
  */
-static void gupdemo_dma_quarantine(struct gupdemo_dma_call *call)
+static int gupdemo_dma_write_begin(struct gupdemo_dma_call *call)
 {
-	unsigned long npages = gupdemo_dma_side_npages(&call->src) +
-			       gupdemo_dma_side_npages(&call->dst);
-	struct gupdemo_dma_side *side[] = { &call->src, &call->dst };
-	unsigned int i;
+	int ret = 0;
 
-	for (i = 0; i < ARRAY_SIZE(side); i++) {
-		if (side[i]->used && side[i]->mirror) {
-			gupdemo_mirror_dma_hold(side[i]->mirror, &side[i]->sgt);
-			side[i]->held = true;
-		}
+	if (call->dst.used) {
+		ret = mutex_lock_killable(&gupdemo_dma_write_lock);
+		if (ret)
+			return ret;
+		if (atomic64_read(&gupdemo_stats.pages_quarantined))
+			ret = -EIO;
 	}
-	atomic64_add(npages, &gupdemo_stats.pages_quarantined);
-	call->quarantined.release = gupdemo_dma_release_quarantined;
-	gupdemo_engine_quarantine(call->eng, &call->quarantined);
-	dev_err(call->eng->dev,
-		"DMA does not stop: its memory stays mapped and pinned until the device is unbound\n");
+	if (!ret && READ_ONCE(call->eng->removing))
+		ret = -ENODEV;
+	if (ret && call->dst.used)
+		mutex_unlock(&gupdemo_dma_write_lock);
+	return ret;
+}
+
+static void gupdemo_dma_write_end(struct gupdemo_dma_call *call)
+{
+	if (call->dst.used)
+		mutex_unlock(&gupdemo_dma_write_lock);
 }
 
 /**
@@ -383,23 +370,11 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 	t->sg = gupdemo_stamp(&stamp);
 	if (ret)
 		return ret;
-	if (call->dst.used) {
-		ret = mutex_lock_killable(&gupdemo_dma_write_lock);
-		if (ret)
-			goto out_free;
-		/*
-		 * A device that could not be stopped may still write its
-		 * quarantined memory: no new device-writable mapping until it
-		 * is disabled.
-		 */
-		ret = -EIO;
-		if (atomic64_read(&gupdemo_stats.pages_quarantined))
-			goto out_unlock_free;
+	ret = gupdemo_dma_write_begin(call);
+	if (ret) {
+		gupdemo_dma_free_tables(call);
+		return ret;
 	}
-	/* The wait for the lock may have been long: is the engine going? */
-	ret = -ENODEV;
-	if (READ_ONCE(eng->removing))
-		goto out_unlock_free;
 	gupdemo_stamp(&stamp);
 	ret = gupdemo_dma_map_sides(call);
 	t->map = gupdemo_stamp(&stamp);
@@ -416,20 +391,11 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 		/* ... unless it could not be stopped. */
 		gupdemo_dma_quarantine(call);
 		ret = 1;
-		goto out_unlock;
+	} else {
+		gupdemo_dma_unmap(eng->dev, &call->dst);
+		gupdemo_dma_unmap(eng->dev, &call->src);
+		t->unmap = gupdemo_stamp(&stamp);
 	}
-	gupdemo_dma_unmap(eng->dev, &call->dst);
-	gupdemo_dma_unmap(eng->dev, &call->src);
-	t->unmap = gupdemo_stamp(&stamp);
-out_unlock:
-	if (call->dst.used)
-		mutex_unlock(&gupdemo_dma_write_lock);
-	return ret;
-
-out_unlock_free:
-	if (call->dst.used)
-		mutex_unlock(&gupdemo_dma_write_lock);
-out_free:
-	gupdemo_dma_free_tables(call);
+	gupdemo_dma_write_end(call);
 	return ret;
 }

@@ -79,5 +79,9 @@ int gupdemo_dma_side_pin(struct gupdemo_dma_side *side, u64 addr,
 void gupdemo_dma_side_put(struct gupdemo_dma_side *side, bool wrote);
 int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 		    struct gupdemo_dma_times *t);
+void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_side *side);
+
+/* quarantine.c */
+void gupdemo_dma_quarantine(struct gupdemo_dma_call *call);
 
 #endif /* _GUPDEMO_DMA_H */

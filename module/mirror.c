@@ -46,29 +46,6 @@
 #include "gupdemo_private.h"
 #include "mirror.h"
 
-/* The kernel's reason for an invalidation, as gupdemo's uapi numbers it. */
-static unsigned int gupdemo_mirror_event(enum mmu_notifier_event event)
-{
-	switch (event) {
-	case MMU_NOTIFY_UNMAP:
-		return GUPDEMO_MIRROR_EV_UNMAP;
-	case MMU_NOTIFY_CLEAR:
-		return GUPDEMO_MIRROR_EV_CLEAR;
-	case MMU_NOTIFY_PROTECTION_VMA:
-		return GUPDEMO_MIRROR_EV_PROT_VMA;
-	case MMU_NOTIFY_PROTECTION_PAGE:
-		return GUPDEMO_MIRROR_EV_PROT_PAGE;
-	case MMU_NOTIFY_SOFT_DIRTY:
-		return GUPDEMO_MIRROR_EV_SOFT_DIRTY;
-	case MMU_NOTIFY_RELEASE:
-		return GUPDEMO_MIRROR_EV_RELEASE;
-	case MMU_NOTIFY_MIGRATE:
-		return GUPDEMO_MIRROR_EV_MIGRATE;
-	default:
-		return GUPDEMO_MIRROR_EV_OTHER;
-	}
-}
-
 /*
  * The CPU page tables of part of the range are about to change: the device
  * must stop using those pages before we return.  A DMA call in flight holds
@@ -96,10 +73,8 @@ static bool gupdemo_mirror_invalidate(struct mmu_interval_notifier *mni,
 			m->nvalid--;
 		}
 	}
-	m->invalidations++;
-	m->events[gupdemo_mirror_event(range->event)]++;
+	gupdemo_mirror_count(m, range->event);
 	mutex_unlock(&m->lock);
-	atomic64_inc(&gupdemo_stats.mirror_invalidations);
 	return true;
 }
 
@@ -363,38 +338,4 @@ err_free:
 void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m)
 {
 	mutex_unlock(&m->lock);
-}
-
-/**
- * gupdemo_mirror_dma_hold() - a device that did not stop keeps the pages
- * @m: after gupdemo_mirror_dma_begin()
- * @sgt: its table, still mapped
- *
- * The pages were never pinned: take a reference on each, so that they are
- * not freed while the device may still write them, and let invalidations
- * go on (the range may change; the device's stray writes land in pages
- * nobody maps any more).  gupdemo_mirror_dma_release() drops them once the
- * device is disabled.
- */
-void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt)
-{
-	struct scatterlist *sg;
-	unsigned int i;
-
-	for_each_sgtable_sg(sgt, sg, i)
-		get_page(sg_page(sg));
-	mutex_unlock(&m->lock);
-}
-
-/**
- * gupdemo_mirror_dma_release() - drop what gupdemo_mirror_dma_hold() took
- * @sgt: the table, unmapped (the caller frees it)
- */
-void gupdemo_mirror_dma_release(struct sg_table *sgt)
-{
-	struct scatterlist *sg;
-	unsigned int i;
-
-	for_each_sgtable_sg(sgt, sg, i)
-		put_page(sg_page(sg));
 }

@@ -15,6 +15,45 @@
 #include "gupdemo_private.h"
 #include "mirror.h"
 
+/* The kernel's reason for an invalidation, as gupdemo's uapi numbers it. */
+static unsigned int gupdemo_mirror_event(enum mmu_notifier_event event)
+{
+	switch (event) {
+	case MMU_NOTIFY_UNMAP:
+		return GUPDEMO_MIRROR_EV_UNMAP;
+	case MMU_NOTIFY_CLEAR:
+		return GUPDEMO_MIRROR_EV_CLEAR;
+	case MMU_NOTIFY_PROTECTION_VMA:
+		return GUPDEMO_MIRROR_EV_PROT_VMA;
+	case MMU_NOTIFY_PROTECTION_PAGE:
+		return GUPDEMO_MIRROR_EV_PROT_PAGE;
+	case MMU_NOTIFY_SOFT_DIRTY:
+		return GUPDEMO_MIRROR_EV_SOFT_DIRTY;
+	case MMU_NOTIFY_RELEASE:
+		return GUPDEMO_MIRROR_EV_RELEASE;
+	case MMU_NOTIFY_MIGRATE:
+		return GUPDEMO_MIRROR_EV_MIGRATE;
+	default:
+		return GUPDEMO_MIRROR_EV_OTHER;
+	}
+}
+
+/**
+ * gupdemo_mirror_count() - count one invalidation of a mirror, by cause
+ * @m: the mirror
+ * @event: what the kernel is doing to the range
+ *
+ * Context: m->lock held (the invalidate callback).
+ */
+void gupdemo_mirror_count(struct gupdemo_mirrored *m,
+			  enum mmu_notifier_event event)
+{
+	lockdep_assert_held(&m->lock);
+	m->invalidations++;
+	m->events[gupdemo_mirror_event(event)]++;
+	atomic64_inc(&gupdemo_stats.mirror_invalidations);
+}
+
 /* Unregister and free; @invalidations (may be NULL) gets the final count. */
 static void gupdemo_mirror_free(struct gupdemo_mirrored *m, u64 *invalidations)
 {

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gupdemo - the quarantine of a DMA call whose device would not stop
+ *
+ * When an engine reports that its device could not be stopped (edu after
+ * a timeout), the device may still write the destination and read the
+ * source.  Nothing of the call may be released: its mappings stay, its
+ * pins stay (a mirrored side's pages get references instead), its handles
+ * stay referenced (UNPIN says -EBUSY, close() leaves them).  The engine
+ * keeps the call and releases it once the device is disabled (bus
+ * mastering off, at unbind).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/slab.h>
+
+#include "dma.h"
+#include "mirror.h"
+
+static unsigned long gupdemo_dma_side_npages(const struct gupdemo_dma_side *side)
+{
+	if (!side->used)
+		return 0;
+	return side->mirror ? side->sgt.orig_nents : side->pin->npages;
+}
+
+/* Released from the quarantine once the stuck device is disabled. */
+static void gupdemo_dma_release_quarantined(struct gupdemo_quarantined *q)
+{
+	struct gupdemo_dma_call *call = container_of(q, struct gupdemo_dma_call,
+						     quarantined);
+	unsigned long npages = gupdemo_dma_side_npages(&call->src) +
+			       gupdemo_dma_side_npages(&call->dst);
+
+	atomic64_sub(npages, &gupdemo_stats.pages_quarantined);
+	gupdemo_dma_unmap(call->eng->dev, &call->dst);
+	gupdemo_dma_unmap(call->eng->dev, &call->src);
+	gupdemo_dma_side_put(&call->dst, call->wrote);
+	gupdemo_dma_side_put(&call->src, false);
+	kfree(call);
+}
+
+/**
+ * gupdemo_dma_quarantine() - hand a call the device did not stop to its engine
+ * @call: mapped, its sides pinned (or referenced); the caller must not
+ *	touch it again
+ *
+ * A mirrored side was never pinned: its pages are referenced instead, and
+ * the mirror's lock let go (see gupdemo_mirror_dma_hold()).
+ */
+void gupdemo_dma_quarantine(struct gupdemo_dma_call *call)
+{
+	unsigned long npages = gupdemo_dma_side_npages(&call->src) +
+			       gupdemo_dma_side_npages(&call->dst);
+	struct gupdemo_dma_side *side[] = { &call->src, &call->dst };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(side); i++) {
+		if (side[i]->used && side[i]->mirror) {
+			gupdemo_mirror_dma_hold(side[i]->mirror, &side[i]->sgt);
+			side[i]->held = true;
+		}
+	}
+	atomic64_add(npages, &gupdemo_stats.pages_quarantined);
+	call->quarantined.release = gupdemo_dma_release_quarantined;
+	gupdemo_engine_quarantine(call->eng, &call->quarantined);
+	dev_err(call->eng->dev,
+		"DMA does not stop: its memory stays mapped and pinned until the device is unbound\n");
+}
+
+#if IS_ENABLED(CONFIG_HMM_MIRROR)
+/**
+ * gupdemo_mirror_dma_hold() - a device that did not stop keeps the pages
+ * @m: after gupdemo_mirror_dma_begin()
+ * @sgt: its table, still mapped
+ *
+ * The pages were never pinned: take a reference on each, so that they are
+ * not freed while the device may still write them, and let invalidations
+ * go on (the range may change; the device's stray writes land in pages
+ * nobody maps any more).  gupdemo_mirror_dma_release() drops them once the
+ * device is disabled.
+ */
+void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i)
+		get_page(sg_page(sg));
+	mutex_unlock(&m->lock);
+}
+
+/**
+ * gupdemo_mirror_dma_release() - drop what gupdemo_mirror_dma_hold() took
+ * @sgt: the table, unmapped (the caller frees it)
+ */
+void gupdemo_mirror_dma_release(struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i)
+		put_page(sg_page(sg));
+}
+#endif
