@@ -109,6 +109,24 @@ static const int errs_dma[] = { ERRS_COMMON, EOVERFLOW, ENOMEM, ENOENT, EPERM,
 				ENODEV, ERANGE, EIO, ETIMEDOUT, ENOSPC, 0 };
 static const int errs_bench[] = { ERRS_COMMON, EOVERFLOW, EOPNOTSUPP, ENOMEM,
 				  ENOSPC, 0 };
+/*
+ * MIRROR: the range checks of PIN, then mmu_interval_notifier_insert() and
+ * hmm_range_fault()'s documented errors (EFAULT: a hole, PROT_NONE,
+ * VM_PFNMAP/VM_IO, a fault that failed; EPERM: WRITE on a read-only
+ * mapping; EBUSY: invalidated until the retry loop's timeout; ENOMEM;
+ * EINVAL).  EOPNOTSUPP only on a kernel without HMM_MIRROR (no
+ * GUPDEMO_FEAT_MIRROR), where nothing else is possible but the checks of
+ * the struct: errs_mirror_nofeat.
+ */
+static const int errs_mirror[] = { ERRS_COMMON, EOVERFLOW, ENOMEM, EPERM,
+				   EBUSY, 0 };
+static const int errs_mirror_nofeat[] = { ERRS_COMMON, EOPNOTSUPP, 0 };
+static const int errs_unmirror[] = { ERRS_COMMON, ENOENT, EBUSY, 0 };
+static const int errs_mirror_query[] = { ERRS_COMMON, ENOENT, 0 };
+/* DMA with a *_MIRROR side: also EBUSY (the re-fault kept being invalidated). */
+static const int errs_dma_mirror[] = { ERRS_COMMON, EOVERFLOW, ENOMEM, ENOENT,
+				       EPERM, ENODEV, ERANGE, EIO, ETIMEDOUT,
+				       ENOSPC, EBUSY, 0 };
 static const int errs_bad[] = { ENOTTY, 0 };
 
 /* Module-wide counters from GET_INFO on a fresh descriptor. */
@@ -159,9 +177,10 @@ static inline void stress_dma_debug_check(const char *what)
 
 /*
  * The closing checks: every descriptor is closed by now.  GET_INFO says
- * nothing is held, Δnr_foll_pin_acquired == Δnr_foll_pin_released since
- * @before (and no pin is left in vmstat's view either), the module unloads
- * (no reference left) and loads again from GUPDEMO_KO.
+ * nothing is held and debugfs's mirrors_held that no mirror is,
+ * Δnr_foll_pin_acquired == Δnr_foll_pin_released since @before (and no pin
+ * is left in vmstat's view either), the module unloads (no reference left)
+ * and loads again from GUPDEMO_KO.
  */
 static inline void stress_final_checks(const struct gupdemo_vmstat *before,
 				       const char *what)
@@ -169,6 +188,7 @@ static inline void stress_final_checks(const struct gupdemo_vmstat *before,
 	struct gupdemo_vmstat now = g_vmstat();
 	const char *ko = getenv("GUPDEMO_KO");
 	uint64_t pins = ~0ULL, pages = ~0ULL;
+	int64_t mirrors = -1;
 	int64_t da = (int64_t)(now.acquired - before->acquired);
 	int64_t dr = (int64_t)(now.released - before->released);
 	bool got;
@@ -178,6 +198,9 @@ static inline void stress_final_checks(const struct gupdemo_vmstat *before,
 	ok(got && pins == 0 && pages == 0,
 	   "%s: GET_INFO pins_held %llu, pages_held %llu: nothing held", what,
 	   (unsigned long long)pins, (unsigned long long)pages);
+	ok(g_stat_get("mirrors_held", &mirrors) == 0 && mirrors == 0,
+	   "%s: debugfs mirrors_held %lld: every mirror unregistered", what,
+	   (long long)mirrors);
 	ok(da == dr, "%s: pin counters balanced: delta acquired %lld == delta "
 	   "released %lld", what, (long long)da, (long long)dr);
 	ok(now.acquired == now.released,

@@ -9,23 +9,29 @@
  * near-valid ioctls at a few shared descriptors: every command and some
  * that do not exist; struct sizes 0, short, exact, long with a zero or a
  * non-zero tail; random flags and reserved bits; valid, stale and random
- * handles; addresses that are NULL, kernel, non-canonical, unaligned,
- * wrapping, PROT_NONE, read-only, hugetlb, THP, memfd, read-only ext4 page
- * cache (a reader's pins, which UNPIN DIRTY must refuse), the VM_PFNMAP mmap
- * of /dev/gupdemo, a hole just munmapped; lengths up to and past the
- * limits; argument structs that are unaligned, read-only, unreadable or
+ * handles (pin and mirror handles, each in the other's place too), DMA on
+ * mirrors (*_MIRROR flags); addresses that are NULL, kernel,
+ * non-canonical, unaligned, wrapping, PROT_NONE, read-only, hugetlb, THP,
+ * memfd, read-only ext4 page cache (a reader's pins, which UNPIN DIRTY must
+ * refuse), the VM_PFNMAP mmap of /dev/gupdemo, a hole just munmapped;
+ * lengths up to and past the limits; argument structs that are unaligned, read-only, unreadable or
  * straddle into an unmapped page.  A chaos thread meanwhile remaps and
  * mprotects memory the workers pin, forks children that pin through the
  * inherited descriptors, replaces descriptors (close racing ioctls),
- * unpins handles and runs DMA.
+ * unpins handles, runs DMA, and mirrors ranges it then zaps, DMAs on them
+ * and unmirrors them (the forked children mirror too: those mirrors outlive
+ * their mm, held by the shared file).
  *
  * Every call is checked: the errno is one the README documents for that
  * ioctl (and the exact one where the rules leave no choice: ENOTTY, short
  * struct EINVAL, non-zero tail E2BIG); a failed call leaves the argument
  * untouched; a successful one changes only output fields, to plausible
  * values (no kernel address, no stray byte), and nothing past what it
- * copies back.  At the end: pin counters balanced, the module holds
- * nothing, it unloads.
+ * copies back.  MIRROR, UNMIRROR and MIRROR_QUERY are fuzzed like the
+ * rest; on a kernel without GUPDEMO_FEAT_MIRROR, MIRROR may fail only with
+ * EOPNOTSUPP (or the struct checks' errnos).  At the end: pin counters
+ * balanced, the module holds nothing (no pin, no mirror: debugfs
+ * mirrors_held 0), it unloads.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -44,12 +50,19 @@
 #define NERRNO		160
 #define ARG_WINDOW	8192	/* bytes of argument space per worker */
 #define NS_LIMIT	600000000000ULL	/* 10 minutes: no timing is longer */
+#define COUNT_LIMIT	(1ULL << 40)	/* no event counter gets near this */
 
 #ifndef offsetofend
 #define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
 #endif
 
-enum { C_INFO, C_PIN, C_UNPIN, C_QUERY, C_DMA, C_BENCH, C_BAD, C_COUNT };
+enum {
+	C_INFO, C_PIN, C_UNPIN, C_QUERY, C_DMA, C_BENCH, C_MIRROR, C_UNMIRROR,
+	C_MQUERY, C_BAD, C_COUNT
+};
+
+/* gupdemo's real commands are _IO(GUPDEMO_IOCTL_TYPE, 0 .. NR_REAL - 1). */
+#define NR_REAL		C_BAD
 
 static const struct cmdinfo {
 	const char *name;
@@ -70,6 +83,16 @@ static const struct cmdinfo {
 		offsetofend(struct gupdemo_dma, unpin_ns), errs_dma },
 	[C_BENCH] = { "BENCH", GUPDEMO_IOC_BENCH, sizeof(struct gupdemo_bench),
 		  offsetofend(struct gupdemo_bench, put_ns), errs_bench },
+	[C_MIRROR] = { "MIRROR", GUPDEMO_IOC_MIRROR, sizeof(struct gupdemo_mirror),
+		   offsetofend(struct gupdemo_mirror, npages), errs_mirror },
+	[C_UNMIRROR] = { "UNMIRROR", GUPDEMO_IOC_UNMIRROR,
+		     sizeof(struct gupdemo_unmirror),
+		     offsetofend(struct gupdemo_unmirror, invalidations),
+		     errs_unmirror },
+	[C_MQUERY] = { "MQUERY", GUPDEMO_IOC_MIRROR_QUERY,
+		   sizeof(struct gupdemo_mirror_query),
+		   offsetofend(struct gupdemo_mirror_query, events),
+		   errs_mirror_query },
 	[C_BAD] = { "unknown", 0, 0, 0, errs_bad },
 };
 
@@ -104,6 +127,7 @@ static struct {
 	unsigned int threads;
 	size_t psz;
 	uint32_t max_pin_pages;
+	bool mirror;		/* GUPDEMO_FEAT_MIRROR */
 	uint8_t *arena;
 	size_t arena_len;
 	struct region r[R_COUNT];
@@ -113,10 +137,12 @@ static struct {
 	uint64_t huge_old;
 	bool huge_set;
 
-	_Atomic uint32_t hpool[HPOOL];
+	_Atomic uint32_t hpool[HPOOL];	/* PIN handles */
+	_Atomic uint32_t mpool[HPOOL];	/* MIRROR handles: their own space */
 	_Atomic uint64_t done;	/* worker ioctls so far */
 	_Atomic bool stop;
 	_Atomic uint64_t hist[C_COUNT][NERRNO];
+	_Atomic uint64_t hist_dma_mirror[NERRNO];	/* DMA with a *_MIRROR flag */
 	_Atomic uint64_t chaos_ops[8];
 	_Atomic uint64_t chaos_ioctls;
 	_Atomic uint64_t forks;
@@ -359,19 +385,33 @@ static uint64_t pick_len(struct rng *r, uint64_t addr)
 
 /*
  * Handles are handed out lowest-free first: 1..4 are mostly the ones a PIN
- * in another thread is about to return, so UNPIN, QUERY and DMA race it.
+ * (or MIRROR) in another thread is about to return, so UNPIN, QUERY and DMA
+ * race it.  @pool: what PIN or MIRROR returned; now and then the other
+ * space's (a pin handle is no mirror handle).
  */
-static uint32_t pick_handle(struct rng *r)
+static uint32_t pick_from(struct rng *r, _Atomic uint32_t *pool,
+			  _Atomic uint32_t *other)
 {
-	switch (rng_below(r, 12)) {
+	switch (rng_below(r, 13)) {
 	case 0: return 0;
 	case 1: return (uint32_t)rng_next(r);
 	case 2: return 1 + (uint32_t)rng_below(r, 64);
 	case 3: return UINT32_MAX;
 	case 4:
 	case 5: return 1 + (uint32_t)rng_below(r, 4);
-	default: return atomic_load(&F.hpool[rng_below(r, HPOOL)]);
+	case 6: return atomic_load(&other[rng_below(r, HPOOL)]);
+	default: return atomic_load(&pool[rng_below(r, HPOOL)]);
 	}
+}
+
+static uint32_t pick_handle(struct rng *r)
+{
+	return pick_from(r, F.hpool, F.mpool);
+}
+
+static uint32_t pick_mhandle(struct rng *r)
+{
+	return pick_from(r, F.mpool, F.hpool);
 }
 
 static uint32_t pick_bits(struct rng *r, uint32_t all)
@@ -412,20 +452,20 @@ static unsigned long vfs_free(unsigned long c)
 /* Commands that are not gupdemo's: other types, directions, numbers. */
 static unsigned long pick_bad_cmd(struct rng *r)
 {
-	uint32_t nr = (uint32_t)rng_below(r, 6);
+	uint32_t nr = (uint32_t)rng_below(r, NR_REAL);
 
 	switch (rng_below(r, 6)) {
 	case 0: return _IOWR(GUPDEMO_IOCTL_TYPE, nr, struct gupdemo_pin);
 	case 1: return _IOR(GUPDEMO_IOCTL_TYPE, nr, uint64_t);
 	case 2: return _IOW(GUPDEMO_IOCTL_TYPE, nr, uint32_t);
-	case 3: return _IO(GUPDEMO_IOCTL_TYPE, 6 + rng_below(r, 250));
+	case 3: return _IO(GUPDEMO_IOCTL_TYPE, NR_REAL + rng_below(r, 256 - NR_REAL));
 	case 4: return vfs_free(_IO(rng_below(r, 256), nr));
 	default: {
 		unsigned long c = vfs_free((unsigned long)(uint32_t)rng_next(r));
 
-		/* Keep it invalid: never one of the six real commands. */
-		return c == _IO(GUPDEMO_IOCTL_TYPE, _IOC_NR(c)) && _IOC_NR(c) < 6 ?
-		       c ^ 0x4000 : c;
+		/* Keep it invalid: never one of the real commands. */
+		return c == _IO(GUPDEMO_IOCTL_TYPE, _IOC_NR(c)) &&
+		       _IOC_NR(c) < NR_REAL ? c ^ 0x4000 : c;
 	}
 	}
 }
@@ -440,7 +480,10 @@ union ioc_arg {
 	struct gupdemo_query query;
 	struct gupdemo_dma dma;
 	struct gupdemo_bench bench;
-	uint8_t raw[128];
+	struct gupdemo_mirror mirror;
+	struct gupdemo_unmirror unmirror;
+	struct gupdemo_mirror_query mquery;
+	uint8_t raw[160];
 };
 
 enum argwhere { A_NORMAL, A_UNALIGNED, A_NULL, A_KERNEL, A_RO, A_NONE, A_EDGE };
@@ -475,36 +518,55 @@ static void build(struct rng *r, int c, union ioc_arg *a)
 		a->query.handle = pick_handle(r);
 		a->query.__reserved = pick_reserved(r);
 		break;
-	case C_DMA:
+	case C_DMA: {
+		const uint32_t src_h = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_SRC_MIRROR;
+		const uint32_t dst_h = GUPDEMO_DMA_DST_HANDLE | GUPDEMO_DMA_DST_MIRROR;
+
 		a->dma.flags = pick_bits(r, GUPDEMO_DMA_ALL);
 		a->dma.op = pick_small(r, GUPDEMO_DMA_OP_COUNT);
+		/*
+		 * Random flags rarely make a valid call on a mirror (one side
+		 * only, the matching op): often build one.
+		 */
+		if (rng_pct(r, 30)) {
+			bool to = rng_pct(r, 50);
+
+			a->dma.op = to ? GUPDEMO_DMA_TO_DEVICE : GUPDEMO_DMA_FROM_DEVICE;
+			a->dma.flags = to ? GUPDEMO_DMA_SRC_MIRROR : GUPDEMO_DMA_DST_MIRROR;
+			if (rng_pct(r, 5))
+				a->dma.flags |= pick_bits(r, GUPDEMO_DMA_ALL);
+		}
 		/* Mostly the soft engine: edu is 100 ms a command. */
 		a->dma.engine = rng_pct(r, 5) ? pick_small(r, GUPDEMO_ENGINE_COUNT) :
 				rng_pct(r, 40) ? GUPDEMO_ENGINE_AUTO : GUPDEMO_ENGINE_SOFT;
-		a->dma.src_handle = a->dma.flags & GUPDEMO_DMA_SRC_HANDLE ||
-				    rng_pct(r, 5) ? pick_handle(r) : 0;
-		a->dma.dst_handle = a->dma.flags & GUPDEMO_DMA_DST_HANDLE ||
-				    rng_pct(r, 5) ? pick_handle(r) : 0;
-		a->dma.src_addr = !(a->dma.flags & GUPDEMO_DMA_SRC_HANDLE) ||
+		/* A *_MIRROR side names a mirror, a *_HANDLE side a pin. */
+		a->dma.src_handle = (a->dma.flags & GUPDEMO_DMA_SRC_MIRROR) ? pick_mhandle(r) :
+				    ((a->dma.flags & GUPDEMO_DMA_SRC_HANDLE) ||
+				     rng_pct(r, 5)) ? pick_handle(r) : 0;
+		a->dma.dst_handle = (a->dma.flags & GUPDEMO_DMA_DST_MIRROR) ? pick_mhandle(r) :
+				    ((a->dma.flags & GUPDEMO_DMA_DST_HANDLE) ||
+				     rng_pct(r, 5)) ? pick_handle(r) : 0;
+		a->dma.src_addr = !(a->dma.flags & src_h) ||
 				  rng_pct(r, 5) ? pick_addr(r) : 0;
-		a->dma.dst_addr = !(a->dma.flags & GUPDEMO_DMA_DST_HANDLE) ||
+		a->dma.dst_addr = !(a->dma.flags & dst_h) ||
 				  rng_pct(r, 5) ? pick_addr(r) : 0;
 		/* The unused side must be empty: mostly make it so. */
 		if (a->dma.op == GUPDEMO_DMA_TO_DEVICE && rng_pct(r, 90)) {
 			a->dma.dst_handle = 0;
 			a->dma.dst_addr = 0;
-			a->dma.flags &= ~GUPDEMO_DMA_DST_HANDLE;
+			a->dma.flags &= ~dst_h;
 		}
 		if (a->dma.op == GUPDEMO_DMA_FROM_DEVICE && rng_pct(r, 90)) {
 			a->dma.src_handle = 0;
 			a->dma.src_addr = 0;
-			a->dma.flags &= ~GUPDEMO_DMA_SRC_HANDLE;
+			a->dma.flags &= ~src_h;
 		}
 		if (a->dma.op == GUPDEMO_DMA_MEMCPY && rng_pct(r, 90))
 			a->dma.engine = GUPDEMO_ENGINE_AUTO;
 		a->dma.len = rng_pct(r, 85) ? 1 + rng_below(r, 16 * F.psz) :
 			     pick_len(r, a->dma.src_addr);
 		break;
+	}
 	case C_BENCH:
 		a->bench.flags = rng_pct(r, 5) ? 1u << rng_below(r, 32) : 0;
 		a->bench.addr = pick_addr(r);
@@ -513,6 +575,21 @@ static void build(struct rng *r, int c, union ioc_arg *a)
 		a->bench.pin_flags = pick_bits(r, GUPDEMO_PIN_ALL);
 		a->bench.batch = rng_pct(r, 70) ? 0 : 1 + (uint32_t)rng_below(r, 600);
 		a->bench.__reserved = pick_reserved(r);
+		break;
+	case C_MIRROR:
+		a->mirror.flags = pick_bits(r, GUPDEMO_MIRROR_ALL);
+		a->mirror.addr = pick_addr(r);
+		a->mirror.len = pick_len(r, a->mirror.addr);
+		a->mirror.__reserved = pick_reserved(r);
+		break;
+	case C_UNMIRROR:
+		a->unmirror.flags = rng_pct(r, 5) ? 1u << rng_below(r, 32) : 0;
+		a->unmirror.handle = pick_mhandle(r);
+		a->unmirror.__reserved = pick_reserved(r);
+		break;
+	case C_MQUERY:
+		a->mquery.flags = rng_pct(r, 5) ? 1u << rng_below(r, 32) : 0;
+		a->mquery.handle = pick_mhandle(r);
 		break;
 	}
 }
@@ -559,8 +636,10 @@ static const char *check_output(int c, const union ioc_arg *in,
 			return "uapi_version";
 		if (out->info.page_size != F.psz)
 			return "page_size";
-		if (out->info.features & ~(GUPDEMO_FEAT_BENCH * 2 - 1))
+		if (out->info.features & ~(GUPDEMO_FEAT_MIRROR * 2 - 1))
 			return "features";
+		if (!(out->info.features & GUPDEMO_FEAT_MIRROR) != !F.mirror)
+			return "features (FEAT_MIRROR changed)";
 		if (out->info.max_pin_pages != F.max_pin_pages)
 			return "max_pin_pages";
 		if (out->info.pins_held > (1u << 24) || out->info.pages_held > (1ULL << 32) ||
@@ -621,6 +700,38 @@ static const char *check_output(int c, const union ioc_arg *in,
 		if (!ns_ok(out->bench.get_ns) || !ns_ok(out->bench.put_ns))
 			return "timings";
 		return NULL;
+	case C_MIRROR:
+		if (!out->mirror.handle || out->mirror.handle > INT32_MAX)
+			return "handle";
+		if (out->mirror.npages != span_of(in->mirror.addr, in->mirror.len))
+			return "npages";
+		return NULL;
+	case C_UNMIRROR:
+		return out->unmirror.invalidations < COUNT_LIMIT ? NULL : "invalidations";
+	case C_MQUERY: {
+		const struct gupdemo_mirror_query *q = &out->mquery;
+		uint64_t sum = 0;
+
+		if (q->mirror_flags & ~GUPDEMO_MIRROR_ALL)
+			return "mirror_flags";
+		if (!q->len || q->addr >= 0x0000800000000000ULL ||
+		    span_of(q->addr, q->len) > F.max_pin_pages)
+			return "addr/len";
+		if (q->npages != span_of(q->addr, q->len))
+			return "npages";
+		if (q->nvalid > q->npages)
+			return "nvalid";
+		/* MIRROR filled the table once before it returned the handle. */
+		if (!q->faults || q->refaults > q->faults || q->faults >= COUNT_LIMIT)
+			return "faults/refaults";
+		if (q->retries >= COUNT_LIMIT || q->invalidations >= COUNT_LIMIT)
+			return "retries/invalidations";
+		for (int e = 0; e < GUPDEMO_MIRROR_EVENTS; e++)
+			sum += q->events[e];
+		if (sum != q->invalidations)
+			return "events (their sum is not invalidations)";
+		return NULL;
+	}
 	}
 	return "unknown command";
 }
@@ -644,6 +755,12 @@ static bool is_output_byte(int c, size_t off)
 		return IN(gupdemo_dma, engine) || off >= offsetof(struct gupdemo_dma, bytes);
 	case C_BENCH:
 		return off >= offsetof(struct gupdemo_bench, npages);
+	case C_MIRROR:
+		return IN(gupdemo_mirror, handle) || IN(gupdemo_mirror, npages);
+	case C_UNMIRROR:
+		return IN(gupdemo_unmirror, invalidations);
+	case C_MQUERY:
+		return off >= offsetof(struct gupdemo_mirror_query, mirror_flags);
 	}
 	return false;
 #undef IN
@@ -684,9 +801,20 @@ static uint8_t *place_arg(struct rng *r, uint8_t *win, enum argwhere *w,
 	return F.args_edge + F.psz - (usize > 8 ? usize / 2 : 4);
 }
 
-static void remember_handle(struct rng *r, uint32_t h)
+static void remember_handle(struct rng *r, _Atomic uint32_t *pool, uint32_t h)
 {
-	atomic_store(&F.hpool[rng_below(r, HPOOL)], h);
+	atomic_store(&pool[rng_below(r, HPOOL)], h);
+}
+
+/* The errnos @c may fail with, given what the call asked for. */
+static const int *errs_of(int c, const union ioc_arg *a)
+{
+	if (c == C_MIRROR && !F.mirror)
+		return errs_mirror_nofeat;
+	if (c == C_DMA &&
+	    (a->dma.flags & (GUPDEMO_DMA_SRC_MIRROR | GUPDEMO_DMA_DST_MIRROR)))
+		return errs_dma_mirror;
+	return cmds[c].errs;
 }
 
 static void fuzz_one(struct rng *r, uint8_t *win)
@@ -702,9 +830,10 @@ static void fuzz_one(struct rng *r, uint8_t *win)
 	int fd = F.fds[rng_below(r, NFDS)];
 	int ret, err;
 
-	/* Weights: pins and DMA dominate, like real use. */
-	c = c < 4 ? C_INFO : c < 38 ? C_PIN : c < 52 ? C_UNPIN : c < 62 ? C_QUERY :
-	    c < 84 ? C_DMA : c < 90 ? C_BENCH : C_BAD;
+	/* Weights: pins, mirrors and DMA dominate, like real use. */
+	c = c < 4 ? C_INFO : c < 31 ? C_PIN : c < 42 ? C_UNPIN : c < 50 ? C_QUERY :
+	    c < 70 ? C_DMA : c < 75 ? C_BENCH : c < 85 ? C_MIRROR :
+	    c < 90 ? C_UNMIRROR : c < 94 ? C_MQUERY : C_BAD;
 	cmd = c == C_BAD ? pick_bad_cmd(r) : cmds[c].cmd;
 	ksize = cmds[c].ksize;
 	if (c != C_BAD) {
@@ -746,15 +875,21 @@ static void fuzz_one(struct rng *r, uint8_t *win)
 	ret = ioctl(fd, cmd, arg);
 	err = ret < 0 ? errno : 0;
 	atomic_fetch_add(&F.hist[c][err < NERRNO ? err : NERRNO - 1], 1);
+	if (c == C_DMA &&
+	    (a.dma.flags & (GUPDEMO_DMA_SRC_MIRROR | GUPDEMO_DMA_DST_MIRROR)))
+		atomic_fetch_add(&F.hist_dma_mirror[err < NERRNO ? err : NERRNO - 1], 1);
 	atomic_fetch_add(&F.done, 1);
 
-	if (err && !errset_has(cmds[c].errs, err)) {
+	if (err && !errset_has(errs_of(c, &a), err)) {
 		record(FAIL_ERRNO, "%s (cmd %#lx, size %u, arg %d): undocumented errno %s",
 		       cmds[c].name, cmd, usize, where, strerrorname_np(err));
 	}
 	if (c == C_BAD && err != ENOTTY)
 		record(FAIL_EXACT, "unknown cmd %#lx: got %s, not ENOTTY", cmd,
 		       err ? strerrorname_np(err) : "success");
+	if (c == C_MIRROR && !F.mirror && !err)
+		record(FAIL_EXACT, "MIRROR succeeded on a kernel without "
+		       "GUPDEMO_FEAT_MIRROR");
 	if (!checklen)
 		return;
 	if (exact_einval && err != EINVAL)
@@ -797,7 +932,9 @@ static void fuzz_one(struct rng *r, uint8_t *win)
 	if (bad)
 		record(FAIL_OUTPUT, "%s: implausible output field %s", cmds[c].name, bad);
 	if (c == C_PIN && !bad)
-		remember_handle(r, out.pin.handle);
+		remember_handle(r, F.hpool, out.pin.handle);
+	if (c == C_MIRROR && !bad)
+		remember_handle(r, F.mpool, out.mirror.handle);
 }
 
 struct worker {
@@ -821,10 +958,13 @@ static void *worker_main(void *p)
 
 /* ------------------------------------------------------------- chaos */
 
-enum { X_REMAP, X_MPROTECT, X_FORK, X_REOPEN, X_UNPIN, X_DONTNEED, X_DMA, X_COUNT };
+enum {
+	X_REMAP, X_MPROTECT, X_FORK, X_REOPEN, X_UNPIN, X_DONTNEED, X_DMA,
+	X_MIRROR, X_COUNT
+};
 static const char *const chaos_names[X_COUNT] = {
 	"munmap+mmap", "mprotect", "fork", "close/reopen", "unpin", "MADV_DONTNEED",
-	"dma",
+	"dma", "mirror+dma+unmirror",
 };
 
 static long chaos_ioctl(int fd, unsigned long cmd, void *arg)
@@ -833,10 +973,60 @@ static long chaos_ioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg);
 }
 
+/*
+ * A mirror of part of a region the chaos thread remaps, mprotects or zaps
+ * (so it sees invalidations), on a random descriptor.  Return: its handle,
+ * or 0.
+ */
+static uint32_t mirror_some(struct rng *r, int fd)
+{
+	static const int regs[] = { R_ANON, R_VOL, R_PROT, R_MEMFD, R_THP };
+	const struct region *g = &F.r[regs[rng_below(r, 5)]];
+	struct gupdemo_mirror m = {
+		.size = sizeof(m),
+		.flags = (uint32_t)rng_below(r, 2) * GUPDEMO_MIRROR_WRITE,
+		.addr = (uint64_t)(uintptr_t)g->p + rng_below(r, g->len / 2),
+		.len = 1 + rng_below(r, g->len / 2),
+	};
+
+	return chaos_ioctl(fd, GUPDEMO_IOC_MIRROR, &m) ? 0 : m.handle;
+}
+
+/* DMA on a mirror: TO_DEVICE from it, or FROM_DEVICE into it. */
+static void mirror_dma(struct rng *r, int fd, uint32_t h)
+{
+	bool to = rng_pct(r, 50);
+	struct gupdemo_dma d = {
+		.size = sizeof(d),
+		.flags = to ? GUPDEMO_DMA_SRC_MIRROR : GUPDEMO_DMA_DST_MIRROR,
+		.op = to ? GUPDEMO_DMA_TO_DEVICE : GUPDEMO_DMA_FROM_DEVICE,
+		.engine = GUPDEMO_ENGINE_SOFT,
+		.src_handle = to ? h : 0,
+		.dst_handle = to ? 0 : h,
+		.len = 1 + rng_below(r, 8 * F.psz),
+	};
+
+	chaos_ioctl(fd, GUPDEMO_IOC_DMA, &d);
+}
+
 /* In a forked child of a threaded process: only ioctl, memory and _exit. */
 static void child_pins(struct rng *r)
 {
 	const struct region *g = &F.r[R_ANON];
+
+	/*
+	 * Mirrors of the child's mm on the shared descriptors: they outlive
+	 * it (held by the file), their mm torn down (a RELEASE event); DMA on
+	 * them then finds no mm.
+	 */
+	for (int i = 0; i < 2; i++) {
+		int fd = F.fds[rng_below(r, NFDS)];
+		uint32_t h = mirror_some(r, fd);
+
+		g->p[rng_below(r, g->len)]++;
+		if (h)
+			mirror_dma(r, fd, h);
+	}
 
 	for (int i = 0; i < 8; i++) {
 		struct gupdemo_pin p = {
@@ -930,6 +1120,20 @@ static void chaos_step(struct rng *r)
 		chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_DMA, &d);
 		break;
 	}
+	case X_MIRROR: {
+		int fd = F.fds[rng_below(r, NFDS)];
+		uint32_t h = mirror_some(r, fd);
+		struct gupdemo_unmirror u = { .size = sizeof(u) };
+
+		if (h) {
+			atomic_store(&F.mpool[rng_below(r, HPOOL)], h);
+			mirror_dma(r, fd, h);
+		}
+		/* Keep the number held bounded: drop one of the pool's. */
+		u.handle = atomic_load(&F.mpool[rng_below(r, HPOOL)]);
+		chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_UNMIRROR, &u);
+		break;
+	}
 	}
 }
 
@@ -993,9 +1197,14 @@ int main(int argc, char **argv)
 	if (gupdemo_get_info(F.fds[0], &info))
 		bail_out("GET_INFO failed");
 	F.max_pin_pages = info.max_pin_pages;
+	F.mirror = info.features & GUPDEMO_FEAT_MIRROR;
+	if (!F.mirror)
+		diag("no GUPDEMO_FEAT_MIRROR: MIRROR must fail with EOPNOTSUPP");
 	arena_setup();
-	for (int i = 0; i < HPOOL; i++)
+	for (int i = 0; i < HPOOL; i++) {
 		atomic_store(&F.hpool[i], (uint32_t)i + 1);
+		atomic_store(&F.mpool[i], (uint32_t)i + 1);
+	}
 
 	before = g_vmstat();
 	t0 = stress_now();
@@ -1034,6 +1243,20 @@ int main(int argc, char **argv)
 		diag("%s", line);
 	}
 	{
+		char line[512];
+		int n = snprintf(line, sizeof(line), "(of DMA, with a *_MIRROR flag:");
+
+		for (int e = 0; e < NERRNO && n < (int)sizeof(line); e++) {
+			uint64_t v = atomic_load(&F.hist_dma_mirror[e]);
+
+			if (v)
+				n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu",
+					      e ? strerrorname_np(e) : "ok",
+					      (unsigned long long)v);
+		}
+		diag("%s)", line);
+	}
+	{
 		char line[256];
 		int n = 0;
 
@@ -1052,6 +1275,17 @@ int main(int argc, char **argv)
 	       (unsigned long long)atomic_load(&F.chaos_ioctls),
 	     (unsigned long long)atomic_load(&F.forks), (unsigned long long)F.seed);
 
+	{
+		int64_t v[4] = { -1, -1, -1, -1 };
+
+		g_stat_get("mirrors_held", &v[0]);
+		g_stat_get("mirrors_total", &v[1]);
+		g_stat_get("mirror_invalidations", &v[2]);
+		g_stat_get("mirror_refaults", &v[3]);
+		diag("mirrors: %lld held before the descriptors close, %lld made since load, %lld "
+		     "invalidations, %lld re-faults", (long long)v[0],
+		     (long long)v[1], (long long)v[2], (long long)v[3]);
+	}
 	for (unsigned int i = 0; i < F.nmsgs; i++)
 		diag("finding: %s", F.msgs[i]);
 	ok(total >= F.iterations, "%llu ioctls made (asked for %llu)",

@@ -5,15 +5,18 @@
  * Usage: t_storm [--seed N] [--kills N] [--parallel N] [--big-mib N]
  *                [--edu N]
  *
- * Children pin big ranges, pin many small handles, and run DMA (the
- * software engine; with --edu N, N of them use the edu device), each on
- * its own descriptor, in an endless loop; the parent SIGKILLs each one
- * after a random delay, so the kill lands anywhere: inside GUP's batch
- * loop, while the pages array is allocated, while a DMA waits for its
- * engine, while the file is being released.  A shared page tells which
- * call each child was in when the signal came.  Afterwards nothing may be
- * held: GET_INFO pins_held and pages_held 0, the pin counters balanced,
- * the module unloads.
+ * Children pin big ranges, pin many small handles, run DMA (the software
+ * engine; with --edu N, N of them use the edu device), mirror big ranges
+ * (MIRROR: hmm_range_fault() faulting them in) and run DMA on mirrors (soft
+ * engine), each on its own descriptor, in an endless loop; the parent
+ * SIGKILLs each one after a random delay, so the kill lands anywhere:
+ * inside GUP's batch loop, while the pages array is allocated, inside
+ * hmm_range_fault()'s retry loop, while a DMA waits for its engine or holds
+ * a mirror's lock, while the file (its pins and mirrors) is being
+ * released.  A shared page tells which call each child was in when the
+ * signal came.  Afterwards nothing may be held: GET_INFO pins_held and
+ * pages_held 0, debugfs mirrors_held 0, the pin counters balanced, the
+ * module unloads.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -24,11 +27,20 @@
 
 #define MAX_PAR	16
 
-enum { S_IDLE, S_PIN_BIG, S_PIN_MANY, S_DMA_SOFT, S_DMA_EDU, S_COUNT };
+enum {
+	S_IDLE, S_PIN_BIG, S_PIN_MANY, S_DMA_SOFT, S_MIRROR, S_DMA_MIRROR,
+	S_DMA_EDU, S_COUNT
+};
+/* A soft child picks one of these each round. */
+#define S_SOFT_KINDS	(S_DMA_MIRROR - S_PIN_BIG + 1)
 static const char *const state_names[S_COUNT] = {
 	"between calls", "PIN of a big range", "PIN of many handles",
-	"DMA (soft)", "DMA (edu)",
+	"DMA (soft)", "MIRROR of a big range", "DMA on a mirror (soft)",
+	"DMA (edu)",
 };
+
+/* Mirrors a child keeps at once; the oldest goes when a new one comes. */
+#define NMIRRORS	8
 
 static struct {
 	uint64_t seed;
@@ -47,6 +59,8 @@ static __attribute__((noreturn)) void child(unsigned int slot, uint64_t seed,
 	struct rng r = { seed };
 	volatile int *st = &S.state[slot];
 	size_t big = S.big, dlen = big / 4;
+	uint32_t mirrors[NMIRRORS] = { 0 }, dst_mirror = 0;
+	unsigned int nm = 0;
 	uint8_t *mem, *dst;
 	int fd;
 
@@ -61,9 +75,12 @@ static __attribute__((noreturn)) void child(unsigned int slot, uint64_t seed,
 		_exit(11);
 
 	for (;;) {
-		unsigned int what = edu ? S_DMA_EDU : 1 + (unsigned int)rng_below(&r, 3);
+		unsigned int what = edu ? S_DMA_EDU :
+				    S_PIN_BIG + (unsigned int)rng_below(&r, S_SOFT_KINDS);
 		struct gupdemo_pin p = { .size = sizeof(p) };
 		struct gupdemo_dma d = { .size = sizeof(d) };
+		struct gupdemo_mirror m = { .size = sizeof(m) };
+		struct gupdemo_unmirror u = { .size = sizeof(u) };
 
 		*st = (int)what;
 		switch (what) {
@@ -93,6 +110,46 @@ static __attribute__((noreturn)) void child(unsigned int slot, uint64_t seed,
 			d.src_addr = (uint64_t)(uintptr_t)mem;
 			d.dst_addr = (uint64_t)(uintptr_t)dst;
 			d.len = 1 + rng_below(&r, dlen);
+			ioctl(fd, GUPDEMO_IOC_DMA, &d);
+			break;
+		case S_MIRROR:
+			/* Drop the oldest first: the file holds at most NMIRRORS. */
+			u.handle = mirrors[nm % NMIRRORS];
+			if (u.handle)
+				ioctl(fd, GUPDEMO_IOC_UNMIRROR, &u);
+			/* Any part of mem: what PIN has not touched faults in. */
+			m.addr = (uint64_t)(uintptr_t)mem + rng_below(&r, big / 2);
+			m.len = 1 + rng_below(&r, big / 2);
+			m.flags = rng_pct(&r, 50) ? GUPDEMO_MIRROR_WRITE : 0;
+			if (ioctl(fd, GUPDEMO_IOC_MIRROR, &m))
+				m.handle = 0;
+			mirrors[nm % NMIRRORS] = m.handle;
+			nm++;
+			break;
+		case S_DMA_MIRROR:
+			/* The device reads a mirror of mem and writes one of dst. */
+			if (!dst_mirror) {
+				m.addr = (uint64_t)(uintptr_t)dst;
+				m.len = dlen;
+				m.flags = GUPDEMO_MIRROR_WRITE;
+				if (ioctl(fd, GUPDEMO_IOC_MIRROR, &m))
+					break;
+				dst_mirror = m.handle;
+			}
+			d.engine = GUPDEMO_ENGINE_SOFT;
+			d.len = 1 + rng_below(&r, dlen);
+			d.op = GUPDEMO_DMA_FROM_DEVICE;
+			d.flags = GUPDEMO_DMA_DST_MIRROR;
+			d.dst_handle = dst_mirror;
+			if (rng_pct(&r, 50) && nm && mirrors[(nm - 1) % NMIRRORS]) {
+				d.op = GUPDEMO_DMA_TO_DEVICE;
+				d.flags = GUPDEMO_DMA_SRC_MIRROR;
+				d.dst_handle = 0;
+				d.src_handle = mirrors[(nm - 1) % NMIRRORS];
+			}
+			/* Zap part of it: the next DMA faults it in again. */
+			if (rng_pct(&r, 30))
+				madvise(dst, dlen / 2, MADV_DONTNEED);
 			ioctl(fd, GUPDEMO_IOC_DMA, &d);
 			break;
 		case S_DMA_EDU:
@@ -137,7 +194,7 @@ int main(int argc, char **argv)
 	unsigned int at[S_COUNT] = { 0 }, edu_started = 0;
 	struct gupdemo_vmstat before;
 	struct gupdemo_info info;
-	bool have_seed = false, edu_ok;
+	bool have_seed = false, edu_ok, mirror_ok;
 	struct rng r;
 	double t0;
 	int o, fd;
@@ -169,6 +226,7 @@ int main(int argc, char **argv)
 		bail_out("GET_INFO failed");
 	close(fd);
 	edu_ok = info.features & GUPDEMO_FEAT_ENGINE_EDU;
+	mirror_ok = info.features & GUPDEMO_FEAT_MIRROR;
 	if (S.edu && !edu_ok) {
 		diag("no edu device bound: the %u edu children use the soft engine", S.edu);
 		S.edu = 0;
@@ -223,18 +281,28 @@ int main(int argc, char **argv)
 		usleep(2000);
 	}
 	diag("%u children SIGKILLed in %.1f s (%u ended by themselves); the kill "
-	     "landed: %s %u, %s %u, %s %u, %s %u, %s %u", killed, stress_now() - t0,
-	     exited, state_names[S_PIN_BIG], at[S_PIN_BIG], state_names[S_PIN_MANY],
-	     at[S_PIN_MANY], state_names[S_DMA_SOFT], at[S_DMA_SOFT],
-	     state_names[S_DMA_EDU], at[S_DMA_EDU], state_names[S_IDLE], at[S_IDLE]);
+	     "landed: %s %u, %s %u, %s %u, %s %u, %s %u, %s %u, %s %u", killed,
+	     stress_now() - t0, exited, state_names[S_PIN_BIG], at[S_PIN_BIG],
+	     state_names[S_PIN_MANY], at[S_PIN_MANY], state_names[S_DMA_SOFT],
+	     at[S_DMA_SOFT], state_names[S_MIRROR], at[S_MIRROR],
+	     state_names[S_DMA_MIRROR], at[S_DMA_MIRROR], state_names[S_DMA_EDU],
+	     at[S_DMA_EDU], state_names[S_IDLE], at[S_IDLE]);
 	diag("gupdemo-storm: kills %u edu %u", killed, edu_started);
 	ok(killed >= S.kills, "%u of %u children were killed by SIGKILL", killed,
 	   S.kills);
-	ok(at[S_PIN_BIG] + at[S_PIN_MANY] > 0 && at[S_DMA_SOFT] + at[S_DMA_EDU] > 0,
+	ok(at[S_PIN_BIG] + at[S_PIN_MANY] > 0 &&
+	   at[S_DMA_SOFT] + at[S_DMA_MIRROR] + at[S_DMA_EDU] > 0,
 	   "kills landed inside PIN (%u) and inside DMA (%u)",
-	   at[S_PIN_BIG] + at[S_PIN_MANY], at[S_DMA_SOFT] + at[S_DMA_EDU]);
+	   at[S_PIN_BIG] + at[S_PIN_MANY],
+	   at[S_DMA_SOFT] + at[S_DMA_MIRROR] + at[S_DMA_EDU]);
 	if (S.edu)
 		ok(at[S_DMA_EDU] > 0, "kills landed inside edu DMA (%u)", at[S_DMA_EDU]);
+	if (mirror_ok)
+		ok(at[S_MIRROR] + at[S_DMA_MIRROR] > 0,
+		   "kills landed inside MIRROR (%u) or DMA on a mirror (%u)",
+		   at[S_MIRROR], at[S_DMA_MIRROR]);
+	else
+		skip(1, "no GUPDEMO_FEAT_MIRROR: the mirror calls fail at once");
 	munmap((void *)S.state, S.psz);
 	stress_final_checks(&before, "after the kill storm");
 	return done_testing();
