@@ -74,7 +74,7 @@ static struct {
  * Children print concurrently: lines whose result may be another call's are
  * skipped (see log_result()).  Informational only.
  */
-#define NR_LOG_CMDS	6
+#define NR_LOG_CMDS	9
 #define NR_LOG_RESULTS	12
 static struct {
 	unsigned long calls;
@@ -223,7 +223,8 @@ static void log_line(const char *line)
 static void print_logged(void)
 {
 	static const char *const names[] = {
-		"GET_INFO", "PIN", "UNPIN", "QUERY", "DMA", "BENCH", "other 0xBE",
+		"GET_INFO", "PIN", "UNPIN", "QUERY", "DMA", "BENCH", "MIRROR",
+		"UNMIRROR", "MQUERY", "other 0xBE",
 	};
 
 	diag("trinity's log, gupdemo commands on the device (of all results, %lu "
@@ -275,7 +276,7 @@ static void trinity_line(char *line)
 /* Module counters of /sys/kernel/debug/gupdemo/stats. */
 static const char *const stat_keys[] = {
 	"pins_total", "pages_total", "failures_total", "dma_total", "dma_bytes",
-	"pins_held", "pages_held",
+	"pins_held", "pages_held", "mirrors_total", "mirror_invalidations",
 };
 
 #define NR_STATS	(sizeof(stat_keys) / sizeof(stat_keys[0]))
@@ -423,8 +424,11 @@ static void check_group_stats(void)
 	static const char *const cmds[] = {
 		"GUPDEMO_IOC_GET_INFO", "GUPDEMO_IOC_PIN", "GUPDEMO_IOC_UNPIN",
 		"GUPDEMO_IOC_QUERY", "GUPDEMO_IOC_DMA", "GUPDEMO_IOC_BENCH",
+		"GUPDEMO_IOC_MIRROR", "GUPDEMO_IOC_UNMIRROR",
+		"GUPDEMO_IOC_MIRROR_QUERY",
 	};
 	unsigned long sanitised = 0, v, unknown = 0, raw = 0, handles = 0;
+	unsigned long mhandles = 0;
 	char text[2048], line[512] = "";
 	size_t used = 0;
 	bool all = true;
@@ -438,6 +442,7 @@ static void check_group_stats(void)
 	group_stat(text, "unknown_cmd", &unknown);
 	group_stat(text, "raw_arg", &raw);
 	group_stat(text, "handles_seen", &handles);
+	group_stat(text, "mirror_handles_seen", &mhandles);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (!group_stat(text, cmds[i], &v))
 			v = 0;
@@ -448,9 +453,10 @@ static void check_group_stats(void)
 			used = sizeof(line) - 1;
 	}
 	diag("gupdemo group: %lu ioctls of the %ld trinity ran (%.0f%%):%s, "
-	     "unknown command %lu; trinity's own argument %lu; PIN handles read back %lu",
+	     "unknown command %lu; trinity's own argument %lu; PIN handles read back %lu, "
+	     "MIRROR handles %lu",
 	     sanitised, tr.ran, tr.ran > 0 ? 100.0 * (double)sanitised / (double)tr.ran : 0,
-	     line, unknown, raw, handles);
+	     line, unknown, raw, handles, mhandles);
 	/*
 	 * trinity picks one of its 8 fd providers at random for each call (the
 	 * device is the only victim file), and for the device's fd this group
@@ -620,6 +626,8 @@ int main(int argc, char **argv)
 	     (long long)(s1[0] - s0[0]), (long long)(s1[1] - s0[1]),
 	     (long long)(s1[2] - s0[2]), (long long)(s1[3] - s0[3]),
 	     (long long)(s1[4] - s0[4]));
+	diag("module: MIRROR succeeded %lld times; the mirrors saw %lld invalidations",
+	     (long long)(s1[7] - s0[7]), (long long)(s1[8] - s0[8]));
 	diag("nr_foll_pin_acquired +%llu, nr_foll_pin_released +%llu",
 	     (unsigned long long)(after.acquired - before.acquired),
 	     (unsigned long long)(after.released - before.released));

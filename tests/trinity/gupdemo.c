@@ -21,10 +21,14 @@
  * or random), valid flags with an unknown bit now and then, user ranges from
  * trinity's writable mappings (sometimes at an unaligned offset, sometimes
  * any address of trinity's pool, NULL and kernel addresses included),
- * handles this child saw PIN return or small numbers (handles come from
- * xa_alloc(), so they are small), and the odd non-zero reserved field.  So
- * PIN, UNPIN, QUERY, DMA and BENCH succeed a good part of the time, on
- * memory that trinity's other children share, with handles they race for.
+ * handles this child saw PIN or MIRROR return (mirror handles are their
+ * own space; now and then one space's handle goes where the other's
+ * belongs) or small numbers (handles come from xa_alloc(), so they are
+ * small), and the odd non-zero reserved field; a DMA is on a mirror 1 time
+ * in 3 (TO_DEVICE with SRC_MIRROR or FROM_DEVICE with DST_MIRROR).  So
+ * PIN, UNPIN, QUERY, DMA, BENCH, MIRROR, UNMIRROR and MIRROR_QUERY succeed
+ * a good part of the time, on memory that trinity's other children share
+ * (and unmap: the mirrors see invalidations), with handles they race for.
  * 1 in 64 commands is replaced by an unknown one of type 0xBE (ENOTTY).
  *
  * The declarations marked "trinity ABI" mirror that binary: struct
@@ -125,6 +129,9 @@ static const struct trinity_ioctl gupdemo_ioctls[] = {
 	{ "GUPDEMO_IOC_QUERY", GUPDEMO_IOC_QUERY },
 	{ "GUPDEMO_IOC_DMA", GUPDEMO_IOC_DMA },
 	{ "GUPDEMO_IOC_BENCH", GUPDEMO_IOC_BENCH },
+	{ "GUPDEMO_IOC_MIRROR", GUPDEMO_IOC_MIRROR },
+	{ "GUPDEMO_IOC_UNMIRROR", GUPDEMO_IOC_UNMIRROR },
+	{ "GUPDEMO_IOC_MIRROR_QUERY", GUPDEMO_IOC_MIRROR_QUERY },
 };
 
 #define NR_CMDS		(sizeof(gupdemo_ioctls) / sizeof(gupdemo_ioctls[0]))
@@ -141,6 +148,7 @@ struct gupdemo_trinity_stats {
 	unsigned long unknown_cmd;		/* ... with an unknown one */
 	unsigned long raw_arg;			/* ... with trinity's own argument */
 	unsigned long handles_seen;		/* PIN handles read back */
+	unsigned long mirror_handles_seen;	/* MIRROR handles read back */
 };
 
 /* The shared page; this process's own copy if mmap() fails. */
@@ -150,34 +158,50 @@ static bool stats_shared;
 static pid_t main_pid;
 static size_t psz;
 
-/* Per child (each is its own process): handles PIN gave back, newest last. */
+/*
+ * Per child (each is its own process): handles PIN and MIRROR gave back
+ * (two spaces), newest last.
+ */
 #define NR_HANDLES	16
-static uint32_t handles[NR_HANDLES];
-static unsigned int nr_handles;
-/* The PIN structs this child built last, to read the handle back from. */
+struct handle_pool {
+	uint32_t h[NR_HANDLES];
+	unsigned int n;
+};
+static struct handle_pool pins, mirrors;
+/* The PIN and MIRROR structs this child built last, to read the handle back from. */
 #define NR_PENDING	4
 static struct gupdemo_pin *pending[NR_PENDING];
+static struct gupdemo_mirror *pending_mirror[NR_PENDING];
 
 static void count(unsigned long *c)
 {
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
 
-/* Collects the handles the kernel wrote into earlier PIN structs. */
+/* A handle the kernel wrote at @h, if it looks like one. */
+static void harvest_one(struct handle_pool *pool, const uint32_t *h,
+			unsigned long *seen)
+{
+	/* The page may have been rewritten since: take small values. */
+	uint32_t v = __atomic_load_n(h, __ATOMIC_RELAXED);
+
+	if (v == 0 || v > 1U << 20)
+		return;
+	pool->h[pool->n++ % NR_HANDLES] = v;
+	count(seen);
+}
+
+/* Collects the handles the kernel wrote into earlier PIN and MIRROR structs. */
 static void harvest_handles(void)
 {
 	for (unsigned int i = 0; i < NR_PENDING; i++) {
-		uint32_t h;
-
-		if (!pending[i])
-			continue;
-		/* The page may have been rewritten since: take small values. */
-		h = __atomic_load_n(&pending[i]->handle, __ATOMIC_RELAXED);
+		if (pending[i])
+			harvest_one(&pins, &pending[i]->handle, &stats->handles_seen);
+		if (pending_mirror[i])
+			harvest_one(&mirrors, &pending_mirror[i]->handle,
+				    &stats->mirror_handles_seen);
 		pending[i] = NULL;
-		if (h == 0 || h > 1U << 20)
-			continue;
-		handles[nr_handles++ % NR_HANDLES] = h;
-		count(&stats->handles_seen);
+		pending_mirror[i] = NULL;
 	}
 }
 
@@ -188,8 +212,19 @@ static void remember_pin(struct gupdemo_pin *pin)
 	pending[next++ % NR_PENDING] = pin;
 }
 
-/* A handle: one PIN returned, a small number, 0, or anything. */
-static uint32_t pick_handle(void)
+static void remember_mirror(struct gupdemo_mirror *m)
+{
+	static unsigned int next;
+
+	pending_mirror[next++ % NR_PENDING] = m;
+}
+
+/*
+ * A handle: one @pool returned (now and then one of the other space), a
+ * small number, 0, or anything.
+ */
+static uint32_t pick_from(const struct handle_pool *pool,
+			  const struct handle_pool *other)
 {
 	switch (rnd() % 8) {
 	case 0:
@@ -199,12 +234,26 @@ static uint32_t pick_handle(void)
 	case 2:
 	case 3:
 		return 1 + rnd() % 8;
+	case 4:
+		if (other->n)
+			return other->h[rnd() % (other->n < NR_HANDLES ?
+						 other->n : NR_HANDLES)];
+		/* fall through */
 	default:
-		if (nr_handles == 0)
+		if (pool->n == 0)
 			return 1 + rnd() % 4;
-		return handles[rnd() % (nr_handles < NR_HANDLES ?
-					nr_handles : NR_HANDLES)];
+		return pool->h[rnd() % (pool->n < NR_HANDLES ? pool->n : NR_HANDLES)];
 	}
+}
+
+static uint32_t pick_handle(void)
+{
+	return pick_from(&pins, &mirrors);
+}
+
+static uint32_t pick_mirror_handle(void)
+{
+	return pick_from(&mirrors, &pins);
 }
 
 /* Flags: a random subset of @valid, sometimes with an unknown bit. */
@@ -327,11 +376,37 @@ static void fill_pin(struct gupdemo_pin *pin)
 	remember_pin(pin);
 }
 
+/*
+ * DMA on a mirror: TO_DEVICE from one or FROM_DEVICE into one, that side
+ * alone; now and then a flag too many or a stray address (EINVAL).
+ */
+static void fill_dma_mirror(struct gupdemo_dma *dma)
+{
+	bool to = RAND_BOOL();
+
+	dma->op = to ? GUPDEMO_DMA_TO_DEVICE : GUPDEMO_DMA_FROM_DEVICE;
+	dma->engine = pick_enum(GUPDEMO_ENGINE_COUNT);
+	dma->flags = to ? GUPDEMO_DMA_SRC_MIRROR : GUPDEMO_DMA_DST_MIRROR;
+	if (to)
+		dma->src_handle = pick_mirror_handle();
+	else
+		dma->dst_handle = pick_mirror_handle();
+	if (ONE_IN(16))
+		dma->flags |= pick_flags(GUPDEMO_DMA_ALL);
+	if (ONE_IN(32))
+		dma->src_addr = (uintptr_t)get_non_null_address();
+	dma->len = ONE_IN(8) ? get_len() : 1 + (uint64_t)rnd() % (2 * psz);
+}
+
 static void fill_dma(struct gupdemo_dma *dma)
 {
 	bool src, dst;
 	__u64 unused;
 
+	if (ONE_IN(3)) {
+		fill_dma_mirror(dma);
+		return;
+	}
 	dma->op = pick_enum(GUPDEMO_DMA_OP_COUNT);
 	dma->engine = pick_enum(GUPDEMO_ENGINE_COUNT);
 	src = dma->op != GUPDEMO_DMA_FROM_DEVICE;
@@ -362,6 +437,9 @@ static void fill_dma(struct gupdemo_dma *dma)
 	/* Both a handle and an address for one side: EINVAL. */
 	if (ONE_IN(32))
 		dma->src_addr = (uintptr_t)get_non_null_address();
+	/* A mirror flag among the others: mostly EINVAL (one side only). */
+	if (ONE_IN(32))
+		dma->flags |= RAND_BOOL() ? GUPDEMO_DMA_SRC_MIRROR : GUPDEMO_DMA_DST_MIRROR;
 	if (ONE_IN(32))
 		dma->flags |= 1U << (rnd() % 32);
 	/* Small: a handle holds a few pages, the device buffer 4 KiB. */
@@ -414,6 +492,30 @@ static size_t fill_arg(unsigned int cmd, unsigned char *buf)
 	case GUPDEMO_IOC_BENCH:
 		fill_bench((struct gupdemo_bench *)buf);
 		return sizeof(struct gupdemo_bench);
+	case GUPDEMO_IOC_MIRROR: {
+		struct gupdemo_mirror *m = (struct gupdemo_mirror *)buf;
+
+		pick_range(&m->addr, &m->len);
+		m->flags = pick_flags(GUPDEMO_MIRROR_ALL);
+		m->__reserved = pick_reserved();
+		remember_mirror(m);
+		return sizeof(*m);
+	}
+	case GUPDEMO_IOC_UNMIRROR: {
+		struct gupdemo_unmirror *u = (struct gupdemo_unmirror *)buf;
+
+		u->flags = ONE_IN(16) ? rand32() : 0;
+		u->handle = pick_mirror_handle();
+		u->__reserved = pick_reserved();
+		return sizeof(*u);
+	}
+	case GUPDEMO_IOC_MIRROR_QUERY: {
+		struct gupdemo_mirror_query *q = (struct gupdemo_mirror_query *)buf;
+
+		q->flags = ONE_IN(16) ? rand32() : 0;
+		q->handle = pick_mirror_handle();
+		return sizeof(*q);
+	}
 	}
 	return 0;
 }
@@ -589,8 +691,9 @@ static void gupdemo_stats_write(FILE *f)
 	fprintf(f, "sanitised %lu\n", stats->sanitised);
 	for (unsigned int i = 0; i < NR_CMDS; i++)
 		fprintf(f, "%s %lu\n", gupdemo_ioctls[i].name, stats->cmd[i]);
-	fprintf(f, "unknown_cmd %lu\nraw_arg %lu\nhandles_seen %lu\n",
-		stats->unknown_cmd, stats->raw_arg, stats->handles_seen);
+	fprintf(f, "unknown_cmd %lu\nraw_arg %lu\nhandles_seen %lu\n"
+		"mirror_handles_seen %lu\n", stats->unknown_cmd, stats->raw_arg,
+		stats->handles_seen, stats->mirror_handles_seen);
 }
 
 __attribute__((destructor)) static void gupdemo_report(void)
