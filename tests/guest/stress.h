@@ -198,7 +198,8 @@ static inline void stress_final_checks(const struct gupdemo_vmstat *before,
 	ok(got && pins == 0 && pages == 0,
 	   "%s: GET_INFO pins_held %llu, pages_held %llu: nothing held", what,
 	   (unsigned long long)pins, (unsigned long long)pages);
-	ok(g_stat_get("mirrors_held", &mirrors) == 0 && mirrors == 0,
+	got = g_stat_get("mirrors_held", &mirrors) == 0;
+	ok(got && mirrors == 0,
 	   "%s: debugfs mirrors_held %lld: every mirror unregistered", what,
 	   (long long)mirrors);
 	ok(da == dr, "%s: pin counters balanced: delta acquired %lld == delta "
