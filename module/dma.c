@@ -17,7 +17,7 @@
  *   -> unpin, dirty exactly when the device wrote the pages
  *
  * A device that cannot be stopped keeps everything: its mappings and pins
- * go to the engine's quarantine (quarantine.c), released only once the
+ * go to the engine's quarantine (dma_guard.c), released only once the
  * device is disabled (bus mastering off).  Handles are held by reference
  * while a call uses them: no lock of the open file is held across a
  * transfer.  A side may also be a mirror (mirror.c), whose table mirror.c
@@ -35,20 +35,11 @@
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
-#include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/swiotlb.h>
 
 #include "dma.h"
 #include "mirror.h"
-
-/*
- * The DMA API does not allow two mappings through which devices may write
- * the same cacheline at the same time (DMA-API debug reports "overlapping
- * mappings").  Two calls, on two files or two engines, may target the same
- * user pages, so device-writable mappings exist for one call at a time.
- */
-static DEFINE_MUTEX(gupdemo_dma_write_lock);
 
 /**
  * gupdemo_dma_side_pin() - pin a side given by address, for this call only
@@ -312,36 +303,6 @@ static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call)
 			ret = gupdemo_dma_map(dev, d);
 	}
 	return ret;
-}
-
-/*
- * A call with a destination takes the device-writable-mapping lock, killably.
- * Return: 0, -EINTR, -EIO (a stuck device's memory is quarantined: no new
- * device-writable mapping until it is disabled), -ENODEV (the engine is
- * going: the wait may have been long).
- */
-static int gupdemo_dma_write_begin(struct gupdemo_dma_call *call)
-{
-	int ret = 0;
-
-	if (call->dst.used) {
-		ret = mutex_lock_killable(&gupdemo_dma_write_lock);
-		if (ret)
-			return ret;
-		if (atomic64_read(&gupdemo_stats.pages_quarantined))
-			ret = -EIO;
-	}
-	if (!ret && READ_ONCE(call->eng->removing))
-		ret = -ENODEV;
-	if (ret && call->dst.used)
-		mutex_unlock(&gupdemo_dma_write_lock);
-	return ret;
-}
-
-static void gupdemo_dma_write_end(struct gupdemo_dma_call *call)
-{
-	if (call->dst.used)
-		mutex_unlock(&gupdemo_dma_write_lock);
 }
 
 /**

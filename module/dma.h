@@ -81,7 +81,9 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 		    struct gupdemo_dma_times *t);
 void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_side *side);
 
-/* quarantine.c */
+/* dma_guard.c */
+int gupdemo_dma_write_begin(struct gupdemo_dma_call *call);
+void gupdemo_dma_write_end(struct gupdemo_dma_call *call);
 void gupdemo_dma_quarantine(struct gupdemo_dma_call *call);
 
 #endif /* _GUPDEMO_DMA_H */

@@ -61,7 +61,7 @@ struct gupdemo_mirrored {
 void gupdemo_mirror_count(struct gupdemo_mirrored *m,
 			  enum mmu_notifier_event event);
 
-/* quarantine.c: a mirrored side of a call whose device would not stop */
+/* dma_guard.c: a mirrored side of a call whose device would not stop */
 #if IS_ENABLED(CONFIG_HMM_MIRROR)
 int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
 			u32 flags);

@@ -1,22 +1,64 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gupdemo - the quarantine of a DMA call whose device would not stop
+ * gupdemo - two guards around the DMA sequence of dma.c
  *
- * When an engine reports that its device could not be stopped (edu after
- * a timeout), the device may still write the destination and read the
- * source.  Nothing of the call may be released: its mappings stay, its
- * pins stay (a mirrored side's pages get references instead), its handles
- * stay referenced (UNPIN says -EBUSY, close() leaves them).  The engine
- * keeps the call and releases it once the device is disabled (bus
- * mastering off, at unbind).
+ * One device-writable mapping of a page at a time: a lock that a call with
+ * a destination holds from mapping to unmapping.
+ *
+ * The quarantine of a call whose device would not stop.  When an engine
+ * reports that its device could not be stopped (edu after a timeout), the
+ * device may still write the destination and read the source.  Nothing of
+ * the call may be released: its mappings stay, its pins stay (a mirrored
+ * side's pages get references instead), its handles stay referenced
+ * (UNPIN says -EBUSY, close() leaves them).  The engine keeps the call and
+ * releases it once the device is disabled (bus mastering off, at unbind).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/device.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 
 #include "dma.h"
 #include "mirror.h"
+
+/*
+ * The DMA API does not allow two mappings through which devices may write
+ * the same cacheline at the same time (DMA-API debug reports "overlapping
+ * mappings").  Two calls, on two files or two engines, may target the same
+ * user pages, so device-writable mappings exist for one call at a time.
+ */
+static DEFINE_MUTEX(gupdemo_dma_write_lock);
+
+/*
+ * A call with a destination takes the device-writable-mapping lock, killably.
+ * Return: 0, -EINTR, -EIO (a stuck device's memory is quarantined: no new
+ * device-writable mapping until it is disabled), -ENODEV (the engine is
+ * going: the wait may have been long).
+ */
+int gupdemo_dma_write_begin(struct gupdemo_dma_call *call)
+{
+	int ret = 0;
+
+	if (call->dst.used) {
+		ret = mutex_lock_killable(&gupdemo_dma_write_lock);
+		if (ret)
+			return ret;
+		if (atomic64_read(&gupdemo_stats.pages_quarantined))
+			ret = -EIO;
+	}
+	if (!ret && READ_ONCE(call->eng->removing))
+		ret = -ENODEV;
+	if (ret && call->dst.used)
+		mutex_unlock(&gupdemo_dma_write_lock);
+	return ret;
+}
+
+void gupdemo_dma_write_end(struct gupdemo_dma_call *call)
+{
+	if (call->dst.used)
+		mutex_unlock(&gupdemo_dma_write_lock);
+}
 
 static unsigned long gupdemo_dma_side_npages(const struct gupdemo_dma_side *side)
 {
