@@ -650,6 +650,31 @@ int gupdemo_memblock_online(const char *dir, uint64_t block, bool movable);
 int gupdemo_memblock_list_movable(const char *dir, uint64_t *blocks,
 				  size_t max, size_t *count);
 
+/**
+ * gupdemo_memblock_reserved() - reserved pages in a memory block (root)
+ * @dir: see above
+ * @block: N of memoryN
+ * @nreserved: (out) its frames with PG_reserved, from /proc/kpageflags
+ *
+ * A reserved page (firmware, the kernel image, memory the boot left
+ * reserved: e.g. where the boot loader put the initramfs on some kernels)
+ * never migrates: a block holding one cannot go offline (EBUSY).
+ * Return: 0, -EINVAL, -EPERM/-EACCES (not root), or as gupdemo_memblock_get().
+ */
+int gupdemo_memblock_reserved(const char *dir, uint64_t block,
+			      uint64_t *nreserved);
+
+/**
+ * gupdemo_memblock_offline_candidate() - a block that can go offline
+ * @dir: see above
+ * @block: (out) the lowest online block whose valid_zones is "Movable" and
+ *	that holds no reserved page
+ *
+ * Return: 0, -ENOENT when there is none (no ZONE_MOVABLE: boot with
+ * movablecore=), or as gupdemo_memblock_reserved().
+ */
+int gupdemo_memblock_offline_candidate(const char *dir, uint64_t *block);
+
 /* ------------------------------------------------------------------ */
 /* Scenario helper                                                     */
 /* ------------------------------------------------------------------ */

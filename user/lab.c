@@ -271,23 +271,25 @@ out:
 }
 
 /*
- * The block to offline: the lowest online Movable one.  ZONE_MOVABLE is at
- * the top of RAM, and on x86 guests the top block also holds the firmware's
- * reserved end of RAM, so it refuses (EINVAL).  Return: its number or -1.
+ * The block to offline: the lowest online Movable one without a reserved
+ * page (on x86 guests the top one holds the firmware's reserved end of RAM;
+ * a kernel booted from its bzImage leaves a page of the initramfs reserved).
+ * Return: its number or -1.
  */
 static int64_t offline_target(struct ctx *c)
 {
-	struct gupdemo_memblock mb;
-	uint64_t blocks[64];
-	size_t n = 0;
+	uint64_t block;
+	int ret = gupdemo_memblock_offline_candidate(NULL, &block);
 
-	if (gupdemo_memblock_list_movable(NULL, blocks, 64, &n))
-		n = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!gupdemo_memblock_get(NULL, blocks[i], &mb) &&
-		    !strcmp(mb.state, "online"))
-			return (int64_t)blocks[i];
-	gd_fail(c, "setup: no online Movable memory block");
+	if (!ret)
+		return (int64_t)block;
+	if (ret == -ENOENT)
+		gd_skip(c, "every ZONE_MOVABLE block holds a reserved page (a "
+			"kernel booted from its bzImage keeps one of the "
+			"initramfs's there): none can go offline");
+	else
+		gd_fail(c, "setup: reading /proc/kpageflags: %s",
+			strerror(-ret));
 	return -1;
 }
 

@@ -402,3 +402,66 @@ int gupdemo_memblock_list_movable(const char *dir, uint64_t *blocks,
 	free(all);
 	return ret;
 }
+
+#define KPAGEFLAGS_PATH	"/proc/kpageflags"
+#define KPF_RESERVED	32	/* include/uapi/linux/kernel-page-flags.h */
+
+int gupdemo_memblock_reserved(const char *dir, uint64_t block,
+			      uint64_t *nreserved)
+{
+	struct gupdemo_memblock mb;
+	uint64_t flags[512], n = 0;
+	int fd, ret;
+
+	if (!nreserved)
+		return -EINVAL;
+	ret = gupdemo_memblock_get(dir, block, &mb);
+	if (ret)
+		return ret;
+	fd = open(KPAGEFLAGS_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (uint64_t pfn = mb.start_pfn; pfn < mb.start_pfn + mb.nr_pfns && !ret;
+	     pfn += 512) {
+		ssize_t got = pread(fd, flags, sizeof(flags),
+				    (off_t)(pfn * sizeof(flags[0])));
+
+		if (got < 0)
+			ret = -errno;
+		else if (got != (ssize_t)sizeof(flags))
+			ret = -EIO;
+		for (size_t i = 0; !ret && i < 512; i++)
+			n += (flags[i] >> KPF_RESERVED) & 1;
+	}
+	close(fd);
+	if (!ret)
+		*nreserved = n;
+	return ret;
+}
+
+int gupdemo_memblock_offline_candidate(const char *dir, uint64_t *block)
+{
+	struct gupdemo_memblock mb;
+	uint64_t blocks[256], nres;
+	size_t n = 0;
+	int ret;
+
+	if (!block)
+		return -EINVAL;
+	ret = gupdemo_memblock_list_movable(dir, blocks, 256, &n);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		if (gupdemo_memblock_get(dir, blocks[i], &mb) ||
+		    strcmp(mb.state, "online"))
+			continue;
+		ret = gupdemo_memblock_reserved(dir, blocks[i], &nres);
+		if (ret)
+			return ret;
+		if (!nres) {
+			*block = blocks[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -27,12 +27,16 @@ static const char *missing(const struct gupdemo_scenario *sc)
 {
 	const char *movable = getenv("GUPDEMO_VM_MOVABLE");
 	const char *numa = getenv("GUPDEMO_VM_NUMA");
+	uint64_t block;
 
 	if ((sc->needs & GUPDEMO_NEEDS_MOVABLE) &&
 	    access("/sys/devices/system/memory", F_OK))
 		return "kernel without memory hotplug (the debug kernel)";
 	if ((sc->needs & GUPDEMO_NEEDS_MOVABLE) && (!movable || !*movable))
 		return "booted without --movable";
+	if (!strcmp(sc->name, "offline-vs-pins") &&
+	    gupdemo_memblock_offline_candidate(NULL, &block) == -ENOENT)
+		return "every Movable block holds a reserved page";
 	if ((sc->needs & GUPDEMO_NEEDS_NUMA) &&
 	    access("/sys/devices/system/node", F_OK))
 		return "kernel without NUMA (the debug kernel)";

@@ -393,20 +393,13 @@ static void group_migrate(void)
 
 /* ---- offline ---- */
 
-/* The lowest online Movable block (the top one holds RAM's end hole). */
+/* A Movable block that can go offline (no reserved page in it), or -1. */
 static int64_t offline_target(void)
 {
-	struct gupdemo_memblock mb;
-	uint64_t blocks[64];
-	size_t n = 0;
+	uint64_t block;
 
-	if (gupdemo_memblock_list_movable(NULL, blocks, 64, &n))
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!gupdemo_memblock_get(NULL, blocks[i], &mb) &&
-		    !strcmp(mb.state, "online"))
-			return (int64_t)blocks[i];
-	return -1;
+	return gupdemo_memblock_offline_candidate(NULL, &block) ? -1 :
+								   (int64_t)block;
 }
 
 static void group_offline(void)
@@ -421,7 +414,7 @@ static void group_offline(void)
 
 	diag("--- memory offline of a mirrored page's block ---");
 	if (block < 0) {
-		skip(5, "no ZONE_MOVABLE block (vm-run --movable), or a kernel without memory hotplug");
+		skip(5, "no ZONE_MOVABLE block that can go offline (vm-run --movable; a kernel with memory hotplug; no reserved page in it)");
 		return;
 	}
 	p = mmap(NULL, big * T.psz, PROT_READ | PROT_WRITE,

@@ -9,8 +9,9 @@
  * With ZONE_MOVABLE (movablecore=): the Movable blocks are the top
  * SIZE of RAM; a touched anon page lies in ZONE_MOVABLE; every Movable
  * block but the top one offlines (its unpinned pages move to other frames)
- * and onlines again; the top block, which holds the firmware's reserved end
- * of RAM, refuses with EINVAL.  Without ZONE_MOVABLE those checks are
+ * and onlines again, unless it holds a reserved page (then EBUSY); the top
+ * block, which holds the firmware's reserved end of RAM, refuses with
+ * EINVAL.  Without ZONE_MOVABLE those checks are
  * skipped with the reason.
  */
 #include <sys/prctl.h>
@@ -243,7 +244,7 @@ static void check_movable(char *buf, const uint64_t *blocks, size_t n)
 {
 	uint64_t mem = size_bytes(getenv("GUPDEMO_VM_MEM"));
 	uint64_t movable = size_bytes(getenv("GUPDEMO_VM_MOVABLE"));
-	uint64_t bytes = 0, first, last, *before, *after;
+	uint64_t bytes = 0, first, last, *before, *after, nres = 0;
 	char zone[GUPDEMO_ZONE_NAME_MAX] = "";
 	size_t in_movable = 0;
 	int ret;
@@ -279,12 +280,26 @@ static void check_movable(char *buf, const uint64_t *blocks, size_t n)
 	       "all %d pages of a touched 4 MiB anon buffer are in ZONE_MOVABLE",
 	       BUF_PAGES);
 
-	/* Every block but the top one cycles; the top one has the end hole. */
-	if (n >= 2)
-		cycle_block(blocks[0], buf, before, after);
-	else
-		skip(CYCLE_CHECKS, "only one Movable block (memory%llu): use --movable of two blocks or more",
+	/*
+	 * Every block but the top one cycles; the top one has the end hole.
+	 * A kernel booted from its bzImage (the debug kernel) may leave a page
+	 * of the initramfs reserved in a Movable block: such a block refuses
+	 * with EBUSY, and it is the only thing checked of it.
+	 */
+	if (n >= 2 && !gupdemo_memblock_reserved(NULL, blocks[0], &nres) && nres) {
+		is_errno(gupdemo_memblock_offline(NULL, blocks[0]), EBUSY,
+			 "memory%llu holds %llu reserved pages: refuses to offline -> EBUSY",
+			 (unsigned long long)blocks[0], (unsigned long long)nres);
+		skip(CYCLE_CHECKS - 1, "memory%llu holds a reserved page (the boot's)",
 		     (unsigned long long)blocks[0]);
+	} else if (n >= 2) {
+		is_int(nres, 0, "memory%llu holds no reserved page",
+		       (unsigned long long)blocks[0]);
+		cycle_block(blocks[0], buf, before, after);
+	} else {
+		skip(CYCLE_CHECKS + 1, "only one Movable block (memory%llu): use --movable of two blocks or more",
+		     (unsigned long long)blocks[0]);
+	}
 	ret = gupdemo_memblock_offline(NULL, last);
 	is_errno(ret, EINVAL,
 		 "memory%llu (RAM's reserved end inside) refuses to offline -> EINVAL",
