@@ -26,6 +26,7 @@
 #define MAX_BLOCKS	4096
 
 static size_t psz;
+static bool hotplug;	/* the kernel has memory hotplug (memory blocks) */
 
 /* Size with a K, M or G suffix (vm-run's --mem and --movable) in bytes; 0 if not one. */
 static uint64_t size_bytes(const char *s)
@@ -102,6 +103,30 @@ static void zone_spread(const uint64_t *pfns, const char *what)
 	     what, count[0], count[1], count[2], count[3], count[4]);
 }
 
+/* The memory block of a touched page's frame. */
+static void check_block_of(uint64_t pfn)
+{
+	struct gupdemo_memblock mb;
+	uint64_t bytes = 0, block = 0;
+	int ret;
+
+	ret = gupdemo_memblock_size(NULL, &bytes);
+	is_errno(ret, 0, "block_size_bytes reads");
+	ok(bytes && !(bytes & (bytes - 1)) && bytes % psz == 0,
+	   "the block size is a power of two, whole pages (%llu MiB)",
+	   (unsigned long long)(bytes >> 20));
+	ret = gupdemo_memblock_of_pfn(NULL, pfn, &block);
+	ok(ret == 0 && block == pfn * psz / (bytes ? bytes : 1),
+	   "memory block of the page: memory%llu", (unsigned long long)block);
+	ret = gupdemo_memblock_get(NULL, block, &mb);
+	is_errno(ret, 0, "memory%llu: state and valid_zones read",
+		 (unsigned long long)block);
+	ok(ret == 0 && mb.start_pfn <= pfn && pfn < mb.start_pfn + mb.nr_pfns &&
+	   strcmp(mb.state, "online") == 0,
+	   "memory%llu holds the frame and is online (%s)",
+	   (unsigned long long)block, ret ? "?" : mb.state);
+}
+
 /* In a child as uid 65534: the errno of reading a touched page's frame. */
 static void check_unprivileged(const char *page)
 {
@@ -138,7 +163,7 @@ static void check_unprivileged(const char *page)
 
 static void check_basics(char *buf)
 {
-	uint64_t pfn = 0, again = 0, bytes = 0, block;
+	uint64_t pfn = 0, again = 0;
 	struct gupdemo_memblock mb;
 	char zone[GUPDEMO_ZONE_NAME_MAX];
 	char *untouched;
@@ -162,21 +187,10 @@ static void check_basics(char *buf)
 
 	check_unprivileged(buf);
 
-	ret = gupdemo_memblock_size(NULL, &bytes);
-	is_errno(ret, 0, "block_size_bytes reads");
-	ok(bytes && !(bytes & (bytes - 1)) && bytes % psz == 0,
-	   "the block size is a power of two, whole pages (%llu MiB)",
-	   (unsigned long long)(bytes >> 20));
-	ret = gupdemo_memblock_of_pfn(NULL, pfn, &block);
-	ok(ret == 0 && block == pfn * psz / (bytes ? bytes : 1),
-	   "memory block of the page: memory%llu", (unsigned long long)block);
-	ret = gupdemo_memblock_get(NULL, block, &mb);
-	is_errno(ret, 0, "memory%llu: state and valid_zones read",
-		 (unsigned long long)block);
-	ok(ret == 0 && mb.start_pfn <= pfn && pfn < mb.start_pfn + mb.nr_pfns &&
-	   strcmp(mb.state, "online") == 0,
-	   "memory%llu holds the frame and is online (%s)",
-	   (unsigned long long)block, ret ? "?" : mb.state);
+	if (hotplug)
+		check_block_of(pfn);
+	else
+		skip(5, "the kernel has no memory hotplug (no " GUPDEMO_MEMORY_DIR ")");
 
 	/* Frame 1 opens ZONE_DMA on x86; no zone spans 2^40 (4 PiB). */
 	ret = gupdemo_pfn_zone(1, zone, sizeof(zone));
@@ -187,12 +201,16 @@ static void check_basics(char *buf)
 	ret = gupdemo_pfn_zone(1, zone, 3);
 	is_errno(ret, ENAMETOOLONG, "zone name into 3 bytes -> ENAMETOOLONG");
 
-	ret = gupdemo_memblock_get(NULL, 999999, &mb);
-	is_errno(ret, ENOENT, "memory999999 does not exist -> ENOENT");
-	ret = gupdemo_memblock_offline(NULL, 999999);
-	is_errno(ret, ENOENT, "offline memory999999 -> ENOENT");
-	ret = gupdemo_memblock_online(NULL, 999999, true);
-	is_errno(ret, ENOENT, "online memory999999 -> ENOENT");
+	if (hotplug) {
+		ret = gupdemo_memblock_get(NULL, 999999, &mb);
+		is_errno(ret, ENOENT, "memory999999 does not exist -> ENOENT");
+		ret = gupdemo_memblock_offline(NULL, 999999);
+		is_errno(ret, ENOENT, "offline memory999999 -> ENOENT");
+		ret = gupdemo_memblock_online(NULL, 999999, true);
+		is_errno(ret, ENOENT, "online memory999999 -> ENOENT");
+	} else {
+		skip(3, "the kernel has no memory hotplug");
+	}
 }
 
 /* Offline @block and back; pages of @buf in it must have moved. */
@@ -316,9 +334,15 @@ int main(void)
 	int ret;
 
 	psz = (size_t)sysconf(_SC_PAGESIZE);
+	hotplug = access(GUPDEMO_MEMORY_DIR, F_OK) == 0;
 	buf = g_map_anon(BUF_PAGES, true);
 	check_basics(buf);
 
+	if (!hotplug) {
+		skip(1 + MOVABLE_CHECKS, "the kernel has no memory hotplug (no " GUPDEMO_MEMORY_DIR ")");
+		munmap(buf, BUF_PAGES * psz);
+		return done_testing();
+	}
 	ret = gupdemo_memblock_list_movable(NULL, blocks, MAX_BLOCKS, &n);
 	is_errno(ret, 0, "list the Movable memory blocks (%zu)", n);
 	if (ret == 0 && n > 0)
