@@ -25,6 +25,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -145,6 +146,15 @@ static void errors_handles(void)
 	u.flags = 1;
 	is_errno(gupdemo_ioctl(T.fd, GUPDEMO_IOC_UNMIRROR, &u), EINVAL,
 		 "UNMIRROR flags -> EINVAL");
+	u.flags = 0;
+	u.__reserved = 1;
+	is_errno(gupdemo_ioctl(T.fd, GUPDEMO_IOC_UNMIRROR, &u), EINVAL,
+		 "UNMIRROR __reserved -> EINVAL");
+	q.size = sizeof(q);
+	q.flags = 1;
+	is_errno(gupdemo_ioctl(T.fd, GUPDEMO_IOC_MIRROR_QUERY, &q), EINVAL,
+		 "MIRROR_QUERY flags -> EINVAL");
+	q.flags = 0;
 	is_errno(gupdemo_mirror_query(T.fd, &q), ENOENT,
 		 "MIRROR_QUERY unknown -> ENOENT");
 	if (mirror(p, N * T.psz, 0, &r) || mirror(p, N * T.psz,
@@ -197,6 +207,32 @@ static void errors_handles(void)
 	munmap(p, N * T.psz);
 }
 
+/* One memfd page mapped at two neighbouring addresses: written twice. */
+static void errors_alias(void)
+{
+	int mfd = memfd_create("t_mirror", 0);
+	char *two = mmap(NULL, 2 * T.psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	uint32_t h;
+
+	if (mfd < 0 || two == MAP_FAILED || ftruncate(mfd, (off_t)T.psz) ||
+	    mmap(two, T.psz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, mfd,
+		 0) == MAP_FAILED ||
+	    mmap(two + T.psz, T.psz, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, mfd, 0) == MAP_FAILED)
+		bail_out("memfd mapped twice: %s", strerror(errno));
+	two[0] = 1;
+	is_errno(mirror(two, 2 * T.psz, GUPDEMO_MIRROR_WRITE, &h), 0,
+		 "MIRROR of one memfd page mapped twice");
+	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, h, 2 * T.psz),
+		 EINVAL, "FROM_DEVICE into a mirror holding one page twice -> EINVAL");
+	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, h, T.psz), 0,
+		 "FROM_DEVICE into its first page alone");
+	gupdemo_unmirror(T.fd, h);
+	munmap(two, 2 * T.psz);
+	close(mfd);
+}
+
 static void group_errors(void)
 {
 	struct gupdemo_vmstat v0 = g_vmstat();
@@ -204,6 +240,7 @@ static void group_errors(void)
 	diag("--- refused inputs ---");
 	errors_mirror();
 	errors_handles();
+	errors_alias();
 	g_check_delta(&v0, 0, 0, "errors");
 	check_none_held("errors");
 }
