@@ -187,7 +187,8 @@ static long gupdemo_fop_ioctl(struct file *filp, unsigned int cmd,
 
 	ret = op->execute(f, &buf);
 	if (ret) {
-		if (cmd == GUPDEMO_IOC_PIN || cmd == GUPDEMO_IOC_DMA)
+		if (cmd == GUPDEMO_IOC_PIN || cmd == GUPDEMO_IOC_DMA ||
+		    cmd == GUPDEMO_IOC_MIRROR)
 			atomic64_inc(&gupdemo_stats.failures_total);
 		return ret;
 	}

@@ -88,8 +88,9 @@ static void gupdemo_dma_release_quarantined(struct gupdemo_quarantined *q)
  * @call: mapped, its sides pinned (or referenced); the caller must not
  *	touch it again
  *
- * A mirrored side was never pinned: its pages are referenced instead, and
- * the mirror's lock let go (see gupdemo_mirror_dma_hold()).
+ * Its mappings stay, its pins stay; a mirrored side was never pinned: its
+ * pages are referenced instead, and the mirror's lock let go (see
+ * gupdemo_mirror_dma_hold()).
  */
 void gupdemo_dma_quarantine(struct gupdemo_dma_call *call)
 {
@@ -119,9 +120,11 @@ void gupdemo_dma_quarantine(struct gupdemo_dma_call *call)
  *
  * The pages were never pinned: take a reference on each, so that they are
  * not freed while the device may still write them, and let invalidations
- * go on (the range may change; the device's stray writes land in pages
- * nobody maps any more).  gupdemo_mirror_dma_release() drops them once the
- * device is disabled.
+ * go on.  That is a trade-off for a broken device, not a guarantee: a page
+ * that is only write-protected (writeback, mprotect) stays mapped and in
+ * the page cache, and the device's stray writes to it are not tracked as
+ * dirty; folio_maybe_dma_pinned() does not see a reference either.
+ * gupdemo_mirror_dma_release() drops them once the device is disabled.
  */
 void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt)
 {

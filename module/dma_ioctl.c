@@ -295,7 +295,9 @@ static int gupdemo_dma_run_mirror(struct gupdemo_dma_call *call, u32 op,
 		return ret;
 	ret = gupdemo_dma_run(call, op, t);
 	if (ret <= 0)
-		gupdemo_mirror_dma_end(side->mirror);
+		gupdemo_mirror_dma_end(side->mirror,
+				       call->wrote && side == &call->dst ?
+				       call->len : 0);
 	return ret;
 }
 

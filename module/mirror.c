@@ -21,13 +21,14 @@
  *
  * Nothing is pinned: the pin counters do not move, and migration,
  * compaction, memory offline, THP collapse, reclaim and fork go on; each
- * tells us first.  Dirtying: the device writes only pages that
- * hmm_range_fault() faulted writable, and that fault dirtied them; whatever
- * cleans a page (writeback's page_mkclean()) write-protects it first, which
- * invalidates it here, so the next device write faults it writable again.
- * So there is no set_page_dirty() after the transfer, which would take the
- * folio lock under ours (truncate holds the folio lock while it
- * invalidates).
+ * tells us first.  Dirtying: a write fault dirties a page, but a page can
+ * be cleaned and stay writable (MADV_FREE clears the dirty bit and leaves
+ * the PTE alone; hmm_range_fault() then has nothing to fault), and reclaim
+ * discards a clean lazily-freed page.  So the pages a device wrote are
+ * marked dirty after the transfer, under the mirror's lock, which keeps them
+ * mapped: set_page_dirty(), not set_page_dirty_lock(), whose folio lock
+ * would invert with truncate's (it holds the folio lock while it
+ * invalidates), as RDMA ODP does.
  *
  * Lock rules, which lockdep checks on the debug kernel: under m->lock never
  * allocate with reclaim (reclaim may invalidate this range and wait for
@@ -334,8 +335,15 @@ err_free:
 /**
  * gupdemo_mirror_dma_end() - the device is done with the pages
  * @m: after gupdemo_mirror_dma_begin(), the table unmapped and freed
+ * @written: bytes from the start the device may have written (0: none);
+ *	their pages are marked dirty before the lock goes
  */
-void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m)
+void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m, size_t written)
 {
+	unsigned long i, n = written ? gupdemo_pin_span(m->addr, written) : 0;
+
+	/* The lock held since dma_begin: no entry was invalidated since. */
+	for (i = 0; i < n; i++)
+		set_page_dirty(hmm_pfn_to_page(m->pfns[i]));
 	mutex_unlock(&m->lock);
 }

@@ -61,14 +61,14 @@ struct gupdemo_mirrored {
 void gupdemo_mirror_count(struct gupdemo_mirrored *m,
 			  enum mmu_notifier_event event);
 
-/* dma_guard.c: a mirrored side of a call whose device would not stop */
 #if IS_ENABLED(CONFIG_HMM_MIRROR)
+/* mirror.c; the last two are in dma_guard.c (the quarantine) */
 int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
 			u32 flags);
 void gupdemo_mirror_fini(struct gupdemo_mirrored *m);
 int gupdemo_mirror_dma_begin(struct gupdemo_mirrored *m, struct sg_table *sgt,
 			     size_t len, bool write);
-void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m);
+void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m, size_t written);
 void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt);
 void gupdemo_mirror_dma_release(struct sg_table *sgt);
 #else
@@ -90,7 +90,8 @@ static inline int gupdemo_mirror_dma_begin(struct gupdemo_mirrored *m,
 	return -EOPNOTSUPP;
 }
 
-static inline void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m)
+static inline void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m,
+					  size_t written)
 {
 }
 

@@ -258,7 +258,13 @@ int gupdemo_soft_init(void)
 	mutex_init(&soft->lock);
 	INIT_WORK(&soft->work, gupdemo_soft_work);
 	init_completion(&soft->done);
-	soft->wq = alloc_workqueue("gupdemo-soft", WQ_HIGHPRI, 1);
+	/*
+	 * A rescuer thread: a DMA on a mirror waits for this work with the
+	 * mirror's lock held, and reclaim (which creating a worker may enter)
+	 * can need that lock to invalidate the range.
+	 */
+	soft->wq = alloc_workqueue("gupdemo-soft", WQ_HIGHPRI | WQ_MEM_RECLAIM,
+				   1);
 	if (!soft->wq) {
 		ret = -ENOMEM;
 		goto err_free;

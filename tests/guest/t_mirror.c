@@ -10,6 +10,8 @@
  *            pin counters do not move at all
  *   munmap   munmap of a mirrored range: an UNMAP invalidation is counted,
  *            the table empties, the next DMA fails with EFAULT
+ *   dirty    a device write into a page MADV_FREE cleaned (still writable:
+ *            nothing to fault) survives reclaim: the module dirtied it
  *   fork     fork + the parent's write: invalidations, and the device then
  *            writes the parent's new page (the child keeps the old data)
  *   migrate  move_pages(2) of mirrored pages succeeds (two NUMA nodes);
@@ -320,6 +322,42 @@ static void group_munmap(void)
 	check_none_held("munmap");
 }
 
+/* ---- dirty ---- */
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+
+/*
+ * MADV_FREE cleans the pages but leaves them writable: the device's write
+ * faults nothing, and reclaim discards a clean lazily-freed page.  The
+ * module marks what the device wrote dirty, so the write survives.
+ */
+static void group_dirty(void)
+{
+	char *p = map_pages(N, 'A'), *src = map_pages(N, 'D');
+	uint32_t h, hs;
+
+	diag("--- a device write into a lazily freed page, then reclaim ---");
+	if (mirror(p, N * T.psz, GUPDEMO_MIRROR_WRITE, &h) ||
+	    mirror(src, N * T.psz, 0, &hs))
+		bail_out("MIRROR failed");
+	is_syscall_errno(madvise(p, N * T.psz, MADV_FREE), 0,
+			 "dirty: MADV_FREE of the mirrored range");
+	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, hs, XFER), 0,
+		 "dirty: the device reads 'D'");
+	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, h, XFER), 0,
+		 "dirty: the device writes the lazily freed page");
+	is_syscall_errno(madvise(p, N * T.psz, MADV_PAGEOUT), 0,
+			 "dirty: MADV_PAGEOUT (reclaim now)");
+	is_int(p[0], 'D', "dirty: the device's write survived reclaim");
+	is_int(p[XFER - 1], 'D', "dirty: ... to its last byte");
+	gupdemo_unmirror(T.fd, h);
+	gupdemo_unmirror(T.fd, hs);
+	munmap(p, N * T.psz);
+	munmap(src, N * T.psz);
+}
+
 /* ---- fork ---- */
 
 static void group_fork(void)
@@ -610,6 +648,8 @@ int main(int argc, char **argv)
 		group_basic();
 	if (want("munmap"))
 		group_munmap();
+	if (want("dirty"))
+		group_dirty();
 	if (want("fork"))
 		group_fork();
 	if (want("migrate"))

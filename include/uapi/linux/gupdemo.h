@@ -297,7 +297,8 @@ struct gupdemo_bench {
  *	GUPDEMO_IOC_MIRROR_QUERY and GUPDEMO_IOC_UNMIRROR
  * @__reserved: must be 0
  * @addr: (in) user address, any alignment
- * @len: (in) bytes, > 0; the pages spanned count against max_pin_pages
+ * @len: (in) bytes, > 0; at most max_pin_pages pages (a size cap per call:
+ *	mirrors hold no pages, so there is no module-wide budget)
  * @npages: (out) pages the mirror spans
  *
  * Registers an mmu_interval_notifier on the range of the calling process
