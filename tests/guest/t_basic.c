@@ -74,7 +74,7 @@ static void test_info(int fd)
 	   kver >> 16, (kver >> 8) & 0xff, kver & 0xff);
 	is_int(info.page_size, psz, "GET_INFO: page_size == sysconf(_SC_PAGESIZE)");
 	ok(info.features & GUPDEMO_FEAT_PIN, "GET_INFO: features has PIN");
-	known = GUPDEMO_FEAT_BENCH * 2 - 1;
+	known = GUPDEMO_FEAT_MIRROR * 2 - 1;
 	ok(!(info.features & ~known),
 	   "GET_INFO: features has only defined bits (0x%llx)",
 	   (unsigned long long)info.features);
@@ -117,8 +117,8 @@ static void test_unknown_ioctls(int fd)
 	ok(!isatty(fd), "isatty() is false");
 	is_errno(gupdemo_ioctl(fd, _IO('x', 0), NULL), ENOTTY,
 		 "_IO('x', 0) -> ENOTTY");
-	is_errno(gupdemo_ioctl(fd, _IO(GUPDEMO_IOCTL_TYPE, 0x06), &info), ENOTTY,
-		 "_IO(0xBE, 0x06) (first unused nr) -> ENOTTY");
+	is_errno(gupdemo_ioctl(fd, _IO(GUPDEMO_IOCTL_TYPE, 0x09), &info), ENOTTY,
+		 "_IO(0xBE, 0x09) (first unused nr) -> ENOTTY");
 	is_errno(gupdemo_ioctl(fd, _IO(GUPDEMO_IOCTL_TYPE, 0x1f), &info), ENOTTY,
 		 "_IO(0xBE, 0x1f) (last reserved nr) -> ENOTTY");
 	is_errno(gupdemo_ioctl(fd, _IO(GUPDEMO_IOCTL_TYPE, 0xff), &info), ENOTTY,

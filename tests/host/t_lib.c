@@ -122,8 +122,10 @@ static void test_names(void)
 	   strcmp(name, "engine_edu") == 0, "feature bit 7 is 'engine_edu'");
 	ok(gupdemo_feature_name(8, &name) == 0 && strcmp(name, "bench") == 0,
 	   "feature bit 8 is 'bench'");
-	is_errno(gupdemo_feature_name(9, &name), EINVAL,
-		 "feature bit 9 (unknown) -> EINVAL");
+	ok(gupdemo_feature_name(9, &name) == 0 && strcmp(name, "mirror") == 0,
+	   "feature bit 9 is 'mirror'");
+	is_errno(gupdemo_feature_name(10, &name), EINVAL,
+		 "feature bit 10 (unknown) -> EINVAL");
 }
 
 static void test_fault_in(void)
