@@ -146,10 +146,10 @@ static void pin_case(struct ctx *c, struct pin_case *pc)
 	if ((int64_t)(held.acquired - before.acquired) != held_acq ||
 	    (int64_t)(held.released - before.released) != held_rel)
 		gd_fail(c, "while held: acquired +%lld released +%lld, expected "
-		     "+%lld and +%lld",
-		     (long long)(held.acquired - before.acquired),
-		     (long long)(held.released - before.released),
-		     (long long)held_acq, (long long)held_rel);
+			"+%lld and +%lld",
+			(long long)(held.acquired - before.acquired),
+			(long long)(held.released - before.released),
+			(long long)held_acq, (long long)held_rel);
 	if (!o->ret) {
 		memset(&pc->q, 0, sizeof(pc->q));
 		pc->q.handle = pin.handle;
@@ -160,14 +160,14 @@ static void pin_case(struct ctx *c, struct pin_case *pc)
 			if (pc->exp_nzero >= 0 &&
 			    pc->q.nzero != (uint64_t)pc->exp_nzero)
 				gd_fail(c, "%llu zero pages, expected %lld",
-				     (unsigned long long)pc->q.nzero,
-				     (long long)pc->exp_nzero);
+					(unsigned long long)pc->q.nzero,
+					(long long)pc->exp_nzero);
 			/* FOLL_PIN: every page but the zero page is dma-pinned. */
 			if (pc->api != GUPDEMO_API_GET_FAST &&
 			    pc->q.npinned + pc->q.nzero != pc->q.npages)
 				gd_fail(c, "QUERY: %llu of %llu pages dma-pinned",
-				     (unsigned long long)pc->q.npinned,
-				     (unsigned long long)pc->q.npages);
+					(unsigned long long)pc->q.npinned,
+					(unsigned long long)pc->q.npages);
 		}
 	}
 out_unpin:
@@ -294,8 +294,8 @@ static void sc_thp(struct ctx *c)
 	if (c->out->verdict == GUPDEMO_VERDICT_PASS && !c->out->ret &&
 	    pc.q.nfolios != 1)
 		gd_skip(c, "the buffer was not backed by one THP (%llu folios): "
-		     "memory too fragmented?",
-		     (unsigned long long)pc.q.nfolios);
+			"memory too fragmented?",
+			(unsigned long long)pc.q.nfolios);
 	gupdemo_buf_free(&b);
 }
 
@@ -341,7 +341,7 @@ static void sc_hugetlb(struct ctx *c)
 	pin_case(c, &pc);
 	if (!c->out->ret && pc.q.nfolios != 1)
 		gd_fail(c, "%llu folios, expected one huge page",
-		     (unsigned long long)pc.q.nfolios);
+			(unsigned long long)pc.q.nfolios);
 	gupdemo_buf_free(&b);
 out:
 	if (raised)
@@ -397,7 +397,7 @@ static void sc_fast_only(struct ctx *c)
 
 	if (gone == !!(c->env->features & GUPDEMO_FEAT_PIN_FAST_ONLY))
 		gd_note(c, "the module's pin_fast_only feature bit disagrees "
-		     "with the kernel version");
+			"with the kernel version");
 	pc.addr = map_anon(c, N_SMALL, true);
 	if (!pc.addr)
 		return;
@@ -485,7 +485,7 @@ static void ext4_case(struct ctx *c, uint32_t api, uint32_t flags,
 
 	if (!c->env->ext4_dir) {
 		gd_skip(c, "no ext4 directory (needs root, mke2fs and loop; or "
-		     "--ext4-dir DIR)");
+			"--ext4-dir DIR)");
 		return;
 	}
 	fd = make_file(c, c->env->ext4_dir, N_SMALL, path, sizeof(path));
@@ -552,7 +552,7 @@ static void sc_odirect(struct ctx *c)
 
 	if (!c->env->ext4_dir) {
 		gd_skip(c, "no ext4 directory (needs root, mke2fs and loop; or "
-		     "--ext4-dir DIR)");
+			"--ext4-dir DIR)");
 		return;
 	}
 	wfd = make_file(c, c->env->ext4_dir, N_SMALL, path, sizeof(path));
@@ -654,7 +654,7 @@ static void hook_fork(struct ctx *c, struct pin_case *pc, uint32_t handle)
 		gd_fail(c, "DMA into the pinned page: %s", strerror(-ret));
 	else if (buf[0] != 0x5a || buf[c->psz - 1] != 0x5a)
 		gd_fail(c, "the parent does not see the device's write (0x%02x): "
-		     "it lost the pinned page at fork", (unsigned char)buf[0]);
+			"it lost the pinned page at fork", (unsigned char)buf[0]);
 	munmap(src, c->psz);
 }
 
@@ -710,15 +710,15 @@ static void dma_case(struct ctx *c, uint32_t op, uint32_t engine,
 	o->npages = o->ret ? 0 : 2 * npages;
 	if (o->ret == -ERANGE && engine == GUPDEMO_ENGINE_EDU) {
 		gd_skip(c, "edu cannot reach the pages (28-bit DMA mask, no "
-		     "IOMMU): boot with --iommu, or edu dma_mask + "
-		     "edu_dma_bits=64");
+			"IOMMU): boot with --iommu, or edu dma_mask + "
+			"edu_dma_bits=64");
 		goto out;
 	}
 	if (!o->ret && memcmp(src, dst, len))
 		gd_fail(c, "the destination differs from the source");
 	if (!o->ret && d.bytes != len)
 		gd_fail(c, "moved %llu bytes of %zu",
-		     (unsigned long long)d.bytes, len);
+			(unsigned long long)d.bytes, len);
 	if (gd_snap(c, &after))
 		gd_judge(c, &before, &after);
 out:
