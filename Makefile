@@ -151,7 +151,8 @@ check-run:
 	@printf '#!/bin/sh\nexec scripts/lint-tap cppcheck %s\n' '$(LINT_CPPCHECK)' > $(BUILD)/check/lint/cppcheck
 	@chmod +x $(LINT_TESTS)
 	@echo 'prove $(PROVE_FLAGS): lint, $(words $(HOST_TESTS) $(PKG_TESTS)) host tests, guest suite on: $(ALL_KVERS)'
-	@prove $(PROVE_FLAGS) $(LINT_TESTS) $(HOST_TESTS) $(PKG_TESTS) $$(cat $(BUILD)/check/list)
+	@prove $(PROVE_FLAGS) $(LINT_TESTS) $(HOST_TESTS) $(PKG_TESTS) $$(cat $(BUILD)/check/list) || \
+		{ scripts/show-failures $(BUILD)/check; exit 1; }
 
 # make check-debug: the debug kernel (built once, cached outside the tree by
 # scripts/build-debug-kernel), gupdemo.ko for it with warnings fatal, then one prove run of
@@ -177,7 +178,8 @@ check-debug: deps
 	scripts/mk-guest-wrappers --vm-opts '--debug-checks --timeout-scale $(DEBUG_TIMEOUT_SCALE)' \
 		$(BUILD)/check-debug/suite $(BUILD)/check-debug/run debug="$$dir/build" && \
 	echo "check-debug: prove $(PROVE_FLAGS): $$(wc -l < $(BUILD)/check-debug/run/list) guest tests on the debug kernel" && \
-	prove $(PROVE_FLAGS) $$(cat $(BUILD)/check-debug/run/list)
+	{ prove $(PROVE_FLAGS) $$(cat $(BUILD)/check-debug/run/list) || \
+		{ scripts/show-failures $(BUILD)/check-debug/run; exit 1; }; }
 
 # The guest gets an edu device with a 64-bit DMA mask (no IOMMU needed), loads gupdemo.ko itself
 # through libkmod (gupdemo load) and runs every scenario.  The lab's scenarios that need
