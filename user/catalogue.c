@@ -579,7 +579,8 @@ static void sc_odirect(struct ctx *c)
 		gd_fail(c, "short read: %zd of %zu bytes", n, len);
 	else if (n >= 0 && (buf[0] != 'a' || buf[len - 1] != 'a' + N_SMALL - 1))
 		gd_fail(c, "read the wrong data");
-	if (gd_snap(c, &after))
+	/* The bio completion wakes us, then unpins: wait for it. */
+	if (gd_snap_settled(c, &before, &after))
 		gd_judge(c, &before, &after);
 out_unmap:
 	munmap(buf, len);

@@ -476,6 +476,44 @@ int gupdemo_vmstat_read(struct gupdemo_vmstat *vs);
 int gupdemo_vmstat_read_paths(const char *refresh_path, const char *vmstat_path,
 			      struct gupdemo_vmstat *vs);
 
+/**
+ * gupdemo_vmstat_settle() - the counters once what was pinned has been released
+ * @before: a reading taken before the operation
+ * @after: (out) the last reading
+ * @timeout_ms: how long to keep reading
+ *
+ * Some kernel pins are released just after the system call that took them
+ * has returned: an O_DIRECT read wakes the reader from its bio completion and
+ * unpins the pages right after (on PREEMPT_RT measured at about 1 read in
+ * 750, a few microseconds late).  A reading taken at once can then show
+ * released behind acquired.  This reads the counters (as
+ * gupdemo_vmstat_read()) until the releases since @before have caught up
+ * with the acquisitions since @before, for at most @timeout_ms.  It checks
+ * nothing else: the caller still compares the deltas with what it expects.
+ *
+ * Return: 0 when they caught up, -ETIMEDOUT when they had not after
+ * @timeout_ms (@after holds the last reading), -EINVAL for a NULL pointer,
+ * or -errno from reading /proc/vmstat.
+ */
+int gupdemo_vmstat_settle(const struct gupdemo_vmstat *before,
+			  struct gupdemo_vmstat *after, unsigned int timeout_ms);
+
+/**
+ * gupdemo_vmstat_settle_paths() - gupdemo_vmstat_settle() with other files
+ * @refresh_path: as gupdemo_vmstat_read_paths()
+ * @vmstat_path: as gupdemo_vmstat_read_paths()
+ * @before: as gupdemo_vmstat_settle()
+ * @after: as gupdemo_vmstat_settle()
+ * @timeout_ms: as gupdemo_vmstat_settle()
+ *
+ * Return: as gupdemo_vmstat_settle().
+ */
+int gupdemo_vmstat_settle_paths(const char *refresh_path,
+				const char *vmstat_path,
+				const struct gupdemo_vmstat *before,
+				struct gupdemo_vmstat *after,
+				unsigned int timeout_ms);
+
 /* ------------------------------------------------------------------ */
 /* Where a page is: frame, zone, memory block (user/pageinfo.c)        */
 /* ------------------------------------------------------------------ */

@@ -37,6 +37,15 @@ void gd_skip(struct ctx *c, const char *fmt, ...);
 void gd_expect(struct ctx *c, int ret, uint64_t npages, int64_t d_acq,
 	    int64_t d_rel);
 bool gd_snap(struct ctx *c, struct gupdemo_vmstat *vs);
+/*
+ * gd_snap() after an operation whose pins the kernel releases just after it
+ * returned (O_DIRECT's bio completion): first waits, up to GD_SETTLE_MS, for
+ * the releases since @before to catch up (gupdemo_vmstat_settle()).  If they
+ * do not, gd_judge() reports the deltas it sees.
+ */
+#define GD_SETTLE_MS 2000
+bool gd_snap_settled(struct ctx *c, const struct gupdemo_vmstat *before,
+		     struct gupdemo_vmstat *after);
 /* Records the whole-scenario deltas and checks them and the result. */
 void gd_judge(struct ctx *c, const struct gupdemo_vmstat *before,
 	   const struct gupdemo_vmstat *after);

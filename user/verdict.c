@@ -86,6 +86,22 @@ bool gd_snap(struct ctx *c, struct gupdemo_vmstat *vs)
 	return true;
 }
 
+bool gd_snap_settled(struct ctx *c, const struct gupdemo_vmstat *before,
+		     struct gupdemo_vmstat *after)
+{
+	int ret = gupdemo_vmstat_settle(before, after, GD_SETTLE_MS);
+
+	if (ret && ret != -ETIMEDOUT) {
+		gd_fail(c, "reading /proc/vmstat: %s", strerror(-ret));
+		return false;
+	}
+	if (!after->refreshed) {
+		gd_fail(c, "counters not exact: /proc/sys/vm/stat_refresh needs root");
+		return false;
+	}
+	return true;
+}
+
 /* Records the whole-scenario deltas and checks them and the result. */
 void gd_judge(struct ctx *c, const struct gupdemo_vmstat *before,
 		  const struct gupdemo_vmstat *after)

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gupdemo.h"
@@ -189,6 +190,48 @@ int gupdemo_vmstat_read(struct gupdemo_vmstat *vs)
 {
 	return gupdemo_vmstat_read_paths(GUPDEMO_STAT_REFRESH_PATH,
 					 GUPDEMO_VMSTAT_PATH, vs);
+}
+
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int gupdemo_vmstat_settle_paths(const char *refresh_path,
+				const char *vmstat_path,
+				const struct gupdemo_vmstat *before,
+				struct gupdemo_vmstat *after,
+				unsigned int timeout_ms)
+{
+	const struct timespec tick = { .tv_nsec = 1000 * 1000 };
+	uint64_t start = ms_now();
+	int ret;
+
+	if (!before || !after)
+		return -EINVAL;
+	for (;;) {
+		ret = gupdemo_vmstat_read_paths(refresh_path, vmstat_path,
+						after);
+		if (ret)
+			return ret;
+		if (after->released - before->released >=
+		    after->acquired - before->acquired)
+			return 0;
+		if (ms_now() - start >= timeout_ms)
+			return -ETIMEDOUT;
+		nanosleep(&tick, NULL);
+	}
+}
+
+int gupdemo_vmstat_settle(const struct gupdemo_vmstat *before,
+			  struct gupdemo_vmstat *after, unsigned int timeout_ms)
+{
+	return gupdemo_vmstat_settle_paths(GUPDEMO_STAT_REFRESH_PATH,
+					   GUPDEMO_VMSTAT_PATH, before, after,
+					   timeout_ms);
 }
 
 int gd_read_u64(const char *path, unsigned long long *v)

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host test: parsing the FOLL_PIN counters out of /proc/vmstat text.
+ * Host test: parsing the FOLL_PIN counters out of /proc/vmstat text, and
+ * waiting for releases that come just after a system call returned.
  */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gupdemo.h"
@@ -106,6 +109,76 @@ static void test_read_paths(void)
 	rmdir(dir);
 }
 
+static void write_counters(const char *path, uint64_t acq, uint64_t rel)
+{
+	char text[128];
+
+	snprintf(text, sizeof(text),
+		 "nr_free_pages 1\nnr_foll_pin_acquired %llu\n"
+		 "nr_foll_pin_released %llu\n", (unsigned long long)acq,
+		 (unsigned long long)rel);
+	write_file(path, text);
+}
+
+/* gupdemo_vmstat_settle_paths(): waits for late releases, and only for them. */
+static void test_settle(void)
+{
+	char dir[] = "/tmp/t_vmstat.XXXXXX";
+	const struct gupdemo_vmstat before = { .acquired = 10, .released = 10 };
+	char vm[64], tmp[64];
+	struct gupdemo_vmstat after;
+	int ret, st;
+	pid_t pid;
+
+	if (!mkdtemp(dir))
+		bail_out("mkdtemp failed");
+	snprintf(vm, sizeof(vm), "%s/vmstat", dir);
+	snprintf(tmp, sizeof(tmp), "%s/vmstat.new", dir);
+
+	write_counters(vm, 26, 26);
+	ret = gupdemo_vmstat_settle_paths(NULL, vm, &before, &after, 0);
+	is_errno(ret, 0, "settle: +16/+16 is settled at once");
+	ok(after.acquired == 26 && after.released == 26,
+	   "settle: ... and @after is that reading");
+
+	write_counters(vm, 26, 30);
+	ret = gupdemo_vmstat_settle_paths(NULL, vm, &before, &after, 0);
+	is_errno(ret, 0, "settle: more released than acquired (older pins "
+		 "dropped) counts as settled");
+
+	write_counters(vm, 26, 20);
+	ret = gupdemo_vmstat_settle_paths(NULL, vm, &before, &after, 50);
+	is_errno(ret, ETIMEDOUT, "settle: +16/+10 that never catches up -> "
+		 "ETIMEDOUT");
+	ok(after.acquired == 26 && after.released == 20,
+	   "settle: ... and @after holds the last reading (26/20)");
+
+	/* The late release: another process writes the balanced counters. */
+	pid = fork();
+	if (pid < 0)
+		bail_out("fork failed");
+	if (pid == 0) {
+		nanosleep(&(struct timespec){ .tv_nsec = 30 * 1000 * 1000 }, NULL);
+		write_counters(tmp, 26, 26);
+		_exit(rename(tmp, vm) ? 1 : 0);
+	}
+	ret = gupdemo_vmstat_settle_paths(NULL, vm, &before, &after, 10000);
+	is_errno(ret, 0, "settle: a release that comes 30 ms late is waited for");
+	ok(after.acquired == 26 && after.released == 26,
+	   "settle: ... and @after is the balanced reading");
+	ok(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st),
+	   "settle: the writer child exited 0");
+
+	is_errno(gupdemo_vmstat_settle_paths(NULL, vm, NULL, &after, 0), EINVAL,
+		 "settle: NULL @before -> EINVAL");
+	is_errno(gupdemo_vmstat_settle_paths(NULL, vm, &before, NULL, 0), EINVAL,
+		 "settle: NULL @after -> EINVAL");
+	unlink(vm);
+	is_errno(gupdemo_vmstat_settle_paths(NULL, vm, &before, &after, 0),
+		 ENOENT, "settle: vmstat file missing -> ENOENT");
+	rmdir(dir);
+}
+
 int main(void)
 {
 	uint64_t v;
@@ -185,6 +258,7 @@ int main(void)
 
 	diag("files");
 	test_read_paths();
+	test_settle();
 
 	diag("this machine's /proc/vmstat");
 	{
