@@ -58,41 +58,6 @@ static void *map_anon(struct ctx *c, size_t npages, bool touch)
 	return b.p;
 }
 
-/* A file of @npages pages of data, written and synced; returns its fd. */
-static int make_file(struct ctx *c, const char *dir, size_t npages,
-		     char *path, size_t pathsize)
-{
-	char *buf;
-	int fd;
-
-	snprintf(path, pathsize, "%s/scenario-%d-%u", dir, (int)getpid(),
-		 c->seq++);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		gd_fail(c, "creating %s: %s", path, strerror(errno));
-		return -1;
-	}
-	buf = malloc(npages * c->psz);
-	if (!buf) {
-		gd_fail(c, "out of memory");
-		goto err;
-	}
-	for (size_t i = 0; i < npages * c->psz; i++)
-		buf[i] = (char)(i / c->psz + 'a');
-	if (pwrite(fd, buf, npages * c->psz, 0) != (ssize_t)(npages * c->psz) ||
-	    fsync(fd)) {
-		gd_fail(c, "writing %s: %s", path, strerror(errno));
-		free(buf);
-		goto err;
-	}
-	free(buf);
-	return fd;
-err:
-	close(fd);
-	unlink(path);
-	return -1;
-}
-
 /* ---- the common pin case ---- */
 
 struct pin_case {
@@ -483,12 +448,9 @@ static void ext4_case(struct ctx *c, uint32_t api, uint32_t flags,
 	char path[512];
 	int fd;
 
-	if (!c->env->ext4_dir) {
-		gd_skip(c, "no ext4 directory (needs root, mke2fs and loop; or "
-			"--ext4-dir DIR)");
+	if (!gd_has_ext4(c))
 		return;
-	}
-	fd = make_file(c, c->env->ext4_dir, N_SMALL, path, sizeof(path));
+	fd = gd_ext4_file(c, N_SMALL, -1, path, sizeof(path));
 	if (fd < 0)
 		return;
 	shared_file_case(c, fd, api, flags, refused, transient);
@@ -550,12 +512,9 @@ static void sc_odirect(struct ctx *c)
 	int wfd, fd;
 	ssize_t n;
 
-	if (!c->env->ext4_dir) {
-		gd_skip(c, "no ext4 directory (needs root, mke2fs and loop; or "
-			"--ext4-dir DIR)");
+	if (!gd_has_ext4(c))
 		return;
-	}
-	wfd = make_file(c, c->env->ext4_dir, N_SMALL, path, sizeof(path));
+	wfd = gd_ext4_file(c, N_SMALL, -1, path, sizeof(path));
 	if (wfd < 0)
 		return;
 	close(wfd);

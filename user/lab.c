@@ -664,35 +664,6 @@ out:
 
 /* ---- files: truncate, hole punch, writeback ---- */
 
-/* A one-page ext4 file of FILE_BYTE, on disk; its fd, or -1 (failed). */
-static int lab_file(struct ctx *c, char *path, size_t size)
-{
-	char *buf = malloc(c->psz);
-	int fd;
-
-	snprintf(path, size, "%s/lab-%d-%u", c->env->ext4_dir, (int)getpid(),
-		 c->seq++);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !buf) {
-		gd_fail(c, "creating %s: %s", path, strerror(errno));
-		goto err;
-	}
-	memset(buf, FILE_BYTE, c->psz);
-	if (pwrite(fd, buf, c->psz, 0) != (ssize_t)c->psz || fsync(fd)) {
-		gd_fail(c, "writing %s: %s", path, strerror(errno));
-		goto err;
-	}
-	free(buf);
-	return fd;
-err:
-	free(buf);
-	if (fd >= 0) {
-		close(fd);
-		unlink(path);
-	}
-	return -1;
-}
-
 /*
  * The file's first byte as the disk has it (O_DIRECT), or -errno.  Since 6.3
  * the read pins its buffer, and the bio completion unpins it just after
@@ -753,7 +724,7 @@ static int file_case(struct ctx *c, enum file_op op, uint32_t unpin_flags)
 	int fd, ret, byte = -1;
 	uint32_t h;
 
-	fd = lab_file(c, path, sizeof(path));
+	fd = gd_ext4_file(c, 1, FILE_BYTE, path, sizeof(path));
 	if (fd < 0)
 		return -1;
 	p = mmap(NULL, c->psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -798,11 +769,7 @@ out_close:
 
 static bool has_ext4_soft(struct ctx *c)
 {
-	if (!c->env->ext4_dir) {
-		gd_skip(c, "no ext4 directory");
-		return false;
-	}
-	return has_soft(c);
+	return gd_has_ext4(c) && has_soft(c);
 }
 
 static void check_disk(struct ctx *c, int byte, int want, const char *what)

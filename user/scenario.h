@@ -50,6 +50,17 @@ bool gd_snap_settled(struct ctx *c, const struct gupdemo_vmstat *before,
 void gd_judge(struct ctx *c, const struct gupdemo_vmstat *before,
 	   const struct gupdemo_vmstat *after);
 
+/* The run's ext4 directory is there; if not, the scenario skips (false). */
+bool gd_has_ext4(struct ctx *c);
+/*
+ * A new file of @npages pages in the run's ext4 directory, written and
+ * synced (so on disk): every byte @byte, or with @byte < 0 page i holds
+ * 'a' + i.  Its name goes to @path.  Return: the fd (read-write), or -1
+ * after gd_fail() (nothing left behind).
+ */
+int gd_ext4_file(struct ctx *c, size_t npages, int byte, char *path,
+		 size_t pathsize);
+
 /* Why THP cannot back a MADV_HUGEPAGE mapping here, or NULL if it can. */
 const char *gd_thp_off(void);
 

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libgupdemo - how a scenario records its verdict: notes, failure, skip,
- * the expected values, counter snapshots and the final comparison.  Shared
- * by the catalogue (catalogue.c) and the consequences lab (lab.c).
+ * the expected values, counter snapshots and the final comparison; and the
+ * ext4 test file both need.  Shared by the catalogue (catalogue.c) and the
+ * consequences lab (lab.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "scenario.h"
@@ -124,6 +127,47 @@ void gd_judge(struct ctx *c, const struct gupdemo_vmstat *before,
 	if (o->d_released != o->exp_released)
 		gd_fail(c, "released +%lld, expected +%lld",
 		     (long long)o->d_released, (long long)o->exp_released);
+}
+
+bool gd_has_ext4(struct ctx *c)
+{
+	if (c->env->ext4_dir)
+		return true;
+	gd_skip(c, "no ext4 directory (needs root, mke2fs and loop; or "
+		"--ext4-dir DIR)");
+	return false;
+}
+
+int gd_ext4_file(struct ctx *c, size_t npages, int byte, char *path,
+		 size_t pathsize)
+{
+	size_t len = npages * c->psz;
+	char *buf = malloc(len);
+	int fd;
+
+	snprintf(path, pathsize, "%s/scenario-%d-%u", c->env->ext4_dir,
+		 (int)getpid(), c->seq++);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !buf) {
+		gd_fail(c, "creating %s: %s", path,
+			strerror(buf ? errno : ENOMEM));
+		goto err;
+	}
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)(byte >= 0 ? byte : (int)(i / c->psz) + 'a');
+	if (pwrite(fd, buf, len, 0) != (ssize_t)len || fsync(fd)) {
+		gd_fail(c, "writing %s: %s", path, strerror(errno));
+		goto err;
+	}
+	free(buf);
+	return fd;
+err:
+	free(buf);
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	return -1;
 }
 
 /* Why THP cannot back a MADV_HUGEPAGE mapping here, or NULL if it can. */
