@@ -34,10 +34,13 @@ LINT_SH := scripts/deps.sh scripts/kernels.sh scripts/build-module scripts/check
 	scripts/build-debug-kernel scripts/bench-plot
 LINT_INIT := scripts/guest-init
 
-# prove: -j2 (measured faster than -j1 with 2 cores, see PROVE_JOBS in README) unless told otherwise.
+# prove: -j2 (measured faster than -j1 with 2 cores; README, Tests) unless told otherwise.
 PROVE_JOBS ?= 2
 GUEST_SUITE ?= tests/guest/suite
 PROVE_FLAGS ?= -j$(PROVE_JOBS)
+# make check's builds (module for every kernel, library, CLI, tests): one job per CPU unless
+# told otherwise (measured here: 85 s serial, 58 s with 2 jobs, for the three modules with sparse).
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
 .PHONY: all
 all: module user tests
@@ -91,7 +94,7 @@ help:
 	@echo '  make kernels       list the installed kernels the module can be built for'
 	@echo '  make deps          install missing Debian packages (root) or print the apt command'
 	@echo '  make clean         remove build products (keeps $(BUILD)/tools); distclean: all of $(BUILD)'
-	@echo 'Variables: KVER KDIR BUILD WERROR=1 SPARSE=1 PROVE_JOBS=N V=1'
+	@echo 'Variables: KVER KDIR BUILD WERROR=1 SPARSE=1 PROVE_JOBS=N BUILD_JOBS=N V=1'
 	@echo 'One guest test by hand:  scripts/vm-run --kernel 6.12 -- /bin/t_basic'
 
 deps:
@@ -135,8 +138,8 @@ check: deps
 	@$(MAKE) --no-print-directory check-run
 
 check-build:
-	$(MAKE) --no-print-directory module KVER=all WERROR=1 SPARSE=1
-	$(MAKE) --no-print-directory user tests
+	$(MAKE) --no-print-directory -j$(BUILD_JOBS) module KVER=all WERROR=1 SPARSE=1
+	$(MAKE) --no-print-directory -j$(BUILD_JOBS) user tests
 
 # One prove run: the lint (checkpatch, shellcheck) as TAP tests, the host tests, and the guest
 # suite's wrappers $(BUILD)/check/<KVER>/<name> for each installed kernel.
