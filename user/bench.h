@@ -90,7 +90,8 @@ struct edu_cell {
 };
 
 struct stages {
-	const char *engine;
+	const char *engine;	/* "soft", "soft-thp", "edu"; NULL: not run */
+	enum mem_kind mem;	/* the buffers' memory: 4K or THP */
 	uint64_t size;
 	int err;
 	struct stat3 pin, sg, map, xfer, unmap, unpin;
@@ -143,7 +144,8 @@ struct bench {
 	size_t ncells;
 	struct dma_cell dma[MAX_LIST];
 	struct edu_cell edu[MAX_LIST];
-	struct stages soft_stages, edu_stages;
+	/* soft engine on 4K pages, the same on THP, edu (4K) */
+	struct stages stages[3];
 	struct mirror_cell mirror;
 	struct kmem_cell kmem[2 * MAX_LIST];
 	unsigned int nkmem;

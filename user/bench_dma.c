@@ -26,15 +26,15 @@ static int dma_handles(struct bench *b, uint32_t op, uint32_t engine,
 	return ret;
 }
 
-/* Two touched 4K buffers of @len bytes, unless one cannot be had. */
-static int buf_pair(struct bench *b, size_t len, struct gupdemo_buf *src,
-		    struct gupdemo_buf *dst)
+/* Two touched buffers of @len bytes of @mem, unless one cannot be had. */
+static int buf_pair(struct bench *b, enum mem_kind mem, size_t len,
+		    struct gupdemo_buf *src, struct gupdemo_buf *dst)
 {
-	int ret = bench_buf_alloc(b, MEM_4K, len, src);
+	int ret = bench_buf_alloc(b, mem, len, src);
 
 	if (ret)
 		return ret;
-	ret = bench_buf_alloc(b, MEM_4K, len, dst);
+	ret = bench_buf_alloc(b, mem, len, dst);
 	if (ret)
 		gupdemo_buf_free(src);
 	return ret;
@@ -44,7 +44,7 @@ static int buf_pair(struct bench *b, size_t len, struct gupdemo_buf *src,
 static int dma_pair(struct bench *b, size_t len, struct gupdemo_buf *src,
 		    struct gupdemo_buf *dst, uint32_t *hs, uint32_t *hd)
 {
-	int ret = buf_pair(b, len, src, dst);
+	int ret = buf_pair(b, MEM_4K, len, src, dst);
 
 	if (ret)
 		return ret;
@@ -205,11 +205,13 @@ static int stage_reps(struct bench *b, struct stages *st, uint32_t engine,
 
 /* One representative DMA by address: every stage, pins included. */
 static void run_stages(struct bench *b, struct stages *st, uint32_t engine,
-		       uint64_t size)
+		       enum mem_kind mem, uint64_t size)
 {
 	struct gupdemo_buf src, dst;
 
-	st->engine = engine == GUPDEMO_ENGINE_EDU ? "edu" : "soft";
+	st->engine = engine == GUPDEMO_ENGINE_EDU ? "edu" :
+		     mem == MEM_THP ? "soft-thp" : "soft";
+	st->mem = mem;
 	st->size = size;
 	if (!size || !(b->features & (engine == GUPDEMO_ENGINE_EDU ?
 				      GUPDEMO_FEAT_ENGINE_EDU :
@@ -217,13 +219,13 @@ static void run_stages(struct bench *b, struct stages *st, uint32_t engine,
 		st->err = -ENODEV;
 		return;
 	}
-	st->err = buf_pair(b, size, &src, &dst);
-	if (st->err)
-		return;
-	st->err = stage_reps(b, st, engine, &src, &dst);
-	gupdemo_buf_free(&dst);
-	gupdemo_buf_free(&src);
-	progress(b, "stages (%s): %s", st->engine,
+	st->err = buf_pair(b, mem, size, &src, &dst);
+	if (!st->err) {
+		st->err = stage_reps(b, st, engine, &src, &dst);
+		gupdemo_buf_free(&dst);
+		gupdemo_buf_free(&src);
+	}
+	progress(b, "stages (%s, %s): %s", st->engine, mem_names[mem],
 		 st->err ? strerror(-st->err) : "done");
 }
 
@@ -238,8 +240,16 @@ void run_all_stages(struct bench *b)
 			stage = o->dma_sizes[i];
 	if (!stage && o->ndma)
 		stage = o->dma_sizes[0];
-	run_stages(b, &b->soft_stages, GUPDEMO_ENGINE_SOFT, stage);
+	run_stages(b, &b->stages[0], GUPDEMO_ENGINE_SOFT, MEM_4K, stage);
+	/*
+	 * The same on THP: pin and sg building are per folio there, so this
+	 * row shows what the stages around the copy cost when they are not
+	 * per 4K page (without THP the row says so).
+	 */
+	if (o->mem_on[MEM_THP])
+		run_stages(b, &b->stages[1], GUPDEMO_ENGINE_SOFT, MEM_THP,
+			   stage);
 	if (o->nedu)
-		run_stages(b, &b->edu_stages, GUPDEMO_ENGINE_EDU,
+		run_stages(b, &b->stages[2], GUPDEMO_ENGINE_EDU, MEM_4K,
 			   o->edu_sizes[0]);
 }

@@ -282,27 +282,40 @@ static void table_dma(const struct bench *b)
 	}
 }
 
+/* pin + sg + map + unmap + unpin, in per cent of the transfer (medians). */
+static double around_pct(const struct stages *s)
+{
+	double around = s->pin.med + s->sg.med + s->map.med + s->unmap.med +
+			s->unpin.med;
+
+	return s->xfer.med > 0 ? 100.0 * around / s->xfer.med : 0;
+}
+
 static void table_stages(const struct bench *b)
 {
 	char sz[24];
 
-	printf("\nstages of one LOOPBACK by address (median ns)\n");
-	printf("%-6s %6s %9s %9s %9s %10s %9s %9s\n", "engine", "size", "pin",
-	       "sg", "map", "transfer", "unmap", "unpin");
-	for (int k = 0; k < 2; k++) {
-		const struct stages *s = k ? &b->edu_stages : &b->soft_stages;
+	printf("\nstages of one LOOPBACK by address (median ns; around: pin + sg"
+	       " + map + unmap\n+ unpin in %% of the transfer; soft-thp: the "
+	       "soft engine on THP buffers)\n");
+	printf("%-8s %5s %8s %8s %8s %9s %8s %8s %6s\n", "engine", "size",
+	       "pin", "sg", "map", "transfer", "unmap", "unpin", "around");
+	for (int k = 0; k < 3; k++) {
+		const struct stages *s = &b->stages[k];
 
 		if (!s->engine)
 			continue;
 		size_text(s->size, sz, sizeof(sz));
 		if (s->err)
-			printf("%-6s %6s (%s)\n", s->engine, sz,
+			printf("%-8s %5s (%s)\n", s->engine, sz,
 			       s->err == -ENODEV ? "engine not present" :
+			       s->err == -EOPNOTSUPP ? "the kernel has no THP" :
 			       strerror(-s->err));
 		else
-			printf("%-6s %6s %9.0f %9.0f %9.0f %10.0f %9.0f %9.0f\n",
-			       s->engine, sz, s->pin.med, s->sg.med, s->map.med,
-			       s->xfer.med, s->unmap.med, s->unpin.med);
+			printf("%-8s %5s %8.0f %8.0f %8.0f %9.0f %8.0f %8.0f "
+			       "%5.0f%%\n", s->engine, sz, s->pin.med,
+			       s->sg.med, s->map.med, s->xfer.med, s->unmap.med,
+			       s->unpin.med, around_pct(s));
 	}
 }
 
@@ -493,8 +506,8 @@ static void json_stages(const struct bench *b)
 	bool first = true;
 
 	printf("  \"stages\": [");
-	for (int k = 0; k < 2; k++) {
-		const struct stages *s = k ? &b->edu_stages : &b->soft_stages;
+	for (int k = 0; k < 3; k++) {
+		const struct stages *s = &b->stages[k];
 
 		if (!s->engine)
 			continue;
@@ -514,7 +527,7 @@ static void json_stages(const struct bench *b)
 		json_stat3("unmap_ns", &s->unmap);
 		printf(", ");
 		json_stat3("unpin_ns", &s->unpin);
-		printf("}");
+		printf(", \"around_pct\": %.1f}", around_pct(s));
 	}
 	printf("\n  ],\n");
 }
@@ -564,7 +577,8 @@ void print_json(const struct bench *b, const struct target *t,
  *   pin:   v_* = gupdemo PIN+UNPIN ns/page, base_* = bare GUP ns/page
  *   dma:   v_* = soft loopback GB/s, base_* = memcpy GB/s
  *   edu:   v_* = KiB/s
- *   stage: api = engine, mem = stage name, v_* = ns
+ *   stage: api = engine (soft, soft-thp: on THP buffers, edu),
+ *          mem = stage name, v_* = ns
  *   kmem:  v_med = kmem bytes, ratio = bytes/page
  */
 static void csv_head(const struct bench *b, const char *kind, const char *api,
@@ -626,8 +640,8 @@ static void csv_stages(const struct bench *b)
 		"pin", "sg", "map", "xfer", "unmap", "unpin",
 	};
 
-	for (int k = 0; k < 2; k++) {
-		const struct stages *s = k ? &b->edu_stages : &b->soft_stages;
+	for (int k = 0; k < 3; k++) {
+		const struct stages *s = &b->stages[k];
 		const struct stat3 *v[6] = {
 			&s->pin, &s->sg, &s->map, &s->xfer, &s->unmap, &s->unpin,
 		};
