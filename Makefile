@@ -131,7 +131,8 @@ lint-cppcheck:
 lint: lint-checkpatch lint-shell lint-cppcheck
 	@$(MAKE) --no-print-directory module KVER=all WERROR=1 SPARSE=1
 
-# make check: every step in order (also under make -j); prove's summary is the last output.
+# make check: every step in order (also under make -j); prove's summary is the last output,
+# followed by what each failed guest test said (scripts/show-failures) when one failed.
 check: deps
 	@start=$$(date +%s); $(MAKE) --no-print-directory check-build && \
 		echo "check: builds took $$(( $$(date +%s) - start )) s"
