@@ -105,8 +105,9 @@ static const int errs_pin[] = { ERRS_COMMON, EOVERFLOW, EOPNOTSUPP, ENOMEM,
 				ENOSPC, 0 };
 static const int errs_unpin[] = { ERRS_COMMON, ENOENT, EBUSY, EPERM, 0 };
 static const int errs_query[] = { ERRS_COMMON, ENOENT, 0 };
+/* EBUSY: a mirror side kept being invalidated for the call's time bound. */
 static const int errs_dma[] = { ERRS_COMMON, EOVERFLOW, ENOMEM, ENOENT, EPERM,
-				ENODEV, ERANGE, EIO, ETIMEDOUT, ENOSPC, 0 };
+				ENODEV, ERANGE, EIO, ETIMEDOUT, ENOSPC, EBUSY, 0 };
 static const int errs_bench[] = { ERRS_COMMON, EOVERFLOW, EOPNOTSUPP, ENOMEM,
 				  ENOSPC, 0 };
 /*
@@ -114,12 +115,12 @@ static const int errs_bench[] = { ERRS_COMMON, EOVERFLOW, EOPNOTSUPP, ENOMEM,
  * hmm_range_fault()'s documented errors (EFAULT: a hole, PROT_NONE,
  * VM_PFNMAP/VM_IO, a fault that failed; EPERM: WRITE on a read-only
  * mapping; EBUSY: invalidated until the retry loop's timeout; ENOMEM;
- * EINVAL).  EOPNOTSUPP only on a kernel without HMM_MIRROR (no
+ * EINVAL); ENOSPC past a mirror budget.  EOPNOTSUPP only on a kernel without HMM_MIRROR (no
  * GUPDEMO_FEAT_MIRROR), where nothing else is possible but the checks of
  * the struct: errs_mirror_nofeat.
  */
 static const int errs_mirror[] = { ERRS_COMMON, EOVERFLOW, ENOMEM, EPERM,
-				   EBUSY, 0 };
+				   EBUSY, ENOSPC, 0 };
 static const int errs_mirror_nofeat[] = { ERRS_COMMON, EOPNOTSUPP, 0 };
 static const int errs_unmirror[] = { ERRS_COMMON, ENOENT, EBUSY, 0 };
 static const int errs_mirror_query[] = { ERRS_COMMON, ENOENT, 0 };
