@@ -203,14 +203,18 @@ static int opts_index(const struct cli_opt *opts, int n, int opt)
 static int opts_apply(struct cli *cli, const struct command *c, void *ctx,
 		      const char *const *vals, int n)
 {
-	char msg[256];
+	char msg[512];
 
 	for (int i = 0; i < n; i++) {
 		const struct cli_opt *o = &c->opts[i];
 
+		cli->why[0] = '\0';
 		if (!vals[i] || !o->set(cli, ctx, vals[i]))
 			continue;
-		if (o->bad)
+		if (cli->why[0])
+			snprintf(msg, sizeof(msg), "bad --%s '%s': %s", o->name,
+				 vals[i], cli->why);
+		else if (o->bad)
 			snprintf(msg, sizeof(msg), o->bad, vals[i]);
 		else
 			snprintf(msg, sizeof(msg), "bad --%s '%s'", o->name,

@@ -24,6 +24,7 @@ enum {
 struct cli {
 	const char *prog;
 	const char *device;	/* --device, or NULL for the default */
+	char why[192];		/* why an option setter refused its argument */
 };
 
 /*
@@ -77,6 +78,24 @@ int cli_get_info(struct cli *cli, int fd, struct gupdemo_info *info);
 
 /* "EFAULT" for -EFAULT (or "E<n>"), "success" for 0. */
 const char *cli_errname(int err);
+
+/*
+ * num.c: the one parser of numeric option arguments (sizes and counts).
+ * Digits, then (sizes only) one suffix K, M or G; no sign; no overflow;
+ * within [min, max].  -EINVAL with the reason in cli->why when refused.
+ */
+struct cli_num {
+	uint64_t min, max;
+	bool suffix;		/* a size: K, M, G allowed */
+	bool zero_none;		/* lists: a lone "0" is the empty list */
+};
+
+int cli_parse_num(struct cli *cli, const char *s, const struct cli_num *spec,
+		  uint64_t *out);
+/* A comma-separated list of at most @max values into @out[0..*n). */
+int cli_parse_num_list(struct cli *cli, const char *s,
+		       const struct cli_num *spec, uint64_t *out,
+		       unsigned int max, unsigned int *n);
 
 /* bench.c */
 int cmd_bench(struct cli *cli, int argc, char **argv);

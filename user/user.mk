@@ -25,7 +25,7 @@ USER_LIB_SRCS := user/libgupdemo.c user/buf.c user/kmod.c user/vmstat.c user/mea
 USER_LIB_OBJS := $(patsubst user/%.c,$(USER_OBJDIR)/%.o,$(USER_LIB_SRCS))
 USER_CLI_BENCH := bench bench_env bench_stat bench_matrix bench_dma bench_mirror \
 	bench_report
-USER_CLI_OBJS := $(USER_OBJDIR)/cli.o $(USER_OBJDIR)/json.o \
+USER_CLI_OBJS := $(USER_OBJDIR)/cli.o $(USER_OBJDIR)/json.o $(USER_OBJDIR)/num.o \
 	$(patsubst %,$(USER_OBJDIR)/%.o,$(USER_CLI_BENCH))
 
 USER_LIB_A := $(BUILD)/user/libgupdemo.a
