@@ -379,6 +379,24 @@ static void print_vmstat(const char *indent)
 	       "approximate: stat_refresh needs root");
 }
 
+/* First line of a file of /sys/module/gupdemo into @buf; "" if none. */
+static void read_sys_module(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/module/%s/%s", GUPDEMO_MODULE_NAME,
+		 name);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)size, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
 static void print_info(const struct gupdemo_info *info)
 {
 	struct utsname u;
@@ -389,7 +407,10 @@ static void print_info(const struct gupdemo_info *info)
 	uname(&u);
 	gupdemo_kernel_version(&running);
 
+	read_sys_module("version", param, sizeof(param));
 	printf("gupdemo module\n");
+	printf("  version          %s (this tool: " GUPDEMO_VERSION_STRING
+	       ")\n", param[0] ? param : "unknown");
 	printf("  uapi version     %u (library built for %d)\n",
 	       info->uapi_version, GUPDEMO_UAPI_VERSION);
 	printf("  built for        ");
@@ -436,19 +457,117 @@ static void print_info(const struct gupdemo_info *info)
 
 /* ---- info ---- */
 
+static void json_u64(const char *key, uint64_t v, bool last)
+{
+	printf("    \"%s\": %" PRIu64 "%s\n", key, v, last ? "" : ",");
+}
+
+static void json_version_code(const char *key, uint32_t v)
+{
+	printf("  \"%s\": \"%u.%u.%u\",\n", key, v >> 16, (v >> 8) & 0xff,
+	       v & 0xff);
+}
+
+/* `info --json`: the same facts as print_info(), one document. */
+static void print_info_json(struct cli *cli, const struct gupdemo_info *info)
+{
+	struct gupdemo_vmstat vs;
+	uint32_t running = 0;
+	bool first = true;
+	char buf[64];
+	struct utsname u;
+	int vret;
+
+	uname(&u);
+	gupdemo_kernel_version(&running);
+	json_begin("gupdemo info");
+	printf(",\n  \"device\": ");
+	json_str(stdout, dev_path(cli));
+	read_sys_module("version", buf, sizeof(buf));
+	printf(",\n  \"module_version\": ");
+	json_str(stdout, buf);
+	printf(",\n  \"uapi_version\": %u,\n  \"library_uapi_version\": %d,\n",
+	       info->uapi_version, GUPDEMO_UAPI_VERSION);
+	json_version_code("module_kernel_version", info->kernel_version);
+	printf("  \"kernel\": ");
+	json_str(stdout, u.release);
+	printf(",\n");
+	json_version_code("kernel_version", running);
+	printf("  \"page_size\": %u,\n  \"features\": [", info->page_size);
+	for (unsigned int bit = 0; bit < 64; bit++) {
+		const char *name;
+
+		if (!(info->features & (1ULL << bit)))
+			continue;
+		printf("%s", first ? "" : ", ");
+		first = false;
+		if (gupdemo_feature_name(bit, &name) == 0) {
+			json_str(stdout, name);
+		} else {
+			snprintf(buf, sizeof(buf), "bit%u", bit);
+			json_str(stdout, buf);
+		}
+	}
+	printf("],\n  \"parameters\": {\n");
+	printf("    \"max_pin_pages\": %u,\n", info->max_pin_pages);
+	printf("    \"max_mirror_pages\": %u,\n", info->max_mirror_pages);
+	read_sys_module("parameters/pin_batch", buf, sizeof(buf));
+	if (buf[0] && strspn(buf, "0123456789") == strlen(buf))
+		printf("    \"pin_batch\": %s,\n", buf);
+	printf("    \"max_mirror_pages_file\": %u\n  },\n",
+	       info->max_mirror_pages_file);
+	printf("  \"counters\": {\n");
+	json_u64("pins_held", info->pins_held, false);
+	json_u64("pages_held", info->pages_held, false);
+	json_u64("pins_total", info->pins_total, false);
+	json_u64("failures_total", info->failures_total, false);
+	json_u64("mirrors_held", info->mirrors_held, false);
+	json_u64("mirror_pages_held", info->mirror_pages_held, true);
+	printf("  },\n  \"vmstat\": ");
+	vret = gupdemo_vmstat_read(&vs);
+	if (vret) {
+		printf("{\"error\": ");
+		json_str(stdout, cli_errname(vret));
+		printf("}\n}\n");
+		return;
+	}
+	printf("{\"nr_foll_pin_acquired\": %" PRIu64 ", \"nr_foll_pin_released\": %"
+	       PRIu64 ", \"exact\": %s}\n}\n", vs.acquired, vs.released,
+	       vs.refreshed ? "true" : "false");
+}
+
+static int opt_set_flag(struct cli *cli, void *ctx, const char *arg)
+{
+	(void)cli, (void)arg;
+	*(bool *)ctx = true;
+	return 0;
+}
+
+static const struct cli_opt info_options[] = {
+	{ "json", 'j', NULL, opt_set_flag, NULL,
+	  "one JSON document on stdout (format_version 1)" },
+	{ "device", 'd', "PATH", cli_set_device, NULL,
+	  "device node (default " GUPDEMO_DEV_PATH ")" },
+	{ NULL, 0, NULL, NULL, NULL, NULL },
+};
+
 static int cmd_info(struct cli *cli, int argc, char **argv)
 {
 	struct gupdemo_info info;
-	int fd, ret;
+	bool json = false;
+	int fd, ret, first;
 
-	ret = parse_common(cli, cli_find_command("info"), argc, argv, true, 0);
+	ret = cli_parse_opts(cli, cli_find_command("info"), &json, argc, argv,
+			     0, &first);
 	if (ret >= 0)
 		return ret;
 	ret = cli_open_device(cli, &fd);
 	if (ret)
 		return ret;
 	ret = cli_get_info(cli, fd, &info);
-	if (ret == EXIT_OK) {
+	if (ret == EXIT_OK && json) {
+		print_info_json(cli, &info);
+	} else if (ret == EXIT_OK) {
 		printf("device             %s\n", dev_path(cli));
 		print_info(&info);
 	}
@@ -743,18 +862,69 @@ const char *cli_errname(int err)
 	return buf;
 }
 
+static const struct cli_opt list_options[] = {
+	{ "json", 'j', NULL, opt_set_flag, NULL,
+	  "one JSON document on stdout (format_version 1)" },
+	{ NULL, 0, NULL, NULL, NULL, NULL },
+};
+
+static void list_json_needs(uint32_t needs)
+{
+	static const char *const names[] = {
+		"ext4", "soft", "edu", "root", "movable", "numa",
+	};
+	bool first = true;
+
+	printf(", \"needs\": [");
+	for (unsigned int b = 0; b < 32; b++) {
+		char other[16];
+
+		if (!(needs & (1U << b)))
+			continue;
+		printf("%s", first ? "" : ", ");
+		first = false;
+		snprintf(other, sizeof(other), "bit%u", b);
+		json_str(stdout, b < sizeof(names) / sizeof(names[0]) ?
+			 names[b] : other);
+	}
+	printf("]");
+}
+
 static int cmd_list(struct cli *cli, int argc, char **argv)
 {
 	const struct gupdemo_scenario *sc;
-	int ret;
+	bool json = false;
+	int ret, first;
 
-	ret = parse_common(cli, cli_find_command("list"), argc, argv, false, 0);
+	ret = cli_parse_opts(cli, cli_find_command("list"), &json, argc, argv,
+			     0, &first);
 	if (ret >= 0)
 		return ret;
+	if (json) {
+		json_begin("gupdemo list");
+		printf(",\n  \"scenarios\": [");
+	}
 	for (unsigned int i = 0; i < gupdemo_scenario_count(); i++) {
 		gupdemo_scenario_get(i, &sc);
-		printf("%-14s %s\n", sc->name, sc->summary);
+		if (!json) {
+			printf("%-14s %s\n", sc->name, sc->summary);
+			continue;
+		}
+		printf("%s\n    {\"name\": ", i ? "," : "");
+		json_str(stdout, sc->name);
+		printf(", \"api\": ");
+		json_str(stdout, sc->api);
+		printf(", \"memory\": ");
+		json_str(stdout, sc->memory);
+		printf(", \"pages\": %" PRIu32 ", \"lab\": %s", sc->pages,
+		       sc->lesson ? "true" : "false");
+		list_json_needs(sc->needs);
+		printf(",\n     \"summary\": ");
+		json_str(stdout, sc->summary);
+		printf("}");
 	}
+	if (json)
+		printf("\n  ]\n}\n");
 	return EXIT_OK;
 }
 
@@ -968,6 +1138,35 @@ static const struct cli_opt run_options[] = {
 	{ NULL, 0, NULL, NULL, NULL, NULL },
 };
 
+/*
+ * `run --tap` that cannot start: TAP consumers want a plan.  No module or
+ * no permission is a skipped plan, "1..0 # SKIP reason" (the TAP form of
+ * "nothing here can run", as kselftest's ksft_exit_skip() prints it before
+ * any plan), with exit status 0 so that prove counts it as skipped; any
+ * other failure is "Bail out!" with the exit status kept.  Nothing in the
+ * other formats (the message is on stderr).  Returns @status, or 0 for a
+ * skipped plan.
+ */
+static int run_tap_cannot(struct cli *cli, const struct run_state *st,
+			  int status)
+{
+	if (st->fmt != FMT_TAP)
+		return status;
+	if (status == EXIT_MISSING) {
+		printf("1..0 # SKIP %s: no such device (the gupdemo module is "
+		       "not loaded)\n", dev_path(cli));
+		status = EXIT_OK;
+	} else if (status == EXIT_PERM) {
+		printf("1..0 # SKIP %s: permission denied (root only)\n",
+		       dev_path(cli));
+		status = EXIT_OK;
+	} else {
+		printf("Bail out! %s: not usable (see stderr)\n", dev_path(cli));
+	}
+	fflush(stdout);
+	return status;
+}
+
 static int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	const struct command *c = cli_find_command("run");
@@ -1017,11 +1216,13 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	ret = cli_open_device(cli, &fd);
 	if (ret) {
 		free(sel);
-		return ret;
+		return run_tap_cannot(cli, &st, ret);
 	}
 	ret = cli_get_info(cli, fd, &info);
-	if (ret)
+	if (ret) {
+		run_tap_cannot(cli, &st, ret);
 		goto out_close;
+	}
 	env.fd = fd;
 	env.features = info.features;
 	ret = gupdemo_kernel_version(&env.kernel);
@@ -1072,7 +1273,8 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 			printf("# %s\n", ext4_err);
 		break;
 	case FMT_JSON:
-		printf("{\n  \"tool\": \"gupdemo run\",\n  \"kernel\": ");
+		json_begin("gupdemo run");
+		printf(",\n  \"kernel\": ");
 		json_str(stdout, u.release);
 		printf(",\n  \"kernel_version\": \"%u.%u.%u\",\n"
 		       "  \"module_kernel_version\": \"%u.%u.%u\",\n"
@@ -1177,14 +1379,15 @@ static int cmd_help(struct cli *cli, int argc, char **argv)
 
 static void print_version(void)
 {
-	printf("gupdemo %d (libgupdemo API %d, uapi %d)\n", GUPDEMO_LIB_VERSION,
-	       GUPDEMO_LIB_VERSION, GUPDEMO_UAPI_VERSION);
+	printf("gupdemo " GUPDEMO_VERSION_STRING " (libgupdemo API %d, uapi "
+	       "%d, JSON format %d)\n", GUPDEMO_LIB_VERSION,
+	       GUPDEMO_UAPI_VERSION, CLI_JSON_FORMAT_VERSION);
 }
 
 static const struct command commands[] = {
 	{ "info", cmd_info,
 	  "module, uapi and kernel versions, features, module and vmstat counters",
-	  "info [--device PATH]", NULL, NULL, NULL },
+	  "info [--json] [--device PATH]", NULL, info_options, NULL },
 	{ "load", cmd_load,
 	  "load gupdemo.ko through libkmod (already loaded is not an error)",
 	  "load [--module PATH] [param=value ...]",
@@ -1201,8 +1404,8 @@ static const struct command commands[] = {
 	  "Exit status 0 when nr_foll_pin_acquired and nr_foll_pin_released both\n"
 	  "grew by the number of pages pinned (exact counters need root), else 1.",
 	  NULL, NULL },
-	{ "list", cmd_list, "the scenario catalogue, one line each", "list",
-	  NULL, NULL, NULL },
+	{ "list", cmd_list, "the scenario catalogue, one line each",
+	  "list [--json]", NULL, list_options, NULL },
 	{ "run", cmd_run,
 	  "run scenarios: results and exact pin counters vs this kernel",
 	  "run [--json | --tap] [--device PATH] [--ext4-dir DIR | --no-ext4]\n"
@@ -1215,6 +1418,8 @@ static const struct command commands[] = {
 	  "counters moved by the same amount over the run and no pin is held.",
 	  run_options,
 	  "Needs root (the device is 0600; exact counters need stat_refresh).\n"
+	  "With --tap, a run that cannot start for want of the module or of\n"
+	  "permission prints \"1..0 # SKIP reason\" and exits 0 (a skipped plan).\n"
 	  "Exit status: 0 every scenario passed or was skipped and the pins\n"
 	  "balanced; 1 a scenario failed or the pins did not balance; 2 usage\n"
 	  "error (e.g. an unknown scenario); 3 device missing; 4 permission." },

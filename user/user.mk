@@ -11,12 +11,22 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
 
-USER_VERSION := 1.0.0
-USER_SOVERSION := 1
+# The one version number of gupdemo: module (MODULE_VERSION), library (.pc
+# Version:, the soname's major), CLI (gupdemo -V) and DKMS (dkms.conf).  Its
+# one place is MODULE_VERSION in module/main.c, because the module is also
+# built without any Makefile (DKMS, plain kbuild) and must carry it itself;
+# everything here reads it from there.  dkms.conf holds a copy (DKMS reads
+# it literally); tests/host/t_version checks that all of them agree.  How to
+# bump it: user/libgupdemo.map.
+USER_VERSION := $(shell sed -n 's/^MODULE_VERSION("\([0-9]*\.[0-9]*\.[0-9]*\)");.*/\1/p' module/main.c)
+ifeq ($(USER_VERSION),)
+$(error user/user.mk: no MODULE_VERSION("X.Y.Z") line in module/main.c)
+endif
+USER_SOVERSION := $(firstword $(subst ., ,$(USER_VERSION)))
 
 # CFLAGS from the command line or environment are appended (e.g. CFLAGS=-O0).
 USER_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
-	-Iinclude/uapi -Iuser
+	-Iinclude/uapi -Iuser -DGUPDEMO_VERSION_STRING='"$(USER_VERSION)"'
 USER_LDLIBS := -lkmod
 
 USER_OBJDIR := $(BUILD)/user/obj
@@ -38,6 +48,9 @@ USER_PC := $(BUILD)/user/gupdemo.pc
 $(USER_OBJDIR)/%.o: user/%.c
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+# What prints the version is rebuilt when it changes.
+$(USER_OBJDIR)/cli.o $(USER_OBJDIR)/json.o: module/main.c
 
 $(USER_LIB_A): $(USER_LIB_OBJS)
 	@mkdir -p $(@D)
