@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libkmod.h>
@@ -222,6 +223,89 @@ int gupdemo_module_vermagic(const char *path, char *buf, size_t size)
 		}
 	}
 	kmod_module_info_free_list(info);
+out_mod:
+	kmod_module_unref(mod);
+out_ctx:
+	kmod_unref(ctx);
+	return ret;
+}
+
+/*
+ * "name:text" of a parm (@type false) or parmtype entry: the entry for
+ * name, added if new; NULL past @max.
+ */
+static struct gupdemo_module_param *param_slot(const char *val,
+					       struct gupdemo_module_param *params,
+					       size_t max, size_t *n, bool type,
+					       const char **text)
+{
+	const char *colon = strchr(val, ':');
+	size_t len, i;
+
+	if (!colon)
+		return NULL;
+	len = (size_t)(colon - val);
+	*text = colon + 1;
+	for (i = 0; i < *n && i < max; i++)
+		if (strlen(params[i].name) == len &&
+		    strncmp(params[i].name, val, len) == 0)
+			return &params[i];
+	if (*n >= max) {
+		/* Past @max, names are not kept: count each once, by type. */
+		if (type)
+			(*n)++;
+		return NULL;
+	}
+	i = (*n)++;
+	memset(&params[i], 0, sizeof(params[i]));
+	snprintf(params[i].name, sizeof(params[i].name), "%.*s", (int)len,
+		 val);
+	return &params[i];
+}
+
+int gupdemo_module_params(const char *path, struct gupdemo_module_param *params,
+			  size_t max, size_t *n)
+{
+	struct kmod_ctx *ctx;
+	struct kmod_module *mod;
+	struct kmod_list *info = NULL, *l;
+	size_t count = 0;
+	int ret;
+
+	if (!n || (!params && max))
+		return -EINVAL;
+	ret = ctx_new(&ctx);
+	if (ret)
+		return ret;
+	ret = module_get(ctx, path, &mod);
+	if (ret < 0)
+		goto out_ctx;
+	ret = kmod_module_get_info(mod, &info);
+	if (ret < 0)
+		goto out_mod;
+	ret = 0;
+	kmod_list_foreach(l, info) {
+		const char *key = kmod_module_info_get_key(l);
+		const char *val = kmod_module_info_get_value(l);
+		struct gupdemo_module_param *p;
+		const char *text = NULL;
+		bool type;
+
+		if (!key || !val)
+			continue;
+		type = strcmp(key, "parmtype") == 0;
+		if (!type && strcmp(key, "parm") != 0)
+			continue;
+		p = param_slot(val, params, max, &count, type, &text);
+		if (!p)
+			continue;
+		if (type)
+			snprintf(p->type, sizeof(p->type), "%s", text);
+		else
+			snprintf(p->desc, sizeof(p->desc), "%s", text);
+	}
+	kmod_module_info_free_list(info);
+	*n = count;
 out_mod:
 	kmod_module_unref(mod);
 out_ctx:
