@@ -27,6 +27,7 @@
 
 static const struct command commands[];
 static void print_opts(FILE *f, const struct cli_opt *opts);
+static void print_wrapped(const char *indent, const char *text);
 
 void errmsg(struct cli *cli, const char *fmt, ...)
 {
@@ -588,6 +589,78 @@ static void vermagic_release(const char *vermagic, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
+/*
+ * The build tree's module for this kernel when this binary is the build
+ * tree's (BUILD/user/gupdemo -> BUILD/kernel/RELEASE/gupdemo.ko): into @buf,
+ * true if that file exists.  @buf holds the path looked at either way.
+ */
+static bool build_tree_module(const char *release, char *buf, size_t size)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	buf[0] = '\0';
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';			/* BUILD/user */
+	slash = strrchr(exe, '/');
+	if (!slash || strcmp(slash, "/user") != 0)
+		return false;
+	*slash = '\0';			/* BUILD */
+	snprintf(buf, size, "%s/kernel/%s/" GUPDEMO_MODULE_NAME ".ko", exe,
+		 release);
+	return access(buf, R_OK) == 0;
+}
+
+/* --module, else $GUPDEMO_KO, else the build tree's, else NULL: libkmod's. */
+static const char *load_module_path(const char *given, const char *release,
+				    char *buf, size_t size)
+{
+	const char *env = getenv("GUPDEMO_KO");
+
+	if (given)
+		return given;
+	if (env && *env)
+		return env;
+	return build_tree_module(release, buf, size) ? buf : NULL;
+}
+
+#define LOAD_MAX_PARAMS	32
+
+/* `load --help`: the table's help, then the parameters of the module file. */
+static void load_help(struct cli *cli, const struct command *c,
+		      const char *path)
+{
+	struct gupdemo_module_param params[LOAD_MAX_PARAMS];
+	size_t n = 0;
+	int ret;
+
+	cli_command_usage(stdout, cli->prog, c);
+	ret = gupdemo_module_params(path, params, LOAD_MAX_PARAMS, &n);
+	if (ret) {
+		printf("\nModule parameters: cannot read them from %s\n"
+		       "(%s); give --module PATH with --help to list them.\n",
+		       path ? path : "gupdemo.ko under /lib/modules",
+		       strerror(-ret));
+		return;
+	}
+	printf("\nModule parameters (modinfo of %s):\n",
+	       path ? path : "gupdemo.ko under /lib/modules");
+	for (size_t i = 0; i < n && i < LOAD_MAX_PARAMS; i++) {
+		if (params[i].type[0])
+			printf("  %-22s %s\n", params[i].name, params[i].type);
+		else
+			printf("  %s\n", params[i].name);
+		if (params[i].desc[0])
+			print_wrapped("      ", params[i].desc);
+	}
+}
+
 static int cmd_load(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -597,19 +670,20 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 	};
 	const struct command *c = cli_find_command("load");
 	const char *path = NULL;
-	char options[1024] = "", vermagic[256], built[128];
+	char options[1024] = "", vermagic[256], built[128], tree[4352];
 	size_t used = 0;
-	bool already = false;
+	bool already = false, help = false;
 	struct utsname u;
 	int opt, ret;
 
+	uname(&u);
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			cli_command_usage(stdout, cli->prog, c);
-			return EXIT_OK;
+			help = true;
+			break;
 		case 'm':
 			path = optarg;
 			break;
@@ -619,6 +693,11 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 			cli_command_usage(stderr, cli->prog, c);
 			return EXIT_USAGE;
 		}
+	}
+	if (help) {
+		load_help(cli, c, load_module_path(path, u.release, tree,
+						   sizeof(tree)));
+		return EXIT_OK;
 	}
 	for (int i = optind; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
@@ -638,8 +717,7 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 		}
 		used += (size_t)n;
 	}
-	if (!path)
-		path = getenv("GUPDEMO_KO");
+	path = load_module_path(path, u.release, tree, sizeof(tree));
 
 	ret = gupdemo_module_load(path, used ? options : NULL, &already);
 	if (ret == 0) {
@@ -653,14 +731,21 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 		return EXIT_OK;
 	}
 
-	uname(&u);
 	switch (ret) {
 	case -ENOENT:
-		if (path)
+		if (path) {
 			errmsg(cli, "load: %s: no such file", path);
-		else
-			errmsg(cli, "load: gupdemo.ko not found under "
-			       "/lib/modules/%s; give --module PATH", u.release);
+		} else {
+			errmsg(cli, "load: gupdemo.ko for kernel %s not found",
+			       u.release);
+			fprintf(stderr, "  looked in: /lib/modules/%s (make "
+				"install)%s%s%s\n", u.release,
+				tree[0] ? "\n             " : "", tree,
+				tree[0] ? " (make module)" : "");
+			fprintf(stderr, "  give it:   %s load --module "
+				"PATH/gupdemo.ko (or set GUPDEMO_KO=PATH)\n",
+				cli->prog);
+		}
 		return EXIT_MISSING;
 	case -EPERM:
 	case -EACCES:
@@ -1391,9 +1476,12 @@ static const struct command commands[] = {
 	{ "load", cmd_load,
 	  "load gupdemo.ko through libkmod (already loaded is not an error)",
 	  "load [--module PATH] [param=value ...]",
-	  "  -m, --module PATH  module file (default: $GUPDEMO_KO, else gupdemo\n"
-	  "                     looked up in /lib/modules/$(uname -r))\n"
-	  "  param=value        module parameters: max_pin_pages=N, pin_batch=N",
+	  "  -m, --module PATH  module file (default: $GUPDEMO_KO, else the build\n"
+	  "                     tree's BUILD/kernel/$(uname -r)/gupdemo.ko when this\n"
+	  "                     is BUILD/user/gupdemo, else gupdemo looked up in\n"
+	  "                     /lib/modules/$(uname -r))\n"
+	  "  -h, --help         this help, with the parameters of that module file\n"
+	  "  param=value        module parameters, listed below",
 	  NULL, NULL },
 	{ "unload", cmd_unload,
 	  "unload the module (fails while a descriptor is open)",
