@@ -71,7 +71,11 @@ static void print_usage(FILE *f, const char *prog)
 		"  2  usage error\n"
 		"  3  the device node, the module or the module file is missing\n"
 		"  4  permission denied (the device is root-only, mode 0600;\n"
-		"     loading and unloading need root)\n");
+		"     loading and unloading need root)\n"
+		"\n"
+		"JSON (info, list, run, bench --json) starts with \"format_version\": %d,\n"
+		"bumped when a key is removed or changes meaning.  See gupdemo(1).\n",
+		CLI_JSON_FORMAT_VERSION);
 }
 
 static void try_help(const char *prog)
@@ -832,6 +836,12 @@ static void demo_row(const char *what, const struct gupdemo_vmstat *vs,
 	printf("\n");
 }
 
+static const struct cli_opt demo_options[] = {
+	{ "device", 'd', "PATH", cli_set_device, NULL,
+	  "device node (default " GUPDEMO_DEV_PATH ")" },
+	{ NULL, 0, NULL, NULL, NULL, NULL },
+};
+
 static int cmd_demo(struct cli *cli, int argc, char **argv)
 {
 	struct gupdemo_vmstat before, pinned, after;
@@ -842,9 +852,10 @@ static int cmd_demo(struct cli *cli, int argc, char **argv)
 	uint64_t d_acq, d_rel;
 	bool balanced;
 	char *buf;
-	int fd, ret;
+	int fd, ret, first;
 
-	ret = parse_common(cli, cli_find_command("demo"), argc, argv, true, 0);
+	ret = cli_parse_opts(cli, cli_find_command("demo"), NULL, argc, argv,
+			     0, &first);
 	if (ret >= 0)
 		return ret;
 	ret = cli_open_device(cli, &fd);
@@ -1488,10 +1499,9 @@ static const struct command commands[] = {
 	  "unload", NULL, NULL, NULL },
 	{ "demo", cmd_demo,
 	  "print info, pin and unpin a few pages, show that the pin counters balance",
-	  "demo [--device PATH]",
+	  "demo [--device PATH]", NULL, demo_options,
 	  "Exit status 0 when nr_foll_pin_acquired and nr_foll_pin_released both\n"
-	  "grew by the number of pages pinned (exact counters need root), else 1.",
-	  NULL, NULL },
+	  "grew by the number of pages pinned (exact counters need root), else 1." },
 	{ "list", cmd_list, "the scenario catalogue, one line each",
 	  "list [--json]", NULL, list_options, NULL },
 	{ "run", cmd_run,

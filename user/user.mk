@@ -3,13 +3,20 @@
 #
 # Defines: USER_CFLAGS, USER_LIB_A, USER_LIB_SO, USER_CLI, USER_PC and their
 # rules; phony targets user-all, user-install (PREFIX, LIBDIR, INCLUDEDIR,
-# BINDIR, DESTDIR) and user-clean.
+# BINDIR, MANDIR, DESTDIR; ldconfig when DESTDIR is empty) and user-clean;
+# USER_INSTALLED (what user-install installs) and user_modprobe_conf (the
+# modprobe.d example from a module file's modinfo) for the top Makefile.
 
 BUILD ?= build
 PREFIX ?= /usr/local
-LIBDIR ?= $(PREFIX)/lib
+# PREFIX=/usr: the distribution's multiarch directory (lib/x86_64-linux-gnu),
+# where its ld.so and pkg-config look; elsewhere PREFIX/lib.
+USER_MULTIARCH = $(shell $(CC) -print-multiarch 2>/dev/null || \
+	dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
+LIBDIR ?= $(PREFIX)/lib$(if $(filter /usr /usr/,$(PREFIX)),$(addprefix /,$(USER_MULTIARCH)))
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 
 # The one version number of gupdemo: module (MODULE_VERSION), library (.pc
 # Version:, the soname's major), CLI (gupdemo -V) and DKMS (dkms.conf).  Its
@@ -70,11 +77,51 @@ $(USER_LIB_SO): $(USER_LIB_SO_REAL)
 $(USER_CLI): $(USER_CLI_OBJS) $(USER_LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $(USER_CLI_OBJS) $(USER_LIB_A) $(USER_LDLIBS)
 
-$(USER_PC): user/gupdemo.pc.in user/user.mk
+# gupdemo.pc says where the files go: it is rewritten whenever PREFIX, LIBDIR,
+# INCLUDEDIR or the version differ from the last time (a plain `make` and
+# then `make install PREFIX=/usr` installs one that says /usr).
+USER_PC_VARS := $(BUILD)/user/gupdemo.pc.vars
+$(USER_PC_VARS): FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(USER_VERSION)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+$(USER_PC): user/gupdemo.pc.in user/user.mk $(USER_PC_VARS)
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(USER_VERSION)|' \
 		$< > $@
+
+.PHONY: FORCE
+FORCE:
+
+# The man pages (sources in user/; installed by user-install).
+USER_MAN_PAGES := user/gupdemo.1 user/libgupdemo.3 user/gupdemo.4
+
+# The modprobe.d example, from the module file's own parameter list:
+# $(call user_modprobe_conf,MODULE.ko,OUTPUT).  Each parameter whose
+# description says "(default N)" goes into the options line at N; every one
+# is listed with its description.
+USER_MODINFO = $(or $(shell command -v modinfo 2>/dev/null),/sbin/modinfo)
+define user_modprobe_conf
+	@mkdir -p $(dir $(2))
+	@{ echo '# modprobe.d example for gupdemo (not activated by default): copy to'; \
+	  echo '# /etc/modprobe.d/gupdemo.conf.  Written from modinfo of gupdemo.ko'; \
+	  echo '# $(USER_VERSION): every parameter, the options line at the defaults.'; \
+	  $(USER_MODINFO) -F parm '$(1)' | sed 's/^\([^:]*\):/#   \1: /'; \
+	  printf 'options gupdemo'; \
+	  $(USER_MODINFO) -F parm '$(1)' | \
+		sed -n 's/^\([^:]*\):.*(default \([0-9][0-9]*\).*/ \1=\2/p' | tr -d '\n'; \
+	  echo; } > '$(2)' && grep -q '^options gupdemo ' '$(2)' || \
+	  { echo 'install: no module parameters in modinfo of $(1)' >&2; exit 1; }
+endef
+
+# Installed by user-install, relative to DESTDIR (for make uninstall).
+USER_INSTALLED = $(LIBDIR)/libgupdemo.a $(LIBDIR)/$(USER_LIB_SONAME) \
+	$(LIBDIR)/libgupdemo.so $(LIBDIR)/pkgconfig/gupdemo.pc \
+	$(INCLUDEDIR)/gupdemo.h $(INCLUDEDIR)/gupdemo-scenarios.h \
+	$(INCLUDEDIR)/linux/gupdemo.h $(BINDIR)/gupdemo \
+	$(MANDIR)/man1/gupdemo.1 $(MANDIR)/man3/libgupdemo.3 $(MANDIR)/man4/gupdemo.4
 
 .PHONY: user-all user-install user-clean
 user-all: $(USER_LIB_A) $(USER_LIB_SO) $(USER_CLI) $(USER_PC)
@@ -89,6 +136,13 @@ user-install: user-all
 	install -m 0644 user/gupdemo.h user/gupdemo-scenarios.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 include/uapi/linux/gupdemo.h $(DESTDIR)$(INCLUDEDIR)/linux/
 	install -m 0755 $(USER_CLI) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man4
+	install -m 0644 user/gupdemo.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 user/libgupdemo.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 0644 user/gupdemo.4 $(DESTDIR)$(MANDIR)/man4/
+	$(if $(DESTDIR),@echo 'install: DESTDIR is set: ldconfig is left to the packager',\
+		ldconfig || echo 'install: ldconfig failed (not root?): run it as root' >&2)
 
 user-clean:
 	rm -rf $(BUILD)/user
