@@ -148,9 +148,10 @@ int cli_parse_num_list(struct cli *cli, const char *s,
 		int ret;
 
 		if (count == max) {
-			snprintf(cli->why, sizeof(cli->why),
-				 "at most %u values", max);
-			return -EINVAL;
+			char what[32];
+
+			snprintf(what, sizeof(what), "at most %u values", max);
+			return num_refuse(cli, spec, what);
 		}
 		ret = num_parse_n(cli, p, len, spec, &v);
 		if (ret)
