@@ -1464,6 +1464,8 @@ static int cmd_help(struct cli *cli, int argc, char **argv)
 		print_usage(stdout, cli->prog);
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		argv[1] = "help";
 	c = cli_find_command(argv[1]);
 	if (!c) {
 		errmsg(cli, "help: unknown command '%s'", argv[1]);
