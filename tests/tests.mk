@@ -20,13 +20,15 @@ GUEST_BINS := $(GUEST_TESTS) $(USER_CLI)
 # Tests link libgupdemo statically and libkmod dynamically, like the CLI.
 $(BUILD)/tests/host/%: tests/host/%.c tests/tap.h $(USER_LIB_A)
 	@mkdir -p $(@D)/.deps
-	$(CC) $(TESTS_CFLAGS) $(TEST_DEFS) $(CFLAGS) -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
+	$(USER_SAY) CC $@
+	$(USER_Q)$(CC) $(TESTS_CFLAGS) $(TEST_DEFS) $(CFLAGS) -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
 		$(USER_LIB_A) $(USER_LDLIBS)
 
 $(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/guest.h tests/tap.h \
 		$(USER_LIB_A)
 	@mkdir -p $(@D)/.deps
-	$(CC) $(TESTS_CFLAGS) $(CFLAGS) -pthread -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
+	$(USER_SAY) CC $@
+	$(USER_Q)$(CC) $(TESTS_CFLAGS) $(CFLAGS) -pthread -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
 		$(USER_LIB_A) $(USER_LDLIBS)
 
 # The CLI test runs the CLI it was built next to (override: GUPDEMO_CLI=path).

@@ -36,6 +36,19 @@ USER_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
 	-Iinclude/uapi -Iuser -DGUPDEMO_VERSION_STRING='"$(USER_VERSION)"'
 USER_LDLIBS := -lkmod
 
+# Quiet builds, kbuild style ("  CC      build/user/obj/cli.o"); V=1 prints
+# the whole command lines.  Also used by tests/tests.mk.
+ifeq ($(V),1)
+USER_Q :=
+USER_SAY = @:
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+USER_Q := @
+USER_SAY = @:
+else
+USER_Q := @
+USER_SAY = @printf '  %-7s %s\n'
+endif
+
 USER_OBJDIR := $(BUILD)/user/obj
 USER_LIB_SRCS := user/libgupdemo.c user/buf.c user/kmod.c user/vmstat.c user/measure.c \
 	user/catalogue.c user/verdict.c user/lab.c user/pageinfo.c
@@ -54,28 +67,32 @@ USER_PC := $(BUILD)/user/gupdemo.pc
 
 $(USER_OBJDIR)/%.o: user/%.c
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+	$(USER_SAY) CC $@
+	$(USER_Q)$(CC) $(USER_CFLAGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
 # What prints the version is rebuilt when it changes.
 $(USER_OBJDIR)/cli.o $(USER_OBJDIR)/json.o: module/main.c
 
 $(USER_LIB_A): $(USER_LIB_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@
-	$(AR) rcs $@ $^
+	$(USER_SAY) AR $@
+	$(USER_Q)rm -f $@
+	$(USER_Q)$(AR) rcs $@ $^
 
 $(USER_LIB_SO_REAL): $(USER_LIB_OBJS) user/libgupdemo.map
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,$(USER_LIB_SONAME) \
+	$(USER_SAY) LD $@
+	$(USER_Q)$(CC) -shared -Wl,-soname,$(USER_LIB_SONAME) \
 		-Wl,--version-script=user/libgupdemo.map -Wl,--no-undefined \
 		$(LDFLAGS) -o $@ $(USER_LIB_OBJS) $(USER_LDLIBS)
 
 $(USER_LIB_SO): $(USER_LIB_SO_REAL)
-	ln -sf $(USER_LIB_SONAME) $@
+	$(USER_Q)ln -sf $(USER_LIB_SONAME) $@
 
 # The CLI links libgupdemo statically, libkmod dynamically (no static libkmod).
 $(USER_CLI): $(USER_CLI_OBJS) $(USER_LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $(USER_CLI_OBJS) $(USER_LIB_A) $(USER_LDLIBS)
+	$(USER_SAY) LD $@
+	$(USER_Q)$(CC) $(LDFLAGS) -o $@ $(USER_CLI_OBJS) $(USER_LIB_A) $(USER_LDLIBS)
 
 # gupdemo.pc says where the files go: it is rewritten whenever PREFIX, LIBDIR,
 # INCLUDEDIR or the version differ from the last time (a plain `make` and
@@ -88,7 +105,8 @@ $(USER_PC_VARS): FORCE
 
 $(USER_PC): user/gupdemo.pc.in user/user.mk $(USER_PC_VARS)
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	$(USER_SAY) GEN $@
+	$(USER_Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(USER_VERSION)|' \
 		$< > $@
 
