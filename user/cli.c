@@ -8,6 +8,7 @@
  * NO_COLOR set).
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -473,6 +474,42 @@ static void json_version_code(const char *key, uint32_t v)
 	       v & 0xff);
 }
 
+/*
+ * Every parameter of the loaded module, from /sys/module/gupdemo/parameters
+ * (numbers as numbers); GET_INFO's when that directory cannot be read.
+ */
+static void print_params_json(const struct gupdemo_info *info)
+{
+	struct dirent **ents = NULL;
+	int n = scandir(PARAM_DIR, &ents, NULL, alphasort), shown = 0;
+
+	for (int i = 0; i < n; i++) {
+		char name[300], val[64];
+
+		if (ents[i]->d_name[0] != '.') {
+			snprintf(name, sizeof(name), "parameters/%s",
+				 ents[i]->d_name);
+			read_sys_module(name, val, sizeof(val));
+			printf("%s\n    ", shown++ ? "," : "");
+			json_str(stdout, ents[i]->d_name);
+			if (val[0] && strspn(val, "0123456789") == strlen(val) &&
+			    strlen(val) < 20) {
+				printf(": %s", val);
+			} else {
+				printf(": ");
+				json_str(stdout, val);
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (!shown)
+		printf("\n    \"max_pin_pages\": %u,\n    \"max_mirror_pages\": "
+		       "%u,\n    \"max_mirror_pages_file\": %u", info->max_pin_pages,
+		       info->max_mirror_pages, info->max_mirror_pages_file);
+	printf("\n  ");
+}
+
 /* `info --json`: the same facts as print_info(), one document. */
 static void print_info_json(struct cli *cli, const struct gupdemo_info *info)
 {
@@ -513,14 +550,9 @@ static void print_info_json(struct cli *cli, const struct gupdemo_info *info)
 			json_str(stdout, buf);
 		}
 	}
-	printf("],\n  \"parameters\": {\n");
-	printf("    \"max_pin_pages\": %u,\n", info->max_pin_pages);
-	printf("    \"max_mirror_pages\": %u,\n", info->max_mirror_pages);
-	read_sys_module("parameters/pin_batch", buf, sizeof(buf));
-	if (buf[0] && strspn(buf, "0123456789") == strlen(buf))
-		printf("    \"pin_batch\": %s,\n", buf);
-	printf("    \"max_mirror_pages_file\": %u\n  },\n",
-	       info->max_mirror_pages_file);
+	printf("],\n  \"parameters\": {");
+	print_params_json(info);
+	printf("},\n");
 	printf("  \"counters\": {\n");
 	json_u64("pins_held", info->pins_held, false);
 	json_u64("pages_held", info->pages_held, false);
