@@ -259,7 +259,7 @@ const struct cli_opt bench_options[] = {
 	{ "quick", 'q', NULL, opt_quick, NULL,
 	  "short preset (make demo): 1M,4M,16M; 4k,thp;\n"
 	  "batch 512; write; DMA 1M,4M; edu 1 KiB" },
-	{ "sizes", 's', "LIST", opt_sizes, "bad --sizes '%s' (e.g. 1M,16M,1G)",
+	{ "sizes", 's', "LIST", opt_sizes, NULL,
 	  "buffer sizes (default 1M,4M,16M,64M,128M,256M,1G)" },
 	{ "apis", 'a', "LIST", opt_apis,
 	  "bad --apis '%s' (fast,locked,longterm,get or all)",
@@ -267,18 +267,18 @@ const struct cli_opt bench_options[] = {
 	{ "mem", 'm', "LIST", opt_mem, "bad --mem '%s' (4k,thp,hugetlb or all)",
 	  "4k,thp,hugetlb or all (default all; hugetlb\n"
 	  "reserves vm.nr_hugepages for the run)" },
-	{ "batch", 'b', "LIST", opt_batch, "bad --batch '%s' (e.g. 1,123,512)",
+	{ "batch", 'b', "LIST", opt_batch, NULL,
 	  "pages per GUP call (default 1,123,512)" },
 	{ "rw", 'w', "MODE", opt_rw, "bad --rw '%s' (write, read or both)",
 	  "write, read or both (default both)" },
-	{ "repeats", 'r', "N", opt_repeats, "bad --repeats '%s' (1..101)",
+	{ "repeats", 'r', "N", opt_repeats, NULL,
 	  "repeats per cell, 1..101 (default 5)" },
-	{ "dma-sizes", 0, "LIST", opt_dma_sizes, "bad --dma-sizes '%s'",
+	{ "dma-sizes", 0, "LIST", opt_dma_sizes, NULL,
 	  "soft loopback vs memcpy sizes (default\n1M,16M,128M; 0 for none)" },
-	{ "edu-sizes", 0, "LIST", opt_edu_sizes, "bad --edu-sizes '%s'",
+	{ "edu-sizes", 0, "LIST", opt_edu_sizes, NULL,
 	  "edu loopback sizes in bytes, each < 4096 is one\n"
 	  "command per direction (default 1024,4096; 0)" },
-	{ "kmem-sizes", 0, "LIST", opt_kmem_sizes, "bad --kmem-sizes '%s'",
+	{ "kmem-sizes", 0, "LIST", opt_kmem_sizes, NULL,
 	  "held-pin sizes for QUERY.kmem_bytes (default\n"
 	  "2M,16M,128M; 0 for none)" },
 	{ "json", 'j', NULL, opt_json, NULL, "JSON output" },

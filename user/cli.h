@@ -38,7 +38,11 @@ struct cli_opt {
 	const char *arg;	/* the argument's name in the help, NULL: none */
 	/* Takes the argument ("" for none): 0, or -EINVAL to refuse it. */
 	int (*set)(struct cli *cli, void *ctx, const char *arg);
-	const char *bad;	/* message when refused; may use the arg (%s) */
+	/*
+	 * Message when refused; may use the arg (%s).  A setter that says
+	 * why itself (cli->why, as the number parser does) needs none.
+	 */
+	const char *bad;
 	const char *help;	/* what it does; '\n' starts another line */
 };
 
