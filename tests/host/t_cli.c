@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #ifndef GUPDEMO_CLI_PATH
@@ -289,7 +290,25 @@ int main(void)
 	ok(strstr(r.out, "1..") == NULL, "run --tap on /dev/null: no plan");
 
 	diag("load: where the module is looked for");
-	RUN(&r, "load");
+	{
+		char vermagic[256], ko[4200], cli[4096];
+		struct utsname u;
+		char *slash;
+
+		/* Never load a module on the build host: only when none is found. */
+		uname(&u);
+		snprintf(cli, sizeof(cli), "%s", cli_path());
+		slash = strrchr(cli, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(ko, sizeof(ko), "%s/../kernel/%s/gupdemo.ko", cli,
+			 u.release);
+		if (gupdemo_module_vermagic(NULL, vermagic, sizeof(vermagic)) == 0 ||
+		    access(ko, F_OK) == 0)
+			r.status = -1;
+		else
+			RUN(&r, "load");
+	}
 	if (r.status == X_MISSING) {
 		expect(&r, X_MISSING, NULL, "looked in: /lib/modules/",
 		       "load without --module: says where it looked");
@@ -298,7 +317,7 @@ int main(void)
 		ok(strstr(r.err, "/kernel/") && strstr(r.err, "make module"),
 		   "load: names the build tree's path");
 	} else {
-		skip(4, "a gupdemo.ko was found here (exit %d)", r.status);
+		skip(4, "a gupdemo.ko for this kernel is here: not running load");
 	}
 	RUN(&r, "load", "--help", "--module", "/nonexistent/gupdemo.ko");
 	expect(&r, X_OK_, "cannot read them from /nonexistent/gupdemo.ko", NULL,
