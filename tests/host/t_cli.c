@@ -15,6 +15,7 @@
 #endif
 
 #include "clirun.h"
+#include "gupdemo.h"
 
 #define X_OK_ CLI_OK
 #define X_FAIL CLI_FAIL
