@@ -127,6 +127,9 @@ define user_modprobe_conf
 	  echo '# /etc/modprobe.d/gupdemo.conf.  Written from modinfo of gupdemo.ko'; \
 	  echo '# $(USER_VERSION): every parameter, the options line at the defaults.'; \
 	  $(USER_MODINFO) -F parm '$(1)' | sed 's/^\([^:]*\):/#   \1: /'; \
+	  nodef=$$($(USER_MODINFO) -F parm '$(1)' | grep -v '(default [0-9]' | \
+		sed -n 's/^\([^:]*\):.*/\1/p' | tr '\n' ' '); \
+	  [ -z "$$nodef" ] || echo "# Not below (no \"default N\" in the description): $$nodef"; \
 	  printf 'options gupdemo'; \
 	  $(USER_MODINFO) -F parm '$(1)' | \
 		sed -n 's/^\([^:]*\):.*(default \([0-9][0-9]*\).*/ \1=\2/p' | tr -d '\n'; \
