@@ -403,12 +403,34 @@ static void read_sys_module(const char *name, char *buf, size_t size)
 	fclose(f);
 }
 
+/* Every parameter of the loaded module (sysfs), else GET_INFO's limit. */
+static void print_params(const struct gupdemo_info *info)
+{
+	struct dirent **ents = NULL;
+	int n = scandir(PARAM_DIR, &ents, NULL, alphasort), shown = 0;
+
+	for (int i = 0; i < n; i++) {
+		char name[300], val[64];
+
+		if (ents[i]->d_name[0] != '.') {
+			snprintf(name, sizeof(name), "parameters/%s",
+				 ents[i]->d_name);
+			read_sys_module(name, val, sizeof(val));
+			printf("  %-16s %s\n", ents[i]->d_name, val);
+			shown++;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (!shown)
+		printf("  %-16s %u\n", "max_pin_pages", info->max_pin_pages);
+}
+
 static void print_info(const struct gupdemo_info *info)
 {
 	struct utsname u;
 	uint32_t running = 0;
 	char param[64];
-	FILE *f;
 
 	uname(&u);
 	gupdemo_kernel_version(&running);
@@ -443,14 +465,7 @@ static void print_info(const struct gupdemo_info *info)
 	       info->features & GUPDEMO_FEAT_ENGINE_EDU ? "edu (QEMU 1234:11e8)" : "",
 	       info->features & (GUPDEMO_FEAT_ENGINE_SOFT |
 				 GUPDEMO_FEAT_ENGINE_EDU) ? "" : "none");
-	printf("  max_pin_pages    %u\n", info->max_pin_pages);
-	f = fopen(PARAM_DIR "/pin_batch", "r");
-	if (f && fgets(param, sizeof(param), f)) {
-		param[strcspn(param, "\n")] = '\0';
-		printf("  pin_batch        %s\n", param);
-	}
-	if (f)
-		fclose(f);
+	print_params(info);
 	printf("module counters\n");
 	printf("  pins held        %" PRIu64 " (%" PRIu64 " pages)\n",
 	       (uint64_t)info->pins_held, (uint64_t)info->pages_held);
@@ -1146,7 +1161,8 @@ static void run_print_one(struct run_state *st, unsigned int idx,
 	}
 	case FMT_TAP:
 		if (skipped) {
-			printf("ok %u - %s # SKIP %s\n", idx, sc->name, o->note);
+			printf("ok %u - %s # SKIP %.*s\n", idx, sc->name,
+			       (int)strcspn(o->note, "\n"), o->note);
 			break;
 		}
 		printf("%sok %u - %s: %s %s, %" PRIu32 " pages -> %s (expected "
@@ -1157,7 +1173,7 @@ static void run_print_one(struct run_state *st, unsigned int idx,
 		       o->d_acquired, o->d_released, o->exp_acquired,
 		       o->exp_released);
 		if (o->note[0])
-			printf("# %s\n", o->note);
+			print_wrapped("# ", o->note);
 		if (sc->lesson)
 			printf("# lesson: %s\n", sc->lesson);
 		break;
