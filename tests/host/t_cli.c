@@ -6,6 +6,7 @@
  * missing" messages are about.
  */
 #include <fcntl.h>
+#include <glob.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -323,6 +324,48 @@ int main(void)
 	RUN(&r, "load", "--help", "--module", "/nonexistent/gupdemo.ko");
 	expect(&r, X_OK_, "cannot read them from /nonexistent/gupdemo.ko", NULL,
 	       "load --help with a missing module file");
+
+	diag("load --help: the parameters of a built module, as modinfo says");
+	{
+		char pattern[4200], cmd[4400], line[512];
+		glob_t g = { 0 };
+		int names = 0, listed = 0;
+		FILE *p;
+
+		snprintf(pattern, sizeof(pattern), "%s", cli_path());
+		if (strrchr(pattern, '/'))
+			*strrchr(pattern, '/') = '\0';
+		strcat(pattern, "/../kernel/*/gupdemo.ko");
+		if (glob(pattern, 0, NULL, &g) || g.gl_pathc == 0) {
+			skip(4, "no module built next to the CLI (make module)");
+		} else {
+			RUN(&r, "load", "--help", "--module", g.gl_pathv[0]);
+			expect(&r, X_OK_, "Module parameters (modinfo of ", NULL,
+			       "load --help --module KO");
+			snprintf(cmd, sizeof(cmd), "modinfo -F parm '%s' 2>/dev/null || "
+				 "/sbin/modinfo -F parm '%s'", g.gl_pathv[0],
+				 g.gl_pathv[0]);
+			p = popen(cmd, "r");
+			while (p && fgets(line, sizeof(line), p)) {
+				char want[80];
+				size_t len = strcspn(line, ":");
+
+				if (len == strlen(line) || len > 64)
+					continue;
+				names++;
+				snprintf(want, sizeof(want), "\n  %.*s", (int)len, line);
+				if (strstr(r.out, want))
+					listed++;
+				else
+					diag("not listed: %.*s", (int)len, line);
+			}
+			if (p)
+				pclose(p);
+			ok(names >= 7, "modinfo names %d parameters", names);
+			is_int(listed, names, "load --help lists every one of them");
+		}
+		globfree(&g);
+	}
 
 	diag("permission denied -> 4 (a root-only node)");
 	if (!mkdtemp(dir))
