@@ -230,37 +230,52 @@ out_ctx:
 	return ret;
 }
 
-/*
- * "name:text" of a parm (@type false) or parmtype entry: the entry for
- * name, added if new; NULL past @max.
- */
-static struct gupdemo_module_param *param_slot(const char *val,
-					       struct gupdemo_module_param *params,
-					       size_t max, size_t *n, bool type,
-					       const char **text)
+/* The name length of a "parm"/"parmtype" entry ("name:text"), or 0. */
+static size_t param_entry(struct kmod_list *l, bool *type, const char **val)
 {
-	const char *colon = strchr(val, ':');
-	size_t len, i;
+	const char *key = kmod_module_info_get_key(l);
+	const char *colon;
 
-	if (!colon)
-		return NULL;
-	len = (size_t)(colon - val);
-	*text = colon + 1;
-	for (i = 0; i < *n && i < max; i++)
+	*val = kmod_module_info_get_value(l);
+	if (!key || !*val)
+		return 0;
+	*type = strcmp(key, "parmtype") == 0;
+	if (!*type && strcmp(key, "parm") != 0)
+		return 0;
+	colon = strchr(*val, ':');
+	return colon ? (size_t)(colon - *val) : 0;
+}
+
+/* Index in @params[0..n) of the parameter called @name (@len bytes), or n. */
+static size_t param_find(const struct gupdemo_module_param *params, size_t n,
+			 const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
 		if (strlen(params[i].name) == len &&
-		    strncmp(params[i].name, val, len) == 0)
-			return &params[i];
-	if (*n >= max) {
-		/* Past @max, names are not kept: count each once, by type. */
-		if (type)
-			(*n)++;
-		return NULL;
+		    strncmp(params[i].name, name, len) == 0)
+			break;
+	return i;
+}
+
+/* Whether an entry before @stop in @list names the same parameter. */
+static bool param_seen(struct kmod_list *list, struct kmod_list *stop,
+		       const char *name, size_t len)
+{
+	struct kmod_list *l;
+
+	kmod_list_foreach(l, list) {
+		const char *val;
+		bool type;
+
+		if (l == stop)
+			break;
+		if (param_entry(l, &type, &val) == len &&
+		    strncmp(val, name, len) == 0)
+			return true;
 	}
-	i = (*n)++;
-	memset(&params[i], 0, sizeof(params[i]));
-	snprintf(params[i].name, sizeof(params[i].name), "%.*s", (int)len,
-		 val);
-	return &params[i];
+	return false;
 }
 
 int gupdemo_module_params(const char *path, struct gupdemo_module_param *params,
@@ -269,7 +284,7 @@ int gupdemo_module_params(const char *path, struct gupdemo_module_param *params,
 	struct kmod_ctx *ctx;
 	struct kmod_module *mod;
 	struct kmod_list *info = NULL, *l;
-	size_t count = 0;
+	size_t count = 0, kept = 0;
 	int ret;
 
 	if (!n || (!params && max))
@@ -285,24 +300,34 @@ int gupdemo_module_params(const char *path, struct gupdemo_module_param *params,
 		goto out_mod;
 	ret = 0;
 	kmod_list_foreach(l, info) {
-		const char *key = kmod_module_info_get_key(l);
-		const char *val = kmod_module_info_get_value(l);
 		struct gupdemo_module_param *p;
-		const char *text = NULL;
+		const char *val;
 		bool type;
+		size_t len = param_entry(l, &type, &val), i;
 
-		if (!key || !val)
+		if (!len)
 			continue;
-		type = strcmp(key, "parmtype") == 0;
-		if (!type && strcmp(key, "parm") != 0)
-			continue;
-		p = param_slot(val, params, max, &count, type, &text);
-		if (!p)
-			continue;
+		i = param_find(params, kept, val, len);
+		if (i == kept) {
+			/* New unless one past @max already counted it. */
+			if (kept < max) {
+				p = &params[kept++];
+				memset(p, 0, sizeof(*p));
+				snprintf(p->name, sizeof(p->name), "%.*s",
+					 (int)len, val);
+				count++;
+			} else {
+				if (!param_seen(info, l, val, len))
+					count++;
+				continue;
+			}
+		} else {
+			p = &params[i];
+		}
 		if (type)
-			snprintf(p->type, sizeof(p->type), "%s", text);
+			snprintf(p->type, sizeof(p->type), "%s", val + len + 1);
 		else
-			snprintf(p->desc, sizeof(p->desc), "%s", text);
+			snprintf(p->desc, sizeof(p->desc), "%s", val + len + 1);
 	}
 	kmod_module_info_free_list(info);
 	*n = count;
