@@ -239,7 +239,8 @@ bench: deps
 # make install: the module (kbuild modules_install into /lib/modules/<KVER>/updates, depmod
 # when installing into the running system, i.e. without DESTDIR), the library, headers,
 # gupdemo.pc, the CLI, the man pages (user/user.mk) and the configuration examples
-# under $(DATADIR)/gupdemo/examples (the modprobe.d one written from the module's modinfo).  PREFIX (default /usr/local), DESTDIR and KVER are honoured.
+# under $(DATADIR)/gupdemo/examples (the modprobe.d one written from the module's
+# modinfo).  PREFIX (default /usr/local), DESTDIR and KVER are honoured.
 # make uninstall removes exactly those files.
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man

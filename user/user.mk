@@ -16,7 +16,7 @@ USER_MULTIARCH = $(shell $(CC) -print-multiarch 2>/dev/null || \
 LIBDIR ?= $(PREFIX)/lib$(if $(filter /usr /usr/,$(PREFIX)),$(addprefix /,$(USER_MULTIARCH)))
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
-MANDIR ?= $(PREFIX)/share/man
+MANDIR ?= $(or $(DATADIR),$(PREFIX)/share)/man
 
 # The one version number of gupdemo: module (MODULE_VERSION), library (.pc
 # Version:, the soname's major), CLI (gupdemo -V) and DKMS (dkms.conf).  Its
