@@ -57,7 +57,7 @@
 static unsigned int edu_dma_bits = 28;
 module_param(edu_dma_bits, uint, 0444);
 MODULE_PARM_DESC(edu_dma_bits,
-		 "DMA address width of the edu device; 28 unless QEMU's dma_mask property was widened (28..64)");
+		 "DMA address width of the edu device, 28..64 (default 28): raise it only with QEMU's dma_mask property");
 
 /*
  * Bounded: a user waits this long (killably) for a command, and then as
