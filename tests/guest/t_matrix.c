@@ -99,12 +99,12 @@ enum {
 	K_NP = 1000,	/* pins: NP pages counted */
 	K_ZP,		/* pins: zero pages: 0 (NP where the kernel counted them) */
 	K_ZP_RLT,	/* pins: R/O long-term of zero pages: unshared on 6.2+ */
-	K_UNSHARE,	/* transient: PIN_FAST R/O long-term of a MAP_PRIVATE
-			 * page-cache page: 1 extra pin and release on 6.2+ */
+	K_UNSHARE,	/* transient: a R/O long-term PIN_FAST of a page-cache
+			 * page mapped read-only: GUP-fast has no VMA to tell
+			 * whether it must unshare, pins the first page, drops
+			 * it and falls back (6.2+): 1 extra pin and release */
 	K_EFAULT_65,	/* acquire: EFAULT from 6.5 on (writable long-term pin
 			 * of ext4 MAP_SHARED), 0 before */
-	K_FAST_65,	/* transient: GUP-fast pins the first page before it
-			 * refuses the K_EFAULT_65 case */
 };
 
 /*
@@ -140,7 +140,7 @@ static const struct exp table[] = {
 	ROW(PIN_RLT, THP,       0, K_NP, 0, EPERM),
 	ROW(PIN_RLT, HUGETLB,   0, K_NP, 0, EPERM),
 	ROW(PIN_RLT, MEMFD,     0, K_NP, 0, EPERM),
-	ROW(PIN_RLT, EXT4_SH,   0, K_NP, 0, EPERM),
+	ROW(PIN_RLT, EXT4_SH,   0, K_NP, K_UNSHARE, EPERM),
 	ROW(PIN_RLT, EXT4_PRIV, 0, K_NP, K_UNSHARE, EPERM),
 	ROW(PIN_RLT, ZERO,      0, K_ZP_RLT, 0, EPERM),
 	ROW(PIN_RLT, UNTOUCHED, 0, K_ZP_RLT, 0, EPERM),
@@ -159,7 +159,8 @@ static const struct exp table[] = {
 	ROW(PIN_WLT, THP,       0, K_NP, 0, 0),
 	ROW(PIN_WLT, HUGETLB,   0, K_NP, 0, 0),
 	ROW(PIN_WLT, MEMFD,     0, K_NP, 0, 0),
-	ROW(PIN_WLT, EXT4_SH,   K_EFAULT_65, K_NP, K_FAST_65, 0),
+	/* Read-faulted: GUP-fast sees a read-only PTE, pins nothing. */
+	ROW(PIN_WLT, EXT4_SH,   K_EFAULT_65, K_NP, 0, 0),
 	ROW(PIN_WLT, EXT4_PRIV, 0, K_NP, 0, 0),
 	ROW(PIN_WLT, ZERO,      0, K_NP, 0, 0),
 	ROW(PIN_WLT, UNTOUCHED, 0, K_NP, 0, 0),
@@ -267,8 +268,6 @@ static int resolve(int v)
 		return T.kver >= KV(6, 2, 0) ? 1 : 0;
 	case K_EFAULT_65:
 		return T.kver >= KV(6, 5, 0) ? EFAULT : 0;
-	case K_FAST_65:
-		return T.kver >= KV(6, 5, 0) ? 1 : 0;
 	default:
 		return v;
 	}
@@ -873,7 +872,7 @@ static void seq_close(const struct cell *c)
 	struct gupdemo_vmstat v0;
 	struct region r;
 	char cell[96];
-	int fd2 = g_open();
+	int fd2 = g_open(), ret;
 	uint32_t h;
 	bool wrote = false;
 
@@ -896,7 +895,8 @@ static void seq_close(const struct cell *c)
 			ok(wrote, "%s: a device write before close()", cell);
 		}
 		T.cells++;
-		is_syscall_errno(close(fd2), 0, "%s: close() with it held", cell);
+		ret = close(fd2);
+		is_syscall_errno(ret, 0, "%s: close() with it held", cell);
 		fd2 = -1;
 		if (wrote)
 			check_written(cell, &r, c->e->mem, true, 9);
