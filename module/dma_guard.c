@@ -30,13 +30,21 @@
  */
 static DEFINE_MUTEX(gupdemo_dma_write_lock);
 
-/*
- * A call with a destination takes the device-writable-mapping lock, killably.
- * Return: 0, -EINTR, -EIO (a stuck device's memory is quarantined: no new
- * device-writable mapping until it is disabled), -ENODEV (the engine is
- * going: the wait may have been long).
+/**
+ * gupdemo_dma_call_lock() - the shared locks of one call, in their order
+ * @call: the engine held, the sides pinned (or referenced)
+ *
+ * A call with a destination first takes the device-writable-mapping lock,
+ * then every call takes its engine's lock: both killably, both before any
+ * mirror's lock, so a mirror's lock is never held while waiting for other
+ * callers.
+ *
+ * Return: 0 with both held, or -EINTR, -EIO (a stuck device's memory is
+ * quarantined: no new device-writable mapping until it is disabled),
+ * -ENODEV (the engine is going: the wait may have been long), with none
+ * held.
  */
-int gupdemo_dma_write_begin(struct gupdemo_dma_call *call)
+int gupdemo_dma_call_lock(struct gupdemo_dma_call *call)
 {
 	int ret = 0;
 
@@ -47,15 +55,21 @@ int gupdemo_dma_write_begin(struct gupdemo_dma_call *call)
 		if (atomic64_read(&gupdemo_stats.pages_quarantined))
 			ret = -EIO;
 	}
-	if (!ret && READ_ONCE(call->eng->removing))
+	if (!ret)
+		ret = mutex_lock_killable(&call->eng->lock);
+	if (!ret && READ_ONCE(call->eng->removing)) {
+		mutex_unlock(&call->eng->lock);
 		ret = -ENODEV;
+	}
 	if (ret && call->dst.used)
 		mutex_unlock(&gupdemo_dma_write_lock);
 	return ret;
 }
 
-void gupdemo_dma_write_end(struct gupdemo_dma_call *call)
+/* Give back what gupdemo_dma_call_lock() took. */
+void gupdemo_dma_call_unlock(struct gupdemo_dma_call *call)
 {
+	mutex_unlock(&call->eng->lock);
 	if (call->dst.used)
 		mutex_unlock(&gupdemo_dma_write_lock);
 }
@@ -115,7 +129,7 @@ void gupdemo_dma_quarantine(struct gupdemo_dma_call *call)
 #if IS_ENABLED(CONFIG_HMM_MIRROR)
 /**
  * gupdemo_mirror_dma_hold() - a device that did not stop keeps the pages
- * @m: after gupdemo_mirror_dma_begin()
+ * @m: after gupdemo_mirror_dma_lock()
  * @sgt: its table, still mapped
  *
  * The pages were never pinned: take a reference on each, so that they are

@@ -103,8 +103,12 @@ static int gupdemo_dma_use_handle(struct gupdemo_file *f,
 	if (pin->api == GUPDEMO_API_GET_FAST &&
 	    !(d->flags & GUPDEMO_DMA_ALLOW_GET))
 		ret = -EINVAL;
-	/* The device writes: the pin must have been taken with FOLL_WRITE. */
-	else if (side->dir != DMA_TO_DEVICE && !(pin->flags & GUPDEMO_PIN_WRITE))
+	/*
+	 * The device writes: the pin must have been taken with FOLL_WRITE,
+	 * and a FOLL_GET reference must hold nothing it may not dirty.
+	 */
+	else if (side->dir != DMA_TO_DEVICE &&
+		 (!(pin->flags & GUPDEMO_PIN_WRITE) || pin->nfile))
 		ret = -EPERM;
 	else if (d->len > (u64)pin->npages * PAGE_SIZE - pin->offset)
 		ret = -EINVAL;
@@ -278,27 +282,28 @@ static void gupdemo_dma_memcpy(struct gupdemo_dma_call *call)
 }
 
 /*
- * A call on a mirror (its only side): the pages under the mirror's lock
- * (faulted again if they were invalidated) for the whole map, transfer,
- * unmap; a call that went to the quarantine let go of the lock there.
+ * A call on a mirror (its only side): fault what the call uses with no lock
+ * held, then run the sequence, which takes the shared locks and the
+ * mirror's lock last; when an invalidation came in between, fault again,
+ * for a bounded time.  A call that went to the quarantine let go of the
+ * mirror's lock there.
  */
 static int gupdemo_dma_run_mirror(struct gupdemo_dma_call *call, u32 op,
 				  struct gupdemo_dma_times *t)
 {
 	struct gupdemo_dma_side *side = call->src.mirror ? &call->src :
 							    &call->dst;
+	unsigned long deadline = jiffies +
+				 msecs_to_jiffies(GUPDEMO_MIRROR_DMA_TIMEOUT_MS);
 	int ret;
 
-	ret = gupdemo_mirror_dma_begin(side->mirror, &side->sgt, call->len,
-				       side == &call->dst);
-	if (ret)
-		return ret;
-	ret = gupdemo_dma_run(call, op, t);
-	if (ret <= 0)
-		gupdemo_mirror_dma_end(side->mirror,
-				       call->wrote && side == &call->dst ?
-				       call->len : 0);
-	return ret;
+	do {
+		ret = gupdemo_mirror_dma_prepare(side->mirror, &side->sgt,
+						 call->len, side == &call->dst);
+		if (!ret)
+			ret = gupdemo_dma_run(call, op, t);
+	} while (ret == -EAGAIN && time_before(jiffies, deadline));
+	return ret == -EAGAIN ? -EBUSY : ret;
 }
 
 /* Run the engine (or the CPU copy) between pinning and unpinning. */
@@ -336,7 +341,8 @@ static int gupdemo_dma_move(struct gupdemo_dma_call *call,
  *
  * Return: 0, or -EINVAL (bad request, or a destination that holds one page
  * twice), -ENOENT (unknown handle), -EPERM (destination handle not pinned
- * for writing), -ENODEV (no such engine), -E2BIG (longer than the engine
+ * for writing, or a FOLL_GET one holding file pages; a mirror of another
+ * process), -ENODEV (no such engine), -E2BIG (longer than the engine
  * takes in one call), -ENOSPC (module-wide pin budget), -ERANGE (the device
  * cannot address the pages), -EIO (the device did not stop: this call's
  * memory stays pinned until it is unbound, and until then no call writes

@@ -27,7 +27,8 @@ void gupdemo_engine_init(struct gupdemo_engine *eng, u32 id, const char *name,
 	eng->name = name;
 	eng->dev = dev;
 	eng->ops = ops;
-	eng->max_len = SIZE_MAX;
+	eng->max_len = 0;
+	mutex_init(&eng->lock);
 	eng->cpu_writes = false;
 	atomic_set(&eng->users, 0);
 	eng->removing = false;

@@ -11,6 +11,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -47,7 +48,8 @@ struct gupdemo_engine;
 
 /**
  * struct gupdemo_engine_ops - what an engine implements
- * @transfer: move @x->len bytes; returns when the engine no longer touches
+ * @transfer: called with the engine's @lock held by the DMA call;
+ *	move @x->len bytes; returns when the engine no longer touches
  *	the memory (also on error, timeout or a fatal signal), 0 or -errno;
  *	or, when the device cannot be stopped, -EIO with @x->stuck set
  */
@@ -72,7 +74,11 @@ struct gupdemo_quarantined {
  * @dev: the device the DMA API maps for
  * @ops: its operations
  * @max_len: the longest transfer one DMA call may ask for, so that a call
- *	(and the locks it holds) ends in bounded time
+ *	(and the locks it holds) ends in bounded time; every engine sets one
+ * @lock: one DMA call on the engine at a time, held from before the call
+ *	maps until it has unmapped.  A call takes it before a mirror's lock,
+ *	so a mirror's lock (which invalidations of the range wait for) is
+ *	never held while queueing behind other callers' transfers
  * @cpu_writes: the engine is the CPU: it writes destinations through
  *	their CPU (page) side, so they are mapped DMA_BIDIRECTIONAL and it
  *	syncs them for the device afterwards (else swiotlb would copy the
@@ -88,6 +94,7 @@ struct gupdemo_engine {
 	struct device *dev;
 	const struct gupdemo_engine_ops *ops;
 	size_t max_len;
+	struct mutex lock; /* one DMA call at a time, see above */
 	bool cpu_writes;
 	atomic_t users;
 	bool removing;

@@ -24,6 +24,8 @@ struct page;
 extern unsigned int gupdemo_max_pin_pages;
 extern unsigned int gupdemo_pin_batch;
 extern unsigned int gupdemo_max_held_pages;
+extern unsigned int gupdemo_max_mirror_pages;
+extern unsigned int gupdemo_max_mirror_pages_file;
 
 /**
  * struct gupdemo_pinned - one pinned (or, for FOLL_GET, referenced) range
@@ -39,6 +41,8 @@ extern unsigned int gupdemo_max_held_pages;
  *	for each DMA call using it (taken under the file's lock); the last
  *	gupdemo_handle_put() releases the pages
  * @device_wrote: a DMA wrote into these pages; release unpins them dirty
+ * @nfile: FOLL_GET (GUPDEMO_API_GET_FAST) only: pages among them that a
+ *	reference does not let the module dirty (gupdemo_get_dirtiable())
  * @release_flags: GUPDEMO_UNPIN_* given by UNPIN, read by the last put
  */
 struct gupdemo_pinned {
@@ -53,6 +57,7 @@ struct gupdemo_pinned {
 	refcount_t ref;
 	bool device_wrote;
 	u32 release_flags;
+	unsigned long nfile;
 };
 
 /**
@@ -65,12 +70,15 @@ struct gupdemo_pinned {
  *	@lock as @pins
  * @mmap_page: the page mmap() maps as VM_PFNMAP, installed with cmpxchg()
  *	on first mmap
+ * @mirror_pages: pages the mirrors in @mirrors span, under @lock: what
+ *	max_mirror_pages_file limits
  */
 struct gupdemo_file {
 	struct mutex lock; /* protects pins and mirrors, see above */
 	struct xarray pins;
 	struct xarray mirrors;
 	struct page *mmap_page;
+	unsigned long mirror_pages;
 };
 
 /**
@@ -88,6 +96,8 @@ struct gupdemo_file {
  * @dma_total: successful DMA calls since load
  * @dma_bytes: bytes moved by those calls
  * @mirrors_held: mirrors held now, all files together
+ * @mirror_pages_held: pages those mirrors span: what max_mirror_pages
+ *	limits
  * @mirrors_total: mirrors made since load
  * @mirror_invalidations: invalidations of mirrored ranges since load
  * @mirror_refaults: DMA calls that faulted a mirror again since load
@@ -103,6 +113,7 @@ struct gupdemo_stats {
 	atomic64_t dma_total;
 	atomic64_t dma_bytes;
 	atomic64_t mirrors_held;
+	atomic64_t mirror_pages_held;
 	atomic64_t mirrors_total;
 	atomic64_t mirror_invalidations;
 	atomic64_t mirror_refaults;
@@ -119,6 +130,7 @@ int gupdemo_pin_user_range(struct gupdemo_pinned *pin, u32 batch,
 			   u64 *gup_ns);
 void gupdemo_unpin_user_range(struct gupdemo_pinned *pin, bool dirty,
 			      u64 *put_ns);
+unsigned long gupdemo_get_count_undirtiable(const struct gupdemo_pinned *pin);
 int gupdemo_budget_charge(unsigned long npages);
 void gupdemo_budget_uncharge(unsigned long npages);
 

@@ -50,6 +50,23 @@ module_param_named(max_held_pages, gupdemo_max_held_pages, uint, 0644);
 MODULE_PARM_DESC(max_held_pages,
 		 "Most pages all pins together may hold at once (default 1048576)");
 
+/*
+ * Mirrors pin nothing, but each costs kernel memory in proportion to the
+ * range (its table, and for a writable one the alias check's scratch: 16
+ * bytes a page).  Without a budget a process could mirror one untouched
+ * range again and again: no RSS, only kernel memory.
+ */
+unsigned int gupdemo_max_mirror_pages = 1048576;
+module_param_named(max_mirror_pages, gupdemo_max_mirror_pages, uint, 0644);
+MODULE_PARM_DESC(max_mirror_pages,
+		 "Most pages all mirrors together may span (default 1048576)");
+
+unsigned int gupdemo_max_mirror_pages_file = 524288;
+module_param_named(max_mirror_pages_file, gupdemo_max_mirror_pages_file, uint,
+		   0644);
+MODULE_PARM_DESC(max_mirror_pages_file,
+		 "Most pages the mirrors of one open file may span (default 524288)");
+
 struct gupdemo_stats gupdemo_stats;
 
 /* GUPDEMO_IOC_GET_INFO: what this module and kernel offer, and the counters. */
@@ -81,6 +98,11 @@ int gupdemo_ioctl_get_info(struct gupdemo_file *f, void *arg)
 	info->pages_held = atomic64_read(&gupdemo_stats.pages_held);
 	info->pins_total = atomic64_read(&gupdemo_stats.pins_total);
 	info->failures_total = atomic64_read(&gupdemo_stats.failures_total);
+	info->mirrors_held = atomic64_read(&gupdemo_stats.mirrors_held);
+	info->mirror_pages_held =
+		atomic64_read(&gupdemo_stats.mirror_pages_held);
+	info->max_mirror_pages = READ_ONCE(gupdemo_max_mirror_pages);
+	info->max_mirror_pages_file = READ_ONCE(gupdemo_max_mirror_pages_file);
 	return 0;
 }
 

@@ -10,10 +10,12 @@
  *   -> hmm_range_fault() fills the device's table, in the
  *      mmu_interval_read_begin() / mmu_interval_read_retry() loop, the retry
  *      checked under the driver's update lock (m->lock)
- *   -> a DMA call takes the lock, checks that the table is still current
- *      (faults again what was invalidated), builds its sg_table from it and
- *      keeps the lock until the device is done with the pages: dma.c maps,
- *      transfers, unmaps
+ *   -> a DMA call faults again what was invalidated, with no lock held,
+ *      takes the shared locks (the engine, the device-writable mapping),
+ *      then the mirror's lock last; if an invalidation came in between it
+ *      lets go of everything and faults again, else it builds its sg_table
+ *      from the table and keeps the lock until the device is done with the
+ *      pages: dma.c maps, transfers, unmaps
  *   -> the invalidate callback takes the same lock, so it waits for a
  *      transfer in flight (edu cannot take a fault), clears the entries and
  *      moves the sequence on
@@ -32,18 +34,39 @@
  *
  * Lock rules, which lockdep checks on the debug kernel: under m->lock never
  * allocate with reclaim (reclaim may invalidate this range and wait for
- * the lock) and never fault (a fault may invalidate).  The sg_table is
- * allocated and the range faulted before the lock is taken.
+ * the lock), never fault (a fault may invalidate) and never wait for
+ * anything a stranger holds (another caller's transfer): the invalidate
+ * callback waits for m->lock uninterruptibly, and exit, munmap, reclaim,
+ * compaction and memory offline of the whole mm wait for the callback.
+ * The sg_table is allocated, the range faulted and the shared locks taken
+ * before m->lock; m->lock is held for one bounded transfer (the engine's
+ * max_len) and no longer.
+ *
+ * What GUP refuses, a mirror refuses too: hmm_range_fault() checks only
+ * VM_IO/VM_PFNMAP and readability, so each fault also applies GUP's VMA
+ * rules (gupdemo_mirror_vma_check()); memfd_secret() memory, for one, is
+ * not in the kernel's direct map, and the software engine would fault on
+ * it while edu would copy the secret out.
+ *
+ * A mirror names memory of the process that made it: a DMA call from any
+ * other mm (a forked child, a file passed with SCM_RIGHTS) is refused, as
+ * it would fault pages into, and read or write, an address space that is
+ * not the caller's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fs.h>
 #include <linux/hmm.h>
 #include <linux/mm.h>
+#include <linux/mmu_context.h>
 #include <linux/sched/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 
+#include <uapi/linux/magic.h>
+
+#include "compat.h"
 #include "gupdemo_private.h"
 #include "mirror.h"
 
@@ -84,39 +107,120 @@ static const struct mmu_interval_notifier_ops gupdemo_mirror_ops = {
 };
 
 /*
- * Fault the whole range into @pfns: the loop of hmm.rst.  Bounded by
- * HMM_RANGE_DEFAULT_TIMEOUT and killable.  Return: 0 with m->lock held and
- * @pfns current, or -errno: -EFAULT (the range, or the process, is gone),
- * -EPERM (a write mirror of memory that cannot be written), -EBUSY (kept
- * being invalidated), -EINTR.
+ * GUP's VMA rules (check_vma_flags() in mm/gup.c) that hmm_range_fault()
+ * does not apply: memfd_secret() memory (not in the direct map; found by
+ * its file system, as vma_is_secretmem() is not exported), a shadow stack
+ * written, and protection keys that deny this thread the access.  Holes
+ * and VM_IO/VM_PFNMAP ranges hmm_range_fault() refuses itself.
  */
-static int gupdemo_mirror_fault(struct gupdemo_mirrored *m, unsigned long *pfns)
+static int gupdemo_mirror_vma_check(struct mm_struct *mm, unsigned long start,
+				    unsigned long end, bool write)
+{
+	struct vm_area_struct *vma;
+
+	mmap_assert_locked(mm);
+	for (vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = find_vma(mm, vma->vm_end)) {
+		if (vma->vm_file &&
+		    file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC)
+			return -EFAULT;
+		if (write && (vma->vm_flags & VM_SHADOW_STACK))
+			return -EFAULT;
+		if (!arch_vma_access_permitted(vma, write, false, false))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* The entries of pages [@first, @first + @n) are valid (and writable). */
+static bool gupdemo_mirror_current(const struct gupdemo_mirrored *m,
+				   unsigned long first, unsigned long n,
+				   bool write)
+{
+	unsigned long i, need = HMM_PFN_VALID | (write ? HMM_PFN_WRITE : 0);
+
+	lockdep_assert_held(&m->lock);
+	for (i = first; i < first + n; i++)
+		if ((m->pfns[i] & need) != need)
+			return false;
+	return true;
+}
+
+/*
+ * The device's table takes what a fault of pages [@first, @first + @n)
+ * found; the first chunk a call commits counts as one round (@refault: of
+ * a DMA call).
+ */
+static void gupdemo_mirror_commit(struct gupdemo_mirrored *m,
+				  unsigned long first, unsigned long n,
+				  bool *counted, bool refault)
+{
+	unsigned long i;
+
+	lockdep_assert_held(&m->lock);
+	for (i = 0; i < n; i++) {
+		if (!m->pfns[first + i])
+			m->nvalid++;
+		m->pfns[first + i] = m->scratch[i];
+	}
+	if (*counted)
+		return;
+	*counted = true;
+	m->faults++;
+	if (refault) {
+		m->refaults++;
+		atomic64_inc(&gupdemo_stats.mirror_refaults);
+	}
+}
+
+/*
+ * One chunk of at most GUPDEMO_MIRROR_CHUNK pages: the loop of hmm.rst,
+ * skipped when the chunk is current.  Return: 0 with the chunk committed
+ * and no lock held, or -errno: -EFAULT (the range, or the process, is
+ * gone, or it is memory GUP refuses), -EPERM (a write fault of memory that
+ * cannot be written), -EBUSY (past @deadline), -EINTR.
+ */
+static int gupdemo_mirror_fault_chunk(struct gupdemo_mirrored *m,
+				      unsigned long first, unsigned long n,
+				      bool write, unsigned long deadline,
+				      bool *counted, bool refault)
 {
 	struct mm_struct *mm = m->notifier.mm;
 	struct hmm_range range = {
 		.notifier = &m->notifier,
-		.start = m->start,
-		.end = m->start + (m->npages << PAGE_SHIFT),
-		.hmm_pfns = pfns,
+		.start = m->start + (first << PAGE_SHIFT),
+		.end = m->start + ((first + n) << PAGE_SHIFT),
+		.hmm_pfns = m->scratch,
 		.default_flags = HMM_PFN_REQ_FAULT |
-			((m->flags & GUPDEMO_MIRROR_WRITE) ? HMM_PFN_REQ_WRITE : 0),
+				 (write ? HMM_PFN_REQ_WRITE : 0),
 	};
-	unsigned long timeout = jiffies +
-				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	int ret;
 
 	for (;;) {
-		if (time_after(jiffies, timeout))
+		ret = mutex_lock_killable(&m->lock);
+		if (ret)
+			return ret;
+		if (gupdemo_mirror_current(m, first, n, write)) {
+			mutex_unlock(&m->lock);
+			return 0;
+		}
+		mutex_unlock(&m->lock);
+		if (time_after(jiffies, deadline))
 			return -EBUSY;
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		/* No mm reference across the lock: its last mmput() invalidates. */
 		if (!mmget_not_zero(mm))
 			return -EFAULT;
+		/* hmm_range_fault() keeps some input bits (6.16+): start at 0. */
+		memset(m->scratch, 0, n * sizeof(*m->scratch));
 		range.notifier_seq = mmu_interval_read_begin(&m->notifier);
 		ret = mmap_read_lock_killable(mm);
 		if (!ret) {
-			ret = hmm_range_fault(&range);
+			ret = gupdemo_mirror_vma_check(mm, range.start,
+						       range.end, write);
+			if (!ret)
+				ret = hmm_range_fault(&range);
 			mmap_read_unlock(mm);
 		}
 		mmput(mm);
@@ -127,21 +231,46 @@ static int gupdemo_mirror_fault(struct gupdemo_mirrored *m, unsigned long *pfns)
 		ret = mutex_lock_killable(&m->lock);
 		if (ret)
 			return ret;
-		if (!mmu_interval_read_retry(&m->notifier, range.notifier_seq))
+		if (!mmu_interval_read_retry(&m->notifier, range.notifier_seq)) {
+			gupdemo_mirror_commit(m, first, n, counted, refault);
+			mutex_unlock(&m->lock);
 			return 0;
+		}
 		m->retries++;
 		mutex_unlock(&m->lock);
 	}
 }
 
-/* The device's table takes what a fault found. */
-static void gupdemo_mirror_fill(struct gupdemo_mirrored *m,
-				const unsigned long *pfns)
+/*
+ * Fault pages [0, @n) of the range, with write access if @write, in chunks
+ * that keep their progress: an invalidation of one chunk (the write fault
+ * of the next can break COW or unshare a zero page or a KSM page) costs
+ * that chunk again, not the whole range.  Bounded by
+ * HMM_RANGE_DEFAULT_TIMEOUT and killable.  Serialized per mirror by
+ * m->fault_lock, which owns m->scratch.  Return: 0 with no lock held (an
+ * invalidation may still come before the caller takes m->lock: it checks),
+ * or what gupdemo_mirror_fault_chunk() returns.
+ */
+static int gupdemo_mirror_fault(struct gupdemo_mirrored *m, unsigned long n,
+				bool write, bool refault)
 {
-	lockdep_assert_held(&m->lock);
-	memcpy(m->pfns, pfns, m->npages * sizeof(*pfns));
-	m->nvalid = m->npages;
-	m->faults++;
+	unsigned long deadline = jiffies +
+				 msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	unsigned long first;
+	bool counted = false;
+	int ret;
+
+	ret = mutex_lock_killable(&m->fault_lock);
+	if (ret)
+		return ret;
+	for (first = 0; first < n && !ret; first += GUPDEMO_MIRROR_CHUNK)
+		ret = gupdemo_mirror_fault_chunk(m, first,
+						 min_t(unsigned long, n - first,
+						       GUPDEMO_MIRROR_CHUNK),
+						 write, deadline, &counted,
+						 refault);
+	mutex_unlock(&m->fault_lock);
+	return ret;
 }
 
 /**
@@ -151,6 +280,10 @@ static void gupdemo_mirror_fill(struct gupdemo_mirrored *m,
  * @len: bytes
  * @flags: GUPDEMO_MIRROR_*
  *
+ * The table (and, for a mirror the device may write, the scratch array of
+ * the alias check) is allocated here once: DMA calls allocate nothing in
+ * proportion to the mirror.
+ *
  * Return: 0, or -EINVAL, -EOVERFLOW, -EFAULT, -E2BIG (as
  * gupdemo_user_range_check()), -ENOMEM, or what gupdemo_mirror_fault()
  * returns.
@@ -158,7 +291,6 @@ static void gupdemo_mirror_fill(struct gupdemo_mirrored *m,
 int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
 			u32 flags)
 {
-	unsigned long *pfns;
 	int ret;
 
 	if (flags & ~GUPDEMO_MIRROR_ALL)
@@ -167,6 +299,7 @@ int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
 	if (ret)
 		return ret;
 	mutex_init(&m->lock);
+	mutex_init(&m->fault_lock);
 	refcount_set(&m->ref, 1);
 	m->addr = addr;
 	m->len = len;
@@ -174,28 +307,30 @@ int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
 	m->npages = gupdemo_pin_span(addr, len);
 	m->flags = flags;
 	m->pfns = kvcalloc(m->npages, sizeof(*m->pfns), GFP_KERNEL_ACCOUNT);
-	pfns = kvmalloc_array(m->npages, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
+	if (flags & GUPDEMO_MIRROR_WRITE)
+		m->alias = kvmalloc_array(m->npages, sizeof(*m->alias),
+					  GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
-	if (!m->pfns || !pfns || gupdemo_should_fail())
+	if (!m->pfns || ((flags & GUPDEMO_MIRROR_WRITE) && !m->alias) ||
+	    gupdemo_should_fail())
 		goto err_free;
 	ret = mmu_interval_notifier_insert(&m->notifier, current->mm, m->start,
 					   m->npages << PAGE_SHIFT,
 					   &gupdemo_mirror_ops);
 	if (ret)
 		goto err_free;
-	ret = gupdemo_mirror_fault(m, pfns);
+	ret = gupdemo_mirror_fault(m, m->npages,
+				   flags & GUPDEMO_MIRROR_WRITE, false);
 	if (ret)
 		goto err_remove;
-	gupdemo_mirror_fill(m, pfns);
-	mutex_unlock(&m->lock);
-	kvfree(pfns);
 	return 0;
 
 err_remove:
 	mmu_interval_notifier_remove(&m->notifier);
 err_free:
-	kvfree(pfns);
+	kvfree(m->alias);
 	kvfree(m->pfns);
+	mutex_destroy(&m->fault_lock);
 	mutex_destroy(&m->lock);
 	return ret;
 }
@@ -209,20 +344,10 @@ err_free:
 void gupdemo_mirror_fini(struct gupdemo_mirrored *m)
 {
 	mmu_interval_notifier_remove(&m->notifier);
+	kvfree(m->alias);
 	kvfree(m->pfns);
+	mutex_destroy(&m->fault_lock);
 	mutex_destroy(&m->lock);
-}
-
-/* The first @n entries are valid, and writable if @write. */
-static bool gupdemo_mirror_current(const struct gupdemo_mirrored *m,
-				   unsigned long n, bool write)
-{
-	unsigned long i, need = HMM_PFN_VALID | (write ? HMM_PFN_WRITE : 0);
-
-	for (i = 0; i < n; i++)
-		if ((m->pfns[i] & need) != need)
-			return false;
-	return true;
 }
 
 /* One scatterlist entry a page, from the table: the lock is held. */
@@ -250,91 +375,96 @@ static int gupdemo_cmp_ulong(const void *a, const void *b)
 
 /*
  * Device-writable mappings of one page must not exist twice (see dma.c): a
- * range can map one file page at two addresses.  @tmp has room for the
- * table's first @n entries (allocated before the lock).
+ * range can map one file page at two addresses.  m->alias, allocated with
+ * the mirror, is the scratch of the sort; the lock is held.
  */
-static bool gupdemo_mirror_aliased(const struct gupdemo_mirrored *m,
-				   unsigned long n, unsigned long *tmp)
+static bool gupdemo_mirror_aliased(struct gupdemo_mirrored *m, unsigned long n)
 {
 	unsigned long i;
 
+	lockdep_assert_held(&m->lock);
 	for (i = 0; i < n; i++)
-		tmp[i] = page_to_pfn(hmm_pfn_to_page(m->pfns[i]));
-	sort(tmp, n, sizeof(*tmp), gupdemo_cmp_ulong, NULL);
+		m->alias[i] = page_to_pfn(hmm_pfn_to_page(m->pfns[i]));
+	sort(m->alias, n, sizeof(*m->alias), gupdemo_cmp_ulong, NULL);
 	for (i = 1; i < n; i++)
-		if (tmp[i] == tmp[i - 1])
+		if (m->alias[i] == m->alias[i - 1])
 			return true;
 	return false;
 }
 
 /**
- * gupdemo_mirror_dma_begin() - the pages for one transfer, under the lock
+ * gupdemo_mirror_dma_prepare() - fault what one transfer needs; no lock held
  * @m: the mirror, referenced by the caller
- * @sgt: (out) one entry per page of the first @len bytes, not yet mapped
+ * @sgt: (out) allocated with one entry per page of the first @len bytes,
+ *	not filled
  * @len: bytes, at most @m->len
  * @write: the device writes them
  *
- * Faults again whatever was invalidated since the table was filled.  On
- * success m->lock is held: invalidations of the range wait until
- * gupdemo_mirror_dma_end() (or gupdemo_mirror_dma_hold()).
+ * Faults again, with write access only when the device writes, just the
+ * pages of the first @len bytes that were invalidated since they were
+ * faulted.  The caller takes its shared locks, then
+ * gupdemo_mirror_dma_lock().
  *
- * Return: 0, or -EINVAL (@len too long, or a written range that maps one
- * page twice), -EPERM (@write on a read-only mirror), -ENOMEM, -EINTR, or
- * what gupdemo_mirror_fault() returns (e.g. -EFAULT after munmap of the
- * range).
+ * Return: 0, or -EINVAL (@len too long), -EPERM (@write on a read-only
+ * mirror, or a caller whose mm is not the mirror's), -ENOMEM, or what
+ * gupdemo_mirror_fault() returns (e.g. -EFAULT after munmap of the range).
  */
-int gupdemo_mirror_dma_begin(struct gupdemo_mirrored *m, struct sg_table *sgt,
-			     size_t len, bool write)
+int gupdemo_mirror_dma_prepare(struct gupdemo_mirrored *m,
+			       struct sg_table *sgt, size_t len, bool write)
 {
 	unsigned long n = gupdemo_pin_span(m->addr, len);
-	unsigned long *pfns, *tmp = NULL;
 	int ret;
 
 	if (len > m->len)
 		return -EINVAL;
 	if (write && !(m->flags & GUPDEMO_MIRROR_WRITE))
 		return -EPERM;
-	ret = sg_alloc_table(sgt, n, GFP_KERNEL_ACCOUNT);
+	if (current->mm != m->notifier.mm)
+		return -EPERM;
+	ret = gupdemo_mirror_fault(m, n, write, true);
 	if (ret)
 		return ret;
-	ret = -ENOMEM;
-	pfns = kvmalloc_array(m->npages, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
-	if (write)
-		tmp = kvmalloc_array(n, sizeof(*tmp), GFP_KERNEL_ACCOUNT);
-	if (!pfns || (write && !tmp))
-		goto err_free;
+	return sg_alloc_table(sgt, n, GFP_KERNEL_ACCOUNT);
+}
+
+/**
+ * gupdemo_mirror_dma_lock() - take the mirror's lock, the table current
+ * @m: after gupdemo_mirror_dma_prepare()
+ * @sgt: its table, filled here
+ * @len: as for gupdemo_mirror_dma_prepare()
+ * @write: as for gupdemo_mirror_dma_prepare()
+ *
+ * On success m->lock is held: invalidations of the range wait until
+ * gupdemo_mirror_dma_end() (or gupdemo_mirror_dma_hold()).
+ *
+ * Return: 0, -EAGAIN (an entry was invalidated since it was faulted: let go
+ * of every lock and prepare again), -EINVAL (a written range that maps one
+ * page twice), -EINTR.
+ */
+int gupdemo_mirror_dma_lock(struct gupdemo_mirrored *m, struct sg_table *sgt,
+			    size_t len, bool write)
+{
+	unsigned long n = gupdemo_pin_span(m->addr, len);
+	int ret;
+
 	ret = mutex_lock_killable(&m->lock);
 	if (ret)
-		goto err_free;
-	if (!gupdemo_mirror_current(m, n, write)) {
-		mutex_unlock(&m->lock);
-		ret = gupdemo_mirror_fault(m, pfns);
-		if (ret)
-			goto err_free;
-		gupdemo_mirror_fill(m, pfns);
-		m->refaults++;
-		atomic64_inc(&gupdemo_stats.mirror_refaults);
-	}
-	if (write && gupdemo_mirror_aliased(m, n, tmp)) {
-		mutex_unlock(&m->lock);
+		return ret;
+	if (!gupdemo_mirror_current(m, 0, n, write))
+		ret = -EAGAIN;
+	else if (write && gupdemo_mirror_aliased(m, n))
 		ret = -EINVAL;
-		goto err_free;
+	if (ret) {
+		mutex_unlock(&m->lock);
+		return ret;
 	}
 	gupdemo_mirror_fill_sg(m, sgt, len);
-	kvfree(tmp);
-	kvfree(pfns);
 	return 0;
-
-err_free:
-	kvfree(tmp);
-	kvfree(pfns);
-	sg_free_table(sgt);
-	return ret;
 }
 
 /**
  * gupdemo_mirror_dma_end() - the device is done with the pages
- * @m: after gupdemo_mirror_dma_begin(), the table unmapped and freed
+ * @m: after gupdemo_mirror_dma_lock(), the table unmapped
  * @written: bytes from the start the device may have written (0: none);
  *	their pages are marked dirty before the lock goes
  */
@@ -342,7 +472,7 @@ void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m, size_t written)
 {
 	unsigned long i, n = written ? gupdemo_pin_span(m->addr, written) : 0;
 
-	/* The lock held since dma_begin: no entry was invalidated since. */
+	/* The lock held since dma_lock: no entry was invalidated since. */
 	for (i = 0; i < n; i++)
 		set_page_dirty(hmm_pfn_to_page(m->pfns[i]));
 	mutex_unlock(&m->lock);

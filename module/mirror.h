@@ -16,14 +16,26 @@
 
 struct sg_table;
 
+/*
+ * Pages one hmm_range_fault() round covers (2 MiB of 4 KiB pages): a
+ * fault keeps its progress chunk by chunk, and m->scratch is this long.
+ */
+#define GUPDEMO_MIRROR_CHUNK	512UL
+
+/* A DMA call on a mirror that keeps being invalidated gives up (-EBUSY). */
+#define GUPDEMO_MIRROR_DMA_TIMEOUT_MS	1000
+
 /**
  * struct gupdemo_mirrored - a user range the device sees without pinning it
  * @notifier: the interval notifier on the range; its sequence count says
  *	whether the table is still current
  * @lock: the "driver update lock" of Documentation/mm/hmm.rst: protects
- *	@pfns, @nvalid and the counters; the invalidate callback takes it, and
- *	a DMA call holds it from the sequence check until the device is done
- *	with the pages
+ *	@pfns, @nvalid, @alias and the counters; the invalidate callback takes
+ *	it, and a DMA call holds it from the check that the table is current
+ *	until the device is done with the pages, taking it after the engine's
+ *	lock and never waiting for anything else under it
+ * @fault_lock: one fault of the range at a time; owns @scratch.  Taken
+ *	with no other lock held, never by the invalidate callback
  * @ref: references: the open file's table, and each DMA call using it
  * @addr: user address asked for
  * @len: bytes asked for
@@ -33,6 +45,9 @@ struct sg_table;
  * @pfns: the device's table: HMM pfns (HMM_PFN_VALID, HMM_PFN_WRITE and
  *	the frame) or 0 where an invalidation cleared it
  * @nvalid: entries of @pfns that are valid
+ * @alias: @npages entries for the alias check of a DMA call that writes
+ *	(GUPDEMO_MIRROR_WRITE mirrors only), under @lock
+ * @scratch: what one hmm_range_fault() round fills, under @fault_lock
  * @faults: hmm_range_fault() rounds that filled the table
  * @refaults: of those, rounds a DMA call needed after an invalidation
  * @retries: rounds thrown away because an invalidation came in between
@@ -42,6 +57,7 @@ struct sg_table;
 struct gupdemo_mirrored {
 	struct mmu_interval_notifier notifier;
 	struct mutex lock; /* protects the table and counters, see above */
+	struct mutex fault_lock; /* one fault at a time; owns scratch */
 	refcount_t ref;
 	u64 addr;
 	u64 len;
@@ -50,11 +66,13 @@ struct gupdemo_mirrored {
 	u32 flags;
 	unsigned long *pfns;
 	unsigned long nvalid;
+	unsigned long *alias;
 	u64 faults;
 	u64 refaults;
 	u64 retries;
 	u64 invalidations;
 	u64 events[GUPDEMO_MIRROR_EVENTS];
+	unsigned long scratch[GUPDEMO_MIRROR_CHUNK];
 };
 
 /* mirror_ioctl.c: the counters QUERY reports */
@@ -66,8 +84,10 @@ void gupdemo_mirror_count(struct gupdemo_mirrored *m,
 int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
 			u32 flags);
 void gupdemo_mirror_fini(struct gupdemo_mirrored *m);
-int gupdemo_mirror_dma_begin(struct gupdemo_mirrored *m, struct sg_table *sgt,
-			     size_t len, bool write);
+int gupdemo_mirror_dma_prepare(struct gupdemo_mirrored *m,
+			       struct sg_table *sgt, size_t len, bool write);
+int gupdemo_mirror_dma_lock(struct gupdemo_mirrored *m, struct sg_table *sgt,
+			    size_t len, bool write);
 void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m, size_t written);
 void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt);
 void gupdemo_mirror_dma_release(struct sg_table *sgt);
@@ -83,9 +103,16 @@ static inline void gupdemo_mirror_fini(struct gupdemo_mirrored *m)
 {
 }
 
-static inline int gupdemo_mirror_dma_begin(struct gupdemo_mirrored *m,
-					   struct sg_table *sgt, size_t len,
-					   bool write)
+static inline int gupdemo_mirror_dma_prepare(struct gupdemo_mirrored *m,
+					     struct sg_table *sgt, size_t len,
+					     bool write)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int gupdemo_mirror_dma_lock(struct gupdemo_mirrored *m,
+					  struct sg_table *sgt, size_t len,
+					  bool write)
 {
 	return -EOPNOTSUPP;
 }

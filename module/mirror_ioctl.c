@@ -7,6 +7,12 @@
  * Mirrors live in their own handle space, beside pins; like pins they are
  * refcounted, published only once everything MIRROR reports is read, and
  * held by reference while a DMA call uses them.
+ *
+ * Mirrors pin nothing, but their tables are kernel memory in proportion to
+ * the range: every mirror is charged, before anything is allocated, to a
+ * module-wide budget (max_mirror_pages, given back when the last reference
+ * goes) and to its open file's (max_mirror_pages_file, given back when the
+ * file lets go of it).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -54,15 +60,55 @@ void gupdemo_mirror_count(struct gupdemo_mirrored *m,
 	atomic64_inc(&gupdemo_stats.mirror_invalidations);
 }
 
-/* Unregister and free; @invalidations (may be NULL) gets the final count. */
+/*
+ * Take @npages from the module's mirror budget and from @f's.
+ * Return: 0, or -ENOSPC (either budget), -EINTR.
+ */
+static int gupdemo_mirror_charge(struct gupdemo_file *f, unsigned long npages)
+{
+	int ret;
+
+	if (atomic64_add_return(npages, &gupdemo_stats.mirror_pages_held) >
+	    READ_ONCE(gupdemo_max_mirror_pages)) {
+		atomic64_sub(npages, &gupdemo_stats.mirror_pages_held);
+		return -ENOSPC;
+	}
+	ret = mutex_lock_killable(&f->lock);
+	if (!ret) {
+		if (f->mirror_pages + npages >
+		    READ_ONCE(gupdemo_max_mirror_pages_file))
+			ret = -ENOSPC;
+		else
+			f->mirror_pages += npages;
+		mutex_unlock(&f->lock);
+	}
+	if (ret)
+		atomic64_sub(npages, &gupdemo_stats.mirror_pages_held);
+	return ret;
+}
+
+/* Give @f's budget back; f->lock held, or the file is closing. */
+static void gupdemo_mirror_uncharge_file(struct gupdemo_file *f,
+					 unsigned long npages)
+{
+	f->mirror_pages -= npages;
+}
+
+/*
+ * Unregister and free, and give the module's budget back; @invalidations
+ * (may be NULL) gets the final count.
+ */
 static void gupdemo_mirror_free(struct gupdemo_mirrored *m, u64 *invalidations)
 {
+	unsigned long npages = m->npages;
+
 	gupdemo_mirror_fini(m);
 	/* No invalidation runs any more. */
 	if (invalidations)
 		*invalidations = m->invalidations;
 	kfree(m);
 	atomic64_dec(&gupdemo_stats.mirrors_held);
+	atomic64_sub(npages, &gupdemo_stats.mirror_pages_held);
 }
 
 /**
@@ -106,6 +152,7 @@ void gupdemo_file_release_mirrors(struct gupdemo_file *f)
 	unsigned long index;
 
 	xa_for_each(&f->mirrors, index, m) {
+		gupdemo_mirror_uncharge_file(f, m->npages);
 		gupdemo_mirror_put(m);
 		cond_resched();
 	}
@@ -117,19 +164,28 @@ int gupdemo_ioctl_mirror(struct gupdemo_file *f, void *arg)
 {
 	struct gupdemo_mirror *a = arg;
 	struct gupdemo_mirrored *m;
+	unsigned long npages;
 	int ret;
 
-	if (a->__reserved)
+	if (a->__reserved || (a->flags & ~GUPDEMO_MIRROR_ALL))
 		return -EINVAL;
 	if (!IS_ENABLED(CONFIG_HMM_MIRROR))
 		return -EOPNOTSUPP;
+	ret = gupdemo_user_range_check(a->addr, a->len);
+	if (ret)
+		return ret;
+	npages = gupdemo_pin_span(a->addr, a->len);
+	ret = gupdemo_mirror_charge(f, npages);
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
-	if (!m)
-		return -ENOMEM;
-	ret = gupdemo_mirror_init(m, a->addr, a->len, a->flags);
+	if (m)
+		ret = gupdemo_mirror_init(m, a->addr, a->len, a->flags);
 	if (ret) {
 		kfree(m);
-		return ret;
+		atomic64_sub(npages, &gupdemo_stats.mirror_pages_held);
+		goto err_uncharge_file;
 	}
 	/* Answer and count before publishing (see pin_ioctl.c). */
 	a->npages = m->npages;
@@ -142,10 +198,16 @@ int gupdemo_ioctl_mirror(struct gupdemo_file *f, void *arg)
 	}
 	if (ret) {
 		gupdemo_mirror_free(m, NULL);
-		return ret;
+		goto err_uncharge_file;
 	}
 	atomic64_inc(&gupdemo_stats.mirrors_total);
 	return 0;
+
+err_uncharge_file:
+	mutex_lock(&f->lock);
+	gupdemo_mirror_uncharge_file(f, npages);
+	mutex_unlock(&f->lock);
+	return ret;
 }
 
 /* GUPDEMO_IOC_UNMIRROR: -EBUSY while a DMA call uses the mirror. */
@@ -161,12 +223,14 @@ int gupdemo_ioctl_unmirror(struct gupdemo_file *f, void *arg)
 	if (ret)
 		return ret;
 	m = xa_load(&f->mirrors, u->handle);
-	if (!m)
+	if (!m) {
 		ret = -ENOENT;
-	else if (!refcount_dec_if_one(&m->ref))
+	} else if (!refcount_dec_if_one(&m->ref)) {
 		ret = -EBUSY;
-	else
+	} else {
 		xa_erase(&f->mirrors, u->handle);
+		gupdemo_mirror_uncharge_file(f, m->npages);
+	}
 	mutex_unlock(&f->lock);
 	if (ret)
 		return ret;

@@ -291,6 +291,45 @@ err_uncharge:
 	return ret;
 }
 
+/*
+ * May a page held by a FOLL_GET reference be dirtied?  A reference does
+ * not hold off reclaim: reclaim skips only folio_maybe_dma_pinned()
+ * folios, so writeback can clean a page-cache folio we hold and strip its
+ * buffers, and dirtying it afterwards makes the filesystem WARN
+ * (ext4_dirty_folio()) and drop the data.  FOLL_PIN exists for this
+ * (pin_user_pages.rst).  Anonymous, shmem/memfd (swap-backed) and hugetlb
+ * folios need nothing of the kind to be dirtied.
+ */
+static bool gupdemo_get_dirtiable(struct folio *folio)
+{
+	return folio_test_anon(folio) || folio_test_swapbacked(folio) ||
+	       folio_test_hugetlb(folio);
+}
+
+/**
+ * gupdemo_get_count_undirtiable() - pages a FOLL_GET holder must not dirty
+ * @pin: a range referenced with GUPDEMO_API_GET_FAST
+ *
+ * Return: the pages of @pin that gupdemo_get_dirtiable() refuses (the page
+ * cache of a file system, or pages of no mapping at all).  A FOLL_GET
+ * handle with any is never dirtied: UNPIN with DIRTY and DMA writes through
+ * it are refused with -EPERM.
+ */
+unsigned long gupdemo_get_count_undirtiable(const struct gupdemo_pinned *pin)
+{
+	struct gupdemo_range_iter it;
+	struct gupdemo_range r;
+	unsigned long i, n = 0;
+
+	gupdemo_range_iter_init(&it, &pin->pfns, pin->npages);
+	while (gupdemo_range_next(&it, &r))
+		for (i = 0; i < r.npages; i++)
+			if (!is_zero_pfn(r.pfn + i) &&
+			    !gupdemo_get_dirtiable(pfn_folio(r.pfn + i)))
+				n++;
+	return n;
+}
+
 /**
  * gupdemo_unpin_user_range() - release what gupdemo_pin_user_range() pinned
  * @pin: a range pinned by gupdemo_pin_user_range()

@@ -146,6 +146,8 @@ int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 	ret = gupdemo_pin_user_range(pin, p->batch, &p->get_ns);
 	if (ret)
 		goto err_free;
+	if (pin->api == GUPDEMO_API_GET_FAST)
+		pin->nfile = gupdemo_get_count_undirtiable(pin);
 	ret = -ENOMEM;
 	if (gupdemo_should_fail())
 		goto err_unpin;
@@ -165,7 +167,9 @@ err_free:
  * GUPDEMO_IOC_UNPIN: the caller must hold the only reference.  A handle a
  * DMA call is using (or a device that would not stop still holds) is
  * -EBUSY; DIRTY on a pin taken without WRITE is -EPERM: a reader must not
- * dirty page cache it cannot write, nor the zero page.
+ * dirty page cache it cannot write, nor the zero page.  So is DIRTY on a
+ * FOLL_GET handle that holds file pages: a reference does not keep them
+ * from being cleaned and stripped by reclaim (see pin.c).
  */
 int gupdemo_ioctl_unpin(struct gupdemo_file *f, void *arg)
 {
@@ -188,7 +192,7 @@ int gupdemo_ioctl_unpin(struct gupdemo_file *f, void *arg)
 	if (!pin)
 		ret = -ENOENT;
 	else if ((u->flags & GUPDEMO_UNPIN_DIRTY) &&
-		 !(pin->flags & GUPDEMO_PIN_WRITE))
+		 (!(pin->flags & GUPDEMO_PIN_WRITE) || pin->nfile))
 		ret = -EPERM;
 	else if (!refcount_dec_if_one(&pin->ref))
 		ret = -EBUSY;

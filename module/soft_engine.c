@@ -28,6 +28,7 @@
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -36,6 +37,15 @@
 
 /* Generous: a 1 GiB copy under TCG emulation takes seconds. */
 #define GUPDEMO_SOFT_TIMEOUT	(120 * HZ)
+
+/*
+ * The longest transfer one call may ask for.  A call holds the engine (and,
+ * on a mirror, the mirror's lock, which invalidations of the range wait
+ * for) for the whole transfer: 256 MiB is well under a second of copying
+ * on hardware, a few seconds under TCG emulation.  Longer buffers take
+ * several calls.
+ */
+#define GUPDEMO_SOFT_MAX_LEN	SZ_256M
 
 /**
  * struct gupdemo_soft - the software engine
@@ -286,6 +296,7 @@ int gupdemo_soft_init(void)
 	gupdemo_engine_init(&soft->eng, GUPDEMO_ENGINE_SOFT, "soft",
 			    &soft->pdev->dev, &gupdemo_soft_ops);
 	soft->eng.cpu_writes = true;
+	soft->eng.max_len = GUPDEMO_SOFT_MAX_LEN;
 	ret = gupdemo_engine_register(&soft->eng);
 	if (ret)
 		goto err_unregister_pdev;

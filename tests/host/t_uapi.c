@@ -60,7 +60,11 @@ static void test_layout(void)
 	FIELD(struct gupdemo_info, pages_held, 40, 8);
 	FIELD(struct gupdemo_info, pins_total, 48, 8);
 	FIELD(struct gupdemo_info, failures_total, 56, 8);
-	STRUCT_END(struct gupdemo_info, 64);
+	FIELD(struct gupdemo_info, mirrors_held, 64, 8);
+	FIELD(struct gupdemo_info, mirror_pages_held, 72, 8);
+	FIELD(struct gupdemo_info, max_mirror_pages, 80, 4);
+	FIELD(struct gupdemo_info, max_mirror_pages_file, 84, 4);
+	STRUCT_END(struct gupdemo_info, 88);
 
 	FIELD(struct gupdemo_pin, size, 0, 4);
 	FIELD(struct gupdemo_pin, flags, 4, 4);

@@ -49,6 +49,13 @@
  * @pages_held: (out) pages pinned or referenced by those handles
  * @pins_total: (out) successful PIN calls since load
  * @failures_total: (out) failed PIN and DMA calls since load
+ * @mirrors_held: (out) mirrors held now, all files together
+ * @mirror_pages_held: (out) pages those mirrors span: what max_mirror_pages
+ *	limits (each costs the module about 16 bytes of tables)
+ * @max_mirror_pages: (out) the max_mirror_pages module parameter: most
+ *	pages all mirrors together may span
+ * @max_mirror_pages_file: (out) the max_mirror_pages_file module parameter:
+ *	most pages the mirrors of one open file may span
  */
 struct gupdemo_info {
 	__u32 size;
@@ -62,6 +69,10 @@ struct gupdemo_info {
 	__aligned_u64 pages_held;
 	__aligned_u64 pins_total;
 	__aligned_u64 failures_total;
+	__aligned_u64 mirrors_held;
+	__aligned_u64 mirror_pages_held;
+	__u32 max_mirror_pages;
+	__u32 max_mirror_pages_file;
 };
 
 /* struct gupdemo_pin.api: which exported GUP function pins the range */
@@ -297,8 +308,10 @@ struct gupdemo_bench {
  *	GUPDEMO_IOC_MIRROR_QUERY and GUPDEMO_IOC_UNMIRROR
  * @__reserved: must be 0
  * @addr: (in) user address, any alignment
- * @len: (in) bytes, > 0; at most max_pin_pages pages (a size cap per call:
- *	mirrors hold no pages, so there is no module-wide budget)
+ * @len: (in) bytes, > 0; at most max_pin_pages pages.  Mirrors hold no
+ *	pages, but their tables are kernel memory: all mirrors together span
+ *	at most max_mirror_pages pages, and the mirrors of one open file at
+ *	most max_mirror_pages_file (-ENOSPC past either)
  * @npages: (out) pages the mirror spans
  *
  * Registers an mmu_interval_notifier on the range of the calling process
@@ -307,6 +320,13 @@ struct gupdemo_bench {
  * time, and tells the module first (an invalidation); the next DMA faults
  * them in again.  The mirror is held by the open file until
  * GUPDEMO_IOC_UNMIRROR or close().
+ *
+ * What PIN refuses, MIRROR refuses too, with the same errno: VM_IO and
+ * VM_PFNMAP ranges and memfd_secret() memory are -EFAULT, at MIRROR and
+ * at any later fault of a DMA call (the range may be mapped again).  The
+ * mirror names memory of the calling process: a DMA call on it from
+ * another process (after fork(), or with the file passed on) is -EPERM;
+ * MIRROR_QUERY and UNMIRROR work from anywhere.
  */
 struct gupdemo_mirror {
 	__u32 size;
