@@ -630,21 +630,26 @@ static int64_t stat_of(const char *key)
 	return v;
 }
 
-/* Pins, pages and mirrors held by the module: all zero. */
+/* Pins, pages and mirrors held by the module (GET_INFO, debugfs): none. */
 static void check_clean(const char *cell)
 {
 	struct gupdemo_info i;
-	int64_t mh = stat_of("mirrors_held");
+	int64_t mh = stat_of("mirrors_held"), mp = stat_of("mirror_pages_held");
 
 	if (gupdemo_get_info(T.fd, &i)) {
 		fail("%s: GET_INFO", cell);
 		return;
 	}
-	if (!ok(i.pins_held == 0 && i.pages_held == 0 && mh == 0,
+	if (!ok(i.pins_held == 0 && i.pages_held == 0 && i.mirrors_held == 0 &&
+		i.mirror_pages_held == 0 && mh == 0 && mp == 0,
 		"%s: the module holds nothing", cell))
-		diag("    pins_held %llu pages_held %llu mirrors_held %lld",
-		     (unsigned long long)i.pins_held,
-		     (unsigned long long)i.pages_held, (long long)mh);
+		diag("    GET_INFO pins_held %llu pages_held %llu mirrors_held "
+		     "%llu mirror_pages_held %llu; debugfs mirrors_held %lld "
+		     "mirror_pages_held %lld", (unsigned long long)i.pins_held,
+		     (unsigned long long)i.pages_held,
+		     (unsigned long long)i.mirrors_held,
+		     (unsigned long long)i.mirror_pages_held, (long long)mh,
+		     (long long)mp);
 }
 
 static void check_delta(const struct gupdemo_vmstat *v0, int64_t acq,
@@ -1054,6 +1059,23 @@ static void special_fork(void)
 	munmap(p, 2 * T.psz);
 }
 
+/* GET_INFO and debugfs with both files' mirrors held: 2 mirrors, 6 pages. */
+static void budget_info(const char *cell)
+{
+	struct gupdemo_info i;
+
+	if (gupdemo_get_info(T.fd, &i))
+		bail_out("GET_INFO failed");
+	ok(i.mirrors_held == 2 && i.mirror_pages_held == 6 &&
+	   i.max_mirror_pages == 6 && i.max_mirror_pages_file == 4,
+	   "%s: GET_INFO mirrors_held 2, mirror_pages_held 6, max_mirror_pages "
+	   "6, max_mirror_pages_file 4", cell);
+	ok(stat_of("mirrors_held") == 2 && stat_of("mirror_pages_held") == 6 &&
+	   stat_of("max_mirror_pages") == 6 &&
+	   stat_of("max_mirror_pages_file") == 4,
+	   "%s: debugfs says the same", cell);
+}
+
 /* MIRROR beyond max_mirror_pages_file, then beyond max_mirror_pages. */
 static void special_budget(void)
 {
@@ -1088,6 +1110,7 @@ static void special_budget(void)
 		 "%s: 2 pages on another file (6 of 6 module-wide): ok", cell);
 	is_errno(gupdemo_mirror_range(fd2, p, T.psz, 0, &h[3], NULL), ENOSPC,
 		 "%s: one more module-wide: ENOSPC", cell);
+	budget_info(cell);
 	is_errno(gupdemo_unmirror(T.fd, h[0]), 0, "%s: UNMIRROR", cell);
 	is_errno(gupdemo_mirror_range(fd2, p, T.psz, 0, &h[3], NULL), 0,
 		 "%s: after UNMIRROR the budget is back", cell);
