@@ -113,13 +113,14 @@ static const int errs_bench[] = { ERRS_COMMON, EOVERFLOW, EOPNOTSUPP, ENOMEM,
  * MIRROR: the range checks of PIN, then mmu_interval_notifier_insert() and
  * hmm_range_fault()'s documented errors (EFAULT: a hole, PROT_NONE,
  * VM_PFNMAP/VM_IO, a fault that failed; EPERM: WRITE on a read-only
- * mapping; EBUSY: invalidated until the retry loop's timeout; ENOMEM;
+ * mapping; EBUSY: invalidated until the retry loop's timeout; ENOSPC:
+ * the mirror budget, max_mirror_pages[_file]; ENOMEM;
  * EINVAL).  EOPNOTSUPP only on a kernel without HMM_MIRROR (no
  * GUPDEMO_FEAT_MIRROR), where nothing else is possible but the checks of
  * the struct: errs_mirror_nofeat.
  */
 static const int errs_mirror[] = { ERRS_COMMON, EOVERFLOW, ENOMEM, EPERM,
-				   EBUSY, 0 };
+				   EBUSY, ENOSPC, 0 };
 static const int errs_mirror_nofeat[] = { ERRS_COMMON, EOPNOTSUPP, 0 };
 static const int errs_unmirror[] = { ERRS_COMMON, ENOENT, EBUSY, 0 };
 static const int errs_mirror_query[] = { ERRS_COMMON, ENOENT, 0 };
