@@ -387,10 +387,11 @@ static const char *setup_memfd(struct region *r)
 static const char *setup_ext4(struct region *r, int flags)
 {
 	static unsigned int n;
-	char *b = malloc(2 * T.psz);
+	char *b;
 
 	if (!T.ext4)
 		return T.ext4_why;
+	b = malloc(2 * T.psz);
 	snprintf(r->path, sizeof(r->path), FS_MNT "/f%u", n++);
 	r->fd = open(r->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	pat_fill(b, 2 * T.psz, SEED_A);
