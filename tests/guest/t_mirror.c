@@ -22,12 +22,22 @@
  *            (MADV_DONTNEED) and an UNMIRROR races: no error but the
  *            documented ones, the last DMA's data exact
  *   close    mirrors left at close() and at a SIGKILL are unregistered
+ *   kinds    memory GUP refuses, MIRROR refuses with the same errno:
+ *            memfd_secret() (not in the direct map) and a VM_PFNMAP page,
+ *            at MIRROR and when a mirrored range is mapped again as such
+ *   budget   max_mirror_pages_file and max_mirror_pages: the mirror past
+ *            either is ENOSPC; GET_INFO and debugfs report the pages held
+ *   owner    a DMA on a mirror from another process (a forked child
+ *            sharing the file) is EPERM; the owner, SIGKILLed while other
+ *            processes keep the soft engine busy with mirror transfers,
+ *            exits at once: its mirror's lock never waits behind them
  * A missing kernel feature (HMM_MIRROR, a second node, ZONE_MOVABLE) is a
  * skip with its reason.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -623,6 +633,280 @@ static void group_close(void)
 	munmap(p, N * T.psz);
 }
 
+/* ---- kinds ---- */
+
+/* memfd_secret(2) memory, or NULL with the reason in @why. */
+static char *map_secret(size_t len, void *at, const char **why)
+{
+	int fd = (int)syscall(SYS_memfd_secret, 0);
+	char *p;
+
+	if (fd < 0) {
+		*why = errno == ENOSYS ? "memfd_secret: ENOSYS (no CONFIG_SECRETMEM or secretmem.enable=0)" :
+					 "memfd_secret failed";
+		return NULL;
+	}
+	if (ftruncate(fd, (off_t)len)) {
+		close(fd);
+		*why = "ftruncate of the secret memfd failed";
+		return NULL;
+	}
+	p = mmap(at, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (at ? MAP_FIXED : 0), fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		*why = "mmap of the secret memfd failed (RLIMIT_MEMLOCK?)";
+		return NULL;
+	}
+	memset(p, 'S', len);
+	return p;
+}
+
+static void kinds_secret(void)
+{
+	const char *why = NULL;
+	char *p = map_secret(N * T.psz, NULL, &why), *q;
+	struct gupdemo_pin pin = { .api = GUPDEMO_API_PIN_FAST };
+	uint32_t h;
+
+	if (!p) {
+		skip(6, "%s", why);
+		return;
+	}
+	pin.addr = (uintptr_t)p;
+	pin.len = T.psz;
+	is_errno(gupdemo_pin(T.fd, &pin), EFAULT, "secretmem: PIN -> EFAULT");
+	is_errno(mirror(p, N * T.psz, 0, &h), EFAULT,
+		 "secretmem: MIRROR -> EFAULT, as PIN");
+	is_errno(mirror(p, T.psz, GUPDEMO_MIRROR_WRITE, &h), EFAULT,
+		 "secretmem: MIRROR WRITE -> EFAULT");
+	munmap(p, N * T.psz);
+
+	/* A mirror of ordinary memory whose range becomes secret memory. */
+	p = map_pages(N, 'a');
+	if (mirror(p, N * T.psz, GUPDEMO_MIRROR_WRITE, &h))
+		bail_out("MIRROR of anon memory failed");
+	q = map_secret(T.psz, p + T.psz, &why);
+	ok(q == p + T.psz, "secretmem: mapped over the mirror's second page");
+	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, h, 2 * T.psz),
+		 EFAULT, "secretmem: soft TO_DEVICE over it -> EFAULT, nothing read");
+	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, h, 2 * T.psz),
+		 EFAULT, "secretmem: soft FROM_DEVICE over it -> EFAULT");
+	gupdemo_unmirror(T.fd, h);
+	munmap(p, N * T.psz);
+}
+
+static void group_kinds(void)
+{
+	char *pfn;
+	uint32_t h;
+
+	diag("--- memory GUP refuses: MIRROR refuses it too ---");
+	kinds_secret();
+	pfn = mmap(NULL, T.psz, PROT_READ | PROT_WRITE, MAP_SHARED, T.fd, 0);
+	if (pfn == MAP_FAILED)
+		bail_out("mmap of /dev/gupdemo failed");
+	is_errno(mirror(pfn, T.psz, 0, &h), EFAULT,
+		 "PFNMAP: MIRROR -> EFAULT, as PIN");
+	munmap(pfn, T.psz);
+	check_none_held("kinds");
+}
+
+/* ---- budget ---- */
+
+static void budget_one(const char *param, int fd2)
+{
+	uint64_t old = 0;
+	char *p = map_pages(N, 4);
+	struct gupdemo_info info;
+	uint32_t h1, h2, h3;
+
+	if (g_param_get(param, &old) || g_param_set(param, 2 * N)) {
+		fail("%s: cannot set the module parameter", param);
+		munmap(p, N * T.psz);
+		return;
+	}
+	is_errno(mirror(p, N * T.psz, 0, &h1), 0, "%s=%d: a mirror of %d pages",
+		 param, 2 * N, N);
+	is_errno(mirror(p, N * T.psz, GUPDEMO_MIRROR_WRITE, &h2), 0,
+		 "%s: a second one fills it", param);
+	is_errno(mirror(p, T.psz, 0, &h3), ENOSPC,
+		 "%s: one page more -> ENOSPC", param);
+	if (!gupdemo_get_info(T.fd, &info)) {
+		is_int(info.mirror_pages_held, 2 * N, "%s: GET_INFO mirror_pages_held", param);
+		is_int(info.mirrors_held, 2, "%s: GET_INFO mirrors_held", param);
+	}
+	is_int(stat_of("mirror_pages_held"), 2 * N, "%s: debugfs mirror_pages_held",
+	       param);
+	/* The other file: only the module-wide budget is shared. */
+	is_errno(gupdemo_mirror_range(fd2, p, T.psz, 0, &h3, NULL),
+		 !strcmp(param, "max_mirror_pages") ? ENOSPC : 0,
+		 "%s: another open file %s", param,
+		 !strcmp(param, "max_mirror_pages") ? "is refused too" : "has its own budget");
+	gupdemo_unmirror(fd2, h3);
+	gupdemo_unmirror(T.fd, h2);
+	is_errno(mirror(p, T.psz, 0, &h3), 0, "%s: UNMIRROR gives it back", param);
+	gupdemo_unmirror(T.fd, h3);
+	gupdemo_unmirror(T.fd, h1);
+	g_param_set(param, old);
+	is_int(stat_of("mirror_pages_held"), 0, "%s: nothing charged after", param);
+	munmap(p, N * T.psz);
+}
+
+static void group_budget(void)
+{
+	struct gupdemo_info info;
+	int fd2 = g_open();
+
+	diag("--- the mirror budgets ---");
+	if (!gupdemo_get_info(T.fd, &info)) {
+		ok(info.max_mirror_pages > 0 && info.max_mirror_pages_file > 0,
+		   "GET_INFO: max_mirror_pages %u, max_mirror_pages_file %u",
+		   info.max_mirror_pages, info.max_mirror_pages_file);
+	}
+	budget_one("max_mirror_pages_file", fd2);
+	budget_one("max_mirror_pages", fd2);
+	close(fd2);
+	check_none_held("budget");
+}
+
+/* ---- owner ---- */
+
+#define BUSY_LEN	(16U << 20)
+#define STRANGER_LEN	(256U << 20)	/* the soft engine's max_len */
+
+/*
+ * A stranger: its own mirror of untouched read-only memory (the zero
+ * page: no RSS), soft-engine transfers of the longest length the engine
+ * takes, until killed.
+ */
+static pid_t busy_stranger(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = g_open();
+		char *p = mmap(NULL, STRANGER_LEN, PROT_READ,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		uint32_t h;
+
+		if (p == MAP_FAILED ||
+		    gupdemo_mirror_range(fd, p, STRANGER_LEN, 0, &h, NULL))
+			_exit(1);
+		for (;;) {
+			struct gupdemo_dma d = { .op = GUPDEMO_DMA_TO_DEVICE,
+				.engine = GUPDEMO_ENGINE_SOFT,
+				.flags = GUPDEMO_DMA_SRC_MIRROR,
+				.src_handle = h, .len = STRANGER_LEN };
+
+			gupdemo_dma(fd, &d);
+		}
+	}
+	return pid;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The owner's child (sharing the file) tries a DMA on the owner's mirror
+ * again and again: EPERM every time, so it never holds the mirror's lock
+ * (it exits with 2 if a call is not EPERM, and dies with the owner).
+ */
+static void owner_kill(void)
+{
+	int to_owner[2], from_owner[2], st = 0;
+	pid_t busy[2], owner;
+	double t0, dt;
+	char c = 0;
+
+	if (pipe(to_owner) || pipe(from_owner))
+		bail_out("pipe");
+	owner = fork();
+	if (owner == 0) {
+		char *p = map_pages(BUSY_LEN / T.psz, 5);
+		int fd = g_open();
+		uint32_t h;
+		pid_t kid;
+
+		if (gupdemo_mirror_range(fd, p, BUSY_LEN, 0, &h, NULL))
+			_exit(1);
+		kid = fork();
+		if (kid == 0) {
+			struct gupdemo_dma d = { .op = GUPDEMO_DMA_TO_DEVICE,
+				.engine = GUPDEMO_ENGINE_SOFT,
+				.flags = GUPDEMO_DMA_SRC_MIRROR,
+				.src_handle = h, .len = BUSY_LEN };
+
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				if (gupdemo_dma(fd, &d) != -EPERM)
+					_exit(2);
+		}
+		if (write(from_owner[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	busy[0] = busy_stranger();
+	busy[1] = busy_stranger();
+	if (read(from_owner[0], &c, 1) != 1 || c != 'r')
+		fail("owner: not ready");
+	usleep(300000);
+	t0 = now_s();
+	kill(owner, SIGKILL);
+	waitpid(owner, &st, 0);
+	dt = now_s() - t0;
+	ok(dt < 1.0, "owner: SIGKILLed with two strangers busy on the soft engine, it exited in %.3f s (< 1 s)",
+	   dt);
+	for (int i = 0; i < 2; i++) {
+		kill(busy[i], SIGKILL);
+		waitpid(busy[i], &st, 0);
+	}
+	/* The owner's child goes with it (PR_SET_PDEATHSIG), and its file. */
+	for (int i = 0; i < 300 && stat_of("mirrors_held") > 0; i++)
+		usleep(10000);
+	close(to_owner[0]);
+	close(to_owner[1]);
+	close(from_owner[0]);
+	close(from_owner[1]);
+}
+
+static void group_owner(void)
+{
+	char *p = map_pages(1, 'o');
+	int st = 0;
+	uint32_t h;
+	pid_t pid;
+
+	diag("--- a mirror belongs to its process ---");
+	if (mirror(p, T.psz, GUPDEMO_MIRROR_WRITE, &h))
+		bail_out("MIRROR failed");
+	pid = fork();
+	if (pid == 0) {
+		struct gupdemo_mirror_query q = { .handle = h };
+		int a = mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, h, 64);
+		int b = mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, h, 64);
+		int c = gupdemo_mirror_query(T.fd, &q);
+
+		_exit((a == -EPERM) | (b == -EPERM) << 1 | (c == 0) << 2);
+	}
+	waitpid(pid, &st, 0);
+	is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 7,
+	       "owner: a forked child's TO_DEVICE and FROM_DEVICE on the parent's mirror -> EPERM; its MIRROR_QUERY works");
+	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, h, 64), 0,
+		 "owner: the parent's own DMA works");
+	gupdemo_unmirror(T.fd, h);
+	munmap(p, T.psz);
+	owner_kill();
+	check_none_held("owner");
+}
+
 int main(int argc, char **argv)
 {
 	struct gupdemo_info info;
@@ -660,5 +944,11 @@ int main(int argc, char **argv)
 		group_stress();
 	if (want("close"))
 		group_close();
+	if (want("kinds"))
+		group_kinds();
+	if (want("budget"))
+		group_budget();
+	if (want("owner"))
+		group_owner();
 	return done_testing();
 }

@@ -838,6 +838,74 @@ static void test_odirect(void)
 	munmap(buf, np * psz);
 }
 
+/*
+ * A FOLL_GET reference does not keep reclaim away from a page: after
+ * fsync() and MADV_PAGEOUT, ext4 has cleaned the page and stripped its
+ * buffers while the handle still holds it, and dirtying it then WARNs in
+ * ext4_dirty_folio() (a panic here).  So the module refuses to dirty a
+ * FOLL_GET handle that holds file pages: UNPIN with DIRTY and device
+ * writes through it are EPERM; reading it still works.  An anonymous
+ * FOLL_GET handle may be dirtied as before.
+ */
+static int get_dma(uint32_t op, uint32_t h)
+{
+	struct gupdemo_dma d = { .op = op, .engine = GUPDEMO_ENGINE_SOFT,
+				 .len = 64 };
+
+	d.flags = GUPDEMO_DMA_ALLOW_GET |
+		  (op == GUPDEMO_DMA_TO_DEVICE ? GUPDEMO_DMA_SRC_HANDLE :
+						 GUPDEMO_DMA_DST_HANDLE);
+	if (op == GUPDEMO_DMA_TO_DEVICE)
+		d.src_handle = h;
+	else
+		d.dst_handle = h;
+	return gupdemo_dma(fd, &d);
+}
+
+static void get_dirty_one(char *p, const char *what, int want)
+{
+	struct gupdemo_pin pin = { .api = GUPDEMO_API_GET_FAST,
+				   .flags = GUPDEMO_PIN_WRITE,
+				   .addr = (uintptr_t)p, .len = FP * psz };
+	struct gupdemo_unpin u = { .flags = GUPDEMO_UNPIN_DIRTY };
+	struct gupdemo_vmstat before = g_vmstat();
+
+	if (!ok(gupdemo_pin(fd, &pin) == 0, "%s: FOLL_GET WRITE handle", what))
+		return;
+	u.handle = pin.handle;
+	ok(madvise(p, FP * psz, MADV_PAGEOUT) == 0,
+	   "%s: MADV_PAGEOUT while the handle holds the pages", what);
+	is_errno(get_dma(GUPDEMO_DMA_TO_DEVICE, pin.handle), 0,
+		 "%s: the device reads through it (ALLOW_GET)", what);
+	is_errno(get_dma(GUPDEMO_DMA_FROM_DEVICE, pin.handle), want,
+		 "%s: the device writes through it -> %s", what,
+		 want ? "EPERM" : "0");
+	is_errno(gupdemo_unpin(fd, &u), want, "%s: UNPIN DIRTY -> %s", what,
+		 want ? "EPERM" : "0");
+	if (want) {
+		u.flags = 0;
+		is_errno(gupdemo_unpin(fd, &u), 0, "%s: UNPIN(0) releases it",
+			 what);
+	}
+	delta_is(&before, 0, 0, what);
+	g_check_nothing_held(fd, what);
+}
+
+static void test_get_dirty(int f)
+{
+	char *p = map_file(f, PROT_READ | PROT_WRITE, MAP_SHARED, true), *a;
+
+	diag("5b. FOLL_GET handles are dirtied only where a reference may be");
+	if (!ok(p != NULL, "ext4 FOLL_GET: mmap MAP_SHARED"))
+		return;
+	ok(fsync(f) == 0, "ext4 FOLL_GET: fsync() cleans the pages");
+	get_dirty_one(p, "ext4 MAP_SHARED FOLL_GET", EPERM);
+	munmap(p, FP * psz);
+	a = g_map_anon(FP, true);
+	get_dirty_one(a, "anon FOLL_GET", 0);
+	munmap(a, FP * psz);
+}
+
 static void test_ext4(void)
 {
 	char *p;
@@ -886,6 +954,7 @@ static void test_ext4(void)
 			munmap(p, FP * psz);
 		}
 		test_private_file(f, "ext4");
+		test_get_dirty(f);
 	}
 	if (f >= 0)
 		close(f);

@@ -141,7 +141,9 @@ struct gupdemo_pin {
  *
  * Errors: -ENOENT (unknown handle), -EBUSY (a DMA call is using the handle,
  * or a device that would not stop still may write it), -EPERM (DIRTY on a
- * pin taken without GUPDEMO_PIN_WRITE), -EINVAL (DIRTY with SKIP_DIRTY).
+ * pin taken without GUPDEMO_PIN_WRITE, or on a GUPDEMO_API_GET_FAST handle
+ * that holds file pages: see GUPDEMO_DMA_ALLOW_GET), -EINVAL (DIRTY with
+ * SKIP_DIRTY).
  */
 struct gupdemo_unpin {
 	__u32 size;
@@ -205,7 +207,12 @@ struct gupdemo_query {
  * A handle may be a FOLL_GET reference (GUPDEMO_API_GET_FAST).  Only to show
  * what goes wrong: a device writing through a FOLL_GET reference loses its
  * data to copy-on-write after fork().  Without this flag such a handle is
- * refused with EINVAL.
+ * refused with EINVAL.  A reference does not keep reclaim from cleaning a
+ * file page and stripping its buffers either, and dirtying it afterwards is
+ * a kernel warning and lost data: so a FOLL_GET handle holding pages of a
+ * file system's page cache (anything but anonymous, shmem/memfd and
+ * hugetlb memory) is never dirtied, and a device write through it is
+ * refused with EPERM, as is UNPIN with GUPDEMO_UNPIN_DIRTY.
  */
 #define GUPDEMO_DMA_ALLOW_GET	(1U << 2)
 /*
