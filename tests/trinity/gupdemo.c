@@ -32,7 +32,8 @@
  * 1 in 64 commands is replaced by an unknown one of type 0xBE (ENOTTY).
  *
  * Region actions: each child also has memory of its own that ranges are
- * picked from now and then (1 in 8): a shared mapping of the file
+ * picked from now and then (1 in 8; for MIRROR 1 in 3, since a mirror
+ * outlives the remaps that follow): a shared mapping of the file
  * GUPDEMO_TRINITY_FILE names (t_trinity puts it on ext4: page cache of a
  * real filesystem), and a range that is memfd_secret() memory and
  * anonymous memory by turns (mapped over itself with MAP_FIXED, so
@@ -649,8 +650,17 @@ static size_t fill_arg(unsigned int cmd, unsigned char *buf)
 		return sizeof(struct gupdemo_bench);
 	case GUPDEMO_IOC_MIRROR: {
 		struct gupdemo_mirror *m = (struct gupdemo_mirror *)buf;
+		size_t rlen;
+		char *rp;
 
-		pick_range(&m->addr, &m->len);
+		/* A mirror outlives remaps: 1 in 3 is of the region. */
+		if (ONE_IN(3) && region_part(&rp, &rlen)) {
+			count(&stats->region_ranges);
+			m->addr = (uintptr_t)rp;
+			m->len = rlen;
+		} else {
+			pick_range(&m->addr, &m->len);
+		}
 		m->flags = pick_flags(GUPDEMO_MIRROR_ALL);
 		m->__reserved = pick_reserved();
 		remember_mirror(m);
