@@ -20,7 +20,9 @@
  * straddle into an unmapped page.  A chaos thread meanwhile remaps and
  * mprotects memory the workers pin, replaces it with memfd_secret() memory
  * (which PIN and MIRROR refuse, also at a later fault of a mirror), writes
- * back (fsync) and reclaims (MADV_PAGEOUT) what they pin and mirror, forks
+ * back (fsync) and reclaims (MADV_PAGEOUT) what they pin and mirror, takes
+ * writable pins (mostly FOLL_GET) of the ext4 file it writes back and puts
+ * them among the handles the workers use, forks
  * children that pin through the
  * inherited descriptors, replaces descriptors (close racing ioctls),
  * unpins handles, runs DMA, and mirrors ranges it then zaps, DMAs on them
@@ -994,11 +996,12 @@ static void *worker_main(void *p)
 
 enum {
 	X_REMAP, X_MPROTECT, X_FORK, X_REOPEN, X_UNPIN, X_DONTNEED, X_DMA,
-	X_MIRROR, X_SECRET, X_PAGEOUT, X_FSYNC, X_COUNT
+	X_MIRROR, X_SECRET, X_PAGEOUT, X_FSYNC, X_FILEPIN, X_COUNT
 };
 static const char *const chaos_names[X_COUNT] = {
 	"munmap+mmap", "mprotect", "fork", "close/reopen", "unpin", "MADV_DONTNEED",
 	"dma", "mirror+dma+unmirror", "memfd_secret", "MADV_PAGEOUT", "fsync",
+	"pin ext4-rw",
 };
 _Static_assert(X_COUNT <= sizeof(F.chaos_ops) / sizeof(F.chaos_ops[0]),
 	       "chaos_ops has a counter for every action");
@@ -1216,13 +1219,38 @@ static void chaos_step(struct rng *r)
 	case X_PAGEOUT:
 		pageout_some(r);
 		break;
+	case X_FILEPIN: {
+		/*
+		 * A writable pin (often FOLL_GET) of the file the chaos thread
+		 * writes back and reclaims, into the handle pool: UNPIN
+		 * DIRTY and DMA from the workers and the chaos thread meet it.
+		 */
+		struct gupdemo_pin p = {
+			.size = sizeof(p), .flags = GUPDEMO_PIN_WRITE,
+			.api = rng_pct(r, 75) ? GUPDEMO_API_GET_FAST :
+						GUPDEMO_API_PIN_FAST,
+		};
+
+		g = &F.r[R_EXT4W];
+		p.addr = (uint64_t)(uintptr_t)g->p + F.psz * rng_below(r, g->len / F.psz);
+		p.len = 1 + rng_below(r, 2 * F.psz);
+		if (chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_PIN, &p) == 0)
+			atomic_store(&F.hpool[rng_below(r, HPOOL)], p.handle);
+		break;
+	}
 	case X_FSYNC:
-		/* Dirty a page through the mapping, then write the file back. */
+		/*
+		 * Dirty a page through the mapping, write the file back, and
+		 * mostly reclaim it all at once: the sequence after which a
+		 * page only a FOLL_GET handle holds has lost its buffers.
+		 */
 		g = &F.r[R_EXT4W];
 		if (g->present)
 			g->p[F.psz * rng_below(r, g->len / F.psz)]++;
 		if (F.ext4w_fd >= 0)
 			fsync(F.ext4w_fd);
+		if (g->present && rng_pct(r, 75))
+			madvise(g->p, g->len, MADV_PAGEOUT);
 		break;
 	}
 }
