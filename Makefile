@@ -238,20 +238,15 @@ bench: deps
 
 # make install: the module (kbuild modules_install into /lib/modules/<KVER>/updates, depmod
 # when installing into the running system, i.e. without DESTDIR), the library, headers,
-# gupdemo.pc, the CLI, its man page (help2man from --help) and the configuration examples
-# under $(DATADIR)/gupdemo/examples.  PREFIX (default /usr/local), DESTDIR and KVER are honoured.
+# gupdemo.pc, the CLI, the man pages (user/user.mk) and the configuration examples
+# under $(DATADIR)/gupdemo/examples (the modprobe.d one written from the module's
+# modinfo).  PREFIX (default /usr/local), DESTDIR and KVER are honoured.
 # make uninstall removes exactly those files.
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
-EXAMPLES := module/etc/60-gupdemo.rules module/etc/modprobe-gupdemo.conf \
-	module/etc/modules-load-gupdemo.conf
+EXAMPLES := module/etc/60-gupdemo.rules module/etc/modules-load-gupdemo.conf
 INSTALL_KVER = $(DEFAULT_KVER)
 MOD_INSTALL_DIR = $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates
-USER_MAN := $(BUILD)/user/gupdemo.1
-
-$(USER_MAN): $(USER_CLI)
-	help2man --no-info --no-discard-stderr --name 'pin user memory through /dev/gupdemo' \
-		--output $@ $(USER_CLI)
 
 install-module:
 	@$(MAKE) --no-print-directory module KVER='$(INSTALL_KVER)' KDIR=
@@ -259,21 +254,18 @@ install-module:
 		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= modules_install
 	$(if $(DESTDIR),@echo 'install: DESTDIR is set: depmod is left to the packager',depmod -a '$(INSTALL_KVER)')
 
-install: install-module user-install $(USER_MAN)
-	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/gupdemo/examples
-	install -m 0644 $(USER_MAN) $(DESTDIR)$(MANDIR)/man1/gupdemo.1
+install: install-module user-install
+	install -d $(DESTDIR)$(DATADIR)/gupdemo/examples
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DATADIR)/gupdemo/examples/
+	$(call user_modprobe_conf,$(BUILD)/kernel/$(INSTALL_KVER)/gupdemo.ko,$(DESTDIR)$(DATADIR)/gupdemo/examples/modprobe-gupdemo.conf)
 
 uninstall:
 	rm -f $(MOD_INSTALL_DIR)/gupdemo.ko $(MOD_INSTALL_DIR)/gupdemo.ko.xz \
 		$(MOD_INSTALL_DIR)/gupdemo.ko.zst
 	$(if $(DESTDIR),,depmod -a '$(INSTALL_KVER)')
-	rm -f $(DESTDIR)$(LIBDIR)/libgupdemo.a $(DESTDIR)$(LIBDIR)/$(USER_LIB_SONAME) \
-		$(DESTDIR)$(LIBDIR)/libgupdemo.so $(DESTDIR)$(LIBDIR)/pkgconfig/gupdemo.pc \
-		$(DESTDIR)$(INCLUDEDIR)/gupdemo.h $(DESTDIR)$(INCLUDEDIR)/gupdemo-scenarios.h \
-		$(DESTDIR)$(INCLUDEDIR)/linux/gupdemo.h \
-		$(DESTDIR)$(BINDIR)/gupdemo $(DESTDIR)$(MANDIR)/man1/gupdemo.1 \
-		$(addprefix $(DESTDIR)$(DATADIR)/gupdemo/examples/,$(notdir $(EXAMPLES)))
+	rm -f $(addprefix $(DESTDIR),$(USER_INSTALLED)) \
+		$(addprefix $(DESTDIR)$(DATADIR)/gupdemo/examples/,$(notdir $(EXAMPLES)) \
+			modprobe-gupdemo.conf)
 	-rmdir $(DESTDIR)$(DATADIR)/gupdemo/examples $(DESTDIR)$(DATADIR)/gupdemo 2>/dev/null
 
 clean:

@@ -91,7 +91,7 @@ void gupdemo_dma_side_put(struct gupdemo_dma_side *side, bool wrote)
 	if (side->handle) {
 		if (wrote)
 			WRITE_ONCE(side->pin->device_wrote, true);
-		gupdemo_handle_put(side->pin);
+		gupdemo_pin_put(side->pin);
 	}
 	side->pinned = false;
 	side->handle = false;

@@ -94,7 +94,7 @@ static int gupdemo_dma_use_handle(struct gupdemo_file *f,
 				  struct gupdemo_dma_side *side, u32 handle,
 				  const struct gupdemo_dma *d)
 {
-	struct gupdemo_pinned *pin = gupdemo_handle_get(f, handle);
+	struct gupdemo_pinned *pin = gupdemo_pin_get(f, handle);
 	int ret = 0;
 
 	if (!pin)
@@ -113,7 +113,7 @@ static int gupdemo_dma_use_handle(struct gupdemo_file *f,
 	else if (d->len > (u64)pin->npages * PAGE_SIZE - pin->offset)
 		ret = -EINVAL;
 	if (ret) {
-		gupdemo_handle_put(pin);
+		gupdemo_pin_put(pin);
 		return ret;
 	}
 	side->pin = pin;

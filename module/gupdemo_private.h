@@ -15,6 +15,7 @@
 
 #include <uapi/linux/gupdemo.h>
 
+#include "handles.h"
 #include "pinned.h"
 
 struct mm_struct;
@@ -37,9 +38,8 @@ extern unsigned int gupdemo_max_mirror_pages_file;
  * @api: GUPDEMO_API_* used
  * @flags: GUPDEMO_PIN_* used
  * @charged_mm: the mm whose pinned_vm was charged (LONGTERM only), grabbed
- * @ref: a held handle only: one reference for the open file's table, one
- *	for each DMA call using it (taken under the file's lock); the last
- *	gupdemo_handle_put() releases the pages
+ * @obj: a held handle only: its references (handles.h); the last
+ *	gupdemo_pin_put() releases the pages
  * @device_wrote: a DMA wrote into these pages; release unpins them dirty
  * @nfile: FOLL_GET (GUPDEMO_API_GET_FAST) only: pages among them that a
  *	reference does not let the module dirty (gupdemo_get_dirtiable())
@@ -54,7 +54,7 @@ struct gupdemo_pinned {
 	u32 api;
 	u32 flags;
 	struct mm_struct *charged_mm;
-	refcount_t ref;
+	struct gupdemo_object obj;
 	bool device_wrote;
 	u32 release_flags;
 	unsigned long nfile;
@@ -147,9 +147,8 @@ void gupdemo_gup_release_range(u32 api, struct page *page,
 int gupdemo_ioctl_get_info(struct gupdemo_file *f, void *arg);
 
 /* pin_ioctl.c */
-struct gupdemo_pinned *gupdemo_handle_get(struct gupdemo_file *f,
-					  u32 handle);
-void gupdemo_handle_put(struct gupdemo_pinned *pin);
+struct gupdemo_pinned *gupdemo_pin_get(struct gupdemo_file *f, u32 handle);
+void gupdemo_pin_put(struct gupdemo_pinned *pin);
 void gupdemo_file_release_handles(struct gupdemo_file *f);
 int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg);
 int gupdemo_ioctl_unpin(struct gupdemo_file *f, void *arg);

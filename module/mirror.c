@@ -300,7 +300,6 @@ int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
 		return ret;
 	mutex_init(&m->lock);
 	mutex_init(&m->fault_lock);
-	refcount_set(&m->ref, 1);
 	m->addr = addr;
 	m->len = len;
 	m->start = addr & PAGE_MASK;

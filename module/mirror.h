@@ -9,10 +9,11 @@
 #include <linux/errno.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
-#include <linux/refcount.h>
 #include <linux/types.h>
 
 #include <uapi/linux/gupdemo.h>
+
+#include "handles.h"
 
 struct sg_table;
 
@@ -36,7 +37,8 @@ struct sg_table;
  *	lock and never waiting for anything else under it
  * @fault_lock: one fault of the range at a time; owns @scratch.  Taken
  *	with no other lock held, never by the invalidate callback
- * @ref: references: the open file's table, and each DMA call using it
+ * @obj: its references (handles.h): the open file's table, and each DMA
+ *	call using it
  * @addr: user address asked for
  * @len: bytes asked for
  * @start: @addr rounded down to a page
@@ -58,7 +60,7 @@ struct gupdemo_mirrored {
 	struct mmu_interval_notifier notifier;
 	struct mutex lock; /* protects the table and counters, see above */
 	struct mutex fault_lock; /* one fault at a time; owns scratch */
-	refcount_t ref;
+	struct gupdemo_object obj;
 	u64 addr;
 	u64 len;
 	unsigned long start;

@@ -4,9 +4,8 @@
  *
  * A mirror handle names a user range the device sees through
  * mmu_interval_notifier + hmm_range_fault() (mirror.c) instead of pins.
- * Mirrors live in their own handle space, beside pins; like pins they are
- * refcounted, published only once everything MIRROR reports is read, and
- * held by reference while a DMA call uses them.
+ * Mirrors live in their own handle space of the file's handle table
+ * (handles.c), beside pins, under the same rules.
  *
  * Mirrors pin nothing, but their tables are kernel memory in proportion to
  * the range: every mirror is charged, before anything is allocated, to a
@@ -19,6 +18,7 @@
 #include <linux/slab.h>
 
 #include "gupdemo_private.h"
+#include "handles.h"
 #include "mirror.h"
 
 /* The kernel's reason for an invalidation, as gupdemo's uapi numbers it. */
@@ -111,6 +111,13 @@ static void gupdemo_mirror_free(struct gupdemo_mirrored *m, u64 *invalidations)
 	atomic64_sub(npages, &gupdemo_stats.mirror_pages_held);
 }
 
+/* The last reference went (gupdemo_object_put()). */
+static void gupdemo_mirror_destroy(struct gupdemo_object *obj)
+{
+	gupdemo_mirror_free(container_of(obj, struct gupdemo_mirrored, obj),
+			    NULL);
+}
+
 /**
  * gupdemo_mirror_get() - look up a mirror handle of an open file and hold it
  * @f: the file
@@ -121,13 +128,9 @@ static void gupdemo_mirror_free(struct gupdemo_mirrored *m, u64 *invalidations)
  */
 struct gupdemo_mirrored *gupdemo_mirror_get(struct gupdemo_file *f, u32 handle)
 {
-	struct gupdemo_mirrored *m;
+	struct gupdemo_object *obj = gupdemo_handle_get(f, &f->mirrors, handle);
 
-	lockdep_assert_held(&f->lock);
-	m = xa_load(&f->mirrors, handle);
-	if (m)
-		refcount_inc(&m->ref);
-	return m;
+	return obj ? container_of(obj, struct gupdemo_mirrored, obj) : NULL;
 }
 
 /**
@@ -138,8 +141,16 @@ struct gupdemo_mirrored *gupdemo_mirror_get(struct gupdemo_file *f, u32 handle)
  */
 void gupdemo_mirror_put(struct gupdemo_mirrored *m)
 {
-	if (refcount_dec_and_test(&m->ref))
-		gupdemo_mirror_free(m, NULL);
+	gupdemo_object_put(&m->obj);
+}
+
+/* A closing file lets go of a mirror: its budget first. */
+static void gupdemo_mirror_drop(struct gupdemo_object *obj, void *arg)
+{
+	struct gupdemo_mirrored *m = container_of(obj, struct gupdemo_mirrored,
+						obj);
+
+	gupdemo_mirror_uncharge_file(arg, m->npages);
 }
 
 /**
@@ -148,15 +159,7 @@ void gupdemo_mirror_put(struct gupdemo_mirrored *m)
  */
 void gupdemo_file_release_mirrors(struct gupdemo_file *f)
 {
-	struct gupdemo_mirrored *m;
-	unsigned long index;
-
-	xa_for_each(&f->mirrors, index, m) {
-		gupdemo_mirror_uncharge_file(f, m->npages);
-		gupdemo_mirror_put(m);
-		cond_resched();
-	}
-	xa_destroy(&f->mirrors);
+	gupdemo_handles_release(&f->mirrors, gupdemo_mirror_drop, f);
 }
 
 /* GUPDEMO_IOC_MIRROR */
@@ -182,20 +185,17 @@ int gupdemo_ioctl_mirror(struct gupdemo_file *f, void *arg)
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (m)
 		ret = gupdemo_mirror_init(m, a->addr, a->len, a->flags);
+	if (!ret)
+		gupdemo_object_init(&m->obj, gupdemo_mirror_destroy);
 	if (ret) {
 		kfree(m);
 		atomic64_sub(npages, &gupdemo_stats.mirror_pages_held);
 		goto err_uncharge_file;
 	}
-	/* Answer and count before publishing (see pin_ioctl.c). */
+	/* Answer and count before publishing (handles.c). */
 	a->npages = m->npages;
 	atomic64_inc(&gupdemo_stats.mirrors_held);
-	ret = mutex_lock_killable(&f->lock);
-	if (!ret) {
-		ret = xa_alloc(&f->mirrors, &a->handle, m, xa_limit_31b,
-			       GFP_KERNEL_ACCOUNT);
-		mutex_unlock(&f->lock);
-	}
+	ret = gupdemo_handle_publish(f, &f->mirrors, &m->obj, &a->handle);
 	if (ret) {
 		gupdemo_mirror_free(m, NULL);
 		goto err_uncharge_file;
@@ -215,26 +215,18 @@ int gupdemo_ioctl_unmirror(struct gupdemo_file *f, void *arg)
 {
 	struct gupdemo_unmirror *u = arg;
 	struct gupdemo_mirrored *m;
-	int ret;
+	struct gupdemo_object *obj;
 
 	if (u->flags || u->__reserved)
 		return -EINVAL;
-	ret = mutex_lock_killable(&f->lock);
-	if (ret)
-		return ret;
-	m = xa_load(&f->mirrors, u->handle);
-	if (!m) {
-		ret = -ENOENT;
-	} else if (!refcount_dec_if_one(&m->ref)) {
-		ret = -EBUSY;
-	} else {
-		xa_erase(&f->mirrors, u->handle);
-		gupdemo_mirror_uncharge_file(f, m->npages);
-	}
-	mutex_unlock(&f->lock);
-	if (ret)
-		return ret;
+	obj = gupdemo_handle_take(f, &f->mirrors, u->handle, NULL, NULL);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
 	/* Ours alone now: no DMA call, no other ioctl can reach it. */
+	m = container_of(obj, struct gupdemo_mirrored, obj);
+	mutex_lock(&f->lock);
+	gupdemo_mirror_uncharge_file(f, m->npages);
+	mutex_unlock(&f->lock);
 	gupdemo_mirror_free(m, &u->invalidations);
 	return 0;
 }

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gupdemo - PIN, UNPIN and QUERY: handles held by an open file
+ * gupdemo - PIN, UNPIN and QUERY: pins held by an open file
  *
- * A handle is a pin the open file holds until UNPIN or close().  Anyone
- * who shares the file (threads, a forked child, SCM_RIGHTS) can guess the
- * next handle, so a handle is published only after everything PIN reports
- * has been read, and it is refcounted: a DMA call holds it by reference,
- * never by holding the file's lock across a transfer.
+ * A handle is a pin the open file holds until UNPIN or close(), in the
+ * file's pin table (handles.c: published once everything PIN reports has
+ * been read, refcounted, held by reference by a DMA call that uses it).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,11 +12,11 @@
 #include <linux/slab.h>
 
 #include "gupdemo_private.h"
+#include "handles.h"
 
 /*
- * The last reference to a handle is gone: release its pages, dirty when a
- * device wrote them (or as UNPIN's flags say); @put_ns as for
- * gupdemo_unpin_user_range().
+ * The pin is over: release its pages, dirty when a device wrote them (or
+ * as UNPIN's flags say); @put_ns as for gupdemo_unpin_user_range().
  */
 static void gupdemo_handle_free(struct gupdemo_pinned *pin, u64 *put_ns)
 {
@@ -35,42 +33,41 @@ static void gupdemo_handle_free(struct gupdemo_pinned *pin, u64 *put_ns)
 	atomic64_sub(npages, &gupdemo_stats.pages_held);
 }
 
-/**
- * gupdemo_handle_get() - look up a handle of an open file and hold it
- * @f: the file
- * @handle: from GUPDEMO_IOC_PIN
- *
- * While a DMA call holds a handle, UNPIN refuses it with -EBUSY, and close()
- * leaves its release to the last gupdemo_handle_put().
- *
- * Context: f->lock held.
- * Return: the pin, to be given back with gupdemo_handle_put(), or NULL.
- */
-struct gupdemo_pinned *gupdemo_handle_get(struct gupdemo_file *f, u32 handle)
+/* The last reference went (gupdemo_object_put()). */
+static void gupdemo_pin_destroy(struct gupdemo_object *obj)
 {
-	struct gupdemo_pinned *pin;
-
-	lockdep_assert_held(&f->lock);
-	pin = xa_load(&f->pins, handle);
-	if (pin)
-		refcount_inc(&pin->ref);
-	return pin;
+	gupdemo_handle_free(container_of(obj, struct gupdemo_pinned, obj),
+			    NULL);
 }
 
 /**
- * gupdemo_handle_put() - give back a handle taken with gupdemo_handle_get()
+ * gupdemo_pin_get() - look up a pin handle of an open file and hold it
+ * @f: the file
+ * @handle: from GUPDEMO_IOC_PIN
+ *
+ * Context: f->lock held.
+ * Return: the pin, to be given back with gupdemo_pin_put(), or NULL.
+ */
+struct gupdemo_pinned *gupdemo_pin_get(struct gupdemo_file *f, u32 handle)
+{
+	struct gupdemo_object *obj = gupdemo_handle_get(f, &f->pins, handle);
+
+	return obj ? container_of(obj, struct gupdemo_pinned, obj) : NULL;
+}
+
+/**
+ * gupdemo_pin_put() - give back a pin taken with gupdemo_pin_get()
  * @pin: the handle's pin
  *
  * Context: process context; sleeps when it releases the pages.
  */
-void gupdemo_handle_put(struct gupdemo_pinned *pin)
+void gupdemo_pin_put(struct gupdemo_pinned *pin)
 {
-	if (refcount_dec_and_test(&pin->ref))
-		gupdemo_handle_free(pin, NULL);
+	gupdemo_object_put(&pin->obj);
 }
 
 /**
- * gupdemo_file_release_handles() - drop every handle of a closing file
+ * gupdemo_file_release_handles() - drop every pin of a closing file
  * @f: the file; no ioctl runs on it any more
  *
  * A handle that a device which would not stop still holds (see dma.c) is
@@ -78,37 +75,24 @@ void gupdemo_handle_put(struct gupdemo_pinned *pin)
  */
 void gupdemo_file_release_handles(struct gupdemo_file *f)
 {
-	struct gupdemo_pinned *pin;
-	unsigned long index;
-
-	xa_for_each(&f->pins, index, pin) {
-		gupdemo_handle_put(pin);
-		cond_resched();
-	}
-	xa_destroy(&f->pins);
+	gupdemo_handles_release(&f->pins, NULL, NULL);
 }
 
 /* Count the pin and publish it; p's outputs are filled in before. */
-static int gupdemo_handle_publish(struct gupdemo_file *f,
-				  struct gupdemo_pinned *pin,
-				  struct gupdemo_pin *p)
+static int gupdemo_pin_publish(struct gupdemo_file *f,
+			       struct gupdemo_pinned *pin,
+			       struct gupdemo_pin *p)
 {
 	int ret;
 
 	/*
-	 * Answer and count before publishing: from xa_alloc() on, another
-	 * thread sharing this file can UNPIN the handle and free the pin.
+	 * Answer and count before publishing: from then on another thread
+	 * sharing this file can UNPIN the handle and free the pin.
 	 */
 	p->npages = pin->npages;
 	atomic64_inc(&gupdemo_stats.pins_held);
 	atomic64_add(p->npages, &gupdemo_stats.pages_held);
-
-	ret = mutex_lock_killable(&f->lock);
-	if (!ret) {
-		ret = xa_alloc(&f->pins, &p->handle, pin, xa_limit_31b,
-			       GFP_KERNEL_ACCOUNT);
-		mutex_unlock(&f->lock);
-	}
+	ret = gupdemo_handle_publish(f, &f->pins, &pin->obj, &p->handle);
 	if (ret) {
 		atomic64_dec(&gupdemo_stats.pins_held);
 		atomic64_sub(p->npages, &gupdemo_stats.pages_held);
@@ -141,7 +125,7 @@ int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 	pin->len = p->len;
 	pin->api = p->api;
 	pin->flags = p->flags;
-	refcount_set(&pin->ref, 1);
+	gupdemo_object_init(&pin->obj, gupdemo_pin_destroy);
 
 	ret = gupdemo_pin_user_range(pin, p->batch, &p->get_ns);
 	if (ret)
@@ -151,7 +135,7 @@ int gupdemo_ioctl_pin(struct gupdemo_file *f, void *arg)
 	ret = -ENOMEM;
 	if (gupdemo_should_fail())
 		goto err_unpin;
-	ret = gupdemo_handle_publish(f, pin, p);
+	ret = gupdemo_pin_publish(f, pin, p);
 	if (ret)
 		goto err_unpin;
 	return 0;
@@ -164,46 +148,43 @@ err_free:
 }
 
 /*
- * GUPDEMO_IOC_UNPIN: the caller must hold the only reference.  A handle a
- * DMA call is using (or a device that would not stop still holds) is
- * -EBUSY; DIRTY on a pin taken without WRITE is -EPERM: a reader must not
- * dirty page cache it cannot write, nor the zero page.  So is DIRTY on a
+ * DIRTY on a pin taken without WRITE is -EPERM: a reader must not dirty
+ * page cache it cannot write, nor the zero page.  So is DIRTY on a
  * FOLL_GET handle that holds file pages: a reference does not keep them
  * from being cleaned and stripped by reclaim (see pin.c).
+ */
+static int gupdemo_unpin_allowed(struct gupdemo_object *obj, const void *arg)
+{
+	const struct gupdemo_pinned *pin =
+		container_of(obj, struct gupdemo_pinned, obj);
+	const struct gupdemo_unpin *u = arg;
+
+	if ((u->flags & GUPDEMO_UNPIN_DIRTY) &&
+	    (!(pin->flags & GUPDEMO_PIN_WRITE) || pin->nfile))
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * GUPDEMO_IOC_UNPIN: the table's must be the only reference.  A handle a
+ * DMA call is using (or a device that would not stop still holds) is
+ * -EBUSY.
  */
 int gupdemo_ioctl_unpin(struct gupdemo_file *f, void *arg)
 {
 	struct gupdemo_unpin *u = arg;
+	struct gupdemo_object *obj;
 	struct gupdemo_pinned *pin;
-	int ret;
 
 	if ((u->flags & ~GUPDEMO_UNPIN_ALL) || u->__reserved ||
 	    ((u->flags & GUPDEMO_UNPIN_DIRTY) &&
 	     (u->flags & GUPDEMO_UNPIN_SKIP_DIRTY)))
 		return -EINVAL;
-	/* Index 0 is never allocated; erasing it would make it allocatable. */
-	if (!u->handle)
-		return -ENOENT;
-
-	ret = mutex_lock_killable(&f->lock);
-	if (ret)
-		return ret;
-	pin = xa_load(&f->pins, u->handle);
-	if (!pin)
-		ret = -ENOENT;
-	else if ((u->flags & GUPDEMO_UNPIN_DIRTY) &&
-		 (!(pin->flags & GUPDEMO_PIN_WRITE) || pin->nfile))
-		ret = -EPERM;
-	else if (!refcount_dec_if_one(&pin->ref))
-		ret = -EBUSY;
-	else
-		xa_erase(&f->pins, u->handle);
-	mutex_unlock(&f->lock);
-	if (ret)
-		return ret;
-
-	/* Pairs with the release in a DMA call's gupdemo_handle_put(). */
-	smp_acquire__after_ctrl_dep();
+	obj = gupdemo_handle_take(f, &f->pins, u->handle,
+				  gupdemo_unpin_allowed, u);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	pin = container_of(obj, struct gupdemo_pinned, obj);
 	pin->release_flags = u->flags;
 	gupdemo_handle_free(pin, &u->put_ns);
 	return 0;
@@ -257,9 +238,11 @@ int gupdemo_ioctl_query(struct gupdemo_file *f, void *arg)
 	ret = mutex_lock_killable(&f->lock);
 	if (ret)
 		return ret;
-	pin = xa_load(&f->pins, q->handle);
-	if (pin)
-		gupdemo_pin_query(pin, q);
+	pin = gupdemo_pin_get(f, q->handle);
 	mutex_unlock(&f->lock);
-	return pin ? 0 : -ENOENT;
+	if (!pin)
+		return -ENOENT;
+	gupdemo_pin_query(pin, q);
+	gupdemo_pin_put(pin);
+	return 0;
 }

@@ -9,7 +9,7 @@
 
 TESTS_CFLAGS := $(USER_CFLAGS) -Itests
 
-HOST_TEST_NAMES := t_vmstat t_uapi t_lib t_cli t_pageinfo t_buf
+HOST_TEST_NAMES := t_vmstat t_uapi t_lib t_cli t_pageinfo t_buf t_man t_version
 # Every tests/guest/t_*.c is a guest test binary.
 GUEST_TEST_NAMES := $(sort $(basename $(notdir $(wildcard tests/guest/t_*.c))))
 
@@ -20,18 +20,28 @@ GUEST_BINS := $(GUEST_TESTS) $(USER_CLI)
 # Tests link libgupdemo statically and libkmod dynamically, like the CLI.
 $(BUILD)/tests/host/%: tests/host/%.c tests/tap.h $(USER_LIB_A)
 	@mkdir -p $(@D)/.deps
-	$(CC) $(TESTS_CFLAGS) $(TEST_DEFS) $(CFLAGS) -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
+	$(USER_SAY) CC $@
+	$(USER_Q)$(CC) $(TESTS_CFLAGS) $(TEST_DEFS) $(CFLAGS) -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
 		$(USER_LIB_A) $(USER_LDLIBS)
 
 $(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/guest.h tests/tap.h \
 		$(USER_LIB_A)
 	@mkdir -p $(@D)/.deps
-	$(CC) $(TESTS_CFLAGS) $(CFLAGS) -pthread -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
+	$(USER_SAY) CC $@
+	$(USER_Q)$(CC) $(TESTS_CFLAGS) $(CFLAGS) -pthread -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
 		$(USER_LIB_A) $(USER_LDLIBS)
 
 # The CLI test runs the CLI it was built next to (override: GUPDEMO_CLI=path).
 $(BUILD)/tests/host/t_cli: TEST_DEFS := -DGUPDEMO_CLI_PATH='"$(abspath $(USER_CLI))"'
 $(BUILD)/tests/host/t_cli: $(USER_CLI)
+# The man page test compares the CLI's help with user/gupdemo.1.
+$(BUILD)/tests/host/t_man: TEST_DEFS := -DGUPDEMO_CLI_PATH='"$(abspath $(USER_CLI))"' \
+	-DGUPDEMO_TOP='"$(abspath .)"'
+$(BUILD)/tests/host/t_man: $(USER_CLI) tests/clirun.h
+# The version test reads the version's copies in the tree and the build.
+$(BUILD)/tests/host/t_version: TEST_DEFS := -DGUPDEMO_CLI_PATH='"$(abspath $(USER_CLI))"' \
+	-DGUPDEMO_TOP='"$(abspath .)"' -DGUPDEMO_BUILD_USER='"$(abspath $(BUILD)/user)"'
+$(BUILD)/tests/host/t_version: $(USER_CLI) $(USER_PC) $(USER_LIB_SO) tests/clirun.h
 
 .PHONY: tests-all host-check tests-clean
 tests-all: $(HOST_TESTS) $(GUEST_BINS)

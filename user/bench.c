@@ -25,64 +25,16 @@
 
 /* ---- parsing option arguments ---- */
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || v == 0)
-		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K':
-		v *= KIB;
-		end++;
-		break;
-	case 'm': case 'M':
-		v *= MIB;
-		end++;
-		break;
-	case 'g': case 'G':
-		v *= GIB;
-		end++;
-		break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
-	if (*end)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* "1M,4M,1G" into @out; -EINVAL on a bad item or more than MAX_LIST. */
-static int parse_size_list(const char *s, uint64_t *out, unsigned int *n)
-{
-	char buf[256], *save = NULL, *tok;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	*n = 0;
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		if (*n == MAX_LIST || parse_size(tok, &out[*n]))
-			return -EINVAL;
-		(*n)++;
-	}
-	return *n ? 0 : -EINVAL;
-}
-
-/* As parse_size_list(), "0" for none. */
-static int parse_size_list0(const char *s, uint64_t *out, unsigned int *n)
-{
-	if (strcmp(s, "0") == 0) {
-		*n = 0;
-		return 0;
-	}
-	return parse_size_list(s, out, n);
-}
+/* Every size option: 1 byte to 64 GiB; lists of at most MAX_LIST. */
+static const struct cli_num size_spec = {
+	.min = 1, .max = 64 * GIB, .suffix = true,
+};
+/* --dma-sizes, --edu-sizes, --kmem-sizes: "0" alone for none. */
+static const struct cli_num size0_spec = {
+	.min = 1, .max = 64 * GIB, .suffix = true, .zero_none = true,
+};
+static const struct cli_num batch_spec = { .min = 1, .max = 1U << 20 };
+static const struct cli_num repeats_spec = { .min = 1, .max = MAX_REPS };
 
 /* Names from @names (N of them) into @on; "all" selects all. */
 static int parse_name_list(const char *s, const char *const *names,
@@ -193,8 +145,8 @@ OPT_SETTER(opt_quick)
 
 OPT_SETTER(opt_sizes)
 {
-	(void)cli;
-	return parse_size_list(arg, OPTS(ctx)->sizes, &OPTS(ctx)->nsizes);
+	return cli_parse_num_list(cli, arg, &size_spec, OPTS(ctx)->sizes,
+				  MAX_LIST, &OPTS(ctx)->nsizes);
 }
 
 OPT_SETTER(opt_apis)
@@ -217,15 +169,15 @@ OPT_SETTER(opt_batch)
 {
 	struct bench_opts *o = OPTS(ctx);
 	uint64_t v[MAX_LIST];
-	int ret = parse_size_list(arg, v, &o->nbatches);
+	unsigned int n;
+	int ret = cli_parse_num_list(cli, arg, &batch_spec, v, MAX_LIST, &n);
 
-	(void)cli;
-	for (unsigned int i = 0; !ret && i < o->nbatches; i++) {
-		if (v[i] > 1U << 20)
-			return -EINVAL;
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < n; i++)
 		o->batches[i] = (uint32_t)v[i];
-	}
-	return ret;
+	o->nbatches = n;
+	return 0;
 }
 
 OPT_SETTER(opt_rw)
@@ -240,32 +192,30 @@ OPT_SETTER(opt_rw)
 
 OPT_SETTER(opt_repeats)
 {
-	char *end;
-	unsigned long v = strtoul(arg, &end, 10);
+	uint64_t v;
+	int ret = cli_parse_num(cli, arg, &repeats_spec, &v);
 
-	(void)cli;
-	if (*end || end == arg || v < 1 || v > MAX_REPS)
-		return -EINVAL;
-	OPTS(ctx)->reps = (unsigned int)v;
-	return 0;
+	if (!ret)
+		OPTS(ctx)->reps = (unsigned int)v;
+	return ret;
 }
 
 OPT_SETTER(opt_dma_sizes)
 {
-	(void)cli;
-	return parse_size_list0(arg, OPTS(ctx)->dma_sizes, &OPTS(ctx)->ndma);
+	return cli_parse_num_list(cli, arg, &size0_spec, OPTS(ctx)->dma_sizes,
+				  MAX_LIST, &OPTS(ctx)->ndma);
 }
 
 OPT_SETTER(opt_edu_sizes)
 {
-	(void)cli;
-	return parse_size_list0(arg, OPTS(ctx)->edu_sizes, &OPTS(ctx)->nedu);
+	return cli_parse_num_list(cli, arg, &size0_spec, OPTS(ctx)->edu_sizes,
+				  MAX_LIST, &OPTS(ctx)->nedu);
 }
 
 OPT_SETTER(opt_kmem_sizes)
 {
-	(void)cli;
-	return parse_size_list0(arg, OPTS(ctx)->kmem_sizes, &OPTS(ctx)->nkmem);
+	return cli_parse_num_list(cli, arg, &size0_spec, OPTS(ctx)->kmem_sizes,
+				  MAX_LIST, &OPTS(ctx)->nkmem);
 }
 
 /* The output switches: --json, --csv, --table, --markers, --quiet. */
@@ -309,7 +259,7 @@ const struct cli_opt bench_options[] = {
 	{ "quick", 'q', NULL, opt_quick, NULL,
 	  "short preset (make demo): 1M,4M,16M; 4k,thp;\n"
 	  "batch 512; write; DMA 1M,4M; edu 1 KiB" },
-	{ "sizes", 's', "LIST", opt_sizes, "bad --sizes '%s' (e.g. 1M,16M,1G)",
+	{ "sizes", 's', "LIST", opt_sizes, NULL,
 	  "buffer sizes (default 1M,4M,16M,64M,128M,256M,1G)" },
 	{ "apis", 'a', "LIST", opt_apis,
 	  "bad --apis '%s' (fast,locked,longterm,get or all)",
@@ -317,18 +267,18 @@ const struct cli_opt bench_options[] = {
 	{ "mem", 'm', "LIST", opt_mem, "bad --mem '%s' (4k,thp,hugetlb or all)",
 	  "4k,thp,hugetlb or all (default all; hugetlb\n"
 	  "reserves vm.nr_hugepages for the run)" },
-	{ "batch", 'b', "LIST", opt_batch, "bad --batch '%s' (e.g. 1,123,512)",
+	{ "batch", 'b', "LIST", opt_batch, NULL,
 	  "pages per GUP call (default 1,123,512)" },
 	{ "rw", 'w', "MODE", opt_rw, "bad --rw '%s' (write, read or both)",
 	  "write, read or both (default both)" },
-	{ "repeats", 'r', "N", opt_repeats, "bad --repeats '%s' (1..101)",
+	{ "repeats", 'r', "N", opt_repeats, NULL,
 	  "repeats per cell, 1..101 (default 5)" },
-	{ "dma-sizes", 0, "LIST", opt_dma_sizes, "bad --dma-sizes '%s'",
+	{ "dma-sizes", 0, "LIST", opt_dma_sizes, NULL,
 	  "soft loopback vs memcpy sizes (default\n1M,16M,128M; 0 for none)" },
-	{ "edu-sizes", 0, "LIST", opt_edu_sizes, "bad --edu-sizes '%s'",
+	{ "edu-sizes", 0, "LIST", opt_edu_sizes, NULL,
 	  "edu loopback sizes in bytes, each < 4096 is one\n"
 	  "command per direction (default 1024,4096; 0)" },
-	{ "kmem-sizes", 0, "LIST", opt_kmem_sizes, "bad --kmem-sizes '%s'",
+	{ "kmem-sizes", 0, "LIST", opt_kmem_sizes, NULL,
 	  "held-pin sizes for QUERY.kmem_bytes (default\n"
 	  "2M,16M,128M; 0 for none)" },
 	{ "json", 'j', NULL, opt_json, NULL, "JSON output" },
@@ -349,7 +299,8 @@ const char bench_details[] =
 	"preallocated array (the baseline).  Memory is touched before timing.";
 
 const char bench_notes[] =
-	"Sizes take K, M, G suffixes.  The accelerator is read from\n"
+	"A size is 1 to 64G bytes: digits and an optional suffix K, M or G\n"
+	"(x1024); a count (--batch, --repeats) is digits only.  The accelerator is read from\n"
 	"$GUPDEMO_ACCEL, else guessed (hypervisor flag, kvm-clock, DMI).\n"
 	"The targets printed at the end are measurements, not assertions.\n"
 	"Exit status: 0 measured (whatever the targets say); 1 a measurement\n"

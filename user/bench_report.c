@@ -415,7 +415,8 @@ static void json_env(const struct bench *b)
 {
 	const struct env_info *e = &b->env;
 
-	printf("{\n  \"tool\": \"gupdemo bench\",\n  \"env\": {\"kernel\": ");
+	json_begin("gupdemo bench");
+	printf(",\n  \"env\": {\"kernel\": ");
 	json_str(stdout, e->kernel);
 	printf(", \"accel\": ");
 	json_str(stdout, e->accel);

@@ -8,6 +8,7 @@
  * NO_COLOR set).
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -27,6 +28,7 @@
 
 static const struct command commands[];
 static void print_opts(FILE *f, const struct cli_opt *opts);
+static void print_wrapped(const char *indent, const char *text);
 
 void errmsg(struct cli *cli, const char *fmt, ...)
 {
@@ -70,7 +72,11 @@ static void print_usage(FILE *f, const char *prog)
 		"  2  usage error\n"
 		"  3  the device node, the module or the module file is missing\n"
 		"  4  permission denied (the device is root-only, mode 0600;\n"
-		"     loading and unloading need root)\n");
+		"     loading and unloading need root)\n"
+		"\n"
+		"JSON (info, list, run, bench --json) starts with \"format_version\": %d,\n"
+		"bumped when a key is removed or changes meaning.  See gupdemo(1).\n",
+		CLI_JSON_FORMAT_VERSION);
 }
 
 static void try_help(const char *prog)
@@ -203,14 +209,18 @@ static int opts_index(const struct cli_opt *opts, int n, int opt)
 static int opts_apply(struct cli *cli, const struct command *c, void *ctx,
 		      const char *const *vals, int n)
 {
-	char msg[256];
+	char msg[512];
 
 	for (int i = 0; i < n; i++) {
 		const struct cli_opt *o = &c->opts[i];
 
+		cli->why[0] = '\0';
 		if (!vals[i] || !o->set(cli, ctx, vals[i]))
 			continue;
-		if (o->bad)
+		if (cli->why[0])
+			snprintf(msg, sizeof(msg), "bad --%s '%s': %s", o->name,
+				 vals[i], cli->why);
+		else if (o->bad)
 			snprintf(msg, sizeof(msg), o->bad, vals[i]);
 		else
 			snprintf(msg, sizeof(msg), "bad --%s '%s'", o->name,
@@ -375,17 +385,60 @@ static void print_vmstat(const char *indent)
 	       "approximate: stat_refresh needs root");
 }
 
+/* First line of a file of /sys/module/gupdemo into @buf; "" if none. */
+static void read_sys_module(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/module/%s/%s", GUPDEMO_MODULE_NAME,
+		 name);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)size, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* Every parameter of the loaded module (sysfs), else GET_INFO's limit. */
+static void print_params(const struct gupdemo_info *info)
+{
+	struct dirent **ents = NULL;
+	int n = scandir(PARAM_DIR, &ents, NULL, alphasort), shown = 0;
+
+	for (int i = 0; i < n; i++) {
+		char name[300], val[64];
+
+		if (ents[i]->d_name[0] != '.') {
+			snprintf(name, sizeof(name), "parameters/%s",
+				 ents[i]->d_name);
+			read_sys_module(name, val, sizeof(val));
+			printf("  %-16s %s\n", ents[i]->d_name, val);
+			shown++;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (!shown)
+		printf("  %-16s %u\n", "max_pin_pages", info->max_pin_pages);
+}
+
 static void print_info(const struct gupdemo_info *info)
 {
 	struct utsname u;
 	uint32_t running = 0;
 	char param[64];
-	FILE *f;
 
 	uname(&u);
 	gupdemo_kernel_version(&running);
 
+	read_sys_module("version", param, sizeof(param));
 	printf("gupdemo module\n");
+	printf("  version          %s (this tool: " GUPDEMO_VERSION_STRING
+	       ")\n", param[0] ? param : "unknown");
 	printf("  uapi version     %u (library built for %d)\n",
 	       info->uapi_version, GUPDEMO_UAPI_VERSION);
 	printf("  built for        ");
@@ -412,14 +465,7 @@ static void print_info(const struct gupdemo_info *info)
 	       info->features & GUPDEMO_FEAT_ENGINE_EDU ? "edu (QEMU 1234:11e8)" : "",
 	       info->features & (GUPDEMO_FEAT_ENGINE_SOFT |
 				 GUPDEMO_FEAT_ENGINE_EDU) ? "" : "none");
-	printf("  max_pin_pages    %u\n", info->max_pin_pages);
-	f = fopen(PARAM_DIR "/pin_batch", "r");
-	if (f && fgets(param, sizeof(param), f)) {
-		param[strcspn(param, "\n")] = '\0';
-		printf("  pin_batch        %s\n", param);
-	}
-	if (f)
-		fclose(f);
+	print_params(info);
 	printf("module counters\n");
 	printf("  pins held        %" PRIu64 " (%" PRIu64 " pages)\n",
 	       (uint64_t)info->pins_held, (uint64_t)info->pages_held);
@@ -432,19 +478,148 @@ static void print_info(const struct gupdemo_info *info)
 
 /* ---- info ---- */
 
+static void json_u64(const char *key, uint64_t v, bool last)
+{
+	printf("    \"%s\": %" PRIu64 "%s\n", key, v, last ? "" : ",");
+}
+
+static void json_version_code(const char *key, uint32_t v)
+{
+	printf("  \"%s\": \"%u.%u.%u\",\n", key, v >> 16, (v >> 8) & 0xff,
+	       v & 0xff);
+}
+
+/*
+ * Every parameter of the loaded module, from /sys/module/gupdemo/parameters
+ * (numbers as numbers); GET_INFO's when that directory cannot be read.
+ */
+static void print_params_json(const struct gupdemo_info *info)
+{
+	struct dirent **ents = NULL;
+	int n = scandir(PARAM_DIR, &ents, NULL, alphasort), shown = 0;
+
+	for (int i = 0; i < n; i++) {
+		char name[300], val[64];
+
+		if (ents[i]->d_name[0] != '.') {
+			snprintf(name, sizeof(name), "parameters/%s",
+				 ents[i]->d_name);
+			read_sys_module(name, val, sizeof(val));
+			printf("%s\n    ", shown++ ? "," : "");
+			json_str(stdout, ents[i]->d_name);
+			if (val[0] && strspn(val, "0123456789") == strlen(val) &&
+			    strlen(val) < 20) {
+				printf(": %s", val);
+			} else {
+				printf(": ");
+				json_str(stdout, val);
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	if (!shown)
+		printf("\n    \"max_pin_pages\": %u,\n    \"max_mirror_pages\": "
+		       "%u,\n    \"max_mirror_pages_file\": %u", info->max_pin_pages,
+		       info->max_mirror_pages, info->max_mirror_pages_file);
+	printf("\n  ");
+}
+
+/* `info --json`: the same facts as print_info(), one document. */
+static void print_info_json(struct cli *cli, const struct gupdemo_info *info)
+{
+	struct gupdemo_vmstat vs;
+	uint32_t running = 0;
+	bool first = true;
+	char buf[64];
+	struct utsname u;
+	int vret;
+
+	uname(&u);
+	gupdemo_kernel_version(&running);
+	json_begin("gupdemo info");
+	printf(",\n  \"device\": ");
+	json_str(stdout, dev_path(cli));
+	read_sys_module("version", buf, sizeof(buf));
+	printf(",\n  \"module_version\": ");
+	json_str(stdout, buf);
+	printf(",\n  \"uapi_version\": %u,\n  \"library_uapi_version\": %d,\n",
+	       info->uapi_version, GUPDEMO_UAPI_VERSION);
+	json_version_code("module_kernel_version", info->kernel_version);
+	printf("  \"kernel\": ");
+	json_str(stdout, u.release);
+	printf(",\n");
+	json_version_code("kernel_version", running);
+	printf("  \"page_size\": %u,\n  \"features\": [", info->page_size);
+	for (unsigned int bit = 0; bit < 64; bit++) {
+		const char *name;
+
+		if (!(info->features & (1ULL << bit)))
+			continue;
+		printf("%s", first ? "" : ", ");
+		first = false;
+		if (gupdemo_feature_name(bit, &name) == 0) {
+			json_str(stdout, name);
+		} else {
+			snprintf(buf, sizeof(buf), "bit%u", bit);
+			json_str(stdout, buf);
+		}
+	}
+	printf("],\n  \"parameters\": {");
+	print_params_json(info);
+	printf("},\n");
+	printf("  \"counters\": {\n");
+	json_u64("pins_held", info->pins_held, false);
+	json_u64("pages_held", info->pages_held, false);
+	json_u64("pins_total", info->pins_total, false);
+	json_u64("failures_total", info->failures_total, false);
+	json_u64("mirrors_held", info->mirrors_held, false);
+	json_u64("mirror_pages_held", info->mirror_pages_held, true);
+	printf("  },\n  \"vmstat\": ");
+	vret = gupdemo_vmstat_read(&vs);
+	if (vret) {
+		printf("{\"error\": ");
+		json_str(stdout, cli_errname(vret));
+		printf("}\n}\n");
+		return;
+	}
+	printf("{\"nr_foll_pin_acquired\": %" PRIu64 ", \"nr_foll_pin_released\": %"
+	       PRIu64 ", \"exact\": %s}\n}\n", vs.acquired, vs.released,
+	       vs.refreshed ? "true" : "false");
+}
+
+static int opt_set_flag(struct cli *cli, void *ctx, const char *arg)
+{
+	(void)cli, (void)arg;
+	*(bool *)ctx = true;
+	return 0;
+}
+
+static const struct cli_opt info_options[] = {
+	{ "json", 'j', NULL, opt_set_flag, NULL,
+	  "one JSON document on stdout (format_version 1)" },
+	{ "device", 'd', "PATH", cli_set_device, NULL,
+	  "device node (default " GUPDEMO_DEV_PATH ")" },
+	{ NULL, 0, NULL, NULL, NULL, NULL },
+};
+
 static int cmd_info(struct cli *cli, int argc, char **argv)
 {
 	struct gupdemo_info info;
-	int fd, ret;
+	bool json = false;
+	int fd, ret, first;
 
-	ret = parse_common(cli, cli_find_command("info"), argc, argv, true, 0);
+	ret = cli_parse_opts(cli, cli_find_command("info"), &json, argc, argv,
+			     0, &first);
 	if (ret >= 0)
 		return ret;
 	ret = cli_open_device(cli, &fd);
 	if (ret)
 		return ret;
 	ret = cli_get_info(cli, fd, &info);
-	if (ret == EXIT_OK) {
+	if (ret == EXIT_OK && json) {
+		print_info_json(cli, &info);
+	} else if (ret == EXIT_OK) {
 		printf("device             %s\n", dev_path(cli));
 		print_info(&info);
 	}
@@ -465,6 +640,78 @@ static void vermagic_release(const char *vermagic, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
+/*
+ * The build tree's module for this kernel when this binary is the build
+ * tree's (BUILD/user/gupdemo -> BUILD/kernel/RELEASE/gupdemo.ko): into @buf,
+ * true if that file exists.  @buf holds the path looked at either way.
+ */
+static bool build_tree_module(const char *release, char *buf, size_t size)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	buf[0] = '\0';
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';			/* BUILD/user */
+	slash = strrchr(exe, '/');
+	if (!slash || strcmp(slash, "/user") != 0)
+		return false;
+	*slash = '\0';			/* BUILD */
+	snprintf(buf, size, "%s/kernel/%s/" GUPDEMO_MODULE_NAME ".ko", exe,
+		 release);
+	return access(buf, R_OK) == 0;
+}
+
+/* --module, else $GUPDEMO_KO, else the build tree's, else NULL: libkmod's. */
+static const char *load_module_path(const char *given, const char *release,
+				    char *buf, size_t size)
+{
+	const char *env = getenv("GUPDEMO_KO");
+
+	if (given)
+		return given;
+	if (env && *env)
+		return env;
+	return build_tree_module(release, buf, size) ? buf : NULL;
+}
+
+#define LOAD_MAX_PARAMS	32
+
+/* `load --help`: the table's help, then the parameters of the module file. */
+static void load_help(struct cli *cli, const struct command *c,
+		      const char *path)
+{
+	struct gupdemo_module_param params[LOAD_MAX_PARAMS];
+	size_t n = 0;
+	int ret;
+
+	cli_command_usage(stdout, cli->prog, c);
+	ret = gupdemo_module_params(path, params, LOAD_MAX_PARAMS, &n);
+	if (ret) {
+		printf("\nModule parameters: cannot read them from %s\n"
+		       "(%s); give --module PATH with --help to list them.\n",
+		       path ? path : "gupdemo.ko under /lib/modules",
+		       strerror(-ret));
+		return;
+	}
+	printf("\nModule parameters (modinfo of %s):\n",
+	       path ? path : "gupdemo.ko under /lib/modules");
+	for (size_t i = 0; i < n && i < LOAD_MAX_PARAMS; i++) {
+		if (params[i].type[0])
+			printf("  %-22s %s\n", params[i].name, params[i].type);
+		else
+			printf("  %s\n", params[i].name);
+		if (params[i].desc[0])
+			print_wrapped("      ", params[i].desc);
+	}
+}
+
 static int cmd_load(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -474,19 +721,20 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 	};
 	const struct command *c = cli_find_command("load");
 	const char *path = NULL;
-	char options[1024] = "", vermagic[256], built[128];
+	char options[1024] = "", vermagic[256], built[128], tree[4352];
 	size_t used = 0;
-	bool already = false;
+	bool already = false, help = false;
 	struct utsname u;
 	int opt, ret;
 
+	uname(&u);
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			cli_command_usage(stdout, cli->prog, c);
-			return EXIT_OK;
+			help = true;
+			break;
 		case 'm':
 			path = optarg;
 			break;
@@ -496,6 +744,11 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 			cli_command_usage(stderr, cli->prog, c);
 			return EXIT_USAGE;
 		}
+	}
+	if (help) {
+		load_help(cli, c, load_module_path(path, u.release, tree,
+						   sizeof(tree)));
+		return EXIT_OK;
 	}
 	for (int i = optind; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
@@ -515,8 +768,7 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 		}
 		used += (size_t)n;
 	}
-	if (!path)
-		path = getenv("GUPDEMO_KO");
+	path = load_module_path(path, u.release, tree, sizeof(tree));
 
 	ret = gupdemo_module_load(path, used ? options : NULL, &already);
 	if (ret == 0) {
@@ -530,14 +782,21 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 		return EXIT_OK;
 	}
 
-	uname(&u);
 	switch (ret) {
 	case -ENOENT:
-		if (path)
+		if (path) {
 			errmsg(cli, "load: %s: no such file", path);
-		else
-			errmsg(cli, "load: gupdemo.ko not found under "
-			       "/lib/modules/%s; give --module PATH", u.release);
+		} else {
+			errmsg(cli, "load: gupdemo.ko for kernel %s not found",
+			       u.release);
+			fprintf(stderr, "  looked in: /lib/modules/%s (make "
+				"install)%s%s%s\n", u.release,
+				tree[0] ? "\n             " : "", tree,
+				tree[0] ? " (make module)" : "");
+			fprintf(stderr, "  give it:   %s load --module "
+				"PATH/gupdemo.ko (or set GUPDEMO_KO=PATH)\n",
+				cli->prog);
+		}
 		return EXIT_MISSING;
 	case -EPERM:
 	case -EACCES:
@@ -624,6 +883,12 @@ static void demo_row(const char *what, const struct gupdemo_vmstat *vs,
 	printf("\n");
 }
 
+static const struct cli_opt demo_options[] = {
+	{ "device", 'd', "PATH", cli_set_device, NULL,
+	  "device node (default " GUPDEMO_DEV_PATH ")" },
+	{ NULL, 0, NULL, NULL, NULL, NULL },
+};
+
 static int cmd_demo(struct cli *cli, int argc, char **argv)
 {
 	struct gupdemo_vmstat before, pinned, after;
@@ -634,9 +899,10 @@ static int cmd_demo(struct cli *cli, int argc, char **argv)
 	uint64_t d_acq, d_rel;
 	bool balanced;
 	char *buf;
-	int fd, ret;
+	int fd, ret, first;
 
-	ret = parse_common(cli, cli_find_command("demo"), argc, argv, true, 0);
+	ret = cli_parse_opts(cli, cli_find_command("demo"), NULL, argc, argv,
+			     0, &first);
 	if (ret >= 0)
 		return ret;
 	ret = cli_open_device(cli, &fd);
@@ -739,18 +1005,69 @@ const char *cli_errname(int err)
 	return buf;
 }
 
+static const struct cli_opt list_options[] = {
+	{ "json", 'j', NULL, opt_set_flag, NULL,
+	  "one JSON document on stdout (format_version 1)" },
+	{ NULL, 0, NULL, NULL, NULL, NULL },
+};
+
+static void list_json_needs(uint32_t needs)
+{
+	static const char *const names[] = {
+		"ext4", "soft", "edu", "root", "movable", "numa",
+	};
+	bool first = true;
+
+	printf(", \"needs\": [");
+	for (unsigned int b = 0; b < 32; b++) {
+		char other[16];
+
+		if (!(needs & (1U << b)))
+			continue;
+		printf("%s", first ? "" : ", ");
+		first = false;
+		snprintf(other, sizeof(other), "bit%u", b);
+		json_str(stdout, b < sizeof(names) / sizeof(names[0]) ?
+			 names[b] : other);
+	}
+	printf("]");
+}
+
 static int cmd_list(struct cli *cli, int argc, char **argv)
 {
 	const struct gupdemo_scenario *sc;
-	int ret;
+	bool json = false;
+	int ret, first;
 
-	ret = parse_common(cli, cli_find_command("list"), argc, argv, false, 0);
+	ret = cli_parse_opts(cli, cli_find_command("list"), &json, argc, argv,
+			     0, &first);
 	if (ret >= 0)
 		return ret;
+	if (json) {
+		json_begin("gupdemo list");
+		printf(",\n  \"scenarios\": [");
+	}
 	for (unsigned int i = 0; i < gupdemo_scenario_count(); i++) {
 		gupdemo_scenario_get(i, &sc);
-		printf("%-14s %s\n", sc->name, sc->summary);
+		if (!json) {
+			printf("%-14s %s\n", sc->name, sc->summary);
+			continue;
+		}
+		printf("%s\n    {\"name\": ", i ? "," : "");
+		json_str(stdout, sc->name);
+		printf(", \"api\": ");
+		json_str(stdout, sc->api);
+		printf(", \"memory\": ");
+		json_str(stdout, sc->memory);
+		printf(", \"pages\": %" PRIu32 ", \"lab\": %s", sc->pages,
+		       sc->lesson ? "true" : "false");
+		list_json_needs(sc->needs);
+		printf(",\n     \"summary\": ");
+		json_str(stdout, sc->summary);
+		printf("}");
 	}
+	if (json)
+		printf("\n  ]\n}\n");
 	return EXIT_OK;
 }
 
@@ -844,7 +1161,8 @@ static void run_print_one(struct run_state *st, unsigned int idx,
 	}
 	case FMT_TAP:
 		if (skipped) {
-			printf("ok %u - %s # SKIP %s\n", idx, sc->name, o->note);
+			printf("ok %u - %s # SKIP %.*s\n", idx, sc->name,
+			       (int)strcspn(o->note, "\n"), o->note);
 			break;
 		}
 		printf("%sok %u - %s: %s %s, %" PRIu32 " pages -> %s (expected "
@@ -855,7 +1173,7 @@ static void run_print_one(struct run_state *st, unsigned int idx,
 		       o->d_acquired, o->d_released, o->exp_acquired,
 		       o->exp_released);
 		if (o->note[0])
-			printf("# %s\n", o->note);
+			print_wrapped("# ", o->note);
 		if (sc->lesson)
 			printf("# lesson: %s\n", sc->lesson);
 		break;
@@ -964,6 +1282,35 @@ static const struct cli_opt run_options[] = {
 	{ NULL, 0, NULL, NULL, NULL, NULL },
 };
 
+/*
+ * `run --tap` that cannot start: TAP consumers want a plan.  No module or
+ * no permission is a skipped plan, "1..0 # SKIP reason" (the TAP form of
+ * "nothing here can run", as kselftest's ksft_exit_skip() prints it before
+ * any plan), with exit status 0 so that prove counts it as skipped; any
+ * other failure is "Bail out!" with the exit status kept.  Nothing in the
+ * other formats (the message is on stderr).  Returns @status, or 0 for a
+ * skipped plan.
+ */
+static int run_tap_cannot(struct cli *cli, const struct run_state *st,
+			  int status)
+{
+	if (st->fmt != FMT_TAP)
+		return status;
+	if (status == EXIT_MISSING) {
+		printf("1..0 # SKIP %s: no such device (the gupdemo module is "
+		       "not loaded)\n", dev_path(cli));
+		status = EXIT_OK;
+	} else if (status == EXIT_PERM) {
+		printf("1..0 # SKIP %s: permission denied (root only)\n",
+		       dev_path(cli));
+		status = EXIT_OK;
+	} else {
+		printf("Bail out! %s: not usable (see stderr)\n", dev_path(cli));
+	}
+	fflush(stdout);
+	return status;
+}
+
 static int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	const struct command *c = cli_find_command("run");
@@ -1013,11 +1360,13 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	ret = cli_open_device(cli, &fd);
 	if (ret) {
 		free(sel);
-		return ret;
+		return run_tap_cannot(cli, &st, ret);
 	}
 	ret = cli_get_info(cli, fd, &info);
-	if (ret)
+	if (ret) {
+		run_tap_cannot(cli, &st, ret);
 		goto out_close;
+	}
 	env.fd = fd;
 	env.features = info.features;
 	ret = gupdemo_kernel_version(&env.kernel);
@@ -1068,7 +1417,8 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 			printf("# %s\n", ext4_err);
 		break;
 	case FMT_JSON:
-		printf("{\n  \"tool\": \"gupdemo run\",\n  \"kernel\": ");
+		json_begin("gupdemo run");
+		printf(",\n  \"kernel\": ");
 		json_str(stdout, u.release);
 		printf(",\n  \"kernel_version\": \"%u.%u.%u\",\n"
 		       "  \"module_kernel_version\": \"%u.%u.%u\",\n"
@@ -1162,6 +1512,8 @@ static int cmd_help(struct cli *cli, int argc, char **argv)
 		print_usage(stdout, cli->prog);
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		argv[1] = "help";
 	c = cli_find_command(argv[1]);
 	if (!c) {
 		errmsg(cli, "help: unknown command '%s'", argv[1]);
@@ -1173,32 +1525,35 @@ static int cmd_help(struct cli *cli, int argc, char **argv)
 
 static void print_version(void)
 {
-	printf("gupdemo %d (libgupdemo API %d, uapi %d)\n", GUPDEMO_LIB_VERSION,
-	       GUPDEMO_LIB_VERSION, GUPDEMO_UAPI_VERSION);
+	printf("gupdemo " GUPDEMO_VERSION_STRING " (libgupdemo API %d, uapi "
+	       "%d, JSON format %d)\n", GUPDEMO_LIB_VERSION,
+	       GUPDEMO_UAPI_VERSION, CLI_JSON_FORMAT_VERSION);
 }
 
 static const struct command commands[] = {
 	{ "info", cmd_info,
 	  "module, uapi and kernel versions, features, module and vmstat counters",
-	  "info [--device PATH]", NULL, NULL, NULL },
+	  "info [--json] [--device PATH]", NULL, info_options, NULL },
 	{ "load", cmd_load,
 	  "load gupdemo.ko through libkmod (already loaded is not an error)",
 	  "load [--module PATH] [param=value ...]",
-	  "  -m, --module PATH  module file (default: $GUPDEMO_KO, else gupdemo\n"
-	  "                     looked up in /lib/modules/$(uname -r))\n"
-	  "  param=value        module parameters: max_pin_pages=N, pin_batch=N",
+	  "  -m, --module PATH  module file (default: $GUPDEMO_KO, else the build\n"
+	  "                     tree's BUILD/kernel/$(uname -r)/gupdemo.ko when this\n"
+	  "                     is BUILD/user/gupdemo, else gupdemo looked up in\n"
+	  "                     /lib/modules/$(uname -r))\n"
+	  "  -h, --help         this help, with the parameters of that module file\n"
+	  "  param=value        module parameters, listed below",
 	  NULL, NULL },
 	{ "unload", cmd_unload,
 	  "unload the module (fails while a descriptor is open)",
 	  "unload", NULL, NULL, NULL },
 	{ "demo", cmd_demo,
 	  "print info, pin and unpin a few pages, show that the pin counters balance",
-	  "demo [--device PATH]",
+	  "demo [--device PATH]", NULL, demo_options,
 	  "Exit status 0 when nr_foll_pin_acquired and nr_foll_pin_released both\n"
-	  "grew by the number of pages pinned (exact counters need root), else 1.",
-	  NULL, NULL },
-	{ "list", cmd_list, "the scenario catalogue, one line each", "list",
-	  NULL, NULL, NULL },
+	  "grew by the number of pages pinned (exact counters need root), else 1." },
+	{ "list", cmd_list, "the scenario catalogue, one line each",
+	  "list [--json]", NULL, list_options, NULL },
 	{ "run", cmd_run,
 	  "run scenarios: results and exact pin counters vs this kernel",
 	  "run [--json | --tap] [--device PATH] [--ext4-dir DIR | --no-ext4]\n"
@@ -1211,6 +1566,8 @@ static const struct command commands[] = {
 	  "counters moved by the same amount over the run and no pin is held.",
 	  run_options,
 	  "Needs root (the device is 0600; exact counters need stat_refresh).\n"
+	  "With --tap, a run that cannot start for want of the module or of\n"
+	  "permission prints \"1..0 # SKIP reason\" and exits 0 (a skipped plan).\n"
 	  "Exit status: 0 every scenario passed or was skipped and the pins\n"
 	  "balanced; 1 a scenario failed or the pins did not balance; 2 usage\n"
 	  "error (e.g. an unknown scenario); 3 device missing; 4 permission." },

@@ -24,6 +24,7 @@ enum {
 struct cli {
 	const char *prog;
 	const char *device;	/* --device, or NULL for the default */
+	char why[192];		/* why an option setter refused its argument */
 };
 
 /*
@@ -37,7 +38,11 @@ struct cli_opt {
 	const char *arg;	/* the argument's name in the help, NULL: none */
 	/* Takes the argument ("" for none): 0, or -EINVAL to refuse it. */
 	int (*set)(struct cli *cli, void *ctx, const char *arg);
-	const char *bad;	/* message when refused; may use the arg (%s) */
+	/*
+	 * Message when refused; may use the arg (%s).  A setter that says
+	 * why itself (cli->why, as the number parser does) needs none.
+	 */
+	const char *bad;
 	const char *help;	/* what it does; '\n' starts another line */
 };
 
@@ -78,6 +83,24 @@ int cli_get_info(struct cli *cli, int fd, struct gupdemo_info *info);
 /* "EFAULT" for -EFAULT (or "E<n>"), "success" for 0. */
 const char *cli_errname(int err);
 
+/*
+ * num.c: the one parser of numeric option arguments (sizes and counts).
+ * Digits, then (sizes only) one suffix K, M or G; no sign; no overflow;
+ * within [min, max].  -EINVAL with the reason in cli->why when refused.
+ */
+struct cli_num {
+	uint64_t min, max;
+	bool suffix;		/* a size: K, M, G allowed */
+	bool zero_none;		/* lists: a lone "0" is the empty list */
+};
+
+int cli_parse_num(struct cli *cli, const char *s, const struct cli_num *spec,
+		  uint64_t *out);
+/* A comma-separated list of at most @max values into @out[0..*n). */
+int cli_parse_num_list(struct cli *cli, const char *s,
+		       const struct cli_num *spec, uint64_t *out,
+		       unsigned int max, unsigned int *n);
+
 /* bench.c */
 int cmd_bench(struct cli *cli, int argc, char **argv);
 extern const struct cli_opt bench_options[];
@@ -85,5 +108,24 @@ extern const char bench_details[], bench_notes[];
 
 /* json.c: writes @s as a JSON string, quotes included. */
 void json_str(FILE *f, const char *s);
+
+/*
+ * Version of the layout of every JSON document the CLI prints (run, bench,
+ * info, list): bumped when a key is removed or changes meaning; adding keys
+ * keeps it.  Documented in --help and gupdemo(1).
+ */
+#define CLI_JSON_FORMAT_VERSION	1
+
+/* GUPDEMO_VERSION_STRING: the package version, from user/user.mk. */
+#ifndef GUPDEMO_VERSION_STRING
+/* Only cppcheck (make lint-cppcheck) reads the code without it. */
+#define GUPDEMO_VERSION_STRING "0.0.0-unknown"
+#endif
+
+/*
+ * Opens a document on stdout: "{", format_version, tool, gupdemo_version;
+ * the caller goes on with ",\n  \"key\": ..." and closes it.
+ */
+void json_begin(const char *tool);
 
 #endif /* GUPDEMO_CLI_H */

@@ -374,6 +374,35 @@ int gupdemo_module_refcnt(int *refcnt);
  */
 int gupdemo_module_vermagic(const char *path, char *buf, size_t size);
 
+/**
+ * struct gupdemo_module_param - one parameter a module file declares
+ * @name: its name, e.g. "max_pin_pages"
+ * @type: its type as modinfo says it ("uint", ...; "" when not said)
+ * @desc: its MODULE_PARM_DESC ("" when none)
+ */
+struct gupdemo_module_param {
+	char name[64];
+	char type[32];
+	char desc[256];
+};
+
+/**
+ * gupdemo_module_params() - the parameters of a module file (modinfo)
+ * @path: module file (NULL: looked up as in gupdemo_module_load())
+ * @params: (out) room for @max entries, filled in the file's order
+ * @max: number of entries in @params
+ * @n: (out) number of parameters the file declares; when more than @max,
+ *	only the first @max are written
+ *
+ * Reads the "parm" and "parmtype" entries of the file's .modinfo, as
+ * `modinfo -p` does; longer names, types or descriptions are cut.
+ * Since GUPDEMO_1.4.
+ * Return: 0, -ENOENT (no such file or module), -EINVAL (@n NULL, or
+ * @params NULL with @max > 0), or -errno.
+ */
+int gupdemo_module_params(const char *path, struct gupdemo_module_param *params,
+			  size_t max, size_t *n);
+
 /* ------------------------------------------------------------------ */
 /* Kernel version                                                      */
 /* ------------------------------------------------------------------ */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gupdemo CLI - JSON string output.  The rest of the JSON is printf():
- * numbers are integers or finite doubles, keys are fixed.
+ * gupdemo CLI - JSON string output and the head every document starts
+ * with.  The rest of the JSON is printf(): numbers are integers or finite
+ * doubles, keys are fixed.
  */
 #include <stdio.h>
 
@@ -33,4 +34,13 @@ void json_str(FILE *f, const char *s)
 		}
 	}
 	fputc('"', f);
+}
+
+void json_begin(const char *tool)
+{
+	printf("{\n  \"format_version\": %d,\n  \"tool\": ",
+	       CLI_JSON_FORMAT_VERSION);
+	json_str(stdout, tool);
+	printf(",\n  \"gupdemo_version\": ");
+	json_str(stdout, GUPDEMO_VERSION_STRING);
 }

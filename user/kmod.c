@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libkmod.h>
@@ -222,6 +223,114 @@ int gupdemo_module_vermagic(const char *path, char *buf, size_t size)
 		}
 	}
 	kmod_module_info_free_list(info);
+out_mod:
+	kmod_module_unref(mod);
+out_ctx:
+	kmod_unref(ctx);
+	return ret;
+}
+
+/* The name length of a "parm"/"parmtype" entry ("name:text"), or 0. */
+static size_t param_entry(struct kmod_list *l, bool *type, const char **val)
+{
+	const char *key = kmod_module_info_get_key(l);
+	const char *colon;
+
+	*val = kmod_module_info_get_value(l);
+	if (!key || !*val)
+		return 0;
+	*type = strcmp(key, "parmtype") == 0;
+	if (!*type && strcmp(key, "parm") != 0)
+		return 0;
+	colon = strchr(*val, ':');
+	return colon ? (size_t)(colon - *val) : 0;
+}
+
+/* Index in @params[0..n) of the parameter called @name (@len bytes), or n. */
+static size_t param_find(const struct gupdemo_module_param *params, size_t n,
+			 const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(params[i].name) == len &&
+		    strncmp(params[i].name, name, len) == 0)
+			break;
+	return i;
+}
+
+/* Whether an entry before @stop in @list names the same parameter. */
+static bool param_seen(struct kmod_list *list, struct kmod_list *stop,
+		       const char *name, size_t len)
+{
+	struct kmod_list *l;
+
+	kmod_list_foreach(l, list) {
+		const char *val;
+		bool type;
+
+		if (l == stop)
+			break;
+		if (param_entry(l, &type, &val) == len &&
+		    strncmp(val, name, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+int gupdemo_module_params(const char *path, struct gupdemo_module_param *params,
+			  size_t max, size_t *n)
+{
+	struct kmod_ctx *ctx;
+	struct kmod_module *mod;
+	struct kmod_list *info = NULL, *l;
+	size_t count = 0, kept = 0;
+	int ret;
+
+	if (!n || (!params && max))
+		return -EINVAL;
+	ret = ctx_new(&ctx);
+	if (ret)
+		return ret;
+	ret = module_get(ctx, path, &mod);
+	if (ret < 0)
+		goto out_ctx;
+	ret = kmod_module_get_info(mod, &info);
+	if (ret < 0)
+		goto out_mod;
+	ret = 0;
+	kmod_list_foreach(l, info) {
+		struct gupdemo_module_param *p;
+		const char *val;
+		bool type;
+		size_t len = param_entry(l, &type, &val), i;
+
+		if (!len)
+			continue;
+		i = param_find(params, kept, val, len);
+		if (i == kept) {
+			/* New unless one past @max already counted it. */
+			if (kept < max) {
+				p = &params[kept++];
+				memset(p, 0, sizeof(*p));
+				snprintf(p->name, sizeof(p->name), "%.*s",
+					 (int)len, val);
+				count++;
+			} else {
+				if (!param_seen(info, l, val, len))
+					count++;
+				continue;
+			}
+		} else {
+			p = &params[i];
+		}
+		if (type)
+			snprintf(p->type, sizeof(p->type), "%s", val + len + 1);
+		else
+			snprintf(p->desc, sizeof(p->desc), "%s", val + len + 1);
+	}
+	kmod_module_info_free_list(info);
+	*n = count;
 out_mod:
 	kmod_module_unref(mod);
 out_ctx:

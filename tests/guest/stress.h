@@ -105,17 +105,17 @@ static const int errs_pin[] = { ERRS_COMMON, EOVERFLOW, EOPNOTSUPP, ENOMEM,
 				ENOSPC, 0 };
 static const int errs_unpin[] = { ERRS_COMMON, ENOENT, EBUSY, EPERM, 0 };
 static const int errs_query[] = { ERRS_COMMON, ENOENT, 0 };
+/* EBUSY: a mirror side kept being invalidated for the call's time bound. */
 static const int errs_dma[] = { ERRS_COMMON, EOVERFLOW, ENOMEM, ENOENT, EPERM,
-				ENODEV, ERANGE, EIO, ETIMEDOUT, ENOSPC, 0 };
+				ENODEV, ERANGE, EIO, ETIMEDOUT, ENOSPC, EBUSY, 0 };
 static const int errs_bench[] = { ERRS_COMMON, EOVERFLOW, EOPNOTSUPP, ENOMEM,
 				  ENOSPC, 0 };
 /*
  * MIRROR: the range checks of PIN, then mmu_interval_notifier_insert() and
  * hmm_range_fault()'s documented errors (EFAULT: a hole, PROT_NONE,
  * VM_PFNMAP/VM_IO, a fault that failed; EPERM: WRITE on a read-only
- * mapping; EBUSY: invalidated until the retry loop's timeout; ENOSPC:
- * the mirror budget, max_mirror_pages[_file]; ENOMEM;
- * EINVAL).  EOPNOTSUPP only on a kernel without HMM_MIRROR (no
+ * mapping; EBUSY: invalidated until the retry loop's timeout; ENOMEM;
+ * EINVAL); ENOSPC past a mirror budget.  EOPNOTSUPP only on a kernel without HMM_MIRROR (no
  * GUPDEMO_FEAT_MIRROR), where nothing else is possible but the checks of
  * the struct: errs_mirror_nofeat.
  */

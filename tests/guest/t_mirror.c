@@ -27,6 +27,9 @@
  *            at MIRROR and when a mirrored range is mapped again as such
  *   budget   max_mirror_pages_file and max_mirror_pages: the mirror past
  *            either is ENOSPC; GET_INFO and debugfs report the pages held
+ *   cow      a device that only reads a WRITE mirror shared with a forked
+ *            child does not break copy-on-write: the re-fault asks for
+ *            write access only when the device writes
  *   owner    a DMA on a mirror from another process (a forked child
  *            sharing the file) is EPERM; the owner, SIGKILLed while other
  *            processes keep the soft engine busy with mirror transfers,
@@ -770,6 +773,68 @@ static void group_budget(void)
 	check_none_held("budget");
 }
 
+/* ---- cow ---- */
+
+/* A re-fault takes the pages the call uses, not the whole mirror. */
+static void cow_only_used(void)
+{
+	const size_t n = 4096;
+	char *p = map_pages(n, 'u');
+	uint32_t h;
+
+	if (mirror(p, n * T.psz, GUPDEMO_MIRROR_WRITE, &h))
+		bail_out("MIRROR failed");
+	madvise(p, n * T.psz, MADV_DONTNEED);
+	is_int(mquery(h).nvalid, 0, "used: MADV_DONTNEED emptied a %zu-page mirror", n);
+	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, h, 100), 0,
+		 "used: TO_DEVICE of its first 100 bytes");
+	is_int(mquery(h).nvalid, 1, "used: the re-fault took 1 page, not %zu", n);
+	gupdemo_unmirror(T.fd, h);
+	munmap(p, n * T.psz);
+}
+
+static void group_cow(void)
+{
+	char *p = map_pages(N, 'c');
+	uint64_t before[N], after[N];
+	int sync[2], st = 0, same = 0;
+	uint32_t h;
+	pid_t pid;
+	char go;
+
+	diag("--- a device that reads does not break COW ---");
+	if (mirror(p, N * T.psz, GUPDEMO_MIRROR_WRITE, &h) || pipe(sync))
+		bail_out("MIRROR failed");
+	pid = fork();
+	if (pid == 0) {
+		close(sync[1]);
+		_exit(read(sync[0], &go, 1) == 1 ? 0 : 1);
+	}
+	close(sync[0]);
+	for (int i = 0; i < N; i++)
+		if (gupdemo_virt_to_pfn(p + i * T.psz, &before[i]))
+			bail_out("pagemap");
+	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, h, N * T.psz), 0,
+		 "cow: TO_DEVICE from a WRITE mirror after fork()");
+	for (int i = 0; i < N; i++)
+		same += !gupdemo_virt_to_pfn(p + i * T.psz, &after[i]) &&
+			after[i] == before[i];
+	is_int(same, N, "cow: all %d pages still shared with the child (no write fault)",
+	       N);
+	ok(mquery(h).refaults >= 1, "cow: the DMA re-faulted (fork invalidated the range)");
+	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, h, T.psz), 0,
+		 "cow: FROM_DEVICE into the first page");
+	ok(!gupdemo_virt_to_pfn(p, &after[0]) && after[0] != before[0],
+	   "cow: a device write breaks COW of the page it writes");
+	if (write(sync[1], "x", 1) != 1 || waitpid(pid, &st, 0) != pid)
+		fail("cow: the child");
+	close(sync[1]);
+	gupdemo_unmirror(T.fd, h);
+	munmap(p, N * T.psz);
+	cow_only_used();
+	check_none_held("cow");
+}
+
 /* ---- owner ---- */
 
 #define BUSY_LEN	(16U << 20)
@@ -948,6 +1013,8 @@ int main(int argc, char **argv)
 		group_kinds();
 	if (want("budget"))
 		group_budget();
+	if (want("cow"))
+		group_cow();
 	if (want("owner"))
 		group_owner();
 	return done_testing();

@@ -6,7 +6,9 @@
  * missing" messages are about.
  */
 #include <fcntl.h>
+#include <glob.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #ifndef GUPDEMO_CLI_PATH
@@ -14,6 +16,7 @@
 #endif
 
 #include "clirun.h"
+#include "gupdemo.h"
 
 #define X_OK_ CLI_OK
 #define X_FAIL CLI_FAIL
@@ -56,6 +59,11 @@ int main(void)
 	expect(&r, X_OK_, "Usage: gupdemo unload", NULL, "unload --help");
 	RUN(&r, "--version");
 	expect(&r, X_OK_, "uapi 1", NULL, "--version");
+	ok(strncmp(r.out, "gupdemo " GUPDEMO_VERSION_STRING " ", 9 +
+		   strlen(GUPDEMO_VERSION_STRING)) == 0,
+	   "--version starts with 'gupdemo " GUPDEMO_VERSION_STRING "'");
+	RUN(&r, "-V");
+	expect(&r, X_OK_, "JSON format 1", NULL, "-V");
 
 	diag("usage errors -> 2");
 	run_cli(&r, (uid_t)-1, (const char *const[]){ NULL });
@@ -198,6 +206,166 @@ int main(void)
 	expect(&r, X_MISSING, NULL, "not loaded",
 	       "bench with every option valid: gets as far as the device");
 	is_str(r.out, "", "bench, device missing: nothing on stdout");
+
+	diag("sizes and counts: one grammar, the range and suffixes in the message");
+	{
+		static const struct {
+			const char *opt, *arg, *why;
+		} bad[] = {
+			{ "--sizes", "-1M", "has a sign" },
+			{ "--sizes", "+1M", "has a sign" },
+			{ "--sizes", "17179869184G", "too large" },
+			{ "--sizes", "18446744073709551616", "too large" },
+			{ "--sizes", "65G", "too large" },
+			{ "--sizes", "0", "too small" },
+			{ "--sizes", "1B", "unknown suffix 'B'" },
+			{ "--sizes", "1i", "unknown suffix 'i'" },
+			{ "--sizes", "1Mi", "unknown suffix 'Mi'" },
+			{ "--sizes", "1MM", "unknown suffix 'MM'" },
+			{ "--sizes", "1KiB", "unknown suffix 'KiB'" },
+			{ "--sizes", "0x10", "unknown suffix 'x10'" },
+			{ "--sizes", " 1M", "does not start with a digit" },
+			{ "--sizes", "M", "does not start with a digit" },
+			{ "--sizes", "1M,,2M", "empty value" },
+			{ "--sizes", "1M,", "empty value" },
+			{ "--sizes", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
+			  "at most 16" },
+			{ "--dma-sizes", "0,1M", "a lone 0 means none" },
+			{ "--dma-sizes", "-1", "has a sign" },
+			{ "--edu-sizes", "1Q", "unknown suffix 'Q'" },
+			{ "--kmem-sizes", "99999999999999999999K", "too large" },
+			{ "--batch", "0", "too small" },
+			{ "--batch", "1K", "unknown suffix 'K'" },
+			{ "--batch", "1048577", "too large" },
+			{ "--repeats", "-1", "has a sign" },
+			{ "--repeats", "+5", "has a sign" },
+			{ "--repeats", "5x", "unknown suffix 'x'" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char what[128];
+			bool size = strstr(bad[i].opt, "sizes") != NULL;
+
+			RUN(&r, "--device", "/nonexistent/gupdemo", "bench",
+			    bad[i].opt, bad[i].arg);
+			snprintf(what, sizeof(what), "bench %s '%s'", bad[i].opt,
+				 bad[i].arg);
+			expect(&r, X_USAGE, NULL, bad[i].why, what);
+			ok(size ? strstr(r.err, "1 to 64G bytes") &&
+				  strstr(r.err, "suffix K, M or G") :
+				  strstr(r.err, "digits only, no suffix") &&
+				  strstr(r.err, " to 1"),
+			   "%s: the message names the range and suffixes", what);
+		}
+		RUN(&r, "--device", "/nonexistent/gupdemo", "bench", "--sizes",
+		    "4k,1m,64G", "--dma-sizes", "0", "--batch", "1048576",
+		    "--repeats", "101");
+		expect(&r, X_MISSING, NULL, "not loaded",
+		       "bench with sizes and counts at their limits: accepted");
+	}
+
+	diag("info --json, list --json, run --tap without a device");
+	RUN(&r, "list", "--json");
+	expect(&r, X_OK_, "\"format_version\": 1,", NULL, "list --json");
+	ok(strncmp(r.out, "{\n  \"format_version\": 1,\n  \"tool\": \"gupdemo list\",\n"
+		   "  \"gupdemo_version\": \"" GUPDEMO_VERSION_STRING "\"", 72) == 0,
+	   "list --json: format_version, tool, gupdemo_version first");
+	ok(strstr(r.out, "\"name\": \"anon-fast\"") &&
+	   strstr(r.out, "\"needs\": [\"ext4\"]") &&
+	   r.out[strlen(r.out) - 2] == '}', "list --json: scenarios, needs, closed");
+	RUN(&r, "list", "-j", "extra");
+	expect(&r, X_USAGE, NULL, "unexpected argument", "list --json with an argument");
+	RUN(&r, "info", "--json", "--device", "/nonexistent/gupdemo");
+	expect(&r, X_MISSING, NULL, "not loaded", "info --json, device missing");
+	is_str(r.out, "", "info --json, device missing: no half document");
+	RUN(&r, "info", "--help");
+	expect(&r, X_OK_, "--json", NULL, "info --help names --json");
+	RUN(&r, "--help");
+	expect(&r, X_OK_, "\"format_version\": 1", NULL, "--help documents format_version");
+	RUN(&r, "--device", "/nonexistent/gupdemo", "run", "--tap");
+	expect(&r, X_OK_, NULL, "not loaded", "run --tap, device missing: exit 0");
+	ok(strncmp(r.out, "1..0 # SKIP ", 12) == 0 && strchr(r.out, '\n') ==
+	   r.out + strlen(r.out) - 1, "run --tap, device missing: one line, "
+	   "a skipped plan (got '%s')", r.out);
+	RUN(&r, "--device", "/dev/null", "run", "--tap");
+	expect(&r, X_FAIL, "Bail out! ", NULL, "run --tap on /dev/null: Bail out!");
+	ok(strstr(r.out, "1..") == NULL, "run --tap on /dev/null: no plan");
+
+	diag("load: where the module is looked for");
+	{
+		char vermagic[256], ko[4200], cli[4096];
+		struct utsname u;
+		char *slash;
+
+		/* Never load a module on the build host: only when none is found. */
+		uname(&u);
+		snprintf(cli, sizeof(cli), "%s", cli_path());
+		slash = strrchr(cli, '/');
+		if (slash)
+			*slash = '\0';
+		snprintf(ko, sizeof(ko), "%s/../kernel/%s/gupdemo.ko", cli,
+			 u.release);
+		if (gupdemo_module_vermagic(NULL, vermagic, sizeof(vermagic)) == 0 ||
+		    access(ko, F_OK) == 0)
+			r.status = -1;
+		else
+			RUN(&r, "load");
+	}
+	if (r.status == X_MISSING) {
+		expect(&r, X_MISSING, NULL, "looked in: /lib/modules/",
+		       "load without --module: says where it looked");
+		ok(strstr(r.err, "--module PATH/gupdemo.ko") &&
+		   strstr(r.err, "GUPDEMO_KO"), "load: says what to pass");
+		ok(strstr(r.err, "/kernel/") && strstr(r.err, "make module"),
+		   "load: names the build tree's path");
+	} else {
+		skip(4, "a gupdemo.ko for this kernel is here: not running load");
+	}
+	RUN(&r, "load", "--help", "--module", "/nonexistent/gupdemo.ko");
+	expect(&r, X_OK_, "cannot read them from /nonexistent/gupdemo.ko", NULL,
+	       "load --help with a missing module file");
+
+	diag("load --help: the parameters of a built module, as modinfo says");
+	{
+		char pattern[4200], cmd[4400], line[512];
+		glob_t g = { 0 };
+		int names = 0, listed = 0;
+		FILE *p;
+
+		snprintf(pattern, sizeof(pattern), "%s", cli_path());
+		if (strrchr(pattern, '/'))
+			*strrchr(pattern, '/') = '\0';
+		strcat(pattern, "/../kernel/*/gupdemo.ko");
+		if (glob(pattern, 0, NULL, &g) || g.gl_pathc == 0) {
+			skip(4, "no module built next to the CLI (make module)");
+		} else {
+			RUN(&r, "load", "--help", "--module", g.gl_pathv[0]);
+			expect(&r, X_OK_, "Module parameters (modinfo of ", NULL,
+			       "load --help --module KO");
+			snprintf(cmd, sizeof(cmd), "modinfo -F parm '%s' 2>/dev/null || "
+				 "/sbin/modinfo -F parm '%s'", g.gl_pathv[0],
+				 g.gl_pathv[0]);
+			p = popen(cmd, "r");
+			while (p && fgets(line, sizeof(line), p)) {
+				char want[80];
+				size_t len = strcspn(line, ":");
+
+				if (len == strlen(line) || len > 64)
+					continue;
+				names++;
+				snprintf(want, sizeof(want), "\n  %.*s", (int)len, line);
+				if (strstr(r.out, want))
+					listed++;
+				else
+					diag("not listed: %.*s", (int)len, line);
+			}
+			if (p)
+				pclose(p);
+			ok(names >= 7, "modinfo names %d parameters", names);
+			is_int(listed, names, "load --help lists every one of them");
+		}
+		globfree(&g);
+	}
 
 	diag("permission denied -> 4 (a root-only node)");
 	if (!mkdtemp(dir))

@@ -194,6 +194,32 @@ static void test_device_errors(void)
 	is_errno(gupdemo_pin(-1, NULL), EINVAL, "pin with NULL struct -> EINVAL");
 }
 
+/* gupdemo_module_params() on @path, loop.ko: max_part is one of them. */
+static void test_module_params(const char *path)
+{
+	struct gupdemo_module_param p[32], one[2];
+	size_t n = 0, n1 = 0, n0 = 0;
+	bool found = false;
+	int ret;
+
+	ret = gupdemo_module_params(path, p, 32, &n);
+	is_errno(ret, 0, "module_params(%s)", path);
+	for (size_t i = 0; !ret && i < n && i < 32; i++)
+		if (strcmp(p[i].name, "max_part") == 0)
+			found = p[i].desc[0] && strcmp(p[i].type, "int") == 0;
+	ok(found, "module_params(): max_part, int, with its description");
+	memset(one, 0x5a, sizeof(one));
+	ret = gupdemo_module_params(path, one, 1, &n1);
+	ok(ret == 0 && n1 == n && strcmp(one[0].name, p[0].name) == 0 &&
+	   one[1].name[0] == 0x5a, "module_params() into 1 entry: counts %zu, "
+	   "writes only the first", n);
+	is_errno(gupdemo_module_params(path, NULL, 0, &n0), 0,
+		 "module_params() with no room: only the count");
+	is_int(n0, n, "the count is the same");
+	is_errno(gupdemo_module_params(path, p, 32, NULL), EINVAL,
+		 "module_params() without n -> EINVAL");
+}
+
 static void test_kmod_on_host(void)
 {
 	char vermagic[256];
@@ -211,6 +237,14 @@ static void test_kmod_on_host(void)
 	is_errno(gupdemo_module_vermagic("/nonexistent/gupdemo.ko", vermagic,
 					 sizeof(vermagic)), ENOENT,
 		 "module_vermagic() of a missing file -> ENOENT");
+	{
+		struct gupdemo_module_param p[4];
+		size_t n = 0;
+
+		is_errno(gupdemo_module_params("/nonexistent/gupdemo.ko", p, 4,
+					       &n), ENOENT,
+			 "module_params() of a missing file -> ENOENT");
+	}
 
 	/* Any uncompressed module of an installed kernel tells its vermagic. */
 	if (glob("/lib/modules/*/kernel/drivers/block/loop.ko", 0, NULL, &g) ==
@@ -226,9 +260,11 @@ static void test_kmod_on_host(void)
 		is_errno(gupdemo_module_vermagic(path, vermagic, 4),
 			 ENAMETOOLONG, "module_vermagic() into a 4-byte buffer "
 			 "-> ENAMETOOLONG");
+		test_module_params(path);
 		globfree(&g);
 	} else {
 		skip(2, "no uncompressed loop.ko installed");
+		skip(6, "no uncompressed loop.ko installed");
 	}
 }
 
