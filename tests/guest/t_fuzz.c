@@ -13,10 +13,17 @@
  * mirrors (*_MIRROR flags); addresses that are NULL, kernel,
  * non-canonical, unaligned, wrapping, PROT_NONE, read-only, hugetlb, THP,
  * memfd, read-only ext4 page cache (a reader's pins, which UNPIN DIRTY must
- * refuse), the VM_PFNMAP mmap of /dev/gupdemo, a hole just munmapped;
+ * refuse), writable ext4 MAP_SHARED page cache (a FOLL_GET reference of it
+ * is never dirtied: DIRTY and device writes EPERM), the VM_PFNMAP mmap of
+ * /dev/gupdemo, a hole just munmapped;
  * lengths up to and past the limits; argument structs that are unaligned, read-only, unreadable or
  * straddle into an unmapped page.  A chaos thread meanwhile remaps and
- * mprotects memory the workers pin, forks children that pin through the
+ * mprotects memory the workers pin, replaces it with memfd_secret() memory
+ * (which PIN and MIRROR refuse, also at a later fault of a mirror), writes
+ * back (fsync) and reclaims (MADV_PAGEOUT) what they pin and mirror, takes
+ * writable pins (mostly FOLL_GET) of the ext4 file it writes back and puts
+ * them among the handles the workers use, forks
+ * children that pin through the
  * inherited descriptors, replaces descriptors (close racing ioctls),
  * unpins handles, runs DMA, and mirrors ranges it then zaps, DMAs on them
  * and unmirrors them (the forked children mirror too: those mirrors outlive
@@ -99,21 +106,26 @@ static const struct cmdinfo {
 /* Regions of the arena: one PROT_NONE reservation with guard pages. */
 enum {
 	R_ANON, R_THP, R_EMPTY, R_RO, R_NONE, R_HUGE, R_PFN, R_MEMFD, R_VOL,
-	R_PROT, R_HOLE, R_EXT4, R_ARGS, R_COUNT
+	R_PROT, R_HOLE, R_EXT4, R_EXT4W, R_ARGS, R_COUNT
 };
 
 static const char *const region_names[R_COUNT] = {
 	"anon", "thp", "untouched", "read-only", "PROT_NONE", "hugetlb",
-	"pfnmap", "memfd", "remapped", "mprotected", "hole", "ext4-ro", "args",
+	"pfnmap", "memfd", "remapped", "mprotected", "hole", "ext4-ro",
+	"ext4-rw", "args",
 };
 
 /*
  * R_EXT4: page cache of an ext4 file, opened O_RDONLY and mapped PROT_READ,
  * read but never written: a reader's pins, which UNPIN DIRTY must refuse.
+ * R_EXT4W: another file of it, mapped MAP_SHARED read-write: the chaos
+ * thread writes it back (fsync) and reclaims it (MADV_PAGEOUT), which
+ * strips the buffers of pages a FOLL_GET reference holds.
  */
 #define FUZZ_FS_IMG	"/tmp/t_fuzz-ext4.img"
 #define FUZZ_FS_MNT	"/tmp/t_fuzz-mnt"
 #define FUZZ_FS_FILE	FUZZ_FS_MNT "/ro"
+#define FUZZ_FS_FILE_RW	FUZZ_FS_MNT "/rw"
 
 struct region {
 	uint8_t *p;
@@ -136,6 +148,7 @@ static struct {
 	uint8_t *args_edge;	/* the last RW page before a guard */
 	uint64_t huge_old;
 	bool huge_set;
+	int ext4w_fd;		/* R_EXT4W's file, for fsync; -1 without */
 
 	_Atomic uint32_t hpool[HPOOL];	/* PIN handles */
 	_Atomic uint32_t mpool[HPOOL];	/* MIRROR handles: their own space */
@@ -143,7 +156,7 @@ static struct {
 	_Atomic bool stop;
 	_Atomic uint64_t hist[C_COUNT][NERRNO];
 	_Atomic uint64_t hist_dma_mirror[NERRNO];	/* DMA with a *_MIRROR flag */
-	_Atomic uint64_t chaos_ops[8];
+	_Atomic uint64_t chaos_ops[16];
 	_Atomic uint64_t chaos_ioctls;
 	_Atomic uint64_t forks;
 
@@ -154,6 +167,7 @@ static struct {
 } F = {
 	.iterations = 20000,
 	.threads = 4,
+	.ext4w_fd = -1,
 	.msg_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
@@ -206,8 +220,24 @@ static void populate(uint8_t *p, size_t len)
 		p[i] = (uint8_t)(i / F.psz + 1);
 }
 
-/* The ext4 read-only region; left PROT_NONE when ext4 cannot be set up. */
-static void ext4_region(size_t off)
+/* The writable ext4 region (a file of 16 written pages). */
+static void ext4w_region(size_t off, size_t len)
+{
+	F.ext4w_fd = open(FUZZ_FS_FILE_RW, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (F.ext4w_fd < 0 || ftruncate(F.ext4w_fd, (off_t)len)) {
+		diag("region ext4-rw: %s: left PROT_NONE", strerror(errno));
+		F.r[R_EXT4W].p = F.arena + off;
+		F.r[R_EXT4W].len = len;
+		return;
+	}
+	arena_map(R_EXT4W, off, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		  F.ext4w_fd);
+	if (F.r[R_EXT4W].present)
+		populate(F.r[R_EXT4W].p, len);
+}
+
+/* The ext4 regions; left PROT_NONE when ext4 cannot be set up. */
+static void ext4_region(size_t off, size_t offw)
 {
 	size_t len = 16 * F.psz;
 	volatile uint8_t sum = 0;
@@ -221,9 +251,11 @@ static void ext4_region(size_t off)
 		   "mount -t ext4 -o loop " FUZZ_FS_IMG " " FUZZ_FS_MNT " && "
 		   "dd if=/dev/urandom of=" FUZZ_FS_FILE " bs=4096 count=16 "
 		   "2>/dev/null && sync") != 0) {
-		diag("region ext4-ro: no ext4: left PROT_NONE");
+		diag("regions ext4-ro, ext4-rw: no ext4: left PROT_NONE");
 		F.r[R_EXT4].p = F.arena + off;
 		F.r[R_EXT4].len = len;
+		F.r[R_EXT4W].p = F.arena + offw;
+		F.r[R_EXT4W].len = len;
 		return;
 	}
 	fd = open(FUZZ_FS_FILE, O_RDONLY | O_CLOEXEC);
@@ -232,6 +264,7 @@ static void ext4_region(size_t off)
 		close(fd);
 	for (size_t i = 0; F.r[R_EXT4].present && i < len; i += F.psz)
 		sum += F.r[R_EXT4].p[i];	/* read, never written */
+	ext4w_region(offw, len);
 }
 
 static void arena_setup(void)
@@ -259,6 +292,7 @@ static void arena_setup(void)
 	off[R_PFN] = arena_place(&cur, F.psz, F.psz);
 	off[R_MEMFD] = arena_place(&cur, 32 * F.psz, F.psz);
 	off[R_EXT4] = arena_place(&cur, 16 * F.psz, F.psz);
+	off[R_EXT4W] = arena_place(&cur, 16 * F.psz, F.psz);
 	off[R_VOL] = arena_place(&cur, 64 * F.psz, F.psz);
 	off[R_PROT] = arena_place(&cur, 32 * F.psz, F.psz);
 	off[R_HOLE] = arena_place(&cur, 16 * F.psz, F.psz);
@@ -301,7 +335,7 @@ static void arena_setup(void)
 		close(mfd);
 	if (F.r[R_MEMFD].present)
 		populate(F.r[R_MEMFD].p, 32 * F.psz);
-	ext4_region(off[R_EXT4]);
+	ext4_region(off[R_EXT4], off[R_EXT4W]);
 	arena_map(R_VOL, off[R_VOL], 64 * F.psz, PROT_READ | PROT_WRITE, anon, -1);
 	populate(F.r[R_VOL].p, 64 * F.psz);
 	arena_map(R_PROT, off[R_PROT], 32 * F.psz, PROT_READ | PROT_WRITE,
@@ -331,6 +365,8 @@ static void arena_setup(void)
 static void arena_teardown(void)
 {
 	munmap(F.arena, F.arena_len);
+	if (F.ext4w_fd >= 0)
+		close(F.ext4w_fd);
 	fflush(NULL);
 	if (system("umount " FUZZ_FS_MNT " >/dev/null 2>&1; rm -f " FUZZ_FS_IMG))
 		diag("cleaning up the ext4 image failed");
@@ -960,12 +996,55 @@ static void *worker_main(void *p)
 
 enum {
 	X_REMAP, X_MPROTECT, X_FORK, X_REOPEN, X_UNPIN, X_DONTNEED, X_DMA,
-	X_MIRROR, X_COUNT
+	X_MIRROR, X_SECRET, X_PAGEOUT, X_FSYNC, X_FILEPIN, X_COUNT
 };
 static const char *const chaos_names[X_COUNT] = {
 	"munmap+mmap", "mprotect", "fork", "close/reopen", "unpin", "MADV_DONTNEED",
-	"dma", "mirror+dma+unmirror",
+	"dma", "mirror+dma+unmirror", "memfd_secret", "MADV_PAGEOUT", "fsync",
+	"pin ext4-rw",
 };
+_Static_assert(X_COUNT <= sizeof(F.chaos_ops) / sizeof(F.chaos_ops[0]),
+	       "chaos_ops has a counter for every action");
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447
+#endif
+
+/*
+ * The remapped region becomes memfd_secret() memory (populated): pins,
+ * mirrors and DMA on it must fail with EFAULT, also a mirror made before.
+ * Where the kernel has no memfd_secret (ENOSYS: 6.1 without
+ * secretmem.enable), nothing changes.
+ */
+static bool remap_secret(struct region *g)
+{
+	int fd = (int)syscall(SYS_memfd_secret, 0);
+	bool good;
+
+	if (fd < 0)
+		return false;
+	good = ftruncate(fd, (off_t)g->len) == 0 &&
+	       mmap(g->p, g->len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		    fd, 0) != MAP_FAILED;
+	close(fd);
+	if (good)
+		populate(g->p, g->len / 2);
+	return good;
+}
+
+/* Reclaim now: a random part of a region pins and mirrors use. */
+static void pageout_some(struct rng *r)
+{
+	static const int regs[] = { R_ANON, R_VOL, R_MEMFD, R_THP, R_EXT4, R_EXT4W };
+	const struct region *g = &F.r[regs[rng_below(r, 6)]];
+	size_t first = rng_below(r, g->len / F.psz);
+
+	madvise(g->p + first * F.psz, F.psz * (1 + rng_below(r, g->len / F.psz - first)),
+		MADV_PAGEOUT);
+}
 
 static long chaos_ioctl(int fd, unsigned long cmd, void *arg)
 {
@@ -980,8 +1059,8 @@ static long chaos_ioctl(int fd, unsigned long cmd, void *arg)
  */
 static uint32_t mirror_some(struct rng *r, int fd)
 {
-	static const int regs[] = { R_ANON, R_VOL, R_PROT, R_MEMFD, R_THP };
-	const struct region *g = &F.r[regs[rng_below(r, 5)]];
+	static const int regs[] = { R_ANON, R_VOL, R_PROT, R_MEMFD, R_THP, R_EXT4W };
+	const struct region *g = &F.r[regs[rng_below(r, 6)]];
 	struct gupdemo_mirror m = {
 		.size = sizeof(m),
 		.flags = (uint32_t)rng_below(r, 2) * GUPDEMO_MIRROR_WRITE,
@@ -1134,6 +1213,45 @@ static void chaos_step(struct rng *r)
 		chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_UNMIRROR, &u);
 		break;
 	}
+	case X_SECRET:
+		remap_secret(&F.r[R_VOL]);
+		break;
+	case X_PAGEOUT:
+		pageout_some(r);
+		break;
+	case X_FILEPIN: {
+		/*
+		 * A writable pin (often FOLL_GET) of the file the chaos thread
+		 * writes back and reclaims, into the handle pool: UNPIN
+		 * DIRTY and DMA from the workers and the chaos thread meet it.
+		 */
+		struct gupdemo_pin p = {
+			.size = sizeof(p), .flags = GUPDEMO_PIN_WRITE,
+			.api = rng_pct(r, 75) ? GUPDEMO_API_GET_FAST :
+						GUPDEMO_API_PIN_FAST,
+		};
+
+		g = &F.r[R_EXT4W];
+		p.addr = (uint64_t)(uintptr_t)g->p + F.psz * rng_below(r, g->len / F.psz);
+		p.len = 1 + rng_below(r, 2 * F.psz);
+		if (chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_PIN, &p) == 0)
+			atomic_store(&F.hpool[rng_below(r, HPOOL)], p.handle);
+		break;
+	}
+	case X_FSYNC:
+		/*
+		 * Dirty a page through the mapping, write the file back, and
+		 * mostly reclaim it all at once: the sequence after which a
+		 * page only a FOLL_GET handle holds has lost its buffers.
+		 */
+		g = &F.r[R_EXT4W];
+		if (g->present)
+			g->p[F.psz * rng_below(r, g->len / F.psz)]++;
+		if (F.ext4w_fd >= 0)
+			fsync(F.ext4w_fd);
+		if (g->present && rng_pct(r, 75))
+			madvise(g->p, g->len, MADV_PAGEOUT);
+		break;
 	}
 }
 

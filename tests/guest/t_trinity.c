@@ -18,6 +18,10 @@
  * ioctl in eight lands on the device; half or more of those go through the
  * gupdemo group (trinity's vfs group claims the device too).
  *
+ * The group's region actions (memfd_secret remaps, MADV_PAGEOUT, fsync)
+ * work on a file of an ext4 image mounted for them (GUPDEMO_TRINITY_FILE);
+ * without ext4 only on anonymous and secret memory.
+ *
  * Afterwards whatever trinity left running is killed, and: trinity ran at
  * least N syscalls and exited by itself in time; the group built arguments
  * for every gupdemo command; PINs succeeded (the module's pins_total and
@@ -33,14 +37,23 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "stress.h"
+
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447
+#endif
 
 #define UID_FUZZ	1000
 #define GID_FUZZ	2000
 #define WORKDIR		"/tmp/trinity"
 #define STATS_FILE	WORKDIR "/gupdemo-stats"
+#define REGION_IMG	"/tmp/t_trinity-region.img"
+#define REGION_FS	WORKDIR "/fs"
+#define REGION_FILE	REGION_FS "/region"
 #define MAX_EXTRA	16	/* trinity options after "--" */
 
 static struct {
@@ -419,7 +432,65 @@ static bool group_stat(const char *text, const char *key, unsigned long *v)
 	return false;
 }
 
-static void check_group_stats(void)
+/* An ext4 file the fuzz user may map and fsync (the group's file region). */
+static bool region_fs_setup(void)
+{
+	int fd;
+
+	fflush(NULL);
+	if (system("{ umount " REGION_FS "; rm -f " REGION_IMG "; } >/dev/null 2>&1; "
+		   "truncate -s 16M " REGION_IMG " && "
+		   "/sbin/mke2fs -q -F -t ext4 " REGION_IMG " >/dev/null 2>&1 && "
+		   "mkdir -p " REGION_FS " && "
+		   "mount -t ext4 -o loop " REGION_IMG " " REGION_FS) != 0) {
+		diag("no ext4 for the group's file region: anonymous and secret memory only");
+		return false;
+	}
+	fd = open(REGION_FILE, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || fchown(fd, UID_FUZZ, GID_FUZZ) ||
+	    chown(REGION_FS, UID_FUZZ, GID_FUZZ)) {
+		diag("the group's file region: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+static void region_fs_teardown(bool mounted)
+{
+	if (mounted)
+		ok(umount(REGION_FS) == 0,
+		   "the file region's ext4 unmounts (nothing keeps it busy)");
+	unlink(REGION_IMG);
+}
+
+/* The group's region actions (tests/trinity/gupdemo.c) all happened. */
+static void check_region_stats(const char *text, bool have_file)
+{
+	unsigned long secret = 0, anon = 0, pageout = 0, fsyncs = 0, ranges = 0;
+	long fd = syscall(SYS_memfd_secret, 0);
+	bool have_secret = fd >= 0;
+
+	if (fd >= 0)
+		close((int)fd);
+	group_stat(text, "region_secret", &secret);
+	group_stat(text, "region_anon", &anon);
+	group_stat(text, "region_pageout", &pageout);
+	group_stat(text, "region_fsync", &fsyncs);
+	group_stat(text, "region_ranges", &ranges);
+	diag("gupdemo group region actions: memfd_secret %lu, back to anonymous %lu, "
+	     "MADV_PAGEOUT %lu, fsync %lu; ranges picked in the region %lu",
+	     secret, anon, pageout, fsyncs, ranges);
+	ok(pageout > 0 && ranges > 0 && (secret > 0 || !have_secret) &&
+	   (fsyncs > 0 || !have_file),
+	   "the group's region actions ran: MADV_PAGEOUT, ranges in the region%s%s",
+	   have_secret ? ", memfd_secret" : " (no memfd_secret on this kernel)",
+	   have_file ? ", fsync of the ext4 file" : " (no ext4 file)");
+}
+
+static void check_group_stats(bool have_file)
 {
 	static const char *const cmds[] = {
 		"GUPDEMO_IOC_GET_INFO", "GUPDEMO_IOC_PIN", "GUPDEMO_IOC_UNPIN",
@@ -435,7 +506,7 @@ static void check_group_stats(void)
 
 	if (!ok(g_read_file(STATS_FILE, text, sizeof(text)) == 0,
 		"the gupdemo group wrote its counts (" STATS_FILE ")")) {
-		skip(2, "no counts from the gupdemo group");
+		skip(3, "no counts from the gupdemo group");
 		return;
 	}
 	group_stat(text, "sanitised", &sanitised);
@@ -466,6 +537,7 @@ static void check_group_stats(void)
 	   "at least 1 in 25 of trinity's ioctls went through the gupdemo group "
 	   "(%lu of %ld)", sanitised, tr.ran);
 	ok(all, "the gupdemo group built arguments for every command");
+	check_region_stats(text, have_file);
 }
 
 static void usage(void)
@@ -490,6 +562,7 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	char count_s[32], seed_s[32], children_s[32], preload_env[256];
+	bool have_file;
 	int64_t s0[NR_STATS], s1[NR_STATS];
 	struct gupdemo_vmstat before, after;
 	bool have_seed = false, in_time;
@@ -530,6 +603,7 @@ int main(int argc, char **argv)
 	    chown(WORKDIR, UID_FUZZ, GID_FUZZ))
 		bail_out("cannot make " WORKDIR ": %s", strerror(errno));
 	unlink(STATS_FILE);
+	have_file = region_fs_setup();
 	snprintf(preload_env, sizeof(preload_env), "LD_PRELOAD=%s", opt.preload);
 	snprintf(count_s, sizeof(count_s), "%lu", opt.count);
 	snprintf(seed_s, sizeof(seed_s), "%u", opt.seed);
@@ -563,6 +637,8 @@ int main(int argc, char **argv)
 		char *const envp[] = {
 			"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=" WORKDIR,
 			"TMPDIR=" WORKDIR, "GUPDEMO_TRINITY_STATS=" STATS_FILE,
+			have_file ? "GUPDEMO_TRINITY_FILE=" REGION_FILE :
+				    "GUPDEMO_TRINITY_FILE=",
 			preload_env, NULL,
 		};
 		char *args[32 + MAX_EXTRA];
@@ -617,7 +693,8 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < tr.nr_dev_fds; i++)
 		diag("  fd %d", tr.dev_fds[i]);
 	print_logged();
-	check_group_stats();
+	check_group_stats(have_file);
+	region_fs_teardown(have_file);
 
 	read_stats(s1);
 	after = g_vmstat();

@@ -31,6 +31,19 @@
  * (and unmap: the mirrors see invalidations), with handles they race for.
  * 1 in 64 commands is replaced by an unknown one of type 0xBE (ENOTTY).
  *
+ * Region actions: each child also has memory of its own that ranges are
+ * picked from now and then (1 in 8; for MIRROR 1 in 3, since a mirror
+ * outlives the remaps that follow): a shared mapping of the file
+ * GUPDEMO_TRINITY_FILE names (t_trinity puts it on ext4: page cache of a
+ * real filesystem), and a range that is memfd_secret() memory and
+ * anonymous memory by turns (mapped over itself with MAP_FIXED, so
+ * mirrors made before see it change).  1 call in 8 first does one of:
+ * remap that range (memfd_secret <-> anonymous), MADV_PAGEOUT of a part of
+ * it, of the file mapping or of one of trinity's mappings, or dirty a page
+ * of the file and fsync() it.  PIN and MIRROR must refuse memfd_secret
+ * memory (EFAULT), and the module must never dirty a file page that only a
+ * FOLL_GET handle holds (reclaim may have stripped its buffers).
+ *
  * The declarations marked "trinity ABI" mirror that binary: struct
  * ioctl_group (IOCTL_GROUPS_MAX 48, 41 used), struct ioctl and the first
  * fields of struct syscallrecord were checked against its disassembly
@@ -149,6 +162,11 @@ struct gupdemo_trinity_stats {
 	unsigned long raw_arg;			/* ... with trinity's own argument */
 	unsigned long handles_seen;		/* PIN handles read back */
 	unsigned long mirror_handles_seen;	/* MIRROR handles read back */
+	unsigned long region_secret;		/* remapped as memfd_secret */
+	unsigned long region_anon;		/* ... and back to anonymous */
+	unsigned long region_pageout;		/* MADV_PAGEOUT calls */
+	unsigned long region_fsync;		/* fsync() of the file */
+	unsigned long region_ranges;		/* ranges picked in the region */
 };
 
 /* The shared page; this process's own copy if mmap() fails. */
@@ -280,6 +298,135 @@ static uint32_t pick_enum(uint32_t n)
 	return (uint32_t)rnd() % n;
 }
 
+/* ------------------------------------------------------ region actions */
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447
+#endif
+
+#define REGION_PAGES	16
+
+/* This child's own memory (set up in the child: pid tells whose it is). */
+static struct {
+	pid_t pid;
+	int fd;		/* GUPDEMO_TRINITY_FILE, or -1 */
+	char *file;	/* REGION_PAGES of it, MAP_SHARED, or NULL */
+	char *swap;	/* REGION_PAGES: memfd_secret() or anonymous */
+	bool secret;
+} region = { .fd = -1 };
+
+static void region_touch(char *p)
+{
+	for (size_t i = 0; i < REGION_PAGES; i++)
+		p[i * psz] = (char)(i + 1);
+}
+
+static void region_init(void)
+{
+	const char *path = getenv("GUPDEMO_TRINITY_FILE");
+	size_t len = REGION_PAGES * psz;
+	void *p;
+
+	if (region.pid == getpid())
+		return;
+	region.pid = getpid();
+	region.fd = -1;
+	region.file = NULL;
+	region.secret = false;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	region.swap = p == MAP_FAILED ? NULL : p;
+	if (region.swap)
+		region_touch(region.swap);
+	if (!path || !*path)
+		return;
+	region.fd = open(path, O_RDWR | O_CLOEXEC);
+	if (region.fd < 0 || ftruncate(region.fd, (off_t)len))
+		return;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, region.fd, 0);
+	region.file = p == MAP_FAILED ? NULL : p;
+	if (region.file)
+		region_touch(region.file);
+}
+
+/* memfd_secret() memory over the swap range, or anonymous memory again. */
+static void region_remap(void)
+{
+	size_t len = REGION_PAGES * psz;
+	int fd = -1;
+	void *p;
+
+	if (!region.swap)
+		return;
+	if (!region.secret)
+		fd = (int)syscall(SYS_memfd_secret, 0);
+	if (fd >= 0 && ftruncate(fd, (off_t)len) == 0)
+		p = mmap(region.swap, len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, fd, 0);
+	else
+		p = mmap(region.swap, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (fd >= 0)
+		close(fd);
+	if (p == MAP_FAILED) {
+		region.swap = NULL;	/* a hole now: picks fall back */
+		return;
+	}
+	region.secret = fd >= 0;
+	count(region.secret ? &stats->region_secret : &stats->region_anon);
+	region_touch(region.swap);
+}
+
+/* A part of the region: [*start, *start + *len) inside one of its ranges. */
+static bool region_part(char **start, size_t *len)
+{
+	char *base = RAND_BOOL() ? region.file : region.swap;
+	size_t first, n;
+
+	if (!base)
+		base = region.file ? region.file : region.swap;
+	if (!base)
+		return false;
+	first = (size_t)rnd() % REGION_PAGES;
+	n = 1 + (size_t)rnd() % (REGION_PAGES - first);
+	*start = base + first * psz;
+	*len = n * psz;
+	return true;
+}
+
+static void region_action(void)
+{
+	size_t len;
+	char *p;
+
+	switch (rnd() % 3) {
+	case 0:
+		region_remap();
+		break;
+	case 1:
+		if (ONE_IN(4)) {
+			len = (1 + (size_t)rnd() % 4) * psz;
+			p = get_writable_address(len);
+		} else if (!region_part(&p, &len)) {
+			p = NULL;
+		}
+		if (p && madvise((void *)((uintptr_t)p & ~(uintptr_t)(psz - 1)),
+				 len, MADV_PAGEOUT) == 0)
+			count(&stats->region_pageout);
+		break;
+	default:
+		if (!region.file)
+			break;
+		region.file[((size_t)rnd() % REGION_PAGES) * psz]++;
+		if (fsync(region.fd) == 0)
+			count(&stats->region_fsync);
+		break;
+	}
+}
+
 /* A length for a range in a mapping: mostly a few pages, maybe ragged. */
 static __u64 pick_small_len(void)
 {
@@ -303,6 +450,7 @@ static __u64 pick_small_len(void)
 static void pick_range(__u64 *addr, __u64 *len)
 {
 	__u64 off = 0;
+	size_t rlen;
 	char *p;
 
 	switch (rnd() % 8) {
@@ -314,6 +462,14 @@ static void pick_range(__u64 *addr, __u64 *len)
 		*addr = (uintptr_t)get_non_null_address();
 		*len = pick_small_len();
 		return;
+	case 2:
+		if (region_part(&p, &rlen)) {
+			count(&stats->region_ranges);
+			*addr = (uintptr_t)p + (ONE_IN(4) ? (uint64_t)rnd() % psz : 0);
+			*len = 1 + (uint64_t)rnd() % rlen;
+			return;
+		}
+		break;
 	default:
 		break;
 	}
@@ -494,8 +650,17 @@ static size_t fill_arg(unsigned int cmd, unsigned char *buf)
 		return sizeof(struct gupdemo_bench);
 	case GUPDEMO_IOC_MIRROR: {
 		struct gupdemo_mirror *m = (struct gupdemo_mirror *)buf;
+		size_t rlen;
+		char *rp;
 
-		pick_range(&m->addr, &m->len);
+		/* A mirror outlives remaps: 1 in 3 is of the region. */
+		if (ONE_IN(3) && region_part(&rp, &rlen)) {
+			count(&stats->region_ranges);
+			m->addr = (uintptr_t)rp;
+			m->len = rlen;
+		} else {
+			pick_range(&m->addr, &m->len);
+		}
 		m->flags = pick_flags(GUPDEMO_MIRROR_ALL);
 		m->__reserved = pick_reserved();
 		remember_mirror(m);
@@ -530,6 +695,9 @@ static void gupdemo_sanitise(const struct trinity_ioctl_group *grp,
 
 	count(&stats->sanitised);
 	harvest_handles();
+	region_init();
+	if (ONE_IN(8))
+		region_action();
 	/* trinity's own choice: a random command of ours, random a3..a6. */
 	pick_random_ioctl(grp, rec);
 	if (ONE_IN(64)) {
@@ -694,6 +862,10 @@ static void gupdemo_stats_write(FILE *f)
 	fprintf(f, "unknown_cmd %lu\nraw_arg %lu\nhandles_seen %lu\n"
 		"mirror_handles_seen %lu\n", stats->unknown_cmd, stats->raw_arg,
 		stats->handles_seen, stats->mirror_handles_seen);
+	fprintf(f, "region_secret %lu\nregion_anon %lu\nregion_pageout %lu\n"
+		"region_fsync %lu\nregion_ranges %lu\n", stats->region_secret,
+		stats->region_anon, stats->region_pageout, stats->region_fsync,
+		stats->region_ranges);
 }
 
 __attribute__((destructor)) static void gupdemo_report(void)
