@@ -174,7 +174,7 @@ int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
 	m->npages = gupdemo_pin_span(addr, len);
 	m->flags = flags;
 	m->pfns = kvcalloc(m->npages, sizeof(*m->pfns), GFP_KERNEL_ACCOUNT);
-	pfns = kvmalloc_array(m->npages, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
+	pfns = kvcalloc(m->npages, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
 	if (!m->pfns || !pfns || gupdemo_should_fail())
 		goto err_free;
@@ -298,7 +298,7 @@ int gupdemo_mirror_dma_begin(struct gupdemo_mirrored *m, struct sg_table *sgt,
 	if (ret)
 		return ret;
 	ret = -ENOMEM;
-	pfns = kvmalloc_array(m->npages, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
+	pfns = kvcalloc(m->npages, sizeof(*pfns), GFP_KERNEL_ACCOUNT);
 	if (write)
 		tmp = kvmalloc_array(n, sizeof(*tmp), GFP_KERNEL_ACCOUNT);
 	if (!pfns || (write && !tmp))
