@@ -120,10 +120,11 @@ static inline struct page *gupdemo_nth_page(struct page *page,
 }
 
 /*
- * Since 6.17 alloc_workqueue() WARNs when given neither WQ_PERCPU nor
- * WQ_UNBOUND (the default is moving to unbound).  GUPDEMO_WQ_PERCPU asks
- * for what every kernel before it gave by default: a per-CPU workqueue.
- * WQ_PERCPU is an enum constant, not a macro: #ifdef cannot see it.
+ * WQ_PERCPU exists since 6.17, and 7.x's alloc_workqueue() WARNs when
+ * given neither it nor WQ_UNBOUND (the default is moving to unbound; 6.18
+ * does not WARN yet, 7.3 does).  GUPDEMO_WQ_PERCPU asks for what older
+ * kernels gave by default: a per-CPU workqueue.  WQ_PERCPU is an enum
+ * constant, not a macro: #ifdef cannot see it.
  */
 #if GUPDEMO_KERNEL_BEFORE(6, 17, 0)
 #define GUPDEMO_WQ_PERCPU	0
