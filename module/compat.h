@@ -10,6 +10,7 @@
 
 #include <linux/mm.h>
 #include <linux/version.h>
+#include <linux/workqueue.h>
 
 /*
  * Out-of-tree code has to look at the kernel version; this is the one
@@ -105,6 +106,38 @@ static inline long gupdemo_compat_pin_user_pages_fast_only(unsigned long start,
  */
 #ifndef VM_SHADOW_STACK
 #define VM_SHADOW_STACK	VM_NONE
+#endif
+
+/**
+ * gupdemo_nth_page() - the page @n frames after @page
+ * @page: a page
+ * @n: how many frames further
+ *
+ * For frames known to be contiguous (the pages of one folio, one
+ * scatterlist entry, one run of the pin record).  nth_page() did this
+ * until 6.18 removed it; going through the frame number is right on every
+ * kernel and memory model, including SPARSEMEM without VMEMMAP, where the
+ * struct pages of contiguous frames need not be contiguous themselves.
+ *
+ * Return: the struct page of frame page_to_pfn(@page) + @n.
+ */
+static inline struct page *gupdemo_nth_page(struct page *page,
+					    unsigned long n)
+{
+	return pfn_to_page(page_to_pfn(page) + n);
+}
+
+/*
+ * WQ_PERCPU exists since 6.17, and 7.x's alloc_workqueue() WARNs when
+ * given neither it nor WQ_UNBOUND (the default is moving to unbound; 6.18
+ * does not WARN yet, 7.3 does).  GUPDEMO_WQ_PERCPU asks for what older
+ * kernels gave by default: a per-CPU workqueue.  WQ_PERCPU is an enum
+ * constant, not a macro: #ifdef cannot see it.
+ */
+#if GUPDEMO_KERNEL_BEFORE(6, 17, 0)
+#define GUPDEMO_WQ_PERCPU	0
+#else
+#define GUPDEMO_WQ_PERCPU	WQ_PERCPU
 #endif
 
 #endif /* _GUPDEMO_COMPAT_H */

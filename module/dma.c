@@ -31,7 +31,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/dma-direct.h>
+#include <linux/cc_platform.h>
 #include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
@@ -97,31 +97,57 @@ void gupdemo_dma_side_put(struct gupdemo_dma_side *side, bool wrote)
 	side->handle = false;
 }
 
-/*
+/**
+ * gupdemo_dma_check_reach() - will @dev reach every page of @sgt directly?
+ * @dev: the device that will do the DMA
+ * @sgt: the CPU entries of the table, not yet mapped
+ *
  * Without a translating IOMMU the bus address is the physical address, and
  * a device with a narrow mask (edu: 28 bits) cannot reach every page.  The
  * DMA API would bounce such pages through swiotlb, but the bounce pool may
- * itself lie beyond the mask, and swiotlb_map() then WARNs.  So when the
- * device cannot address all memory, refuse whenever swiotlb bounces every
- * mapping (swiotlb=force, as in SEV/TDX guests) and whenever a page lies
- * beyond the mask; what is left maps directly, without bouncing.
+ * itself lie beyond the mask (swiotlb then WARNs), and without a pool the
+ * DMA layer WARNs at once.  So when the device cannot address all memory,
+ * refuse whenever every mapping is bounced (swiotlb=force, as in SEV/TDX
+ * guests) or memory is encrypted (the bus address carries the encryption
+ * bit), and whenever a page lies beyond the device's limit; what is left
+ * maps directly, without bouncing.
+ *
+ * Only driver API is used: iommu_get_domain_for_dev(),
+ * dma_addressing_limited(), dma_get_mask() and the device's bus limit,
+ * cc_platform_has(), and is_swiotlb_force_bounce() (an inline of
+ * <linux/swiotlb.h> that reads the device's own swiotlb state).  Not
+ * dma_capable() or phys_to_dma(): those are helpers of the DMA-direct
+ * implementation in <linux/dma-direct.h>, which change with it and may
+ * call what is not exported (7.3's dma_capable() calls
+ * force_dma_unencrypted(): such a module no longer links).  A driver asks
+ * the DMA API what the device can do; it does not redo the DMA layer's
+ * own decision.
+ *
+ * The physical address stands for the bus address.  Where the firmware
+ * describes a bus offset (dev->dma_range_map, some arm64 SoCs) the driver
+ * has no exported way to translate it, so a limited device there is
+ * refused rather than guessed at.
+ *
+ * Context: process context; no lock needed.
+ * Return: 0, or -ERANGE when a page would have to be bounced.
  */
 static int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 	struct scatterlist *sg;
 	unsigned int i;
+	u64 limit;
 
 	if (domain && domain->type != IOMMU_DOMAIN_IDENTITY)
 		return 0;
 	if (!dma_addressing_limited(dev))
 		return 0;
-	if (is_swiotlb_force_bounce(dev))
+	if (is_swiotlb_force_bounce(dev) ||
+	    cc_platform_has(CC_ATTR_MEM_ENCRYPT) || dev->dma_range_map)
 		return -ERANGE;
-	/* The bus address, not the physical one: SME bit, bus offsets. */
+	limit = min_not_zero(dma_get_mask(dev), dev->bus_dma_limit);
 	for_each_sgtable_sg(sgt, sg, i) {
-		if (!dma_capable(dev, phys_to_dma(dev, sg_phys(sg)), sg->length,
-				 true))
+		if (sg_phys(sg) + sg->length - 1 > limit)
 			return -ERANGE;
 	}
 	return 0;

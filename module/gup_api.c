@@ -141,7 +141,7 @@ static void gupdemo_put_page_range(struct page *page, unsigned long npages,
 			put_page(page);
 		else
 			folio_put_refs(folio, nr);
-		page = nth_page(page, nr);
+		page = gupdemo_nth_page(page, nr);
 		npages -= nr;
 	}
 }

@@ -26,6 +26,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "gupdemo_private.h"
 #include "pinned.h"
 
@@ -124,8 +125,9 @@ static bool gupdemo_run_extend(union gupdemo_entry *e, unsigned long pfn,
  * @n: pages GUP returned
  *
  * If the batch starts in a large folio, fold it in place into runs: each
- * page is compared once with where the run says it should be (nth_page():
- * struct pages of contiguous frames need not be contiguous themselves),
+ * page is compared once with where the run says it should be
+ * (gupdemo_nth_page(): struct pages of contiguous frames need not be
+ * contiguous themselves),
  * and every run is written at or before the first page it consumed.  A
  * lone page stays plain.  Small folios and batches of one page cost
  * nothing: GUP's array is kept as it is.
@@ -146,7 +148,7 @@ void gupdemo_pfns_add(struct gupdemo_pfns *r, unsigned long n)
 		unsigned long lim = min(n - i, GUPDEMO_RUN_MAX_PAGES);
 
 		for (len = 1; len < lim; len++)
-			if (pages[i + len] != nth_page(first, len))
+			if (pages[i + len] != gupdemo_nth_page(first, len))
 				break;
 		/* The previous batch's last run may go on. */
 		if (!i && out && gupdemo_run_extend(&e[out - 1], pfn, len))

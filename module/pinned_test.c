@@ -81,7 +81,7 @@ static void gupdemo_test_mixed_walk(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, other);
 	pfn = page_to_pfn(four);
 	e[0].page = four;
-	e[1].page = nth_page(four, 1);
+	e[1].page = gupdemo_nth_page(four, 1);
 	e[2] = gupdemo_run_encode(pfn + 2, 2);
 	e[3].page = other;
 	if (page_to_pfn(other) == pfn + 4) {
@@ -159,17 +159,18 @@ static void gupdemo_test_add_fold(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, big);
 	KUNIT_ASSERT_NOT_NULL(test, other);
 	pfn = page_to_pfn(big);
-	gupdemo_test_add(&r, (struct page *[]){ big, nth_page(big, 1),
-			 nth_page(big, 2), nth_page(big, 3), other }, 5);
+	gupdemo_test_add(&r, (struct page *[]){ big,
+			 gupdemo_nth_page(big, 1), gupdemo_nth_page(big, 2),
+			 gupdemo_nth_page(big, 3), other }, 5);
 	KUNIT_ASSERT_EQ(test, r.nentries, 2UL);
 	KUNIT_EXPECT_TRUE(test, gupdemo_entry_is_run(e[0]));
 	KUNIT_EXPECT_EQ(test, gupdemo_entry_pfn(e[0]), pfn);
 	KUNIT_EXPECT_EQ(test, gupdemo_entry_npages(e[0]), 4UL);
 	KUNIT_EXPECT_PTR_EQ(test, e[1].page, other);
 
-	gupdemo_test_add(&r, (struct page *[]){ nth_page(big, 2) }, 1);
+	gupdemo_test_add(&r, (struct page *[]){ gupdemo_nth_page(big, 2) }, 1);
 	KUNIT_ASSERT_EQ(test, r.nentries, 3UL);
-	KUNIT_EXPECT_PTR_EQ(test, e[2].page, nth_page(big, 2));
+	KUNIT_EXPECT_PTR_EQ(test, e[2].page, gupdemo_nth_page(big, 2));
 	__free_page(other);
 	__free_pages(big, 2);
 }
@@ -184,9 +185,10 @@ static void gupdemo_test_add_continue(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, big);
 	pfn = page_to_pfn(big);
-	gupdemo_test_add(&r, (struct page *[]){ big, nth_page(big, 1) }, 2);
-	gupdemo_test_add(&r, (struct page *[]){ nth_page(big, 2),
-			 nth_page(big, 3) }, 2);
+	gupdemo_test_add(&r, (struct page *[]){ big,
+			 gupdemo_nth_page(big, 1) }, 2);
+	gupdemo_test_add(&r, (struct page *[]){ gupdemo_nth_page(big, 2),
+			 gupdemo_nth_page(big, 3) }, 2);
 	KUNIT_ASSERT_EQ(test, r.nentries, 1UL);
 	KUNIT_EXPECT_EQ(test, gupdemo_entry_pfn(e[0]), pfn);
 	KUNIT_EXPECT_EQ(test, gupdemo_entry_npages(e[0]), 4UL);

@@ -32,6 +32,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "engine.h"
 #include "gupdemo_private.h"
 
@@ -106,7 +107,7 @@ static size_t gupdemo_soft_cursor_page(const struct gupdemo_soft_cursor *c,
 {
 	size_t o = c->sg->offset + c->off;
 
-	*page = nth_page(sg_page(c->sg), o >> PAGE_SHIFT);
+	*page = gupdemo_nth_page(sg_page(c->sg), o >> PAGE_SHIFT);
 	*poff = offset_in_page(o);
 	return min_t(size_t, c->sg->length - c->off, PAGE_SIZE - *poff);
 }
@@ -273,8 +274,8 @@ int gupdemo_soft_init(void)
 	 * mirror's lock held, and reclaim (which creating a worker may enter)
 	 * can need that lock to invalidate the range.
 	 */
-	soft->wq = alloc_workqueue("gupdemo-soft", WQ_HIGHPRI | WQ_MEM_RECLAIM,
-				   1);
+	soft->wq = alloc_workqueue("gupdemo-soft", GUPDEMO_WQ_PERCPU |
+				   WQ_HIGHPRI | WQ_MEM_RECLAIM, 1);
 	if (!soft->wq) {
 		ret = -ENOMEM;
 		goto err_free;
