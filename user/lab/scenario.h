@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gupdemo-scenarios.h"
+#include "gupdemo-lab.h"
 
 struct ctx {
 	const struct gupdemo_scenario_env *env;

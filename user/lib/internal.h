@@ -15,20 +15,6 @@
 int gd_read_text(const char *path, char **textp);
 
 /*
- * One number in a procfs or sysfs file (e.g. /proc/sys/vm/nr_hugepages):
- * read it, or write it followed by a newline.  Return 0 or -errno.
- */
-int gd_read_u64(const char *path, unsigned long long *v);
-int gd_write_u64(const char *path, unsigned long long v);
-
-/*
- * Writes @text to a procfs or sysfs file in one write() (a sysfs store sees
- * exactly that buffer).  Returns 0, -errno of open() or write(), or -EIO
- * for a short write.
- */
-int gd_write_text(const char *path, const char *text);
-
-/*
  * The value part of a "name value" line: @p points just after the name;
  * at least one blank, a decimal number, optional blanks, then the end of
  * the line or text.  Returns 0, -EINVAL (malformed) or -ERANGE (beyond

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "internal.h"
+#include "gupdemo-lab.h"
 
 #define NR_HUGEPAGES	"/proc/sys/vm/nr_hugepages"
 
@@ -174,11 +174,11 @@ static uint64_t hugetlb_reserve(uint64_t want, uint64_t *orig)
 {
 	unsigned long long was, now;
 
-	if (gd_read_u64(NR_HUGEPAGES, &was))
+	if (gupdemo_lab_read_u64(NR_HUGEPAGES, &was))
 		was = 0;
 	*orig = was;
-	gd_write_u64(NR_HUGEPAGES, was + want);
-	if (gd_read_u64(NR_HUGEPAGES, &now))
+	gupdemo_lab_write_u64(NR_HUGEPAGES, was + want);
+	if (gupdemo_lab_read_u64(NR_HUGEPAGES, &now))
 		now = 0;
 	return now > *orig ? now - *orig : 0;
 }
@@ -268,7 +268,7 @@ int run_matrix(struct bench *b)
 				ret = matrix_size(b, mem, b->o.sizes[s], have);
 		}
 		if (mem == MEM_HUGETLB && have)
-			gd_write_u64(NR_HUGEPAGES, orig);
+			gupdemo_lab_write_u64(NR_HUGEPAGES, orig);
 		if (ret)
 			return ret;
 	}

@@ -26,8 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gupdemo.h"
-#include "internal.h"
+#include "gupdemo-lab.h"
 
 #define PM_PRESENT	(1ULL << 63)
 #define PM_PFN_MASK	((1ULL << 55) - 1)
@@ -86,7 +85,7 @@ static int key_value(const char *line, const char *key, uint64_t *v)
 		line++;
 	else if (*line != ' ' && *line != '\t')
 		return 0;	/* a longer key */
-	ret = gd_parse_value(line, v);
+	ret = gupdemo_lab_parse_value(line, v);
 	return ret ? ret : 1;
 }
 
@@ -198,7 +197,7 @@ int gupdemo_pfn_zone(uint64_t pfn, char *name, size_t size)
 	char *text;
 	int ret;
 
-	ret = gd_read_text(GUPDEMO_ZONEINFO_PATH, &text);
+	ret = gupdemo_lab_read_text(GUPDEMO_ZONEINFO_PATH, &text);
 	if (ret)
 		return ret;
 	ret = gupdemo_zoneinfo_zone(text, pfn, name, size);
@@ -233,7 +232,7 @@ int gupdemo_memblock_size(const char *dir, uint64_t *bytes)
 	if (snprintf(path, sizeof(path), "%s/block_size_bytes", memdir(dir)) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
-	ret = gd_read_text(path, &text);
+	ret = gupdemo_lab_read_text(path, &text);
 	if (ret)
 		return ret;
 	/* Hex without "0x", e.g. "8000000" for 128 MiB. */
@@ -275,7 +274,7 @@ static int block_attr(const char *dir, uint64_t block, const char *file,
 	if (snprintf(path, sizeof(path), "%s/memory%llu/%s", memdir(dir),
 		     (unsigned long long)block, file) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	ret = gd_read_text(path, &text);
+	ret = gupdemo_lab_read_text(path, &text);
 	if (ret)
 		return ret;
 	len = strcspn(text, "\n");
@@ -320,7 +319,7 @@ static int set_state(const char *dir, uint64_t block, const char *state)
 	if (snprintf(path, sizeof(path), "%s/memory%llu/state", memdir(dir),
 		     (unsigned long long)block) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	return gd_write_text(path, state);
+	return gupdemo_lab_write_text(path, state);
 }
 
 int gupdemo_memblock_offline(const char *dir, uint64_t block)

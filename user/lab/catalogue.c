@@ -24,8 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gupdemo-scenarios.h"
-#include "internal.h"
+#include "gupdemo-lab.h"
 #include "scenario.h"
 
 #define KV(a, b, c)	GUPDEMO_KERNEL_VERSION(a, b, c)
@@ -278,7 +277,7 @@ static void sc_hugetlb(struct ctx *c)
 	struct gupdemo_buf b;
 	int ret;
 
-	if (gd_read_u64(NR_HUGEPAGES, &nr)) {
+	if (gupdemo_lab_read_u64(NR_HUGEPAGES, &nr)) {
 		gd_skip(c, "no hugetlb support (" NR_HUGEPAGES ")");
 		return;
 	}
@@ -286,11 +285,11 @@ static void sc_hugetlb(struct ctx *c)
 				GUPDEMO_BUF_TOUCH);
 	if (ret) {
 		/* Reserve one more huge page for us, given back below. */
-		if (gd_write_u64(NR_HUGEPAGES, nr + 1) ||
-		    gd_read_u64(NR_HUGEPAGES, &now) || now != nr + 1) {
+		if (gupdemo_lab_write_u64(NR_HUGEPAGES, nr + 1) ||
+		    gupdemo_lab_read_u64(NR_HUGEPAGES, &now) || now != nr + 1) {
 			gd_skip(c, "cannot reserve a 2 MiB huge page (vm.nr_hugepages)");
 			if (now > nr)
-				gd_write_u64(NR_HUGEPAGES, nr);
+				gupdemo_lab_write_u64(NR_HUGEPAGES, nr);
 			return;
 		}
 		raised = true;
@@ -310,7 +309,7 @@ static void sc_hugetlb(struct ctx *c)
 	gupdemo_buf_free(&b);
 out:
 	if (raised)
-		gd_write_u64(NR_HUGEPAGES, nr);
+		gupdemo_lab_write_u64(NR_HUGEPAGES, nr);
 }
 
 static void sc_pfnmap(struct ctx *c)

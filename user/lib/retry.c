@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libgupdemo - measuring a scenario (exact pin-counter deltas around one step)
- * and the bounded fault-in-and-retry pin.
+ * libgupdemo - the bounded fault-in-and-retry pin (gupdemo_pin_retry()) and
+ * the fault-in it retries with.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,33 +12,6 @@
 
 #include "gupdemo.h"
 #include "internal.h"
-
-int gupdemo_scenario_run(gupdemo_step_fn step, void *arg, int64_t exp_acquired,
-			 int64_t exp_released, struct gupdemo_scenario_result *res)
-{
-	int ret;
-
-	if (!step || !res)
-		return -EINVAL;
-	memset(res, 0, sizeof(*res));
-	ret = gupdemo_vmstat_read(&res->before);
-	if (ret)
-		return ret;
-	res->step_ret = step(arg);
-	ret = gupdemo_vmstat_read(&res->after);
-	if (ret)
-		return ret;
-
-	/* The counters only grow; the casts keep a wrap visible as negative. */
-	res->d_acquired = (int64_t)(res->after.acquired - res->before.acquired);
-	res->d_released = (int64_t)(res->after.released - res->before.released);
-	res->match = res->before.refreshed && res->after.refreshed &&
-		     (exp_acquired == GUPDEMO_DELTA_ANY ||
-		      res->d_acquired == exp_acquired) &&
-		     (exp_released == GUPDEMO_DELTA_ANY ||
-		      res->d_released == exp_released);
-	return 0;
-}
 
 /*
  * Checks in /proc/self/maps that [start, end) is covered by mappings without

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "scenario.h"
 
 
@@ -174,7 +173,7 @@ const char *gd_thp_off(void)
 	bool never;
 	int ret;
 
-	ret = gd_read_text("/sys/kernel/mm/transparent_hugepage/enabled", &text);
+	ret = gupdemo_lab_read_text("/sys/kernel/mm/transparent_hugepage/enabled", &text);
 	if (ret == -ENOENT)
 		return "the kernel has no THP (not built in, e.g. PREEMPT_RT)";
 	if (ret)

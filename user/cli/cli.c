@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "gupdemo-scenarios.h"
+#include "gupdemo-lab.h"
 
 #define PARAM_DIR "/sys/module/" GUPDEMO_MODULE_NAME "/parameters"
 

@@ -29,7 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "scenario.h"
 
 #define LAB_PAGES	8
@@ -171,7 +170,7 @@ static uint64_t migrated(void)
 	uint64_t v = 0;
 	char *text;
 
-	if (gd_read_text("/proc/vmstat", &text))
+	if (gupdemo_lab_read_text("/proc/vmstat", &text))
 		return 0;
 	gupdemo_vmstat_parse_field(text, "pgmigrate_success", &v);
 	free(text);
