@@ -62,8 +62,8 @@ USER_OBJDIR := $(BUILD)/user/obj
 USER_LIB_SRCS := $(addprefix user/lib/,libgupdemo.c buf.c kmod.c vmstat.c retry.c)
 USER_LAB_SRCS := $(addprefix user/lab/,catalogue.c verdict.c lab.c pageinfo.c measure.c \
 	sysfs.c)
-USER_CLI_SRCS := $(addprefix user/cli/,cli.c \
-	json.c num.c bench.c bench_env.c bench_stat.c bench_matrix.c bench_dma.c \
+USER_CLI_SRCS := $(addprefix user/cli/,cli.c command.c cmd_info.c cmd_load.c cmd_demo.c cmd_run.c \
+	json.c num.c bench.c bench_model.c bench_env.c bench_stat.c bench_matrix.c bench_dma.c \
 	bench_mirror.c bench_report.c)
 user_objs = $(patsubst user/%.c,$(USER_OBJDIR)/%.o,$(1))
 USER_LIB_OBJS := $(call user_objs,$(USER_LIB_SRCS))
@@ -87,7 +87,7 @@ $(USER_OBJDIR)/%.o: user/%.c
 $(USER_LAB_OBJS) $(USER_CLI_OBJS): USER_WING_CFLAGS := $(USER_LAB_CFLAGS)
 
 # What prints the version is rebuilt when it changes.
-$(call user_objs,user/cli/cli.c user/cli/json.c): module/main.c
+$(call user_objs,user/cli/cli.c user/cli/json.c user/cli/cmd_info.c): module/main.c
 
 $(USER_LIB_A): $(USER_LIB_OBJS)
 $(USER_LAB_A): $(USER_LAB_OBJS)

@@ -3,7 +3,7 @@
  * gupdemo bench - how much the PIN/UNPIN path costs on top of GUP, how fast
  * the software DMA engine is next to a memcpy, and how much kernel memory a
  * held pin takes.  This file: the command line and the order of the runs;
- * bench.h says where the rest is.
+ * bench_model.h says where the rest is.
  *
  * Every time comes from the module (ktime_get_ns() around the GUP loop and
  * around the release, like mm/gup_test.c): PIN returns get_ns, UNPIN
@@ -20,8 +20,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
-#include "cli.h"
+#include "bench_dma.h"
+#include "bench_env.h"
+#include "bench_matrix.h"
+#include "bench_mirror.h"
+#include "bench_report.h"
+#include "bench_stat.h"
+#include "commands.h"
+#include "num.h"
 
 /* ---- parsing option arguments ---- */
 
@@ -255,7 +261,7 @@ OPT_SETTER(opt_quiet)
 }
 
 /* --quick first: options given with it override its preset. */
-const struct cli_opt bench_options[] = {
+static const struct cli_opt bench_options[] = {
 	{ "quick", 'q', NULL, opt_quick, NULL,
 	  "short preset (make demo): 1M,4M,16M; 4k,thp;\n"
 	  "batch 512; write; DMA 1M,4M; edu 1 KiB" },
@@ -293,12 +299,12 @@ const struct cli_opt bench_options[] = {
 	{ NULL, 0, NULL, NULL, NULL, NULL },
 };
 
-const char bench_details[] =
+static const char bench_details[] =
 	"Every time is measured in the module: PIN returns get_ns, UNPIN put_ns;\n"
 	"GUPDEMO_IOC_BENCH runs the same GUP calls with the same batch on a\n"
 	"preallocated array (the baseline).  Memory is touched before timing.";
 
-const char bench_notes[] =
+static const char bench_notes[] =
 	"A size is 1 to 64G bytes: digits and an optional suffix K, M or G\n"
 	"(x1024); a count (--batch, --repeats) is digits only.  The accelerator is read from\n"
 	"$GUPDEMO_ACCEL, else guessed (hypervisor flag, kvm-clock, DMI).\n"
@@ -395,14 +401,14 @@ static int bench_run(struct cli *cli, struct bench *b)
 	return bench_failed(b) ? EXIT_FAIL : EXIT_OK;
 }
 
-int cmd_bench(struct cli *cli, int argc, char **argv)
+static int cmd_bench(struct cli *cli, int argc, char **argv)
 {
 	struct bench b = { .fd = -1 };
 	struct bench_args args = { .o = &b.o };
 	int first, ret;
 
 	opts_default(&b.o, false);
-	ret = cli_parse_opts(cli, cli_find_command("bench"), &args, argc, argv,
+	ret = cli_parse_opts(cli, &bench_command, &args, argc, argv,
 			     0, &first);
 	if (ret >= 0)
 		return ret;
@@ -415,3 +421,10 @@ int cmd_bench(struct cli *cli, int argc, char **argv)
 		gupdemo_close(b.fd);
 	return ret;
 }
+
+const struct command bench_command = {
+	"bench", cmd_bench,
+	"time PIN/UNPIN vs bare GUP and DMA vs memcpy (module clock)",
+	"bench [--quick] [--json | --csv | --table] [--markers] [options]",
+	bench_details, bench_options, bench_notes,
+};

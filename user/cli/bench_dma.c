@@ -8,7 +8,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "bench.h"
+#include "bench_dma.h"
+#include "bench_stat.h"
 
 /* One DMA between held handles; its xfer_ns into *@ns. */
 static int dma_handles(struct bench *b, uint32_t op, uint32_t engine,

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "bench_env.h"
 
 static int read_text(const char *path, char *buf, size_t size)
 {

@@ -12,7 +12,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "bench.h"
+#include "bench_mirror.h"
+#include "bench_stat.h"
 
 static double now_ns(void)
 {

@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bench.h"
-#include "cli.h"
+#include "bench_report.h"
+#include "bench_stat.h"
+#include "json.h"
 
 /* ---- targets ---- */
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "bench.h"
+#include "bench_stat.h"
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 
-#include "cli.h"
+#include "json.h"
 
 void json_str(FILE *f, const char *s)
 {

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "num.h"
 
 /* "64G", "4K", "1000": the shortest exact form of @v with a suffix. */
 static void num_text(uint64_t v, bool suffix, char *buf, size_t size)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gupdemo CLI - what cli.c shares with the other command files (bench.c,
- * json.c).  Not part of libgupdemo.
+ * gupdemo CLI - the command framework (command.c): what a command is, its
+ * option table (one parser and one help), exit statuses, messages and
+ * device access with the messages people need.  Every command file
+ * (cmd_*.c, bench.c) and the entry point (cli.c) use it.
  */
-#ifndef GUPDEMO_CLI_H
-#define GUPDEMO_CLI_H
+#ifndef GUPDEMO_COMMAND_H
+#define GUPDEMO_COMMAND_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,7 +58,7 @@ struct command {
 	const char *notes;	/* after the options, or NULL */
 };
 
-const struct command *cli_find_command(const char *name);
+/* A command's help: to stdout in full, to stderr the usage line only. */
 void cli_command_usage(FILE *f, const char *prog, const struct command *c);
 
 /*
@@ -72,9 +74,17 @@ int cli_parse_opts(struct cli *cli, const struct command *c, void *ctx,
 
 /* The -d/--device option: its setter. */
 int cli_set_device(struct cli *cli, void *ctx, const char *arg);
+/* A flag option: sets the bool @ctx points to. */
+int cli_set_flag(struct cli *cli, void *ctx, const char *arg);
 
 __attribute__((format(printf, 2, 3)))
 void errmsg(struct cli *cli, const char *fmt, ...);
+
+/* --device, or the default node. */
+const char *cli_dev_path(const struct cli *cli);
+
+/* Prints @text wrapped to 79 columns, each line starting with @indent. */
+void cli_print_wrapped(const char *indent, const char *text);
 
 /* Open the device / GET_INFO with the messages people need; exit status. */
 int cli_open_device(struct cli *cli, int *fd);
@@ -83,49 +93,4 @@ int cli_get_info(struct cli *cli, int fd, struct gupdemo_info *info);
 /* "EFAULT" for -EFAULT (or "E<n>"), "success" for 0. */
 const char *cli_errname(int err);
 
-/*
- * num.c: the one parser of numeric option arguments (sizes and counts).
- * Digits, then (sizes only) one suffix K, M or G; no sign; no overflow;
- * within [min, max].  -EINVAL with the reason in cli->why when refused.
- */
-struct cli_num {
-	uint64_t min, max;
-	bool suffix;		/* a size: K, M, G allowed */
-	bool zero_none;		/* lists: a lone "0" is the empty list */
-};
-
-int cli_parse_num(struct cli *cli, const char *s, const struct cli_num *spec,
-		  uint64_t *out);
-/* A comma-separated list of at most @max values into @out[0..*n). */
-int cli_parse_num_list(struct cli *cli, const char *s,
-		       const struct cli_num *spec, uint64_t *out,
-		       unsigned int max, unsigned int *n);
-
-/* bench.c */
-int cmd_bench(struct cli *cli, int argc, char **argv);
-extern const struct cli_opt bench_options[];
-extern const char bench_details[], bench_notes[];
-
-/* json.c: writes @s as a JSON string, quotes included. */
-void json_str(FILE *f, const char *s);
-
-/*
- * Version of the layout of every JSON document the CLI prints (run, bench,
- * info, list): bumped when a key is removed or changes meaning; adding keys
- * keeps it.  Documented in --help and gupdemo(1).
- */
-#define CLI_JSON_FORMAT_VERSION	1
-
-/* GUPDEMO_VERSION_STRING: the package version, from user/user.mk. */
-#ifndef GUPDEMO_VERSION_STRING
-/* Only cppcheck (make lint-cppcheck) reads the code without it. */
-#define GUPDEMO_VERSION_STRING "0.0.0-unknown"
-#endif
-
-/*
- * Opens a document on stdout: "{", format_version, tool, gupdemo_version;
- * the caller goes on with ",\n  \"key\": ..." and closes it.
- */
-void json_begin(const char *tool);
-
-#endif /* GUPDEMO_CLI_H */
+#endif /* GUPDEMO_COMMAND_H */

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * gupdemo bench - what its files share: what is measured (the cells), the
- * options, the run's state, and each file's entry points.  Not part of
- * libgupdemo.
+ * options, the run's state, and the buffers and held pins it measures on
+ * (bench_model.c).  Not part of libgupdemo.  The files, each with its own
+ * header, and what they use (no file uses one above it):
  *
- *   bench.c         the command line and the order of the runs
- *   bench_env.c     the machine: kernel, accelerator, CPUs, memory, THP
- *   bench_stat.c    statistics, sizes as text, progress lines, the clock
+ *   bench.c         the command line and the order of the runs (everything)
+ *   bench_report.c  the targets and the table, JSON and CSV outputs
  *   bench_matrix.c  the PIN/UNPIN matrix against bare GUP; held-pin memory
  *   bench_dma.c     soft engine vs memcpy, edu, the stages of one DMA
- *   bench_report.c  the targets and the table, JSON and CSV outputs
+ *   bench_mirror.c  pin vs mirror: one DMA call from each
+ *   bench_env.c     the machine: kernel, accelerator, CPUs, memory, THP
+ *   bench_stat.c    statistics, sizes as text, progress lines, the clock
+ *   bench_model.c   the APIs and memory kinds; buffers and held pins
  */
-#ifndef GUPDEMO_BENCH_H
-#define GUPDEMO_BENCH_H
+#ifndef GUPDEMO_BENCH_MODEL_H
+#define GUPDEMO_BENCH_MODEL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -159,39 +162,11 @@ struct target {
 };
 #define MAX_TARGETS	8
 
-/* bench_stat.c */
-struct stat3 stat3_of(double *v, unsigned int n);
-double median_of(double *v, unsigned int n);
-void size_text(uint64_t size, char *buf, size_t len) __attribute__((nonnull));
-void progress(const struct bench *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-double now_s(void);
-
-/* bench_env.c */
-void env_collect(struct env_info *e);
-
-/* bench_matrix.c: run_matrix() returns 0 or -ENOMEM (the cell table). */
-int run_matrix(struct bench *b);
-void run_kmem(struct bench *b);
+/* @len bytes of @kind, every page written (touched) before any timing. */
 int bench_buf_alloc(const struct bench *b, enum mem_kind kind, size_t len,
 		    struct gupdemo_buf *m);
+/* A long-term pin held by handle, as a driver's buffer would be. */
 int bench_hold(const struct bench *b, void *addr, size_t len, bool write,
 	       uint32_t *handle);
 
-/* bench_dma.c */
-void run_dma(struct bench *b);
-void run_edu(struct bench *b);
-void run_all_stages(struct bench *b);
-
-/* bench_mirror.c */
-void run_mirror(struct bench *b);
-
-/* bench_report.c */
-unsigned int compute_targets(const struct bench *b, struct target *t);
-void print_table(const struct bench *b, const struct target *t,
-		 unsigned int nt);
-void print_json(const struct bench *b, const struct target *t,
-		unsigned int nt);
-void print_csv(const struct bench *b);
-
-#endif /* GUPDEMO_BENCH_H */
+#endif /* GUPDEMO_BENCH_MODEL_H */
