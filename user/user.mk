@@ -63,6 +63,7 @@ USER_LIB_SRCS := $(addprefix user/lib/,libgupdemo.c buf.c kmod.c vmstat.c retry.
 USER_LAB_SRCS := $(addprefix user/lab/,catalogue.c verdict.c lab.c pageinfo.c measure.c \
 	sysfs.c)
 USER_CLI_SRCS := $(addprefix user/cli/,cli.c command.c cmd_info.c cmd_load.c cmd_demo.c cmd_run.c \
+	run_report.c \
 	json.c num.c bench.c bench_model.c bench_env.c bench_stat.c bench_matrix.c bench_dma.c \
 	bench_mirror.c bench_report.c)
 user_objs = $(patsubst user/%.c,$(USER_OBJDIR)/%.o,$(1))

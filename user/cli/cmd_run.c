@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "gupdemo-lab.h"
 #include "json.h"
+#include "run_report.h"
 
 static const struct cli_opt list_options[] = {
 	{ "json", 'j', NULL, cli_set_flag, NULL,
@@ -82,123 +83,6 @@ static int cmd_list(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
-enum run_format { FMT_HUMAN, FMT_JSON, FMT_TAP };
-
-struct run_state {
-	enum run_format fmt;
-	bool colour;
-	bool lab_seen;	/* the lab's heading is printed */
-	unsigned int n, passed, failed, skipped;
-};
-
-/* "16" for a success with 16 pages, "EFAULT" for -EFAULT. */
-static void result_text(int ret, uint64_t npages, char *buf, size_t size)
-{
-	if (ret)
-		snprintf(buf, size, "%s", cli_errname(ret));
-	else
-		snprintf(buf, size, "%" PRIu64, npages);
-}
-
-static const char *verdict_name(enum gupdemo_verdict v)
-{
-	return v == GUPDEMO_VERDICT_PASS ? "pass" :
-	       v == GUPDEMO_VERDICT_SKIP ? "skip" : "FAIL";
-}
-
-static void run_print_one(struct run_state *st, unsigned int idx,
-			  const struct gupdemo_scenario *sc,
-			  const struct gupdemo_scenario_outcome *o)
-{
-	char res[24], exp[24];
-	bool skipped = o->verdict == GUPDEMO_VERDICT_SKIP;
-
-	result_text(o->ret, o->npages, res, sizeof(res));
-	result_text(o->exp_ret, o->exp_npages, exp, sizeof(exp));
-	switch (st->fmt) {
-	case FMT_HUMAN: {
-		const char *on = "", *off = "";
-
-		if (sc->lesson && !st->lab_seen) {
-			st->lab_seen = true;
-			printf("\nwhat a held pin does to the rest of the kernel "
-			       "(the consequences lab)\n");
-		}
-		if (st->colour) {
-			on = o->verdict == GUPDEMO_VERDICT_PASS ? "\033[32m" :
-			     skipped ? "\033[33m" : "\033[1;31m";
-			off = "\033[0m";
-		}
-		if (skipped)
-			printf("%-14s %-9s %-9s %3" PRIu32 " %-10s %-10s %4s %4s "
-			       "%s%s%s\n", sc->name, sc->api, sc->memory,
-			       sc->pages, "-", "-", "-", "-", on, "skip", off);
-		else
-			printf("%-14s %-9s %-9s %3" PRIu32 " %-10s %-10s %4" PRId64
-			       " %4" PRId64 " %s%s%s\n", sc->name, sc->api,
-			       sc->memory, sc->pages, res, exp, o->d_acquired,
-			       o->d_released, on, verdict_name(o->verdict), off);
-		if (o->note[0])
-			cli_print_wrapped("    ", o->note);
-		if (sc->lesson && !skipped) {
-			char line[300];
-
-			snprintf(line, sizeof(line), "lesson: %s", sc->lesson);
-			cli_print_wrapped("    ", line);
-		}
-		break;
-	}
-	case FMT_TAP:
-		if (skipped) {
-			printf("ok %u - %s # SKIP %.*s\n", idx, sc->name,
-			       (int)strcspn(o->note, "\n"), o->note);
-			break;
-		}
-		printf("%sok %u - %s: %s %s, %" PRIu32 " pages -> %s (expected "
-		       "%s), +%" PRId64 "/+%" PRId64 " acquired/released "
-		       "(expected +%" PRId64 "/+%" PRId64 ")\n",
-		       o->verdict == GUPDEMO_VERDICT_PASS ? "" : "not ", idx,
-		       sc->name, sc->api, sc->memory, sc->pages, res, exp,
-		       o->d_acquired, o->d_released, o->exp_acquired,
-		       o->exp_released);
-		if (o->note[0])
-			cli_print_wrapped("# ", o->note);
-		if (sc->lesson)
-			printf("# lesson: %s\n", sc->lesson);
-		break;
-	case FMT_JSON:
-		printf("%s\n    {\"name\": ", idx > 1 ? "," : "");
-		json_str(stdout, sc->name);
-		printf(", \"api\": ");
-		json_str(stdout, sc->api);
-		printf(", \"memory\": ");
-		json_str(stdout, sc->memory);
-		printf(", \"pages\": %" PRIu32 ", \"summary\": ", sc->pages);
-		json_str(stdout, sc->summary);
-		if (sc->lesson) {
-			printf(", \"lesson\": ");
-			json_str(stdout, sc->lesson);
-		}
-		printf(",\n     \"verdict\": \"%s\", \"result\": ",
-		       skipped ? "skip" : o->verdict == GUPDEMO_VERDICT_PASS ?
-		       "pass" : "fail");
-		json_str(stdout, skipped ? "" : res);
-		printf(", \"ret\": %d, \"npages\": %" PRIu64 ", \"expected\": ",
-		       o->ret, o->npages);
-		json_str(stdout, skipped ? "" : exp);
-		printf(", \"exp_ret\": %d, \"exp_npages\": %" PRIu64 ",\n"
-		       "     \"d_acquired\": %" PRId64 ", \"d_released\": %"
-		       PRId64 ", \"exp_d_acquired\": %" PRId64
-		       ", \"exp_d_released\": %" PRId64 ", \"note\": ",
-		       o->exp_ret, o->exp_npages, o->d_acquired, o->d_released,
-		       o->exp_acquired, o->exp_released);
-		json_str(stdout, o->note);
-		printf("}");
-		break;
-	}
-	fflush(stdout);
-}
-
 /* Colour on a terminal only: not in a pipe, a file or on a serial line. */
 static bool use_colour(void)
 {
@@ -218,24 +102,25 @@ struct run_args {
 	bool no_ext4;
 };
 
-static int run_set_format(struct run_args *a, enum run_format fmt)
+/* --json and --tap: one format, the text one unless given. */
+static int run_set_report(struct run_args *a, const struct run_report *r)
 {
-	if (a->st->fmt != FMT_HUMAN && a->st->fmt != fmt)
+	if (a->st->report != &run_report_text && a->st->report != r)
 		return -EINVAL;
-	a->st->fmt = fmt;
+	a->st->report = r;
 	return 0;
 }
 
 static int run_opt_json(struct cli *cli, void *ctx, const char *arg)
 {
 	(void)cli, (void)arg;
-	return run_set_format(ctx, FMT_JSON);
+	return run_set_report(ctx, &run_report_json);
 }
 
 static int run_opt_tap(struct cli *cli, void *ctx, const char *arg)
 {
 	(void)cli, (void)arg;
-	return run_set_format(ctx, FMT_TAP);
+	return run_set_report(ctx, &run_report_tap);
 }
 
 static int run_opt_ext4_dir(struct cli *cli, void *ctx, const char *arg)
@@ -271,222 +156,172 @@ static const struct cli_opt run_options[] = {
 	{ NULL, 0, NULL, NULL, NULL, NULL },
 };
 
+/* What a run works with, from the selection to the teardown. */
+struct run_ctx {
+	unsigned int *sel, nsel;	/* indexes of the scenarios to run */
+	bool want_ext4;			/* one of them needs ext4 */
+	int fd;
+	struct gupdemo_info info;
+	struct gupdemo_scenario_env env;
+	struct gupdemo_ext4 ext4;
+	bool mounted;			/* ext4 is ours to unmount */
+	char ext4_note[128];
+};
+
 /*
- * `run --tap` that cannot start: TAP consumers want a plan.  No module or
- * no permission is a skipped plan, "1..0 # SKIP reason" (the TAP form of
- * "nothing here can run", as kselftest's ksft_exit_skip() prints it before
- * any plan), with exit status 0 so that prove counts it as skipped; any
- * other failure is "Bail out!" with the exit status kept.  Nothing in the
- * other formats (the message is on stderr).  Returns @status, or 0 for a
- * skipped plan.
+ * The scenarios named in @names (all when none), every name checked before
+ * anything runs.  Returns -1 to go on, or an exit status.
  */
-static int run_tap_cannot(struct cli *cli, const struct run_state *st,
-			  int status)
+static int run_select(struct cli *cli, struct run_ctx *r, int n,
+		      char **names)
 {
-	if (st->fmt != FMT_TAP)
-		return status;
-	if (status == EXIT_MISSING) {
-		printf("1..0 # SKIP %s: no such device (the gupdemo module is "
-		       "not loaded)\n", cli_dev_path(cli));
-		status = EXIT_OK;
-	} else if (status == EXIT_PERM) {
-		printf("1..0 # SKIP %s: permission denied (root only)\n",
-		       cli_dev_path(cli));
-		status = EXIT_OK;
-	} else {
-		printf("Bail out! %s: not usable (see stderr)\n", cli_dev_path(cli));
+	unsigned int count = gupdemo_scenario_count();
+	const struct gupdemo_scenario *sc;
+
+	r->sel = calloc(count + (size_t)n, sizeof(*r->sel));
+	if (!r->sel) {
+		errmsg(cli, "out of memory");
+		return EXIT_FAIL;
 	}
-	fflush(stdout);
-	return status;
+	for (int i = 0; i < n; i++) {
+		if (gupdemo_scenario_find(names[i], &r->sel[r->nsel]) != 0) {
+			errmsg(cli, "run: unknown scenario '%s' (see '%s list')",
+			       names[i], cli->prog);
+			return EXIT_USAGE;
+		}
+		r->nsel++;
+	}
+	if (!r->nsel)
+		for (unsigned int i = 0; i < count; i++)
+			r->sel[r->nsel++] = i;
+	for (unsigned int i = 0; i < r->nsel; i++) {
+		gupdemo_scenario_get(r->sel[i], &sc);
+		if (sc->needs & GUPDEMO_NEEDS_EXT4)
+			r->want_ext4 = true;
+	}
+	return -1;
+}
+
+/* The ext4 directory: --ext4-dir, else a scratch one, else a note why not. */
+static void run_ext4(struct run_ctx *r, const struct run_args *args)
+{
+	int ret;
+
+	if (!r->want_ext4 || (!args->ext4_dir && args->no_ext4))
+		return;
+	if (args->ext4_dir) {
+		r->env.ext4_dir = args->ext4_dir;
+		return;
+	}
+	ret = gupdemo_ext4_mount("/tmp", 16, &r->ext4);
+	if (ret == 0) {
+		r->mounted = true;
+		r->env.ext4_dir = r->ext4.dir;
+		return;
+	}
+	snprintf(r->ext4_note, sizeof(r->ext4_note),
+		 "no scratch ext4 (%s): ext4 scenarios skipped",
+		 ret == -ENOENT ? "no mke2fs or loop device" : strerror(-ret));
+}
+
+/*
+ * The device, what the scenarios run against, and the ext4 directory.
+ * Returns -1 to go on, or an exit status (after the report's word on a run
+ * that cannot start); r->fd is open (>= 0) when the caller must close it.
+ */
+static int run_setup(struct cli *cli, const struct run_state *st,
+		     struct run_ctx *r, const struct run_args *args)
+{
+	int ret = cli_open_device(cli, &r->fd);
+
+	if (!ret)
+		ret = cli_get_info(cli, r->fd, &r->info);
+	if (ret)
+		return st->report->cannot ?
+		       st->report->cannot(cli_dev_path(cli), ret) : ret;
+	r->env.fd = r->fd;
+	r->env.features = r->info.features;
+	ret = gupdemo_kernel_version(&r->env.kernel);
+	if (ret) {
+		errmsg(cli, "run: cannot tell the kernel version: %s",
+		       strerror(-ret));
+		return EXIT_FAIL;
+	}
+	run_ext4(r, args);
+	return -1;
+}
+
+static void run_count(struct run_totals *t,
+		      const struct gupdemo_scenario_outcome *o)
+{
+	t->n++;
+	if (o->verdict == GUPDEMO_VERDICT_PASS)
+		t->passed++;
+	else if (o->verdict == GUPDEMO_VERDICT_SKIP)
+		t->skipped++;
+	else
+		t->failed++;
+}
+
+/* Begin, a row per scenario, end; the exit status. */
+static int run_report(struct run_state *st, struct run_ctx *r)
+{
+	struct gupdemo_vmstat start = { 0 }, end = { 0 };
+	struct run_totals *t = &st->t;
+	struct utsname u;
+	int ret;
+
+	uname(&u);
+	gupdemo_vmstat_read(&start);
+	st->nsel = r->nsel;
+	st->colour = st->report == &run_report_text && use_colour();
+	st->report->begin(st, &(struct run_head){
+		u.release, r->env.kernel, r->info.kernel_version, r->ext4_note });
+	for (unsigned int i = 0; i < r->nsel; i++) {
+		struct gupdemo_scenario_outcome o;
+		const struct gupdemo_scenario *sc;
+
+		gupdemo_scenario_get(r->sel[i], &sc);
+		gupdemo_scenario_exec(r->sel[i], &r->env, &o);
+		run_count(t, &o);
+		st->report->row(st, i + 1, sc, &o);
+	}
+	ret = gupdemo_vmstat_read(&end);
+	t->pins_held = gupdemo_get_info(r->fd, &r->info) ? UINT64_MAX :
+		       r->info.pins_held;
+	t->d_acquired = (int64_t)(end.acquired - start.acquired);
+	t->d_released = (int64_t)(end.released - start.released);
+	t->exact = start.refreshed && end.refreshed;
+	t->balanced = !ret && t->exact && t->d_acquired == t->d_released &&
+		      t->pins_held == 0;
+	st->report->end(st);
+	return t->failed || !t->balanced ? EXIT_FAIL : EXIT_OK;
 }
 
 static int cmd_run(struct cli *cli, int argc, char **argv)
 {
-	const struct command *c = &run_command;
-	unsigned int count = gupdemo_scenario_count(), nsel = 0, *sel;
-	struct gupdemo_scenario_env env = { .fd = -1 };
-	struct gupdemo_vmstat start = { 0 }, end = { 0 };
-	struct run_state st = { .fmt = FMT_HUMAN };
+	struct run_state st = { .report = &run_report_text };
 	struct run_args args = { .st = &st };
-	struct gupdemo_ext4 ext4 = { .loop_fd = -1 };
-	struct gupdemo_info info;
-	bool want_ext4 = false, mounted = false, balanced;
-	int64_t d_acq = 0, d_rel = 0;
-	char ext4_err[128] = "";
-	struct utsname u;
-	int first, ret, fd;
+	struct run_ctx r = { .fd = -1, .env = { .fd = -1 },
+			     .ext4 = { .loop_fd = -1 } };
+	int first, ret;
 
-	ret = cli_parse_opts(cli, c, &args, argc, argv, -1, &first);
+	ret = cli_parse_opts(cli, &run_command, &args, argc, argv, -1, &first);
 	if (ret >= 0)
 		return ret;
-
-	/* Every name is checked before anything runs. */
-	sel = calloc(count + (size_t)(argc - first), sizeof(*sel));
-	if (!sel) {
-		errmsg(cli, "out of memory");
-		return EXIT_FAIL;
-	}
-	for (int i = first; i < argc; i++) {
-		if (gupdemo_scenario_find(argv[i], &sel[nsel]) != 0) {
-			errmsg(cli, "run: unknown scenario '%s' (see '%s list')",
-			       argv[i], cli->prog);
-			free(sel);
-			return EXIT_USAGE;
-		}
-		nsel++;
-	}
-	if (!nsel)
-		for (unsigned int i = 0; i < count; i++)
-			sel[nsel++] = i;
-	for (unsigned int i = 0; i < nsel; i++) {
-		const struct gupdemo_scenario *sc;
-
-		gupdemo_scenario_get(sel[i], &sc);
-		if (sc->needs & GUPDEMO_NEEDS_EXT4)
-			want_ext4 = true;
-	}
-
-	ret = cli_open_device(cli, &fd);
-	if (ret) {
-		free(sel);
-		return run_tap_cannot(cli, &st, ret);
-	}
-	ret = cli_get_info(cli, fd, &info);
-	if (ret) {
-		run_tap_cannot(cli, &st, ret);
-		goto out_close;
-	}
-	env.fd = fd;
-	env.features = info.features;
-	ret = gupdemo_kernel_version(&env.kernel);
-	if (ret) {
-		errmsg(cli, "run: cannot tell the kernel version: %s",
-		       strerror(-ret));
-		ret = EXIT_FAIL;
-		goto out_close;
-	}
-	if (want_ext4 && args.ext4_dir) {
-		env.ext4_dir = args.ext4_dir;
-	} else if (want_ext4 && !args.no_ext4) {
-		ret = gupdemo_ext4_mount("/tmp", 16, &ext4);
-		if (ret == 0) {
-			mounted = true;
-			env.ext4_dir = ext4.dir;
-		} else {
-			snprintf(ext4_err, sizeof(ext4_err),
-				 "no scratch ext4 (%s): ext4 scenarios skipped",
-				 ret == -ENOENT ? "no mke2fs or loop device" :
-				 strerror(-ret));
-		}
-	}
-
-	uname(&u);
-	gupdemo_vmstat_read(&start);
-	st.colour = st.fmt == FMT_HUMAN && use_colour();
-	switch (st.fmt) {
-	case FMT_HUMAN:
-		/* Two lines: a debug kernel's release string is long. */
-		printf("gupdemo run: kernel %s (%u.%u.%u),\n  module built for "
-		       "%u.%u.%u\n", u.release, env.kernel >> 16,
-		       (env.kernel >> 8) & 0xff, env.kernel & 0xff,
-		       info.kernel_version >> 16,
-		       (info.kernel_version >> 8) & 0xff,
-		       info.kernel_version & 0xff);
-		printf("expected results for this kernel; deltas of "
-		       "nr_foll_pin_{acquired,released}\n");
-		if (ext4_err[0])
-			printf("note: %s\n", ext4_err);
-		printf("\n%-14s %-9s %-9s %3s %-10s %-10s %4s %4s %s\n",
-		       "scenario", "api", "memory", "pgs", "result",
-		       "expected", "+acq", "+rel", "verdict");
-		break;
-	case FMT_TAP:
-		printf("1..%u\n# gupdemo run: kernel %s\n", nsel + 1, u.release);
-		if (ext4_err[0])
-			printf("# %s\n", ext4_err);
-		break;
-	case FMT_JSON:
-		json_begin("gupdemo run");
-		printf(",\n  \"kernel\": ");
-		json_str(stdout, u.release);
-		printf(",\n  \"kernel_version\": \"%u.%u.%u\",\n"
-		       "  \"module_kernel_version\": \"%u.%u.%u\",\n"
-		       "  \"scenarios\": [", env.kernel >> 16,
-		       (env.kernel >> 8) & 0xff, env.kernel & 0xff,
-		       info.kernel_version >> 16,
-		       (info.kernel_version >> 8) & 0xff,
-		       info.kernel_version & 0xff);
-		break;
-	}
-	fflush(stdout);
-
-	for (unsigned int i = 0; i < nsel; i++) {
-		struct gupdemo_scenario_outcome o;
-		const struct gupdemo_scenario *sc;
-
-		gupdemo_scenario_get(sel[i], &sc);
-		gupdemo_scenario_exec(sel[i], &env, &o);
-		st.n++;
-		if (o.verdict == GUPDEMO_VERDICT_PASS)
-			st.passed++;
-		else if (o.verdict == GUPDEMO_VERDICT_SKIP)
-			st.skipped++;
-		else
-			st.failed++;
-		run_print_one(&st, i + 1, sc, &o);
-	}
-
-	ret = gupdemo_vmstat_read(&end);
-	if (gupdemo_get_info(fd, &info))
-		info.pins_held = UINT64_MAX;
-	d_acq = (int64_t)(end.acquired - start.acquired);
-	d_rel = (int64_t)(end.released - start.released);
-	balanced = !ret && start.refreshed && end.refreshed && d_acq == d_rel &&
-		   info.pins_held == 0;
-
-	switch (st.fmt) {
-	case FMT_HUMAN:
-		printf("\n%u scenarios: %u passed, %u failed, %u skipped\n",
-		       st.n, st.passed, st.failed, st.skipped);
-		printf("pin counters over the run: +%" PRId64 " acquired, +%"
-		       PRId64 " released%s; module holds %" PRIu64 " pins\n",
-		       d_acq, d_rel, start.refreshed && end.refreshed ? "" :
-		       " (not exact: stat_refresh needs root)",
-		       (uint64_t)info.pins_held);
-		printf("pins balanced: %s\n", balanced ? "yes" : "no");
-		break;
-	case FMT_TAP:
-		printf("%sok %u - pins balanced: +%" PRId64 " acquired, +%"
-		       PRId64 " released, %" PRIu64 " pins held\n",
-		       balanced ? "" : "not ", nsel + 1, d_acq, d_rel,
-		       (uint64_t)info.pins_held);
-		printf("# %u passed, %u failed, %u skipped; pins balanced: %s\n",
-		       st.passed, st.failed, st.skipped,
-		       balanced ? "yes" : "no");
-		break;
-	case FMT_JSON:
-		printf("\n  ],\n  \"totals\": {\"scenarios\": %u, \"passed\": "
-		       "%u, \"failed\": %u, \"skipped\": %u, \"d_acquired\": %"
-		       PRId64 ", \"d_released\": %" PRId64 ", \"pins_held\": %"
-		       PRIu64 ", \"counters_exact\": %s},\n"
-		       "  \"pins_balanced\": %s\n}\n", st.n, st.passed,
-		       st.failed, st.skipped, d_acq, d_rel,
-		       (uint64_t)info.pins_held,
-		       start.refreshed && end.refreshed ? "true" : "false",
-		       balanced ? "true" : "false");
-		break;
-	}
-	fflush(stdout);
-	ret = st.failed || !balanced ? EXIT_FAIL : EXIT_OK;
-	if (mounted && gupdemo_ext4_umount(&ext4))
+	ret = run_select(cli, &r, argc - first, argv + first);
+	if (ret < 0)
+		ret = run_setup(cli, &st, &r, &args);
+	if (ret < 0)
+		ret = run_report(&st, &r);
+	if (r.mounted && gupdemo_ext4_umount(&r.ext4))
 		errmsg(cli, "run: could not remove the scratch ext4 at %s",
-		       ext4.dir);
-out_close:
-	gupdemo_close(fd);
-	free(sel);
+		       r.ext4.dir);
+	if (r.fd >= 0)
+		gupdemo_close(r.fd);
+	free(r.sel);
 	return ret;
 }
-
 
 const struct command list_command = {
 	"list", cmd_list, "the scenario catalogue, one line each",
