@@ -33,106 +33,128 @@ static const struct cli_opt demo_options[] = {
 	{ NULL, 0, NULL, NULL, NULL, NULL },
 };
 
+/* What the demo pins and the pin counters around it. */
+struct demo {
+	int fd;
+	char *buf;
+	size_t len;
+	struct gupdemo_pin pin;
+	struct gupdemo_vmstat before, pinned, after;
+};
+
+/* DEMO_PAGES small pages (no THP), populated, so every page counts once. */
+static int demo_map(struct cli *cli, struct demo *d)
+{
+	d->len = DEMO_PAGES * (size_t)sysconf(_SC_PAGESIZE);
+	d->buf = mmap(NULL, d->len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (d->buf == MAP_FAILED) {
+		errmsg(cli, "demo: mmap: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	madvise(d->buf, d->len, MADV_NOHUGEPAGE);
+	memset(d->buf, 0x5a, d->len);
+	return EXIT_OK;
+}
+
+/* What the module says about the pin just taken. */
+static void demo_query(const struct demo *d)
+{
+	struct gupdemo_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = d->pin.handle;
+	if (gupdemo_query(d->fd, &q) == 0)
+		printf("  handle %u: %" PRIu64 " pages held, %" PRIu64
+		       " dma-pinned, %" PRIu64 " folios, pinned in %" PRIu64
+		       " ns\n", d->pin.handle, (uint64_t)q.npages,
+		       (uint64_t)q.npinned, (uint64_t)q.nfolios,
+		       (uint64_t)d->pin.get_ns);
+}
+
+/* Pin and unpin, a row of the counters before and after each. */
+static int demo_pin_unpin(struct cli *cli, struct demo *d)
+{
+	int ret = gupdemo_vmstat_read(&d->before);
+
+	if (ret) {
+		errmsg(cli, "demo: reading /proc/vmstat: %s", strerror(-ret));
+		return EXIT_FAIL;
+	}
+	demo_row("before", &d->before, NULL);
+	memset(&d->pin, 0, sizeof(d->pin));
+	d->pin.addr = (uintptr_t)d->buf;
+	d->pin.len = d->len;
+	d->pin.api = GUPDEMO_API_PIN_FAST;
+	d->pin.flags = GUPDEMO_PIN_WRITE;
+	ret = gupdemo_pin(d->fd, &d->pin);
+	if (ret) {
+		errmsg(cli, "demo: PIN failed: %s", strerror(-ret));
+		return EXIT_FAIL;
+	}
+	gupdemo_vmstat_read(&d->pinned);
+	demo_row("after pin", &d->pinned, &d->before);
+	demo_query(d);
+	ret = gupdemo_unpin_handle(d->fd, d->pin.handle, GUPDEMO_UNPIN_DIRTY);
+	if (ret) {
+		errmsg(cli, "demo: UNPIN failed: %s", strerror(-ret));
+		return EXIT_FAIL;
+	}
+	gupdemo_vmstat_read(&d->after);
+	demo_row("after unpin", &d->after, &d->before);
+	return EXIT_OK;
+}
+
+/* Both counters grew by the pages pinned: the exit status. */
+static int demo_balance(const struct demo *d, struct gupdemo_info *info)
+{
+	uint64_t d_acq = d->after.acquired - d->before.acquired;
+	uint64_t d_rel = d->after.released - d->before.released;
+	bool exact = d->before.refreshed && d->after.refreshed;
+	bool balanced = d_acq == d_rel && d_acq == d->pin.npages && exact;
+
+	gupdemo_get_info(d->fd, info);
+	printf("\npins balanced: %s (%" PRIu64 " pages pinned, +%" PRIu64
+	       " acquired, +%" PRIu64 " released; module holds %" PRIu64
+	       " pins)\n", balanced ? "yes" : "no", (uint64_t)d->pin.npages,
+	       d_acq, d_rel, (uint64_t)info->pins_held);
+	if (!exact)
+		printf("  (counters not exact: /proc/sys/vm/stat_refresh needs "
+		       "root)\n");
+	return balanced ? EXIT_OK : EXIT_FAIL;
+}
+
 static int cmd_demo(struct cli *cli, int argc, char **argv)
 {
-	struct gupdemo_vmstat before, pinned, after;
 	struct gupdemo_info info;
-	struct gupdemo_pin pin;
-	struct gupdemo_query q;
-	size_t len, psz;
-	uint64_t d_acq, d_rel;
-	bool balanced;
-	char *buf;
-	int fd, ret, first;
+	struct demo d = { .fd = -1 };
+	int ret, first;
 
-	ret = cli_parse_opts(cli, &demo_command, NULL, argc, argv,
-			     0, &first);
+	ret = cli_parse_opts(cli, &demo_command, NULL, argc, argv, 0, &first);
 	if (ret >= 0)
 		return ret;
-	ret = cli_open_device(cli, &fd);
+	ret = cli_open_device(cli, &d.fd);
 	if (ret)
 		return ret;
-	ret = cli_get_info(cli, fd, &info);
+	ret = cli_get_info(cli, d.fd, &info);
 	if (ret)
 		goto out_close;
 	printf("device             %s\n", cli_dev_path(cli));
 	info_print(&info);
-
-	psz = (size_t)sysconf(_SC_PAGESIZE);
-	len = DEMO_PAGES * psz;
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED) {
-		errmsg(cli, "demo: mmap: %s", strerror(errno));
-		ret = EXIT_FAIL;
+	ret = demo_map(cli, &d);
+	if (ret)
 		goto out_close;
-	}
-	/* Small pages (no THP), populated, so every page counts once. */
-	madvise(buf, len, MADV_NOHUGEPAGE);
-	memset(buf, 0x5a, len);
-
 	printf("\ndemo: pin %d pages of anonymous memory with "
 	       "pin_user_pages_fast(FOLL_WRITE), then unpin\n", DEMO_PAGES);
 	printf("  %-14s %14s %14s\n", "", "acquired", "released");
-	ret = gupdemo_vmstat_read(&before);
-	if (ret) {
-		errmsg(cli, "demo: reading /proc/vmstat: %s", strerror(-ret));
-		ret = EXIT_FAIL;
-		goto out_unmap;
-	}
-	demo_row("before", &before, NULL);
-
-	memset(&pin, 0, sizeof(pin));
-	pin.addr = (uintptr_t)buf;
-	pin.len = len;
-	pin.api = GUPDEMO_API_PIN_FAST;
-	pin.flags = GUPDEMO_PIN_WRITE;
-	ret = gupdemo_pin(fd, &pin);
-	if (ret) {
-		errmsg(cli, "demo: PIN failed: %s", strerror(-ret));
-		ret = EXIT_FAIL;
-		goto out_unmap;
-	}
-	gupdemo_vmstat_read(&pinned);
-	demo_row("after pin", &pinned, &before);
-	memset(&q, 0, sizeof(q));
-	q.handle = pin.handle;
-	if (gupdemo_query(fd, &q) == 0)
-		printf("  handle %u: %" PRIu64 " pages held, %" PRIu64
-		       " dma-pinned, %" PRIu64 " folios, pinned in %" PRIu64
-		       " ns\n", pin.handle, (uint64_t)q.npages,
-		       (uint64_t)q.npinned, (uint64_t)q.nfolios,
-		       (uint64_t)pin.get_ns);
-
-	ret = gupdemo_unpin_handle(fd, pin.handle, GUPDEMO_UNPIN_DIRTY);
-	if (ret) {
-		errmsg(cli, "demo: UNPIN failed: %s", strerror(-ret));
-		ret = EXIT_FAIL;
-		goto out_unmap;
-	}
-	gupdemo_vmstat_read(&after);
-	demo_row("after unpin", &after, &before);
-
-	d_acq = after.acquired - before.acquired;
-	d_rel = after.released - before.released;
-	gupdemo_get_info(fd, &info);
-	balanced = d_acq == d_rel && d_acq == pin.npages &&
-		   before.refreshed && after.refreshed;
-	printf("\npins balanced: %s (%" PRIu64 " pages pinned, +%" PRIu64
-	       " acquired, +%" PRIu64 " released; module holds %" PRIu64
-	       " pins)\n", balanced ? "yes" : "no", (uint64_t)pin.npages,
-	       d_acq, d_rel, (uint64_t)info.pins_held);
-	if (!before.refreshed || !after.refreshed)
-		printf("  (counters not exact: /proc/sys/vm/stat_refresh needs "
-		       "root)\n");
-	ret = balanced ? EXIT_OK : EXIT_FAIL;
-out_unmap:
-	munmap(buf, len);
+	ret = demo_pin_unpin(cli, &d);
+	if (!ret)
+		ret = demo_balance(&d, &info);
+	munmap(d.buf, d.len);
 out_close:
-	gupdemo_close(fd);
+	gupdemo_close(d.fd);
 	return ret;
 }
-
 
 const struct command demo_command = {
 	"demo", cmd_demo,

@@ -176,12 +176,33 @@ static void print_params_json(const struct gupdemo_info *info)
 	printf("\n  ");
 }
 
-/* `info --json`: the same facts as print_info(), one document. */
+/* The feature bits by name ("bit<N>" for one this tool does not know). */
+static void print_features_json(uint64_t features)
+{
+	bool first = true;
+	char buf[16];
+
+	for (unsigned int bit = 0; bit < 64; bit++) {
+		const char *name;
+
+		if (!(features & (1ULL << bit)))
+			continue;
+		printf("%s", first ? "" : ", ");
+		first = false;
+		if (gupdemo_feature_name(bit, &name) == 0) {
+			json_str(stdout, name);
+		} else {
+			snprintf(buf, sizeof(buf), "bit%u", bit);
+			json_str(stdout, buf);
+		}
+	}
+}
+
+/* `info --json`: the same facts as info_print(), one document. */
 static void print_info_json(struct cli *cli, const struct gupdemo_info *info)
 {
 	struct gupdemo_vmstat vs;
 	uint32_t running = 0;
-	bool first = true;
 	char buf[64];
 	struct utsname u;
 	int vret;
@@ -202,20 +223,7 @@ static void print_info_json(struct cli *cli, const struct gupdemo_info *info)
 	printf(",\n");
 	json_version_code("kernel_version", running);
 	printf("  \"page_size\": %u,\n  \"features\": [", info->page_size);
-	for (unsigned int bit = 0; bit < 64; bit++) {
-		const char *name;
-
-		if (!(info->features & (1ULL << bit)))
-			continue;
-		printf("%s", first ? "" : ", ");
-		first = false;
-		if (gupdemo_feature_name(bit, &name) == 0) {
-			json_str(stdout, name);
-		} else {
-			snprintf(buf, sizeof(buf), "bit%u", bit);
-			json_str(stdout, buf);
-		}
-	}
+	print_features_json(info->features);
 	printf("],\n  \"parameters\": {");
 	print_params_json(info);
 	printf("},\n");

@@ -139,92 +139,122 @@ static void load_help(struct cli *cli, const struct command *c,
 	}
 }
 
-static int cmd_load(struct cli *cli, int argc, char **argv)
+/* What `load` was given and works out. */
+struct load_args {
+	const char *path;	/* --module, then the file looked up */
+	bool help;
+	char options[1024];	/* the param=value operands, blank-separated */
+	size_t used;		/* strlen(options) */
+	struct utsname u;
+	char tree[4352];	/* the build tree's module looked at, or "" */
+};
+
+/* -m/--module and -h/--help; *@first is the first operand.  -1 or a status. */
+static int load_parse_opts(struct cli *cli, struct load_args *a, int argc,
+			   char **argv, int *first)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "module", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct command *c = &load_command;
-	const char *path = NULL;
-	char options[1024] = "", vermagic[256], built[128], tree[4352];
-	size_t used = 0;
-	bool already = false, help = false;
-	struct utsname u;
-	int opt, ret;
+	int opt;
 
-	uname(&u);
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			help = true;
+			a->help = true;
 			break;
 		case 'm':
-			path = optarg;
+			a->path = optarg;
 			break;
 		default:
 			errmsg(cli, "load: unknown option or missing argument '%s'",
 			       argv[optind - 1]);
-			cli_command_usage(stderr, cli->prog, c);
+			cli_command_usage(stderr, cli->prog, &load_command);
 			return EXIT_USAGE;
 		}
 	}
-	if (help) {
-		load_help(cli, c, load_module_path(path, u.release, tree,
-						   sizeof(tree)));
-		return EXIT_OK;
-	}
-	for (int i = optind; i < argc; i++) {
-		const char *eq = strchr(argv[i], '=');
-		int n;
+	*first = optind;
+	return -1;
+}
 
-		if (!eq || eq == argv[i]) {
+/* The param=value operands into a->options.  -1 or an exit status. */
+static int load_params(struct cli *cli, struct load_args *a, int n,
+		       char **params)
+{
+	for (int i = 0; i < n; i++) {
+		const char *eq = strchr(params[i], '=');
+		int len;
+
+		if (!eq || eq == params[i]) {
 			errmsg(cli, "load: '%s' is not a parameter (name=value)",
-			       argv[i]);
-			cli_command_usage(stderr, cli->prog, c);
+			       params[i]);
+			cli_command_usage(stderr, cli->prog, &load_command);
 			return EXIT_USAGE;
 		}
-		n = snprintf(options + used, sizeof(options) - used, "%s%s",
-			     used ? " " : "", argv[i]);
-		if (n < 0 || (size_t)n >= sizeof(options) - used) {
+		len = snprintf(a->options + a->used, sizeof(a->options) - a->used,
+			       "%s%s", a->used ? " " : "", params[i]);
+		if (len < 0 || (size_t)len >= sizeof(a->options) - a->used) {
 			errmsg(cli, "load: parameters too long");
 			return EXIT_USAGE;
 		}
-		used += (size_t)n;
+		a->used += (size_t)len;
 	}
-	path = load_module_path(path, u.release, tree, sizeof(tree));
+	return -1;
+}
 
-	ret = gupdemo_module_load(path, used ? options : NULL, &already);
-	if (ret == 0) {
-		if (already)
-			printf("gupdemo is already loaded (its parameters are "
-			       "unchanged)\n");
-		else
-			printf("gupdemo loaded from %s%s%s\n",
-			       path ? path : "/lib/modules", used ? " with " : "",
-			       options);
-		return EXIT_OK;
+/* No module file: where it was looked for and how to give it. */
+static int load_not_found(struct cli *cli, const struct load_args *a)
+{
+	const char *tree = a->tree;
+
+	if (a->path) {
+		errmsg(cli, "load: %s: no such file", a->path);
+		return EXIT_MISSING;
 	}
+	errmsg(cli, "load: gupdemo.ko for kernel %s not found", a->u.release);
+	fprintf(stderr, "  looked in: /lib/modules/%s (make install)%s%s%s\n",
+		a->u.release, tree[0] ? "\n             " : "", tree,
+		tree[0] ? " (make module)" : "");
+	fprintf(stderr, "  give it:   %s load --module PATH/gupdemo.ko (or set "
+		"GUPDEMO_KO=PATH)\n", cli->prog);
+	return EXIT_MISSING;
+}
 
+/* The kernel refused the file: built for another kernel, bad parameters? */
+static int load_refused(struct cli *cli, const struct load_args *a, int ret)
+{
+	char vermagic[256], built[128];
+
+	if (gupdemo_module_vermagic(a->path, vermagic, sizeof(vermagic)) == 0) {
+		vermagic_release(vermagic, built, sizeof(built));
+		if (strcmp(built, a->u.release) != 0) {
+			errmsg(cli, "load: %s was built for kernel %s, but this "
+			       "is %s: rebuild it (make module KVER=%s)",
+			       a->path ? a->path : "gupdemo.ko", built,
+			       a->u.release, a->u.release);
+			return EXIT_FAIL;
+		}
+	}
+	if (ret == -EINVAL && a->used) {
+		errmsg(cli, "load: invalid argument: check the parameters (%s); "
+		       "see dmesg", a->options);
+		return EXIT_FAIL;
+	}
+	errmsg(cli, "load: %s: %s (not a module for this kernel?); see dmesg",
+	       a->path ? a->path : "gupdemo", strerror(-ret));
+	return EXIT_FAIL;
+}
+
+/* gupdemo_module_load()'s error @ret with the message people need. */
+static int load_error(struct cli *cli, const struct load_args *a, int ret)
+{
 	switch (ret) {
 	case -ENOENT:
-		if (path) {
-			errmsg(cli, "load: %s: no such file", path);
-		} else {
-			errmsg(cli, "load: gupdemo.ko for kernel %s not found",
-			       u.release);
-			fprintf(stderr, "  looked in: /lib/modules/%s (make "
-				"install)%s%s%s\n", u.release,
-				tree[0] ? "\n             " : "", tree,
-				tree[0] ? " (make module)" : "");
-			fprintf(stderr, "  give it:   %s load --module "
-				"PATH/gupdemo.ko (or set GUPDEMO_KO=PATH)\n",
-				cli->prog);
-		}
-		return EXIT_MISSING;
+		return load_not_found(cli, a);
 	case -EPERM:
 	case -EACCES:
 		errmsg(cli, "load: permission denied: loading a module needs "
@@ -232,25 +262,7 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 		return EXIT_PERM;
 	case -ENOEXEC:
 	case -EINVAL:
-		if (gupdemo_module_vermagic(path, vermagic, sizeof(vermagic)) == 0) {
-			vermagic_release(vermagic, built, sizeof(built));
-			if (strcmp(built, u.release) != 0) {
-				errmsg(cli, "load: %s was built for kernel %s, "
-				       "but this is %s: rebuild it "
-				       "(make module KVER=%s)", path ? path :
-				       "gupdemo.ko", built, u.release,
-				       u.release);
-				return EXIT_FAIL;
-			}
-		}
-		if (ret == -EINVAL && used) {
-			errmsg(cli, "load: invalid argument: check the "
-			       "parameters (%s); see dmesg", options);
-			return EXIT_FAIL;
-		}
-		errmsg(cli, "load: %s: %s (not a module for this kernel?); see "
-		       "dmesg", path ? path : "gupdemo", strerror(-ret));
-		return EXIT_FAIL;
+		return load_refused(cli, a, ret);
 	case -ENOSYS:
 		errmsg(cli, "load: this kernel cannot load modules (%s)",
 		       strerror(-ret));
@@ -259,6 +271,39 @@ static int cmd_load(struct cli *cli, int argc, char **argv)
 		errmsg(cli, "load: %s", strerror(-ret));
 		return EXIT_FAIL;
 	}
+}
+
+static int cmd_load(struct cli *cli, int argc, char **argv)
+{
+	struct load_args a;
+	bool already = false;
+	int first, ret;
+
+	memset(&a, 0, sizeof(a));
+	uname(&a.u);
+	ret = load_parse_opts(cli, &a, argc, argv, &first);
+	if (ret >= 0)
+		return ret;
+	if (a.help) {
+		load_help(cli, &load_command, load_module_path(a.path,
+			  a.u.release, a.tree, sizeof(a.tree)));
+		return EXIT_OK;
+	}
+	ret = load_params(cli, &a, argc - first, argv + first);
+	if (ret >= 0)
+		return ret;
+	a.path = load_module_path(a.path, a.u.release, a.tree, sizeof(a.tree));
+	ret = gupdemo_module_load(a.path, a.used ? a.options : NULL, &already);
+	if (ret)
+		return load_error(cli, &a, ret);
+	if (already)
+		printf("gupdemo is already loaded (its parameters are "
+		       "unchanged)\n");
+	else
+		printf("gupdemo loaded from %s%s%s\n",
+		       a.path ? a.path : "/lib/modules", a.used ? " with " : "",
+		       a.options);
+	return EXIT_OK;
 }
 
 static int cmd_unload(struct cli *cli, int argc, char **argv)

@@ -58,6 +58,21 @@ static int num_refuse(struct cli *cli, const struct cli_num *spec,
 }
 
 /* Parses @len bytes at @s (one item, not NUL-terminated). */
+/* What a size suffix multiplies by: K, M or G (either case); 0 for none. */
+static uint64_t num_suffix(char c)
+{
+	switch (c) {
+	case 'k': case 'K':
+		return 1ULL << 10;
+	case 'm': case 'M':
+		return 1ULL << 20;
+	case 'g': case 'G':
+		return 1ULL << 30;
+	default:
+		return 0;
+	}
+}
+
 static int num_parse_n(struct cli *cli, const char *s, size_t len,
 		       const struct cli_num *spec, uint64_t *out)
 {
@@ -86,22 +101,8 @@ static int num_parse_n(struct cli *cli, const char *s, size_t len,
 			 "digit", (int)len, s);
 		return num_refuse(cli, spec, what);
 	}
-	if (i < len && spec->suffix && i + 1 == len) {
-		switch (s[i]) {
-		case 'k': case 'K':
-			mult = 1ULL << 10;
-			i++;
-			break;
-		case 'm': case 'M':
-			mult = 1ULL << 20;
-			i++;
-			break;
-		case 'g': case 'G':
-			mult = 1ULL << 30;
-			i++;
-			break;
-		}
-	}
+	if (i < len && spec->suffix && i + 1 == len && num_suffix(s[i]))
+		mult = num_suffix(s[i++]);
 	if (i < len) {
 		snprintf(what, sizeof(what), "'%.*s': unknown suffix '%.*s'",
 			 (int)len, s, (int)(len - i), s + i);

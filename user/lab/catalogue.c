@@ -77,6 +77,30 @@ struct pin_case {
 	struct gupdemo_query q;
 };
 
+/* QUERY of the held pin: its zero pages, and every other page dma-pinned. */
+static void pin_case_query(struct ctx *c, struct pin_case *pc, uint32_t handle)
+{
+	int ret;
+
+	memset(&pc->q, 0, sizeof(pc->q));
+	pc->q.handle = handle;
+	ret = gupdemo_query(c->env->fd, &pc->q);
+	if (ret) {
+		gd_fail(c, "QUERY: %s", strerror(-ret));
+		return;
+	}
+	if (pc->exp_nzero >= 0 && pc->q.nzero != (uint64_t)pc->exp_nzero)
+		gd_fail(c, "%llu zero pages, expected %lld",
+			(unsigned long long)pc->q.nzero,
+			(long long)pc->exp_nzero);
+	/* FOLL_PIN: every page but the zero page is dma-pinned. */
+	if (pc->api != GUPDEMO_API_GET_FAST &&
+	    pc->q.npinned + pc->q.nzero != pc->q.npages)
+		gd_fail(c, "QUERY: %llu of %llu pages dma-pinned",
+			(unsigned long long)pc->q.npinned,
+			(unsigned long long)pc->q.npages);
+}
+
 /*
  * PIN, check the counters while held (acquired moved by exactly the
  * expected amount, released not at all), QUERY, UNPIN, check again.  The
@@ -114,26 +138,8 @@ static void pin_case(struct ctx *c, struct pin_case *pc)
 			(long long)(held.acquired - before.acquired),
 			(long long)(held.released - before.released),
 			(long long)held_acq, (long long)held_rel);
-	if (!o->ret) {
-		memset(&pc->q, 0, sizeof(pc->q));
-		pc->q.handle = pin.handle;
-		ret = gupdemo_query(c->env->fd, &pc->q);
-		if (ret) {
-			gd_fail(c, "QUERY: %s", strerror(-ret));
-		} else {
-			if (pc->exp_nzero >= 0 &&
-			    pc->q.nzero != (uint64_t)pc->exp_nzero)
-				gd_fail(c, "%llu zero pages, expected %lld",
-					(unsigned long long)pc->q.nzero,
-					(long long)pc->exp_nzero);
-			/* FOLL_PIN: every page but the zero page is dma-pinned. */
-			if (pc->api != GUPDEMO_API_GET_FAST &&
-			    pc->q.npinned + pc->q.nzero != pc->q.npages)
-				gd_fail(c, "QUERY: %llu of %llu pages dma-pinned",
-					(unsigned long long)pc->q.npinned,
-					(unsigned long long)pc->q.npages);
-		}
-	}
+	if (!o->ret)
+		pin_case_query(c, pc, pin.handle);
 out_unpin:
 	if (!o->ret) {
 		ret = gupdemo_unpin_handle(c->env->fd, pin.handle,
