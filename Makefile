@@ -124,7 +124,7 @@ lint-shell:
 	@scripts/lint-tap shellcheck $(LINT_SH) $(LINT_INIT)
 
 # cppcheck on user/ and tests/ (zero findings; each suppression in scripts/cppcheck.supp says why).
-LINT_CPPCHECK := $(wildcard user/*.c tests/*/*.c)
+LINT_CPPCHECK := $(wildcard user/*/*.c tests/*/*.c)
 lint-cppcheck:
 	@scripts/lint-tap cppcheck $(LINT_CPPCHECK)
 

@@ -151,4 +151,4 @@ module_exit(gupdemo_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("GUP pinning and DMA demonstrator with exact pin accounting");
 MODULE_AUTHOR("gupdemo developers");
-MODULE_VERSION("1.4.0");
+MODULE_VERSION("2.0.0");

@@ -7,7 +7,9 @@
 # (builds and runs the host tests through prove) and tests-clean.
 # The guest suite table is tests/guest/suite.
 
-TESTS_CFLAGS := $(USER_CFLAGS) -Itests
+# The library's header, the lab kit's (tests that use scenarios, page info or
+# memory blocks include gupdemo-lab.h) and tests/.
+TESTS_CFLAGS := $(USER_CFLAGS) $(USER_LAB_CFLAGS) -Itests
 
 HOST_TEST_NAMES := t_vmstat t_uapi t_lib t_cli t_pageinfo t_buf t_man t_version
 # Every tests/guest/t_*.c is a guest test binary.
@@ -17,24 +19,25 @@ HOST_TESTS := $(addprefix $(BUILD)/tests/host/,$(HOST_TEST_NAMES))
 GUEST_TESTS := $(addprefix $(BUILD)/tests/guest/,$(GUEST_TEST_NAMES))
 GUEST_BINS := $(GUEST_TESTS) $(USER_CLI)
 
-# Tests link libgupdemo statically and libkmod dynamically, like the CLI.
-$(BUILD)/tests/host/%: tests/host/%.c tests/tap.h $(USER_LIB_A)
+# Tests link the lab kit and libgupdemo statically and libkmod dynamically,
+# like the CLI.
+$(BUILD)/tests/host/%: tests/host/%.c tests/tap.h $(USER_STATIC_LIBS)
 	@mkdir -p $(@D)/.deps
 	$(USER_SAY) CC $@
 	$(USER_Q)$(CC) $(TESTS_CFLAGS) $(TEST_DEFS) $(CFLAGS) -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
-		$(USER_LIB_A) $(USER_LDLIBS)
+		$(USER_STATIC_LIBS) $(USER_LDLIBS)
 
 $(BUILD)/tests/guest/%: tests/guest/%.c tests/guest/guest.h tests/tap.h \
-		$(USER_LIB_A)
+		$(USER_STATIC_LIBS)
 	@mkdir -p $(@D)/.deps
 	$(USER_SAY) CC $@
 	$(USER_Q)$(CC) $(TESTS_CFLAGS) $(CFLAGS) -pthread -MMD -MP -MF $(@D)/.deps/$(@F).d $(LDFLAGS) -o $@ $< \
-		$(USER_LIB_A) $(USER_LDLIBS)
+		$(USER_STATIC_LIBS) $(USER_LDLIBS)
 
 # The CLI test runs the CLI it was built next to (override: GUPDEMO_CLI=path).
 $(BUILD)/tests/host/t_cli: TEST_DEFS := -DGUPDEMO_CLI_PATH='"$(abspath $(USER_CLI))"'
 $(BUILD)/tests/host/t_cli: $(USER_CLI)
-# The man page test compares the CLI's help with user/gupdemo.1.
+# The man page test compares the CLI's help with user/cli/gupdemo.1.
 $(BUILD)/tests/host/t_man: TEST_DEFS := -DGUPDEMO_CLI_PATH='"$(abspath $(USER_CLI))"' \
 	-DGUPDEMO_TOP='"$(abspath .)"'
 $(BUILD)/tests/host/t_man: $(USER_CLI) tests/clirun.h

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 
 #include "guest.h"
-#include "gupdemo-scenarios.h"
+#include "gupdemo-lab.h"
 
 #define X_OK_ 0
 #define X_FAIL 1

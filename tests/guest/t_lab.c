@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest test: the consequences lab (user/lab.c), what a held pin does to
+ * Guest test: the consequences lab (user/lab/lab.c), what a held pin does to
  * the rest of the kernel.
  *
  * Runs every lab scenario (or those named with --only) through libgupdemo
@@ -18,7 +18,7 @@
 #include <dirent.h>
 
 #include "guest.h"
-#include "gupdemo-scenarios.h"
+#include "gupdemo-lab.h"
 
 #define MAX_ONLY	16
 

@@ -44,6 +44,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "gupdemo-lab.h"
 #include "guest.h"
 
 #define N		8

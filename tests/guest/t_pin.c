@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "gupdemo-lab.h"
 #include "guest.h"
 
 #define N		16	/* pages of the basic scenarios */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest test: where a page is (libgupdemo's user/pageinfo.c) and memory
+ * Guest test: where a page is (libgupdemo's user/lab/pageinfo.c) and memory
  * offlining, on a guest booted with `scripts/vm-run --movable SIZE`.
  *
  * Always: the pagemap frame of a touched page is nonzero and stable, an
@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "gupdemo-lab.h"
 #include "guest.h"
 
 #define NOBODY		65534

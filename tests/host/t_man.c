@@ -180,12 +180,12 @@ int main(void)
 	static struct run r;
 	static struct man m;
 	struct names help_cmds = { 0 }, global = { 0 };
-	const char *page = GUPDEMO_TOP "/user/gupdemo.1";
+	const char *page = GUPDEMO_TOP "/user/cli/gupdemo.1";
 
 	if (read_man(page, &m))
 		bail_out("cannot read %s", page);
-	ok(access(GUPDEMO_TOP "/user/libgupdemo.3", R_OK) == 0 &&
-	   access(GUPDEMO_TOP "/user/gupdemo.4", R_OK) == 0,
+	ok(access(GUPDEMO_TOP "/user/lib/libgupdemo.3", R_OK) == 0 &&
+	   access(GUPDEMO_TOP "/user/lib/gupdemo.4", R_OK) == 0,
 	   "libgupdemo(3) and gupdemo(4) exist");
 	for (int i = 0; i < 6; i++)
 		ok(m.sections[i], "gupdemo(1) has a %s section", wanted_sections[i]);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host test: libgupdemo's "where is this page" helpers (user/pageinfo.c):
+ * Host test: libgupdemo's "where is this page" helpers (user/lab/pageinfo.c):
  * pagemap entries, zone spans from /proc/zoneinfo text, and the memory
  * block functions on a fake /sys/devices/system/memory.
  */
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gupdemo.h"
+#include "gupdemo-lab.h"
 #include "tap.h"
 
 /*

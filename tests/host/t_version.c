@@ -3,7 +3,7 @@
  * Host test: gupdemo has one version, and every copy agrees with its one
  * place, MODULE_VERSION in module/main.c: dkms.conf's PACKAGE_VERSION, the
  * built gupdemo.pc's Version:, `gupdemo -V`, the library's soname (MAJOR)
- * and the last node of user/libgupdemo.map (GUPDEMO_MAJOR.MINOR, or
+ * and the last node of user/lib/libgupdemo.map (GUPDEMO_MAJOR.MINOR, or
  * GUPDEMO_MAJOR for MAJOR.0).  The rule for bumping it is written beside
  * that map; this test is what keeps the copies honest.
  */
@@ -89,14 +89,14 @@ int main(void)
 	ok(access(path, R_OK) == 0, "the library's soname is libgupdemo.so.%u "
 	   "(MAJOR)", major);
 
-	grep_file(GUPDEMO_TOP "/user/libgupdemo.map",
+	grep_file(GUPDEMO_TOP "/user/lib/libgupdemo.map",
 		  "^(GUPDEMO_[0-9.]+) *\\{", true, got, sizeof(got));
 	if (minor)
 		snprintf(want, sizeof(want), "GUPDEMO_%u.%u", major, minor);
 	else
 		snprintf(want, sizeof(want), "GUPDEMO_%u", major);
 	is_str(got, want, "the last node of libgupdemo.map matches MAJOR.MINOR");
-	ok(grep_file(GUPDEMO_TOP "/user/libgupdemo.map", "(bump)", false, got,
+	ok(grep_file(GUPDEMO_TOP "/user/lib/libgupdemo.map", "(bump)", false, got,
 		     sizeof(got)), "libgupdemo.map says how to bump the version");
 	return done_testing();
 }
