@@ -49,10 +49,13 @@ fi
 [[ -n $dir ]] || die "$kver builds on the host, not in a build root"
 release=${dir##*/}
 
-# chroot with a clean environment.
+# chroot with a clean environment and /proc (objtool reads its limits there), mounted in a
+# private mount namespace: it goes away with the command, whatever happens to it.
+# shellcheck disable=SC2016 # $0 and $@ are the inner shell's
 inroot() {
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
-		${V:+V="$V"} chroot "$dir" "$@"
+		${V:+V="$V"} unshare --mount --propagation private \
+		sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$dir" "$@"
 }
 
 make_root() {
