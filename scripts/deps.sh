@@ -34,6 +34,11 @@
 #                                        gupdemo's ioctl group (tests/trinity/gupdemo.c)
 set -euo pipefail
 
+case ${1:-} in
+-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
+-*) echo "deps.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+esac
+
 packages=(
 	qemu-system-x86
 	debian-archive-keyring debootstrap gcc-12
