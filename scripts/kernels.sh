@@ -4,7 +4,9 @@
 # Usage: scripts/kernels.sh COMMAND [ARGS]
 #   fetch [NAME...]     download the kernels NAME... (default: the matrix, see below) from Debian's
 #                       archive into the cache; a kernel that is not in the archive (or the archive
-#                       is unreachable) prints "kernels.sh: SKIP NAME: <reason>" and the rest goes on
+#                       is unreachable) prints "kernels.sh: SKIP NAME: <reason>" and the rest goes on;
+#                       without NAME, releases the matrix no longer names are removed
+#                       (GUPDEMO_KEEP_OLD_KERNELS=1 keeps them)
 #   matrix              the matrix's kernels that are in the cache, one release per line
 #   skipped             "NAME: reason" for each matrix kernel that is not (from the last fetch)
 #   list                every cached release, oldest first, then the installed ones (/boot + headers)
@@ -448,6 +450,16 @@ fetch() {
 	for n in "${names[@]}"; do
 		fetch_one "$n"
 	done
+	# A release the matrix no longer names (a newer one replaced it) goes, unless asked to keep it.
+	if ((!${#@})) && [[ ${GUPDEMO_KEEP_OLD_KERNELS:-0} != 1 ]]; then
+		local keep k
+		keep=" $(matrix | tr '\n' ' ') "
+		for k in $(cached); do
+			[[ $keep == *" $k "* ]] && continue
+			echo "kernels.sh: removing $k from the cache (superseded; GUPDEMO_KEEP_OLD_KERNELS=1 keeps it)" >&2
+			rm -rf "${kcache:?}/$k"
+		done
+	fi
 	# Build roots for the kernels that need one (made once, cached beside the kernels).
 	for n in $(matrix); do
 		[[ -n $(info_get "$n" buildroot) ]] || continue
