@@ -463,7 +463,7 @@ fetch() {
 	# Build roots for the kernels that need one (made once, cached beside the kernels).
 	for n in $(matrix); do
 		[[ -n $(info_get "$n" buildroot) ]] || continue
-		"$top/scripts/buildroot.sh" ensure "$n" ||
+		"$top/scripts/buildroot.sh" ensure "$n" >/dev/null ||
 			echo "kernels.sh: the build root for $n failed (scripts/buildroot.sh)" >&2
 	done
 	return 0
