@@ -11,7 +11,8 @@
 #   skipped             "NAME: reason" for each matrix kernel that is not (from the last fetch)
 #   list                every cached release, oldest first, then the installed ones (/boot + headers)
 #   default             the running kernel if its headers are installed, else the newest cached
-#                       generic kernel built with the host's compiler, else the newest cached one
+#                       generic kernel built with the host's compiler, else the newest cached one,
+#                       else the newest installed one
 #   resolve NAME        NAME = a release (cached or installed), "default", "all" (= matrix), or a
 #                       short name (cached kernels only):
 #                         6.1, 6.12, ... the newest cached generic (Debian "-amd64") release of that
@@ -158,6 +159,7 @@ default() {
 		return
 	fi
 	k=$(newest_cached generic "" host) || k=$(cached | tail -n 1)
+	[[ -n $k ]] || k=$(installed | tail -n 1)
 	[[ -n $k ]] || die "no kernel in the cache and none installed with headers: run 'scripts/kernels.sh fetch' (make kernels)"
 	echo "$k"
 }
