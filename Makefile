@@ -49,7 +49,7 @@ LINT_INIT := scripts/guest-init
 # prove: -j2 (measured faster than -j1 with 2 cores; README, Tests) unless told otherwise.
 PROVE_JOBS ?= 2
 GUEST_SUITE ?= tests/guest/suite
-PROVE_FLAGS ?= -j$(PROVE_JOBS)
+PROVE_FLAGS ?= -j$(PROVE_JOBS) --timer
 # make check's builds (module for every kernel, library, CLI, tests): one job per CPU unless
 # told otherwise (measured here: 85 s serial, 58 s with 2 jobs, for the three modules with sparse).
 BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
