@@ -438,6 +438,8 @@ fetch() {
 	mkdir -p "$kcache"
 	exec 8>"$kcache/.lock"
 	flock 8
+	# What an interrupted fetch left half unpacked.
+	rm -rf "$kcache"/.tmp-*
 	if ! why=$(apt_update); then
 		for n in "${names[@]}"; do
 			if resolve_name "$n" >/dev/null; then
