@@ -7,33 +7,41 @@
 #
 # Why each package:
 #   qemu-system-x86                      the guest VM (TCG), edu device, intel-iommu
-#   linux-image-amd64 linux-headers-amd64            Debian 6.1 kernel + headers (module build, boot)
-#   linux-image-6.12-amd64 linux-headers-6.12-amd64  Debian 6.12 kernel + headers
-#   linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64  its PREEMPT_RT flavour (no THP)
+#   (no kernel: the kernels the project builds for and boots are data in a cache, Debian's
+#    packages unpacked by scripts/kernels.sh fetch; nothing goes to /boot or dpkg's database)
+#   debian-archive-keyring               verifies the archive for kernels.sh's private apt state
+#                                        and for debootstrap
+#   debootstrap                          the Debian build roots of kernels built with a newer
+#                                        compiler than the host's (scripts/buildroot.sh)
+#   gcc-12                               bookworm's kernels name x86_64-linux-gnu-gcc-12
 #   linux-source-6.12                    checkpatch.pl, spelling.txt, const_structs.checkpatch (make lint),
 #                                        and the debug kernel's source (make check-debug)
 #   flex bison bc libelf-dev libssl-dev  building the debug kernel (scripts/build-debug-kernel)
 #   busybox-static cpio                  guest initramfs
-#   kmod                                 modprobe --show-depends (loop/ext4 for the guest)
+#   kmod                                 depmod -b / modprobe -d on the cached module trees
+#                                        (loop/ext4 for the guest)
 #   libkmod-dev                          libgupdemo loads/unloads the module through libkmod
-#   build-essential                      gcc, make, libc6-dev (the headers packages bring gcc-12 too)
+#   build-essential                      gcc, make, libc6-dev
 #   perl                                 prove (TAP harness)
 #   e2fsprogs                            mke2fs in the guest (ext4 tests)
 #   xz-utils zstd gzip                   decompress the kernels' modules and vmlinux payloads
 #   util-linux coreutils                 flock, timeout
 #   sparse, shellcheck, cppcheck         make lint (cppcheck on user/ and tests/)
-#   dkms                                 tests/pkg/t_dkms (dkms build for each kernel)
+#   dkms                                 tests/pkg/t_dkms (dkms build for each cached kernel)
 #   gnuplot-nox                          make bench: PNG plots (scripts/bench-plot)
 #   help2man                             make install: the man page from gupdemo --help
 #   trinity                              tests/guest/t_trinity: Debian's syscall fuzzer, with
 #                                        gupdemo's ioctl group (tests/trinity/gupdemo.c)
 set -euo pipefail
 
+case ${1:-} in
+-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
+-*) echo "deps.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+esac
+
 packages=(
 	qemu-system-x86
-	linux-image-amd64 linux-headers-amd64
-	linux-image-6.12-amd64 linux-headers-6.12-amd64
-	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
+	debian-archive-keyring debootstrap gcc-12
 	linux-source-6.12 flex bison bc libelf-dev libssl-dev
 	busybox-static cpio kmod libkmod-dev
 	build-essential perl e2fsprogs
