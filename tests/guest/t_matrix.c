@@ -1125,8 +1125,10 @@ static void special_budget(void)
 		 "%s: one more module-wide: ENOSPC", cell);
 	budget_info(cell);
 	is_errno(gupdemo_unmirror(T.fd, h[0]), 0, "%s: UNMIRROR", cell);
-	is_errno(gupdemo_mirror_range(fd2, p, T.psz, 0, &h[3], NULL), 0,
+	/* fd2 is at its own budget (2 + 1 mirror's fixed part of 4 + 1). */
+	is_errno(gupdemo_mirror_range(T.fd, p, T.psz, 0, &h[3], NULL), 0,
 		 "%s: after UNMIRROR the budget is back", cell);
+	gupdemo_unmirror(T.fd, h[3]);
 	close(fd2);
 	check_clean(cell);
 	g_param_set("max_mirror_pages", all);
