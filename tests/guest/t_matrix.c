@@ -1125,7 +1125,7 @@ static void special_budget(void)
 		 "%s: one more module-wide: ENOSPC", cell);
 	budget_info(cell);
 	is_errno(gupdemo_unmirror(T.fd, h[0]), 0, "%s: UNMIRROR", cell);
-	/* fd2 is at its own budget (2 + 1 mirror's fixed part of 4 + 1). */
+	/* Back on the first file: fd2's own budget has no room for a second fixed part. */
 	is_errno(gupdemo_mirror_range(T.fd, p, T.psz, 0, &h[3], NULL), 0,
 		 "%s: after UNMIRROR the budget is back", cell);
 	gupdemo_unmirror(T.fd, h[3]);
