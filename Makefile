@@ -201,7 +201,7 @@ check-run:
 # and --timeout-scale $(DEBUG_TIMEOUT_SCALE) (KASAN and lockdep under TCG are slow).
 # The test helper modules of tests/kmod (kprobes: debug kernel only) go to $(HELPER_KMOD_DIR),
 # where the suite-debug lines that need one pass it to vm-run --file.
-DEBUG_SERIES ?= 6.12
+DEBUG_SERIES ?= newest
 DEBUG_SUITE ?= tests/guest/suite-debug
 DEBUG_TIMEOUT_SCALE ?= 4
 HELPER_KMOD_DIR = $(BUILD)/tests/kmod/debug

@@ -3,9 +3,11 @@
  * gupdemo - /dev/gupdemo: open/release, mmap and the ioctl dispatch table
  *
  * The handlers live by topic: GET_INFO in main.c, PIN/UNPIN/QUERY in
- * pin_ioctl.c, DMA in dma_ioctl.c, BENCH in bench.c.
- * Every resource an ioctl creates is tied to the open file and torn down in
- * gupdemo_release(), so a process that dies with pins held leaks nothing.
+ * pin_ioctl.c, DMA in dma_ioctl.c, BENCH in bench.c, MIRROR/UNMIRROR/
+ * MIRROR_QUERY in mirror_ioctl.c.  Every object an ioctl creates is held
+ * in the open file's handle table (handles.c) and let go of in
+ * gupdemo_fop_release(), so a process that dies with pins or mirrors held
+ * leaks nothing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

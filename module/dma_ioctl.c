@@ -295,14 +295,17 @@ static int gupdemo_dma_run_mirror(struct gupdemo_dma_call *call, u32 op,
 							    &call->dst;
 	unsigned long deadline = jiffies +
 				 msecs_to_jiffies(GUPDEMO_MIRROR_DMA_TIMEOUT_MS);
+	unsigned int tries = 0;
 	int ret;
 
+	/* At least a few tries: queueing for the locks may take the time. */
 	do {
 		ret = gupdemo_mirror_dma_prepare(side->mirror, &side->sgt,
 						 call->len, side == &call->dst);
 		if (!ret)
 			ret = gupdemo_dma_run(call, op, t);
-	} while (ret == -EAGAIN && time_before(jiffies, deadline));
+	} while (ret == -EAGAIN &&
+		 (++tries < 3 || time_before(jiffies, deadline)));
 	return ret == -EAGAIN ? -EBUSY : ret;
 }
 
@@ -342,12 +345,13 @@ static int gupdemo_dma_move(struct gupdemo_dma_call *call,
  * Return: 0, or -EINVAL (bad request, or a destination that holds one page
  * twice), -ENOENT (unknown handle), -EPERM (destination handle not pinned
  * for writing, or a FOLL_GET one holding file pages; a mirror of another
- * process), -ENODEV (no such engine), -E2BIG (longer than the engine
- * takes in one call), -ENOSPC (module-wide pin budget), -ERANGE (the device
- * cannot address the pages), -EIO (the device did not stop: this call's
- * memory stays pinned until it is unbound, and until then no call writes
- * memory through a device), -ETIMEDOUT, -EINTR, or what pinning and mapping
- * return.
+ * process), -EFAULT (a mirror's range unmapped, or now memory GUP refuses),
+ * -EBUSY (a mirror kept being invalidated), -ENODEV (no such engine),
+ * -E2BIG (longer than the engine takes in one call), -ENOSPC (module-wide
+ * pin budget), -ERANGE (the device cannot address the pages), -EIO (the
+ * device did not stop: this call's memory stays pinned until it is
+ * unbound, and until then no call writes memory through a device),
+ * -ETIMEDOUT, -EINTR, or what pinning and mapping return.
  */
 int gupdemo_ioctl_dma(struct gupdemo_file *f, void *arg)
 {

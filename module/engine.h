@@ -4,7 +4,8 @@
  *
  * An engine moves bytes between DMA-mapped sg_tables and its 4 KiB device
  * buffer.  dma.c does the pin -> map -> transfer -> unmap -> unpin sequence
- * and calls the engine only for the transfer.
+ * and calls the engine only for the transfer, with the engine's lock held
+ * (one call on a device at a time) and no longer than its max_len.
  */
 #ifndef _GUPDEMO_ENGINE_H
 #define _GUPDEMO_ENGINE_H

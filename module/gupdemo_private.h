@@ -173,7 +173,10 @@ int gupdemo_ioctl_bench(struct gupdemo_file *f, void *arg);
 /* dma_ioctl.c */
 int gupdemo_ioctl_dma(struct gupdemo_file *f, void *arg);
 
-/* stamp: the clock of the ioctl layer */
+/*
+ * gupdemo_stamp() - the ns since *@t, and *@t moves to now: each stage of
+ * a call is timed by one stamp after it (the benchmark's stage table).
+ */
 static inline u64 gupdemo_stamp(u64 *t)
 {
 	u64 now = ktime_get_ns(), d = now - *t;

@@ -26,7 +26,10 @@ static const struct kernel_param_ops gupdemo_max_pin_pages_ops = {
 	.get = param_get_uint,
 };
 
-/* 1 GiB of 4 KiB pages: a 2 MiB array of entries (union gupdemo_entry). */
+/*
+ * 1 GiB of 4 KiB pages: a pin's record (pinned.c) of at most 2 MiB of
+ * entries, 8 bytes a page or less.
+ */
 unsigned int gupdemo_max_pin_pages = 262144;
 module_param_cb(max_pin_pages, &gupdemo_max_pin_pages_ops,
 		&gupdemo_max_pin_pages, 0644);

@@ -11,8 +11,8 @@
  *      mmu_interval_read_begin() / mmu_interval_read_retry() loop, the retry
  *      checked under the driver's update lock (m->lock)
  *   -> a DMA call faults again what was invalidated, with no lock held,
- *      takes the shared locks (the engine, the device-writable mapping),
- *      then the mirror's lock last; if an invalidation came in between it
+ *      takes the shared locks (the device-writable mapping, then the
+ *      engine), then the mirror's lock last; if an invalidation came in between it
  *      lets go of everything and faults again, else it builds its sg_table
  *      from the table and keeps the lock until the device is done with the
  *      pages: dma.c maps, transfers, unmaps
@@ -40,7 +40,8 @@
  * compaction and memory offline of the whole mm wait for the callback.
  * The sg_table is allocated, the range faulted and the shared locks taken
  * before m->lock; m->lock is held for one bounded transfer (the engine's
- * max_len) and no longer.
+ * max_len) and no longer: an invalidation waits for at most the transfer
+ * in flight and one queued on the mirror's lock from another engine.
  *
  * What GUP refuses, a mirror refuses too: hmm_range_fault() checks only
  * VM_IO/VM_PFNMAP and readability, so each fault also applies GUP's VMA
@@ -175,16 +176,19 @@ static void gupdemo_mirror_commit(struct gupdemo_mirrored *m,
 
 /*
  * One chunk of at most GUPDEMO_MIRROR_CHUNK pages: the loop of hmm.rst,
- * skipped when the chunk is current.  Return: 0 with the chunk committed
+ * skipped when the chunk is current.  Only retries (an invalidation came
+ * in) are bounded, by HMM_RANGE_DEFAULT_TIMEOUT from the chunk's start: a
+ * fault that merely takes long goes on.  Return: 0 with the chunk committed
  * and no lock held, or -errno: -EFAULT (the range, or the process, is
  * gone, or it is memory GUP refuses), -EPERM (a write fault of memory that
- * cannot be written), -EBUSY (past @deadline), -EINTR.
+ * cannot be written), -EBUSY (still invalidated at the bound), -EINTR.
  */
 static int gupdemo_mirror_fault_chunk(struct gupdemo_mirrored *m,
 				      unsigned long first, unsigned long n,
-				      bool write, unsigned long deadline,
-				      bool *counted, bool refault)
+				      bool write, bool *counted, bool refault)
 {
+	unsigned long deadline = jiffies +
+				 msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	struct mm_struct *mm = m->notifier.mm;
 	struct hmm_range range = {
 		.notifier = &m->notifier,
@@ -205,8 +209,6 @@ static int gupdemo_mirror_fault_chunk(struct gupdemo_mirrored *m,
 			return 0;
 		}
 		mutex_unlock(&m->lock);
-		if (time_after(jiffies, deadline))
-			return -EBUSY;
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		/* No mm reference across the lock: its last mmput() invalidates. */
@@ -224,20 +226,25 @@ static int gupdemo_mirror_fault_chunk(struct gupdemo_mirrored *m,
 			mmap_read_unlock(mm);
 		}
 		mmput(mm);
-		if (ret == -EBUSY)
-			continue;
-		if (ret)
+		if (ret && ret != -EBUSY)
 			return ret;
-		ret = mutex_lock_killable(&m->lock);
-		if (ret)
-			return ret;
-		if (!mmu_interval_read_retry(&m->notifier, range.notifier_seq)) {
-			gupdemo_mirror_commit(m, first, n, counted, refault);
+		if (!ret) {
+			ret = mutex_lock_killable(&m->lock);
+			if (ret)
+				return ret;
+			if (!mmu_interval_read_retry(&m->notifier,
+						     range.notifier_seq)) {
+				gupdemo_mirror_commit(m, first, n, counted,
+						      refault);
+				mutex_unlock(&m->lock);
+				return 0;
+			}
+			m->retries++;
 			mutex_unlock(&m->lock);
-			return 0;
 		}
-		m->retries++;
-		mutex_unlock(&m->lock);
+		/* Invalidated meanwhile: again, for a bounded time. */
+		if (time_after(jiffies, deadline))
+			return -EBUSY;
 	}
 }
 
@@ -245,8 +252,10 @@ static int gupdemo_mirror_fault_chunk(struct gupdemo_mirrored *m,
  * Fault pages [0, @n) of the range, with write access if @write, in chunks
  * that keep their progress: an invalidation of one chunk (the write fault
  * of the next can break COW or unshare a zero page or a KSM page) costs
- * that chunk again, not the whole range.  Bounded by
- * HMM_RANGE_DEFAULT_TIMEOUT and killable.  Serialized per mirror by
+ * that chunk again, not the whole range.  Each chunk's retries are
+ * bounded by HMM_RANGE_DEFAULT_TIMEOUT and everything is killable.  The sequence
+ * count is the whole mirror's: an invalidation of pages the call does not
+ * use also makes a chunk retry.  Serialized per mirror by
  * m->fault_lock, which owns m->scratch.  Return: 0 with no lock held (an
  * invalidation may still come before the caller takes m->lock: it checks),
  * or what gupdemo_mirror_fault_chunk() returns.
@@ -254,8 +263,6 @@ static int gupdemo_mirror_fault_chunk(struct gupdemo_mirrored *m,
 static int gupdemo_mirror_fault(struct gupdemo_mirrored *m, unsigned long n,
 				bool write, bool refault)
 {
-	unsigned long deadline = jiffies +
-				 msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	unsigned long first;
 	bool counted = false;
 	int ret;
@@ -267,8 +274,7 @@ static int gupdemo_mirror_fault(struct gupdemo_mirrored *m, unsigned long n,
 		ret = gupdemo_mirror_fault_chunk(m, first,
 						 min_t(unsigned long, n - first,
 						       GUPDEMO_MIRROR_CHUNK),
-						 write, deadline, &counted,
-						 refault);
+						 write, &counted, refault);
 	mutex_unlock(&m->fault_lock);
 	return ret;
 }
@@ -306,11 +312,14 @@ int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
 	m->npages = gupdemo_pin_span(addr, len);
 	m->flags = flags;
 	m->pfns = kvcalloc(m->npages, sizeof(*m->pfns), GFP_KERNEL_ACCOUNT);
+	m->scratch = kvmalloc_array(min(m->npages, GUPDEMO_MIRROR_CHUNK),
+				    sizeof(*m->scratch), GFP_KERNEL_ACCOUNT);
 	if (flags & GUPDEMO_MIRROR_WRITE)
 		m->alias = kvmalloc_array(m->npages, sizeof(*m->alias),
 					  GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
-	if (!m->pfns || ((flags & GUPDEMO_MIRROR_WRITE) && !m->alias) ||
+	if (!m->pfns || !m->scratch ||
+	    ((flags & GUPDEMO_MIRROR_WRITE) && !m->alias) ||
 	    gupdemo_should_fail())
 		goto err_free;
 	ret = mmu_interval_notifier_insert(&m->notifier, current->mm, m->start,
@@ -328,6 +337,7 @@ err_remove:
 	mmu_interval_notifier_remove(&m->notifier);
 err_free:
 	kvfree(m->alias);
+	kvfree(m->scratch);
 	kvfree(m->pfns);
 	mutex_destroy(&m->fault_lock);
 	mutex_destroy(&m->lock);
@@ -344,6 +354,7 @@ void gupdemo_mirror_fini(struct gupdemo_mirrored *m)
 {
 	mmu_interval_notifier_remove(&m->notifier);
 	kvfree(m->alias);
+	kvfree(m->scratch);
 	kvfree(m->pfns);
 	mutex_destroy(&m->fault_lock);
 	mutex_destroy(&m->lock);
@@ -472,6 +483,7 @@ void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m, size_t written)
 	unsigned long i, n = written ? gupdemo_pin_span(m->addr, written) : 0;
 
 	/* The lock held since dma_lock: no entry was invalidated since. */
+	lockdep_assert_held(&m->lock);
 	for (i = 0; i < n; i++)
 		set_page_dirty(hmm_pfn_to_page(m->pfns[i]));
 	mutex_unlock(&m->lock);

@@ -19,11 +19,15 @@ struct sg_table;
 
 /*
  * Pages one hmm_range_fault() round covers (2 MiB of 4 KiB pages): a
- * fault keeps its progress chunk by chunk, and m->scratch is this long.
+ * fault keeps its progress chunk by chunk, and m->scratch is at most this
+ * long.
  */
 #define GUPDEMO_MIRROR_CHUNK	512UL
 
-/* A DMA call on a mirror that keeps being invalidated gives up (-EBUSY). */
+/*
+ * A DMA call on a mirror that keeps being invalidated gives up (-EBUSY)
+ * after three tries and this long.
+ */
 #define GUPDEMO_MIRROR_DMA_TIMEOUT_MS	1000
 
 /**
@@ -49,7 +53,8 @@ struct sg_table;
  * @nvalid: entries of @pfns that are valid
  * @alias: @npages entries for the alias check of a DMA call that writes
  *	(GUPDEMO_MIRROR_WRITE mirrors only), under @lock
- * @scratch: what one hmm_range_fault() round fills, under @fault_lock
+ * @scratch: what one hmm_range_fault() round fills (at most
+ *	GUPDEMO_MIRROR_CHUNK entries), under @fault_lock
  * @faults: hmm_range_fault() rounds that filled the table
  * @refaults: of those, rounds a DMA call needed after an invalidation
  * @retries: rounds thrown away because an invalidation came in between
@@ -74,7 +79,7 @@ struct gupdemo_mirrored {
 	u64 retries;
 	u64 invalidations;
 	u64 events[GUPDEMO_MIRROR_EVENTS];
-	unsigned long scratch[GUPDEMO_MIRROR_CHUNK];
+	unsigned long *scratch;
 };
 
 /* mirror_ioctl.c: the counters QUERY reports */

@@ -60,6 +60,12 @@ void gupdemo_mirror_count(struct gupdemo_mirrored *m,
 	atomic64_inc(&gupdemo_stats.mirror_invalidations);
 }
 
+/* What a mirror is charged: its pages and its fixed cost (uapi). */
+static unsigned long gupdemo_mirror_charged(const struct gupdemo_mirrored *m)
+{
+	return m->npages + GUPDEMO_MIRROR_FIXED_PAGES;
+}
+
 /*
  * Take @npages from the module's mirror budget and from @f's.
  * Return: 0, or -ENOSPC (either budget), -EINTR.
@@ -100,7 +106,7 @@ static void gupdemo_mirror_uncharge_file(struct gupdemo_file *f,
  */
 static void gupdemo_mirror_free(struct gupdemo_mirrored *m, u64 *invalidations)
 {
-	unsigned long npages = m->npages;
+	unsigned long npages = gupdemo_mirror_charged(m);
 
 	gupdemo_mirror_fini(m);
 	/* No invalidation runs any more. */
@@ -150,7 +156,7 @@ static void gupdemo_mirror_drop(struct gupdemo_object *obj, void *arg)
 	struct gupdemo_mirrored *m = container_of(obj, struct gupdemo_mirrored,
 						obj);
 
-	gupdemo_mirror_uncharge_file(arg, m->npages);
+	gupdemo_mirror_uncharge_file(arg, gupdemo_mirror_charged(m));
 }
 
 /**
@@ -177,7 +183,7 @@ int gupdemo_ioctl_mirror(struct gupdemo_file *f, void *arg)
 	ret = gupdemo_user_range_check(a->addr, a->len);
 	if (ret)
 		return ret;
-	npages = gupdemo_pin_span(a->addr, a->len);
+	npages = gupdemo_pin_span(a->addr, a->len) + GUPDEMO_MIRROR_FIXED_PAGES;
 	ret = gupdemo_mirror_charge(f, npages);
 	if (ret)
 		return ret;
@@ -225,7 +231,7 @@ int gupdemo_ioctl_unmirror(struct gupdemo_file *f, void *arg)
 	/* Ours alone now: no DMA call, no other ioctl can reach it. */
 	m = container_of(obj, struct gupdemo_mirrored, obj);
 	mutex_lock(&f->lock);
-	gupdemo_mirror_uncharge_file(f, m->npages);
+	gupdemo_mirror_uncharge_file(f, gupdemo_mirror_charged(m));
 	mutex_unlock(&f->lock);
 	gupdemo_mirror_free(m, &u->invalidations);
 	return 0;

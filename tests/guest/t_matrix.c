@@ -1064,6 +1064,11 @@ static void special_fork(void)
 	munmap(p, 2 * T.psz);
 }
 
+/* Each mirror is charged its pages plus a fixed part (uapi). */
+#define FIX		GUPDEMO_MIRROR_FIXED_PAGES
+#define BUDGET_FILE	(4 + FIX)
+#define BUDGET_ALL	(6 + 2 * FIX)
+
 /* GET_INFO and debugfs with both files' mirrors held: 2 mirrors, 6 pages. */
 static void budget_info(const char *cell)
 {
@@ -1071,13 +1076,16 @@ static void budget_info(const char *cell)
 
 	if (gupdemo_get_info(T.fd, &i))
 		bail_out("GET_INFO failed");
-	ok(i.mirrors_held == 2 && i.mirror_pages_held == 6 &&
-	   i.max_mirror_pages == 6 && i.max_mirror_pages_file == 4,
-	   "%s: GET_INFO mirrors_held 2, mirror_pages_held 6, max_mirror_pages "
-	   "6, max_mirror_pages_file 4", cell);
-	ok(stat_of("mirrors_held") == 2 && stat_of("mirror_pages_held") == 6 &&
-	   stat_of("max_mirror_pages") == 6 &&
-	   stat_of("max_mirror_pages_file") == 4,
+	ok(i.mirrors_held == 2 && i.mirror_pages_held == BUDGET_ALL &&
+	   i.max_mirror_pages == BUDGET_ALL &&
+	   i.max_mirror_pages_file == BUDGET_FILE,
+	   "%s: GET_INFO mirrors_held 2, mirror_pages_held 6 + 2 x %d, "
+	   "max_mirror_pages the same, max_mirror_pages_file 4 + %d", cell,
+	   FIX, FIX);
+	ok(stat_of("mirrors_held") == 2 &&
+	   stat_of("mirror_pages_held") == BUDGET_ALL &&
+	   stat_of("max_mirror_pages") == BUDGET_ALL &&
+	   stat_of("max_mirror_pages_file") == BUDGET_FILE,
 	   "%s: debugfs says the same", cell);
 }
 
@@ -1101,8 +1109,8 @@ static void special_budget(void)
 		     "max_mirror_pages_file parameters", cell);
 		return;
 	}
-	if (g_param_set("max_mirror_pages_file", 4) ||
-	    g_param_set("max_mirror_pages", 6))
+	if (g_param_set("max_mirror_pages_file", BUDGET_FILE) ||
+	    g_param_set("max_mirror_pages", BUDGET_ALL))
 		bail_out("%s: cannot set the mirror budget", cell);
 	p = g_map_anon(8, true);
 	fd2 = g_open();
@@ -1117,8 +1125,10 @@ static void special_budget(void)
 		 "%s: one more module-wide: ENOSPC", cell);
 	budget_info(cell);
 	is_errno(gupdemo_unmirror(T.fd, h[0]), 0, "%s: UNMIRROR", cell);
-	is_errno(gupdemo_mirror_range(fd2, p, T.psz, 0, &h[3], NULL), 0,
+	/* Back on the first file: fd2's own budget has no room for a second fixed part. */
+	is_errno(gupdemo_mirror_range(T.fd, p, T.psz, 0, &h[3], NULL), 0,
 		 "%s: after UNMIRROR the budget is back", cell);
+	gupdemo_unmirror(T.fd, h[3]);
 	close(fd2);
 	check_clean(cell);
 	g_param_set("max_mirror_pages", all);

@@ -718,6 +718,9 @@ static void group_kinds(void)
 
 /* ---- budget ---- */
 
+/* What one mirror of @n pages is charged: its pages and its fixed cost. */
+#define CHARGE(n)	((n) + GUPDEMO_MIRROR_FIXED_PAGES)
+
 static void budget_one(const char *param, int fd2)
 {
 	uint64_t old = 0;
@@ -725,23 +728,25 @@ static void budget_one(const char *param, int fd2)
 	struct gupdemo_info info;
 	uint32_t h1, h2, h3;
 
-	if (g_param_get(param, &old) || g_param_set(param, 2 * N)) {
+	if (g_param_get(param, &old) || g_param_set(param, 2 * CHARGE(N))) {
 		fail("%s: cannot set the module parameter", param);
 		munmap(p, N * T.psz);
 		return;
 	}
 	is_errno(mirror(p, N * T.psz, 0, &h1), 0, "%s=%d: a mirror of %d pages",
-		 param, 2 * N, N);
+		 param, 2 * CHARGE(N), N);
 	is_errno(mirror(p, N * T.psz, GUPDEMO_MIRROR_WRITE, &h2), 0,
 		 "%s: a second one fills it", param);
 	is_errno(mirror(p, T.psz, 0, &h3), ENOSPC,
 		 "%s: one page more -> ENOSPC", param);
 	if (!gupdemo_get_info(T.fd, &info)) {
-		is_int(info.mirror_pages_held, 2 * N, "%s: GET_INFO mirror_pages_held", param);
+		is_int(info.mirror_pages_held, 2 * CHARGE(N),
+		       "%s: GET_INFO mirror_pages_held (2 x %d pages + fixed %d)",
+		       param, N, GUPDEMO_MIRROR_FIXED_PAGES);
 		is_int(info.mirrors_held, 2, "%s: GET_INFO mirrors_held", param);
 	}
-	is_int(stat_of("mirror_pages_held"), 2 * N, "%s: debugfs mirror_pages_held",
-	       param);
+	is_int(stat_of("mirror_pages_held"), 2 * CHARGE(N),
+	       "%s: debugfs mirror_pages_held", param);
 	/* The other file: only the module-wide budget is shared. */
 	is_errno(gupdemo_mirror_range(fd2, p, T.psz, 0, &h3, NULL),
 		 !strcmp(param, "max_mirror_pages") ? ENOSPC : 0,

@@ -50,8 +50,9 @@
  * @pins_total: (out) successful PIN calls since load
  * @failures_total: (out) failed PIN and DMA calls since load
  * @mirrors_held: (out) mirrors held now, all files together
- * @mirror_pages_held: (out) pages those mirrors span: what max_mirror_pages
- *	limits (each costs the module about 16 bytes of tables)
+ * @mirror_pages_held: (out) pages charged to those mirrors: what
+ *	max_mirror_pages limits (each mirror is charged the pages it spans
+ *	plus GUPDEMO_MIRROR_FIXED_PAGES)
  * @max_mirror_pages: (out) the max_mirror_pages module parameter: most
  *	pages all mirrors together may span
  * @max_mirror_pages_file: (out) the max_mirror_pages_file module parameter:
@@ -303,6 +304,14 @@ struct gupdemo_bench {
 	__aligned_u64 put_ns;
 };
 
+/*
+ * A mirror costs kernel memory in proportion to its range (8 bytes a page
+ * of table, 8 more for one the device may write) and a fixed part (its
+ * notifier and bookkeeping, about 512 bytes): the budgets charge it the
+ * pages it spans plus this many, so many small mirrors cost their share.
+ */
+#define GUPDEMO_MIRROR_FIXED_PAGES	32
+
 /* struct gupdemo_mirror.flags */
 #define GUPDEMO_MIRROR_WRITE	(1U << 0) /* the device may write: fault writable */
 #define GUPDEMO_MIRROR_ALL	GUPDEMO_MIRROR_WRITE
@@ -316,9 +325,10 @@ struct gupdemo_bench {
  * @__reserved: must be 0
  * @addr: (in) user address, any alignment
  * @len: (in) bytes, > 0; at most max_pin_pages pages.  Mirrors hold no
- *	pages, but their tables are kernel memory: all mirrors together span
- *	at most max_mirror_pages pages, and the mirrors of one open file at
- *	most max_mirror_pages_file (-ENOSPC past either)
+ *	pages, but their tables are kernel memory: each is charged the pages
+ *	it spans plus GUPDEMO_MIRROR_FIXED_PAGES, all mirrors together at most
+ *	max_mirror_pages, the mirrors of one open file at most
+ *	max_mirror_pages_file (-ENOSPC past either)
  * @npages: (out) pages the mirror spans
  *
  * Registers an mmu_interval_notifier on the range of the calling process
@@ -328,9 +338,10 @@ struct gupdemo_bench {
  * them in again.  The mirror is held by the open file until
  * GUPDEMO_IOC_UNMIRROR or close().
  *
- * What PIN refuses, MIRROR refuses too, with the same errno: VM_IO and
- * VM_PFNMAP ranges and memfd_secret() memory are -EFAULT, at MIRROR and
- * at any later fault of a DMA call (the range may be mapped again).  The
+ * What PIN refuses, MIRROR refuses too: VM_IO and VM_PFNMAP ranges and
+ * memfd_secret() memory are -EFAULT, as for PIN, at MIRROR and at any
+ * later fault of a DMA call (the range may be mapped again); WRITE on a
+ * read-only mapping is -EPERM (PIN says -EFAULT).  The
  * mirror names memory of the calling process: a DMA call on it from
  * another process (after fork(), or with the file passed on) is -EPERM;
  * MIRROR_QUERY and UNMIRROR work from anywhere.
