@@ -29,7 +29,6 @@
 #   sparse, shellcheck, cppcheck         make lint (cppcheck on user/ and tests/)
 #   dkms                                 tests/pkg/t_dkms (dkms build for each cached kernel)
 #   gnuplot-nox                          make bench: PNG plots (scripts/bench-plot)
-#   help2man                             make install: the man page from gupdemo --help
 #   trinity                              tests/guest/t_trinity: Debian's syscall fuzzer, with
 #                                        gupdemo's ioctl group (tests/trinity/gupdemo.c)
 set -euo pipefail
@@ -46,7 +45,7 @@ packages=(
 	busybox-static cpio kmod libkmod-dev
 	build-essential perl e2fsprogs
 	xz-utils zstd gzip util-linux coreutils
-	shellcheck sparse cppcheck dkms help2man
+	shellcheck sparse cppcheck dkms
 	gnuplot-nox trinity
 )
 
@@ -72,11 +71,22 @@ if ((EUID != 0)); then
 	exit 1
 fi
 
-echo "deps.sh: installing ${missing[*]}" >&2
+# apt's own output goes to a log; the terminal gets one line before and one after.
+build=${BUILD:-build}
+[[ $build == /* ]] || build=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/$build
+log=${GUPDEMO_DEPS_LOG:-$build/deps.log}
+mkdir -p "$(dirname "$log")"
+echo "deps.sh: installing Debian packages: ${missing[*]} (apt's output: $log)" >&2
 export DEBIAN_FRONTEND=noninteractive
+start=$SECONDS
 # Try without refreshing the package lists first; update only if that fails
 # (a fresh machine or container has no lists at all).
-if ! apt-get install -y --no-install-recommends "${missing[@]}" </dev/null; then
-	apt-get update </dev/null
-	apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+if ! {
+	apt-get install -y --no-install-recommends "${missing[@]}" ||
+		{ apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; }
+} </dev/null >"$log" 2>&1; then
+	echo "deps.sh: apt-get failed; the last lines of $log:" >&2
+	tail -n 20 "$log" >&2
+	exit 1
 fi
+echo "deps.sh: installed in $((SECONDS - start)) s" >&2
