@@ -43,7 +43,7 @@ LINT_C := $(wildcard module/*.[ch] tests/kmod/*.c) include/uapi/linux/gupdemo.h
 LINT_SH := scripts/deps.sh scripts/kernels.sh scripts/buildroot.sh scripts/build-module scripts/checkpatch.sh \
 	scripts/extract-vmlinux scripts/mkinitramfs scripts/vm-run scripts/mk-guest-wrappers \
 	scripts/lint-tap .ci/run tests/pkg/t_dkms tests/pkg/t_install tests/pkg/t_vmrun \
-	scripts/build-debug-kernel scripts/bench-plot
+	scripts/build-debug-kernel scripts/bench-plot scripts/demo
 LINT_INIT := scripts/guest-init
 
 # prove: -j3 unless told otherwise.  With 2 cores, -j2 was faster than -j1, and -j3 faster than
@@ -221,34 +221,14 @@ check-debug: deps
 	{ prove $(PROVE_FLAGS) $$(cat $(BUILD)/check-debug/run/list) || \
 		{ scripts/show-failures $(BUILD)/check-debug/run; exit 1; }; }
 
-# The guest gets an edu device with a 64-bit DMA mask (no IOMMU needed), loads gupdemo.ko itself
-# through libkmod (gupdemo load) and runs every scenario.  The lab's scenarios that need
-# ZONE_MOVABLE or a second NUMA node skip there and run in two more guests (the catalogue's
-# long-term expectations are for memory outside ZONE_MOVABLE); a last guest runs a short
-# benchmark, which ends with the pin-vs-mirror tables.  Exit status: 0 when every scenario
-# passed (or was skipped), the pins balanced and the benchmark ran, else non-zero.
-DEMO_VM_OPTS := --no-load --edu-dma-mask 0xffffffffffffffff --timeout 600
-DEMO_MOVABLE_VM_OPTS := --mem 1G --movable 256M --no-edu --timeout 300
-DEMO_NUMA_VM_OPTS := --mem 1G --numa 2 --no-edu --timeout 300
-DEMO_BENCH_VM_OPTS := --edu-dma-mask 0xffffffffffffffff --modparams edu_dma_bits=64 --timeout 600
+# make demo: scripts/demo boots four guests of the default kernel (every scenario and the lab
+# with an edu device of a 64-bit DMA mask; the lab's ZONE_MOVABLE scenarios; its NUMA one; a
+# short benchmark ending with pin vs mirror), a line per phase with its time, and one verdict.
 demo: deps
 	@$(if $(KVER),,$(kernels) matrix | grep -q . || $(kernels) fetch $(DEMO_KERNELS))
 	@$(MAKE) --no-print-directory module KVER='$(DEFAULT_KVER)' KDIR=
 	@$(MAKE) --no-print-directory $(USER_CLI)
-	@accel=$${GUPDEMO_ACCEL:-$$(cat $(BUILD)/vm/accel 2>/dev/null || true)}; \
-	GUPDEMO_GUEST_BINS='$(USER_CLI)' scripts/vm-run --kernel '$(DEFAULT_KVER)' $(DEMO_VM_OPTS) -- \
-		/bin/sh -c 'gupdemo load --module "$$GUPDEMO_KO" edu_dma_bits=64 || exit; \
-		echo; gupdemo info || exit; echo; gupdemo run'; rc=$$?; \
-	echo; echo "the lab's ZONE_MOVABLE scenarios: a second guest (vm-run $(DEMO_MOVABLE_VM_OPTS))"; \
-	GUPDEMO_GUEST_BINS='$(USER_CLI)' scripts/vm-run --kernel '$(DEFAULT_KVER)' $(DEMO_MOVABLE_VM_OPTS) -- \
-		gupdemo run longterm-leaves-movable offline-vs-pins || rc=1; \
-	echo; echo "the lab's migrate-pinned: a third guest with two NUMA nodes (vm-run $(DEMO_NUMA_VM_OPTS))"; \
-	GUPDEMO_GUEST_BINS='$(USER_CLI)' scripts/vm-run --kernel '$(DEFAULT_KVER)' $(DEMO_NUMA_VM_OPTS) -- \
-		gupdemo run migrate-pinned || rc=1; \
-	echo; echo "a short benchmark, ending with pin vs mirror (vm-run $(DEMO_BENCH_VM_OPTS))"; \
-	GUPDEMO_GUEST_BINS='$(USER_CLI)' scripts/vm-run --kernel '$(DEFAULT_KVER)' $(DEMO_BENCH_VM_OPTS) -- \
-		env GUPDEMO_ACCEL="$$accel" gupdemo bench --quick --quiet || rc=1; \
-	exit $$rc
+	@scripts/demo '$(DEFAULT_KVER)' '$(USER_CLI)'
 
 # make bench: boot each kernel with room for 1 GiB buffers (and as much hugetlb), run the whole
 # matrix, take the JSON/CSV/table out of the guest's output (between marker lines: its stdout is
