@@ -36,6 +36,7 @@ struct run_state {
 	unsigned int nsel;	/* scenarios selected */
 	bool colour;		/* text on a terminal */
 	bool lab_seen;		/* text: the lab's heading is printed */
+	unsigned int later;	/* text: skipped here, run in a later guest */
 	struct run_totals t;
 };
 
