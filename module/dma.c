@@ -2,27 +2,17 @@
 /*
  * gupdemo - DMA from and to pinned user memory
  *
- * The second file to copy: the sequence and nothing else (the ioctl around
- * it is dma_ioctl.c).  One DMA call goes:
+ * The second file to copy: one buffer's shape, as umem's (the call around
+ * it, both sides, its locks and a device that does not stop, is
+ * dma_call.c; the ioctl is dma_ioctl.c).  A buffer whose pages are held (pinned: short-term,
+ * Case 1 of pin_user_pages.rst, or long-term, Case 2) goes:
  *
- *   pin (short-term, Case 1 of pin_user_pages.rst, unless the caller
- *   passes a long-term handle: Case 2)
- *   -> sg_table over the pinned ranges of consecutive frames, segments no
+ *   -> sg_table over the held ranges of consecutive frames, segments no
  *      longer than the device and the DMA API take; refuse what the device
  *      cannot reach
  *   -> dma_map_sgtable()
- *   -> the engine walks the DMA entries and moves the data; we wait with a
- *      timeout and the engine is quiet again before we go on
- *   -> dma_unmap_sgtable()
- *   -> unpin, dirty exactly when the device wrote the pages
- *
- * A device that cannot be stopped keeps everything: its mappings and pins
- * go to the engine's quarantine (dma_guard.c), released only once the
- * device is disabled (bus mastering off).  Handles are held by reference
- * while a call uses them: no lock of the open file is held across a
- * transfer.  A side may also be a mirror (mirror.c), whose table mirror.c
- * fills under the mirror's lock; so every table is allocated before any
- * lock is taken that an mmu notifier (reclaim) may have to wait for.
+ *   -> (the engine moves the data: dma_call.c)
+ *   -> dma_unmap_sgtable(), sg_free_table()
  *
  * Two walks of one sg_table: the device is programmed from the DMA entries
  * (for_each_sgtable_dma_sg(), sg_dma_address()/sg_dma_len()); anything that
@@ -39,63 +29,6 @@
 #include <linux/swiotlb.h>
 
 #include "dma.h"
-#include "mirror.h"
-
-/**
- * gupdemo_dma_side_pin() - pin a side given by address, for this call only
- * @side: @side->dir is set: a destination is pinned with FOLL_WRITE
- * @addr: user address
- * @len: bytes
- *
- * Return: 0, or what gupdemo_pin_validate() and gupdemo_pin_user_range()
- * return.
- */
-int gupdemo_dma_side_pin(struct gupdemo_dma_side *side, u64 addr, size_t len)
-{
-	struct gupdemo_pinned *pin = &side->short_term;
-	u32 flags = side->dir != DMA_TO_DEVICE ? GUPDEMO_PIN_WRITE : 0;
-	int ret;
-
-	ret = gupdemo_pin_validate(addr, len, GUPDEMO_API_PIN_FAST, flags);
-	if (ret)
-		return ret;
-	pin->addr = addr;
-	pin->len = len;
-	pin->api = GUPDEMO_API_PIN_FAST;
-	pin->flags = flags;
-	ret = gupdemo_pin_user_range(pin, 0, NULL);
-	if (ret)
-		return ret;
-	side->pin = pin;
-	side->pinned = true;
-	return 0;
-}
-
-/**
- * gupdemo_dma_side_put() - give back one side's pages
- * @side: the side
- * @wrote: the device may have written them
- *
- * A short-term pin is unpinned, dirty when the device wrote; a handle is
- * marked written (it is unpinned dirty later) and its reference dropped;
- * so is a mirror's (its pages were never pinned).
- */
-void gupdemo_dma_side_put(struct gupdemo_dma_side *side, bool wrote)
-{
-	if (side->mirror) {
-		gupdemo_mirror_put(side->mirror);
-		side->mirror = NULL;
-	}
-	if (side->pinned)
-		gupdemo_unpin_user_range(&side->short_term, wrote, NULL);
-	if (side->handle) {
-		if (wrote)
-			WRITE_ONCE(side->pin->device_wrote, true);
-		gupdemo_pin_put(side->pin);
-	}
-	side->pinned = false;
-	side->handle = false;
-}
 
 /**
  * gupdemo_dma_check_reach() - will @dev reach every page of @sgt directly?
@@ -131,7 +64,7 @@ void gupdemo_dma_side_put(struct gupdemo_dma_side *side, bool wrote)
  * Context: process context; no lock needed.
  * Return: 0, or -ERANGE when a page would have to be bounced.
  */
-static int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
+int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 	struct scatterlist *sg;
@@ -192,10 +125,11 @@ static unsigned int gupdemo_dma_fill_sg(const struct gupdemo_pinned *pin,
 }
 
 /**
- * gupdemo_dma_table_build() - describe a side's pages in an sg_table
+ * gupdemo_dma_table_build() - describe held pages in an sg_table
  * @dev: the device that will do the DMA
- * @side: @side->pin holds the pages
- * @len: bytes used, from @side->pin->offset in the first page
+ * @sgt: the table to allocate and fill
+ * @pin: holds the pages
+ * @len: bytes used, from @pin->offset in the first page
  *
  * Segments are capped at the device's max segment size (set by the driver
  * at probe) and at the largest mapping the DMA API can make (a swiotlb slot
@@ -206,8 +140,8 @@ static unsigned int gupdemo_dma_fill_sg(const struct gupdemo_pinned *pin,
  * Return: 0, -ENOMEM, -EINVAL (max segment below a page), or -ERANGE (the
  * device cannot reach the pages).
  */
-static int gupdemo_dma_table_build(struct device *dev,
-				   struct gupdemo_dma_side *side, size_t len)
+int gupdemo_dma_table_build(struct device *dev, struct sg_table *sgt,
+			    const struct gupdemo_pinned *pin, size_t len)
 {
 	size_t seg = min_t(size_t, dma_get_max_seg_size(dev),
 			   dma_max_mapping_size(dev));
@@ -220,229 +154,48 @@ static int gupdemo_dma_table_build(struct device *dev,
 		return -EINVAL;
 	if (gupdemo_should_fail())
 		return -ENOMEM;
-	nents = gupdemo_dma_fill_sg(side->pin, len, seg_pages, bnd_pages, NULL);
-	ret = sg_alloc_table(&side->sgt, nents, GFP_KERNEL_ACCOUNT);
+	nents = gupdemo_dma_fill_sg(pin, len, seg_pages, bnd_pages, NULL);
+	ret = sg_alloc_table(sgt, nents, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
-	gupdemo_dma_fill_sg(side->pin, len, seg_pages, bnd_pages,
-			    side->sgt.sgl);
-	ret = gupdemo_dma_check_reach(dev, &side->sgt);
+	gupdemo_dma_fill_sg(pin, len, seg_pages, bnd_pages, sgt->sgl);
+	ret = gupdemo_dma_check_reach(dev, sgt);
 	if (ret)
-		sg_free_table(&side->sgt);
+		sg_free_table(sgt);
 	return ret;
 }
 
-/* Map a built table; on failure the table is freed. */
-static int gupdemo_dma_map(struct device *dev, struct gupdemo_dma_side *side)
+/**
+ * gupdemo_dma_map() - map a built table for the device
+ * @dev: the device that will do the DMA
+ * @sgt: built by gupdemo_dma_table_build(), or filled from other held pages
+ * @dir: the direction of the transfer
+ *
+ * Return: 0, or what dma_map_sgtable() returns, with @sgt freed.
+ */
+int gupdemo_dma_map(struct device *dev, struct sg_table *sgt,
+		    enum dma_data_direction dir)
 {
 	int ret = -ENOMEM;
 
 	if (!gupdemo_should_fail())
-		ret = dma_map_sgtable(dev, &side->sgt, side->dir, 0);
-	if (ret) {
-		sg_free_table(&side->sgt);
-		return ret;
-	}
-	side->mapped = true;
-	return 0;
+		ret = dma_map_sgtable(dev, sgt, dir, 0);
+	if (ret)
+		sg_free_table(sgt);
+	return ret;
 }
 
 /**
- * gupdemo_dma_unmap() - undo the mapping and the table of one side
- * @dev: the engine's device
- * @side: mapped or not
+ * gupdemo_dma_unmap() - undo the mapping of one table
+ * @dev: the device
+ * @sgt: mapped by gupdemo_dma_map(); the caller frees it
+ * @dir: as mapped
  *
  * The engine must be quiet: after this the device may no longer touch the
  * pages.
  */
-void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_side *side)
+void gupdemo_dma_unmap(struct device *dev, struct sg_table *sgt,
+		       enum dma_data_direction dir)
 {
-	if (!side->mapped)
-		return;
-	dma_unmap_sgtable(dev, &side->sgt, side->dir, 0);
-	if (side->held)
-		gupdemo_mirror_dma_release(&side->sgt);
-	sg_free_table(&side->sgt);
-	side->mapped = false;
-}
-
-/* The side a call uses a mirror for (dma_ioctl.c: at most one), or NULL. */
-static struct gupdemo_dma_side *gupdemo_dma_mirror_side(struct gupdemo_dma_call *call)
-{
-	if (call->src.used && call->src.mirror)
-		return &call->src;
-	if (call->dst.used && call->dst.mirror)
-		return &call->dst;
-	return NULL;
-}
-
-/*
- * Describe a side in its sg_table.  A mirrored side's table was allocated
- * by the caller and is filled under the mirror's lock, once the shared
- * locks are held (gupdemo_dma_mirror_lock()).  On failure the table is
- * freed.
- */
-static int gupdemo_dma_side_build(struct device *dev,
-				  struct gupdemo_dma_side *side, size_t len)
-{
-	if (side->mirror)
-		return 0;
-	return gupdemo_dma_table_build(dev, side, len);
-}
-
-/*
- * A mirrored side: its table filled under the mirror's lock, taken last
- * (mirror.c), and checked for reach.  Return: 0 with the mirror's lock
- * held (or no mirrored side), or -errno without it; -EAGAIN when the range
- * was invalidated since it was faulted.
- */
-static int gupdemo_dma_mirror_lock(struct gupdemo_dma_call *call)
-{
-	struct gupdemo_dma_side *side = gupdemo_dma_mirror_side(call);
-	int ret;
-
-	if (!side)
-		return 0;
-	ret = gupdemo_mirror_dma_lock(side->mirror, &side->sgt, call->len,
-				      side == &call->dst);
-	if (ret)
-		return ret;
-	ret = gupdemo_dma_check_reach(call->eng->dev, &side->sgt);
-	if (ret)
-		gupdemo_mirror_dma_end(side->mirror, 0);
-	return ret;
-}
-
-/* The device is done with a mirrored side: dirty what it wrote, unlock. */
-static void gupdemo_dma_mirror_unlock(struct gupdemo_dma_call *call)
-{
-	struct gupdemo_dma_side *side = gupdemo_dma_mirror_side(call);
-
-	if (side)
-		gupdemo_mirror_dma_end(side->mirror,
-				       call->wrote && side == &call->dst ?
-				       call->len : 0);
-}
-
-/* The shared locks, then a mirror's lock last; on failure none is held. */
-static int gupdemo_dma_lock_all(struct gupdemo_dma_call *call)
-{
-	int ret;
-
-	ret = gupdemo_dma_call_lock(call);
-	if (ret)
-		return ret;
-	ret = gupdemo_dma_mirror_lock(call);
-	if (ret)
-		gupdemo_dma_call_unlock(call);
-	return ret;
-}
-
-/*
- * Build the tables of both sides.  A call with a mirrored side uses that
- * side only (dma_ioctl.c).  On failure no table is left.
- */
-static int gupdemo_dma_build_sides(struct gupdemo_dma_call *call)
-{
-	struct device *dev = call->eng->dev;
-	struct gupdemo_dma_side *s = &call->src, *d = &call->dst;
-	int ret = 0;
-
-	if (s->used)
-		ret = gupdemo_dma_side_build(dev, s, call->len);
-	if (!ret && d->used) {
-		ret = gupdemo_dma_side_build(dev, d, call->len);
-		if (ret && s->used)
-			sg_free_table(&s->sgt);
-	}
-	return ret;
-}
-
-/* Free built tables that were never mapped. */
-static void gupdemo_dma_free_tables(struct gupdemo_dma_call *call)
-{
-	if (call->src.used)
-		sg_free_table(&call->src.sgt);
-	if (call->dst.used)
-		sg_free_table(&call->dst.sgt);
-}
-
-/* Map both built tables; a table that fails to map is freed. */
-static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call)
-{
-	struct device *dev = call->eng->dev;
-	struct gupdemo_dma_side *s = &call->src, *d = &call->dst;
-	int ret = 0;
-
-	if (s->used)
-		ret = gupdemo_dma_map(dev, s);
-	if (d->used) {
-		if (ret)
-			sg_free_table(&d->sgt);
-		else
-			ret = gupdemo_dma_map(dev, d);
-	}
-	return ret;
-}
-
-/**
- * gupdemo_dma_run() - map, transfer, unmap: the middle of the sequence
- * @call: both sides pinned (or referenced; a mirrored side's table
- *	allocated by gupdemo_mirror_dma_prepare()), @call->eng held
- * @op: GUPDEMO_DMA_TO_DEVICE, _FROM_DEVICE or _LOOPBACK
- * @t: filled in with the time of each stage
- *
- * Tables are built first, then the locks are taken in their order (the
- * device-writable mapping for a call with a destination, the engine, a
- * mirror's lock last), each killably; they are held for one bounded
- * transfer.  The caller unpins.
- *
- * Return: 0 or -errno (-EAGAIN: a mirrored side was invalidated since it
- * was faulted; fault again and retry), with every table freed; 1 when the
- * device did not stop and the call went to the engine's quarantine: the
- * caller must not touch it again.
- */
-int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
-		    struct gupdemo_dma_times *t)
-{
-	struct gupdemo_engine *eng = call->eng;
-	struct gupdemo_xfer x = { .op = op, .len = call->len };
-	u64 stamp;
-	int ret;
-
-	/* Allocations first: no lock a notifier may wait for is held yet. */
-	gupdemo_stamp(&stamp);
-	ret = gupdemo_dma_build_sides(call);
-	t->sg = gupdemo_stamp(&stamp);
-	if (ret)
-		return ret;
-	ret = gupdemo_dma_lock_all(call);
-	if (ret) {
-		gupdemo_dma_free_tables(call);
-		return ret;
-	}
-	gupdemo_stamp(&stamp);
-	ret = gupdemo_dma_map_sides(call);
-	t->map = gupdemo_stamp(&stamp);
-	if (!ret) {
-		x.src = call->src.used ? &call->src.sgt : NULL;
-		x.dst = call->dst.used ? &call->dst.sgt : NULL;
-		/* Returns once the engine no longer touches the memory... */
-		ret = eng->ops->transfer(eng, &x);
-		t->xfer = gupdemo_stamp(&stamp);
-		/* Even a failed transfer may have written the destination. */
-		call->wrote = call->dst.used;
-	}
-	if (x.stuck) {
-		/* ... unless it could not be stopped. */
-		gupdemo_dma_quarantine(call);
-		ret = 1;
-	} else {
-		gupdemo_dma_unmap(eng->dev, &call->dst);
-		gupdemo_dma_unmap(eng->dev, &call->src);
-		t->unmap = gupdemo_stamp(&stamp);
-		gupdemo_dma_mirror_unlock(call);
-	}
-	gupdemo_dma_call_unlock(call);
-	return ret;
+	dma_unmap_sgtable(dev, sgt, dir, 0);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gupdemo - one DMA call's state, shared by dma.c (the pattern) and
- * dma_ioctl.c (the ioctl around it)
+ * gupdemo - one buffer's DMA mapping (dma.c) and one DMA call's state
+ * (dma_call.c, the call; dma_ioctl.c, the ioctl around it)
  */
 #ifndef _GUPDEMO_DMA_H
 #define _GUPDEMO_DMA_H
@@ -13,31 +13,44 @@
 #include "engine.h"
 #include "gupdemo_private.h"
 
+/* The two sides of a call, indexes of gupdemo_dma_call.side[]. */
+enum { GUPDEMO_SRC, GUPDEMO_DST, GUPDEMO_SIDES };
+
+/**
+ * enum gupdemo_dma_kind - what a side of a DMA call is
+ * @GUPDEMO_SIDE_NONE: the operation does not use this side
+ * @GUPDEMO_SIDE_ADDR: a user address, pinned short-term for this call
+ * @GUPDEMO_SIDE_PIN: a held pin handle, referenced by this call
+ * @GUPDEMO_SIDE_MIRROR: a mirrored range (never pinned), referenced by this
+ *	call; mirror.c fills its table and holds its lock for the call
+ */
+enum gupdemo_dma_kind {
+	GUPDEMO_SIDE_NONE,
+	GUPDEMO_SIDE_ADDR,
+	GUPDEMO_SIDE_PIN,
+	GUPDEMO_SIDE_MIRROR,
+};
+
 /**
  * struct gupdemo_dma_side - one side (source or destination) of a DMA call
- * @pin: the pages: a held handle's, or @short_term's
- * @short_term: pinned for this call only, when no handle was given
+ * @kind: what the side is, set before it is held
+ * @pin: the pages once held: a handle's, or @short_term's; else NULL
+ * @short_term: pinned for this call only (%GUPDEMO_SIDE_ADDR)
+ * @mirror: the mirrored range once referenced (%GUPDEMO_SIDE_MIRROR)
  * @sgt: the sg_table mapped for the engine's device
  * @dir: DMA_TO_DEVICE for the source; DMA_FROM_DEVICE (DMA_BIDIRECTIONAL
  *	for an engine that is the CPU) for the destination
- * @mirror: a mirrored range instead of a pin (mirror.c filled @sgt and
- *	holds its lock for the call), referenced by this call
- * @used: this side takes part in the operation
- * @pinned: @short_term holds pages
- * @handle: @pin is a held handle, referenced by this call
  * @mapped: @sgt is allocated and mapped
  * @held: @mirror's pages are referenced for a quarantine (a device that
  *	did not stop), put when @sgt is unmapped
  */
 struct gupdemo_dma_side {
+	enum gupdemo_dma_kind kind;
 	struct gupdemo_pinned *pin;
 	struct gupdemo_pinned short_term;
+	struct gupdemo_mirrored *mirror;
 	struct sg_table sgt;
 	enum dma_data_direction dir;
-	struct gupdemo_mirrored *mirror;
-	bool used;
-	bool pinned;
-	bool handle;
 	bool mapped;
 	bool held;
 };
@@ -46,16 +59,14 @@ struct gupdemo_dma_side {
  * struct gupdemo_dma_call - what one DMA call holds
  * @quarantined: on the engine's quarantine when the device did not stop
  * @eng: the engine, held by the caller for the call
- * @src: the source side
- * @dst: the destination side
+ * @side: the source (%GUPDEMO_SRC) and the destination (%GUPDEMO_DST)
  * @len: bytes to move
  * @wrote: the device (or the CPU copy) may have written the destination
  */
 struct gupdemo_dma_call {
 	struct gupdemo_quarantined quarantined;
 	struct gupdemo_engine *eng;
-	struct gupdemo_dma_side src;
-	struct gupdemo_dma_side dst;
+	struct gupdemo_dma_side side[GUPDEMO_SIDES];
 	size_t len;
 	bool wrote;
 };
@@ -74,16 +85,20 @@ struct gupdemo_dma_times {
 	u64 unmap;
 };
 
+/* dma.c: one buffer's table and mapping */
+int gupdemo_dma_table_build(struct device *dev, struct sg_table *sgt,
+			    const struct gupdemo_pinned *pin, size_t len);
+int gupdemo_dma_check_reach(struct device *dev, struct sg_table *sgt);
+int gupdemo_dma_map(struct device *dev, struct sg_table *sgt,
+		    enum dma_data_direction dir);
+void gupdemo_dma_unmap(struct device *dev, struct sg_table *sgt,
+		       enum dma_data_direction dir);
+
+/* dma_call.c: one call, both sides */
 int gupdemo_dma_side_pin(struct gupdemo_dma_side *side, u64 addr,
 			 size_t len);
 void gupdemo_dma_side_put(struct gupdemo_dma_side *side, bool wrote);
 int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 		    struct gupdemo_dma_times *t);
-void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_side *side);
-
-/* dma_guard.c */
-int gupdemo_dma_call_lock(struct gupdemo_dma_call *call);
-void gupdemo_dma_call_unlock(struct gupdemo_dma_call *call);
-void gupdemo_dma_quarantine(struct gupdemo_dma_call *call);
 
 #endif /* _GUPDEMO_DMA_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gupdemo - GUPDEMO_IOC_DMA: the ioctl around the DMA sequence of dma.c
+ * gupdemo - GUPDEMO_IOC_DMA: the ioctl around the DMA call of dma_call.c
  *
  * Checks the request, picks and holds the engine, pins the sides given by
  * address and references the handles, refuses a destination that holds one
@@ -117,8 +117,31 @@ static int gupdemo_dma_use_handle(struct gupdemo_file *f,
 		return ret;
 	}
 	side->pin = pin;
-	side->handle = true;
 	return 0;
+}
+
+/* What each side is: none, an address, a pin handle or a mirror. */
+static void gupdemo_dma_kinds(struct gupdemo_dma_call *call,
+			      const struct gupdemo_dma *d)
+{
+	static const u32 handle[GUPDEMO_SIDES] = {
+		GUPDEMO_DMA_SRC_HANDLE, GUPDEMO_DMA_DST_HANDLE };
+	static const u32 mirror[GUPDEMO_SIDES] = {
+		GUPDEMO_DMA_SRC_MIRROR, GUPDEMO_DMA_DST_MIRROR };
+	const bool used[GUPDEMO_SIDES] = {
+		d->op != GUPDEMO_DMA_FROM_DEVICE, d->op != GUPDEMO_DMA_TO_DEVICE };
+	int i;
+
+	for (i = 0; i < GUPDEMO_SIDES; i++) {
+		if (!used[i])
+			call->side[i].kind = GUPDEMO_SIDE_NONE;
+		else if (d->flags & handle[i])
+			call->side[i].kind = GUPDEMO_SIDE_PIN;
+		else if (d->flags & mirror[i])
+			call->side[i].kind = GUPDEMO_SIDE_MIRROR;
+		else
+			call->side[i].kind = GUPDEMO_SIDE_ADDR;
+	}
 }
 
 /* Both sides given by handle, looked up and referenced under f->lock. */
@@ -126,23 +149,21 @@ static int gupdemo_dma_get_handles(struct gupdemo_file *f,
 				   struct gupdemo_dma_call *call,
 				   const struct gupdemo_dma *d)
 {
-	int ret;
+	const u32 handle[GUPDEMO_SIDES] = { d->src_handle, d->dst_handle };
+	int i, ret;
 
 	ret = mutex_lock_killable(&f->lock);
 	if (ret)
 		return ret;
-	if (call->src.used && (d->flags & GUPDEMO_DMA_SRC_HANDLE))
-		ret = gupdemo_dma_use_handle(f, &call->src, d->src_handle, d);
-	if (!ret && call->dst.used && (d->flags & GUPDEMO_DMA_DST_HANDLE))
-		ret = gupdemo_dma_use_handle(f, &call->dst, d->dst_handle, d);
-	if (!ret && (d->flags & GUPDEMO_DMA_SRC_MIRROR)) {
-		call->src.mirror = gupdemo_mirror_get(f, d->src_handle);
-		if (!call->src.mirror)
-			ret = -ENOENT;
-	}
-	if (!ret && (d->flags & GUPDEMO_DMA_DST_MIRROR)) {
-		call->dst.mirror = gupdemo_mirror_get(f, d->dst_handle);
-		if (!call->dst.mirror)
+	for (i = 0; i < GUPDEMO_SIDES && !ret; i++) {
+		struct gupdemo_dma_side *side = &call->side[i];
+
+		if (side->kind == GUPDEMO_SIDE_PIN)
+			ret = gupdemo_dma_use_handle(f, side, handle[i], d);
+		if (side->kind != GUPDEMO_SIDE_MIRROR)
+			continue;
+		side->mirror = gupdemo_mirror_get(f, handle[i]);
+		if (!side->mirror)
 			ret = -ENOENT;
 	}
 	mutex_unlock(&f->lock);
@@ -159,7 +180,7 @@ static int gupdemo_cmp_ranges(const void *a, const void *b)
 
 /*
  * Device-writable mappings of one page must not exist twice at once (see
- * dma.c), and one destination can hold a page twice when userspace maps a
+ * dma_call.c), and one destination can hold a page twice when userspace maps a
  * file page at two addresses: sort the destination's ranges; two that
  * overlap share a page.
  */
@@ -199,23 +220,23 @@ static int gupdemo_dma_get_sides(struct gupdemo_file *f,
 				 struct gupdemo_dma_call *call,
 				 struct gupdemo_dma *d)
 {
+	const u64 addr[GUPDEMO_SIDES] = { d->src_addr, d->dst_addr };
+	struct gupdemo_dma_side *dst = &call->side[GUPDEMO_DST];
+	int i, ret = 0;
 	u64 t;
-	int ret = 0;
-
-	const u32 src_h = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_SRC_MIRROR;
-	const u32 dst_h = GUPDEMO_DMA_DST_HANDLE | GUPDEMO_DMA_DST_MIRROR;
 
 	/* Short-term pins first: GUP must not run under f->lock. */
 	gupdemo_stamp(&t);
-	if (call->src.used && !(d->flags & src_h))
-		ret = gupdemo_dma_side_pin(&call->src, d->src_addr, d->len);
-	if (!ret && call->dst.used && !(d->flags & dst_h))
-		ret = gupdemo_dma_side_pin(&call->dst, d->dst_addr, d->len);
+	for (i = 0; i < GUPDEMO_SIDES && !ret; i++)
+		if (call->side[i].kind == GUPDEMO_SIDE_ADDR)
+			ret = gupdemo_dma_side_pin(&call->side[i], addr[i],
+						   d->len);
 	d->pin_ns = gupdemo_stamp(&t);
 	if (!ret)
 		ret = gupdemo_dma_get_handles(f, call, d);
-	if (!ret && call->dst.used && !call->dst.mirror)
-		ret = gupdemo_dma_check_aliases(call->dst.pin, d->len);
+	if (!ret && (dst->kind == GUPDEMO_SIDE_ADDR ||
+		     dst->kind == GUPDEMO_SIDE_PIN))
+		ret = gupdemo_dma_check_aliases(dst->pin, d->len);
 	return ret;
 }
 
@@ -260,8 +281,8 @@ static void gupdemo_dma_memcpy(struct gupdemo_dma_call *call)
 	struct gupdemo_page_cursor s, d;
 	size_t done = 0, since = 0;
 
-	gupdemo_cursor_init(&s, call->src.pin);
-	gupdemo_cursor_init(&d, call->dst.pin);
+	gupdemo_cursor_init(&s, call->side[GUPDEMO_SRC].pin);
+	gupdemo_cursor_init(&d, call->side[GUPDEMO_DST].pin);
 	while (done < call->len) {
 		size_t n = min3(call->len - done, PAGE_SIZE - s.off,
 				PAGE_SIZE - d.off);
@@ -291,17 +312,19 @@ static void gupdemo_dma_memcpy(struct gupdemo_dma_call *call)
 static int gupdemo_dma_run_mirror(struct gupdemo_dma_call *call, u32 op,
 				  struct gupdemo_dma_times *t)
 {
-	struct gupdemo_dma_side *side = call->src.mirror ? &call->src :
-							    &call->dst;
+	struct gupdemo_dma_side *side = &call->side[GUPDEMO_SRC];
 	unsigned long deadline = jiffies +
 				 msecs_to_jiffies(GUPDEMO_MIRROR_DMA_TIMEOUT_MS);
 	unsigned int tries = 0;
 	int ret;
 
+	if (side->kind != GUPDEMO_SIDE_MIRROR)
+		side = &call->side[GUPDEMO_DST];
 	/* At least a few tries: queueing for the locks may take the time. */
 	do {
 		ret = gupdemo_mirror_dma_prepare(side->mirror, &side->sgt,
-						 call->len, side == &call->dst);
+						 call->len,
+						 side == &call->side[GUPDEMO_DST]);
 		if (!ret)
 			ret = gupdemo_dma_run(call, op, t);
 	} while (ret == -EAGAIN &&
@@ -318,7 +341,8 @@ static int gupdemo_dma_move(struct gupdemo_dma_call *call,
 	int ret = 0;
 
 	gupdemo_stamp(&stamp);
-	if (call->src.mirror || call->dst.mirror)
+	if (call->side[GUPDEMO_SRC].kind == GUPDEMO_SIDE_MIRROR ||
+	    call->side[GUPDEMO_DST].kind == GUPDEMO_SIDE_MIRROR)
 		ret = gupdemo_dma_run_mirror(call, d->op, &t);
 	else if (call->eng)
 		ret = gupdemo_dma_run(call, d->op, &t);
@@ -375,11 +399,10 @@ int gupdemo_ioctl_dma(struct gupdemo_file *f, void *arg)
 		goto out_put_engine;
 	call->eng = eng;
 	call->len = d->len;
-	call->src.used = d->op != GUPDEMO_DMA_FROM_DEVICE;
-	call->dst.used = d->op != GUPDEMO_DMA_TO_DEVICE;
-	call->src.dir = DMA_TO_DEVICE;
-	call->dst.dir = eng && eng->cpu_writes ? DMA_BIDIRECTIONAL :
-						 DMA_FROM_DEVICE;
+	gupdemo_dma_kinds(call, d);
+	call->side[GUPDEMO_SRC].dir = DMA_TO_DEVICE;
+	call->side[GUPDEMO_DST].dir = eng && eng->cpu_writes ?
+				      DMA_BIDIRECTIONAL : DMA_FROM_DEVICE;
 
 	ret = gupdemo_dma_get_sides(f, call, d);
 	/* Pinning may have waited: do not start on an engine being removed. */
@@ -393,8 +416,8 @@ int gupdemo_ioctl_dma(struct gupdemo_file *f, void *arg)
 		goto out_put_engine;
 	}
 	gupdemo_stamp(&t);
-	gupdemo_dma_side_put(&call->dst, call->wrote);
-	gupdemo_dma_side_put(&call->src, false);
+	gupdemo_dma_side_put(&call->side[GUPDEMO_DST], call->wrote);
+	gupdemo_dma_side_put(&call->side[GUPDEMO_SRC], false);
 	d->unpin_ns = gupdemo_stamp(&t);
 	kfree(call);
 	if (!ret) {

@@ -3,7 +3,7 @@
  * gupdemo - DMA engines: the edu PCI device and the software engine
  *
  * An engine moves bytes between DMA-mapped sg_tables and its 4 KiB device
- * buffer.  dma.c does the pin -> map -> transfer -> unmap -> unpin sequence
+ * buffer.  dma_call.c does the map -> transfer -> unmap sequence of a call
  * and calls the engine only for the transfer, with the engine's lock held
  * (one call on a device at a time) and no longer than its max_len.
  */

@@ -15,7 +15,7 @@
  *      engine), then the mirror's lock last; if an invalidation came in between it
  *      lets go of everything and faults again, else it builds its sg_table
  *      from the table and keeps the lock until the device is done with the
- *      pages: dma.c maps, transfers, unmaps
+ *      pages: dma_call.c maps, transfers, unmaps
  *   -> the invalidate callback takes the same lock, so it waits for a
  *      transfer in flight (edu cannot take a fault), clears the entries and
  *      moves the sequence on
@@ -384,9 +384,9 @@ static int gupdemo_cmp_ulong(const void *a, const void *b)
 }
 
 /*
- * Device-writable mappings of one page must not exist twice (see dma.c): a
- * range can map one file page at two addresses.  m->alias, allocated with
- * the mirror, is the scratch of the sort; the lock is held.
+ * Device-writable mappings of one page must not exist twice (see
+ * dma_call.c): a range can map one file page at two addresses.  m->alias,
+ * allocated with the mirror, is the scratch of the sort; the lock is held.
  */
 static bool gupdemo_mirror_aliased(struct gupdemo_mirrored *m, unsigned long n)
 {
@@ -487,4 +487,40 @@ void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m, size_t written)
 	for (i = 0; i < n; i++)
 		set_page_dirty(hmm_pfn_to_page(m->pfns[i]));
 	mutex_unlock(&m->lock);
+}
+
+/**
+ * gupdemo_mirror_dma_hold() - a device that did not stop keeps the pages
+ * @m: after gupdemo_mirror_dma_lock()
+ * @sgt: its table, still mapped
+ *
+ * The pages were never pinned: take a reference on each, so that they are
+ * not freed while the device may still write them, and let invalidations
+ * go on.  That is a trade-off for a broken device, not a guarantee: a page
+ * that is only write-protected (writeback, mprotect) stays mapped and in
+ * the page cache, and the device's stray writes to it are not tracked as
+ * dirty; folio_maybe_dma_pinned() does not see a reference either.
+ * gupdemo_mirror_dma_release() drops them once the device is disabled.
+ */
+void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i)
+		get_page(sg_page(sg));
+	mutex_unlock(&m->lock);
+}
+
+/**
+ * gupdemo_mirror_dma_release() - drop what gupdemo_mirror_dma_hold() took
+ * @sgt: the table, unmapped (the caller frees it)
+ */
+void gupdemo_mirror_dma_release(struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i)
+		put_page(sg_page(sg));
 }

@@ -87,7 +87,7 @@ void gupdemo_mirror_count(struct gupdemo_mirrored *m,
 			  enum mmu_notifier_event event);
 
 #if IS_ENABLED(CONFIG_HMM_MIRROR)
-/* mirror.c; the last two are in dma_guard.c (the quarantine) */
+/* mirror.c */
 int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
 			u32 flags);
 void gupdemo_mirror_fini(struct gupdemo_mirrored *m);

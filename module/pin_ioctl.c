@@ -70,7 +70,7 @@ void gupdemo_pin_put(struct gupdemo_pinned *pin)
  * gupdemo_file_release_handles() - drop every pin of a closing file
  * @f: the file; no ioctl runs on it any more
  *
- * A handle that a device which would not stop still holds (see dma.c) is
+ * A handle that a device which would not stop still holds (see dma_call.c) is
  * released when that device is disabled.
  */
 void gupdemo_file_release_handles(struct gupdemo_file *f)
