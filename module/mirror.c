@@ -175,6 +175,38 @@ static void gupdemo_mirror_commit(struct gupdemo_mirrored *m,
 }
 
 /*
+ * One hmm_range_fault() of @range (@n pages into m->scratch), under the
+ * mmap lock, after GUP's VMA rules.  Return: 0, -EBUSY (invalidated
+ * meanwhile: the caller retries), or -errno.
+ */
+static int gupdemo_mirror_fault_once(struct gupdemo_mirrored *m,
+				     struct hmm_range *range, unsigned long n,
+				     bool write)
+{
+	struct mm_struct *mm = m->notifier.mm;
+	int ret;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	/* No mm reference across the lock: its last mmput() invalidates. */
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	/* hmm_range_fault() keeps some input bits (6.16+): start at 0. */
+	memset(m->scratch, 0, n * sizeof(*m->scratch));
+	range->notifier_seq = mmu_interval_read_begin(&m->notifier);
+	ret = mmap_read_lock_killable(mm);
+	if (!ret) {
+		ret = gupdemo_mirror_vma_check(mm, range->start, range->end,
+					       write);
+		if (!ret)
+			ret = hmm_range_fault(range);
+		mmap_read_unlock(mm);
+	}
+	mmput(mm);
+	return ret;
+}
+
+/*
  * One chunk of at most GUPDEMO_MIRROR_CHUNK pages: the loop of hmm.rst,
  * skipped when the chunk is current.  Only retries (an invalidation came
  * in) are bounded, by HMM_RANGE_DEFAULT_TIMEOUT from the chunk's start: a
@@ -189,7 +221,6 @@ static int gupdemo_mirror_fault_chunk(struct gupdemo_mirrored *m,
 {
 	unsigned long deadline = jiffies +
 				 msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-	struct mm_struct *mm = m->notifier.mm;
 	struct hmm_range range = {
 		.notifier = &m->notifier,
 		.start = m->start + (first << PAGE_SHIFT),
@@ -209,23 +240,7 @@ static int gupdemo_mirror_fault_chunk(struct gupdemo_mirrored *m,
 			return 0;
 		}
 		mutex_unlock(&m->lock);
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		/* No mm reference across the lock: its last mmput() invalidates. */
-		if (!mmget_not_zero(mm))
-			return -EFAULT;
-		/* hmm_range_fault() keeps some input bits (6.16+): start at 0. */
-		memset(m->scratch, 0, n * sizeof(*m->scratch));
-		range.notifier_seq = mmu_interval_read_begin(&m->notifier);
-		ret = mmap_read_lock_killable(mm);
-		if (!ret) {
-			ret = gupdemo_mirror_vma_check(mm, range.start,
-						       range.end, write);
-			if (!ret)
-				ret = hmm_range_fault(&range);
-			mmap_read_unlock(mm);
-		}
-		mmput(mm);
+		ret = gupdemo_mirror_fault_once(m, &range, n, write);
 		if (ret && ret != -EBUSY)
 			return ret;
 		if (!ret) {
