@@ -11,7 +11,7 @@
  *   bench_dma.c     soft engine vs memcpy, edu, the stages of one DMA
  *   bench_mirror.c  pin vs mirror: one DMA call from each
  *   bench_env.c     the machine: kernel, accelerator, CPUs, memory, THP
- *   bench_stat.c    statistics, sizes as text, progress lines, the clock
+ *   bench_stat.c    statistics, human units as text, progress lines, the clock
  *   bench_model.c   the APIs and memory kinds; buffers and held pins
  */
 #ifndef GUPDEMO_BENCH_MODEL_H
@@ -157,7 +157,9 @@ struct bench {
 /* A target the run is compared against: information, never a verdict. */
 struct target {
 	const char *name;
-	char value[160];
+	const char *goal;	/* the target value: "<= 1.05x" */
+	char measured[40];	/* what this run gave: "worst 1.082x" */
+	char value[160];	/* the detail: which cells, how many */
 	int pass;		/* 1 pass, 0 fail, -1 not measured */
 };
 #define MAX_TARGETS	8
