@@ -116,7 +116,9 @@ static void test_layout(void)
 	FIELD(struct gupdemo_dma, unmap_ns, 80, 8);
 	FIELD(struct gupdemo_dma, unpin_ns, 88, 8);
 	FIELD(struct gupdemo_dma, sg_ns, 96, 8);
-	STRUCT_END(struct gupdemo_dma, 104);
+	FIELD(struct gupdemo_dma, src_path, 104, 4);
+	FIELD(struct gupdemo_dma, dst_path, 108, 4);
+	STRUCT_END(struct gupdemo_dma, 112);
 
 	FIELD(struct gupdemo_bench, size, 0, 4);
 	FIELD(struct gupdemo_bench, flags, 4, 4);
