@@ -378,6 +378,23 @@ static int gupdemo_dma_move(struct gupdemo_dma_call *call,
 	return ret;
 }
 
+/* What the request asks of the call: engine, length, sides, mapping. */
+static void gupdemo_dma_call_init(struct gupdemo_dma_call *call,
+				  const struct gupdemo_dma *d,
+				  struct gupdemo_engine *eng)
+{
+	call->eng = eng;
+	call->len = d->len;
+	call->mode = d->flags & GUPDEMO_DMA_MAP_SG ? GUPDEMO_MAP_SG :
+		     d->flags & GUPDEMO_DMA_MAP_IOVA ? GUPDEMO_MAP_IOVA :
+		     GUPDEMO_MAP_AUTO;
+	call->keep = d->flags & GUPDEMO_DMA_KEEP_MAPPED;
+	gupdemo_dma_kinds(call, d);
+	call->side[GUPDEMO_SRC].dir = DMA_TO_DEVICE;
+	call->side[GUPDEMO_DST].dir = eng && eng->cpu_writes ?
+				      DMA_BIDIRECTIONAL : DMA_FROM_DEVICE;
+}
+
 /**
  * gupdemo_ioctl_dma() - GUPDEMO_IOC_DMA: pin, map, transfer, unmap, unpin
  * @f: the open file; its handles may be used
@@ -423,16 +440,7 @@ int gupdemo_ioctl_dma(struct gupdemo_file *f, void *arg)
 	call = kzalloc(sizeof(*call), GFP_KERNEL_ACCOUNT);
 	if (!call)
 		goto out_put_engine;
-	call->eng = eng;
-	call->len = d->len;
-	call->mode = d->flags & GUPDEMO_DMA_MAP_SG ? GUPDEMO_MAP_SG :
-		     d->flags & GUPDEMO_DMA_MAP_IOVA ? GUPDEMO_MAP_IOVA :
-		     GUPDEMO_MAP_AUTO;
-	call->keep = d->flags & GUPDEMO_DMA_KEEP_MAPPED;
-	gupdemo_dma_kinds(call, d);
-	call->side[GUPDEMO_SRC].dir = DMA_TO_DEVICE;
-	call->side[GUPDEMO_DST].dir = eng && eng->cpu_writes ?
-				      DMA_BIDIRECTIONAL : DMA_FROM_DEVICE;
+	gupdemo_dma_call_init(call, d, eng);
 
 	ret = gupdemo_dma_get_sides(f, call, d);
 	/* Pinning may have waited: do not start on an engine being removed. */
