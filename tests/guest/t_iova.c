@@ -321,16 +321,22 @@ struct pair {
 	uint64_t pages;
 };
 
-static bool pair_pin(int fd, struct pair *p, size_t len)
+static void pair_map(struct pair *p, size_t len)
 {
-	int ret;
-
 	p->len = len;
 	p->np = (len + T.psz - 1) / T.psz;
 	p->s = map_pages(p->np);
 	p->d = map_pages(p->np);
 	p->hs = p->hd = 0;
 	p->pages = 2 * p->np;
+}
+
+/* Pin both buffers of a mapped pair as handles. */
+static bool pair_pin_handles(int fd, struct pair *p)
+{
+	size_t len = p->len;
+	int ret;
+
 	ret = pin(fd, p->s, len, GUPDEMO_PIN_LONGTERM, &p->hs);
 	ret = ret ?: pin(fd, p->d, len, GUPDEMO_PIN_LONGTERM | GUPDEMO_PIN_WRITE,
 			 &p->hd);
@@ -338,12 +344,24 @@ static bool pair_pin(int fd, struct pair *p, size_t len)
 			len);
 }
 
-static void pair_free(int fd, struct pair *p)
+static bool pair_pin(int fd, struct pair *p, size_t len)
+{
+	pair_map(p, len);
+	return pair_pin_handles(fd, p);
+}
+
+static void pair_unpin(int fd, struct pair *p)
 {
 	if (p->hs)
 		gupdemo_unpin_handle(fd, p->hs, 0);
 	if (p->hd)
 		gupdemo_unpin_handle(fd, p->hd, 0);
+	p->hs = p->hd = 0;
+}
+
+static void pair_free(int fd, struct pair *p)
+{
+	pair_unpin(fd, p);
 	munmap(p->s, p->np * T.psz);
 	munmap(p->d, p->np * T.psz);
 }
@@ -580,18 +598,27 @@ static void t_old_size(void)
 	munmap(b, 2 * T.psz);
 }
 
-/* Physical address of the page at @addr (root: /proc/self/pagemap). */
-static uint64_t phys_of(const void *addr)
+/*
+ * A page of @b (@n pages) above edu's 28-bit limit, from
+ * /proc/self/pagemap (root sees frame numbers), or NULL.
+ */
+static uint8_t *high_page(uint8_t *b, size_t n)
 {
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	uint64_t e = 0;
+	uint64_t *e = calloc(n, sizeof(*e));
+	uint8_t *hi = NULL;
+	ssize_t r = -1;
 
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, 8, (off_t)((uintptr_t)addr / T.psz * 8)) != 8)
-		e = 0;
-	close(fd);
-	return (e >> 63) ? (e & ((1ULL << 55) - 1)) * T.psz : 0;
+	if (fd >= 0 && e)
+		r = pread(fd, e, n * 8, (off_t)((uintptr_t)b / T.psz * 8));
+	for (size_t i = 0; r > 0 && i < (size_t)r / 8 && !hi; i++)
+		if ((e[i] >> 63) &&
+		    (e[i] & ((1ULL << 55) - 1)) * T.psz > EDU_LIMIT)
+			hi = b + i * T.psz;
+	if (fd >= 0)
+		close(fd);
+	free(e);
+	return hi;
 }
 
 /*
@@ -601,16 +628,15 @@ static uint64_t phys_of(const void *addr)
  */
 static void group_high_page(void)
 {
-	size_t n = 256, i;
-	uint8_t *b = map_pages(n), *hi = NULL;
+	/* Most of a 1 GiB guest's free memory: some of it lies high. */
+	size_t n = 384 * 1024 * 1024 / T.psz;
+	uint8_t *b = map_pages(n), *hi;
 	struct gupdemo_vmstat v0;
 	uint32_t h = 0;
 
 	diag("--- a page edu cannot reach (28-bit mask, no IOMMU) ---");
-	for (i = 0; i < n - 1 && !hi; i++)
-		if (phys_of(b + i * T.psz) > EDU_LIMIT)
-			hi = b + i * T.psz;
-	if (!ok(hi, "found a page above 256 MiB (pagemap)"))
+	hi = high_page(b, n);
+	if (!ok(hi, "found a page above 256 MiB in 384 MiB touched (pagemap)"))
 		goto out;
 	v0 = g_vmstat();
 	for (int m = 0; m < NMODES; m++)
@@ -644,37 +670,35 @@ out:
 
 /*
  * One step of a sweep: fail_nth = @n, then a LOOPBACK of 5000 bytes on
- * @engine in @mode, through fresh handles with KEEP_MAPPED (@keep) or by
- * address (the handles then only give the buffers); they are unpinned
- * after.  Returns the call's result; *@left is what fail_nth reads after
- * the call, *@pages the pages the handles held.
+ * @engine in @mode over the buffers of @p, through handles pinned for the
+ * step with KEEP_MAPPED (@keep) or by address.  The same pages every step:
+ * the steps a call takes (device commands per run) depend on where they
+ * lie.  Returns the call's result; *@left is what fail_nth reads after.
  */
-static int sweep_step(uint32_t engine, int mode, bool keep, int n,
-		      uint64_t *left, uint64_t *pages)
+static int sweep_step(struct pair *p, uint32_t engine, int mode, bool keep,
+		      int n, uint64_t *left)
 {
-	struct pair p;
 	int ret;
 
-	if (!pair_pin(T.fd, &p, 5000))
+	if (keep && !pair_pin_handles(T.fd, p))
 		bail_out("cannot pin for the sweep");
-	*pages = p.pages;
 	if (g_write_u64(FAIL_NTH, (uint64_t)n))
 		bail_out("cannot write " FAIL_NTH);
 	if (keep)
 		ret = dma_call(T.fd, GUPDEMO_DMA_LOOPBACK, engine,
 			       mode_flags[mode] | GUPDEMO_DMA_KEEP_MAPPED |
 			       GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE,
-			       p.hs, p.hd, p.len, NULL);
+			       p->hs, p->hd, p->len, NULL);
 	else
 		ret = dma_call(T.fd, GUPDEMO_DMA_LOOPBACK, engine,
-			       mode_flags[mode], uaddr(p.s), uaddr(p.d), p.len,
+			       mode_flags[mode], uaddr(p->s), uaddr(p->d), p->len,
 			       NULL);
 	if (g_read_u64(FAIL_NTH, left))
 		bail_out("cannot read " FAIL_NTH);
 	g_write_u64(FAIL_NTH, 0);
 	if (!ret && keep && maps_held() != 2)
 		fail("sweep: a successful KEEP_MAPPED call keeps 2 mappings");
-	pair_free(T.fd, &p);
+	pair_unpin(T.fd, p);
 	return ret;
 }
 
@@ -689,27 +713,29 @@ static int sweep_step(uint32_t engine, int mode, bool keep, int n,
 static void t_sweep(uint32_t engine, int mode, bool keep)
 {
 	struct gupdemo_vmstat v0, v1;
-	uint64_t left = 0, pages = 0;
+	uint64_t left = 0;
+	struct pair p;
 	bool all = true;
 	char what[96];
 	int n, ret = 0;
 
 	snprintf(what, sizeof(what), "fail_nth sweep, %s %s, %s", eng_name(engine),
 		 mode_names[mode], keep ? "kept handles" : "addresses");
+	pair_map(&p, 5000);
 	for (n = 1; n <= 100; n++) {
 		struct gupdemo_info i;
 		int64_t da, dr;
 
 		v0 = g_vmstat();
-		ret = sweep_step(engine, mode, keep, n, &left, &pages);
+		ret = sweep_step(&p, engine, mode, keep, n, &left);
 		v1 = g_vmstat();
 		da = (int64_t)(v1.acquired - v0.acquired);
 		dr = (int64_t)(v1.released - v0.released);
 		i = info();
 		if (ret != -ENOMEM)
 			break;
-		if (left || da != dr || (keep ? da != (int64_t)pages :
-					 da < (int64_t)pages) ||
+		if (left || da != dr || (keep ? da != (int64_t)p.pages :
+					 da > (int64_t)p.pages) ||
 		    i.pins_held || i.pages_held || maps_held()) {
 			all = false;
 			fail("%s: fail_nth=%d: countdown left %llu, delta %lld/%lld, "
@@ -724,6 +750,7 @@ static void t_sweep(uint32_t engine, int mode, bool keep)
 	   "nothing left", what, n - 1);
 	is_errno(ret, 0, "%s: fail_nth=%d (past the last step) succeeds", what, n);
 	is_u64(left, 1, "%s: countdown unused by the successful call", what);
+	pair_free(T.fd, &p);
 	check_held(0, 0, 0, what);
 }
 
