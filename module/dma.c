@@ -218,7 +218,13 @@ int gupdemo_dma_prepare(struct device *dev, struct gupdemo_dma_map *m,
 	int ret;
 
 	m->len = len;
-	if (mode != GUPDEMO_MAP_SG &&
+	/*
+	 * Runs after the first start on a page boundary: that is enough for
+	 * dma_iova_link() only if the IOMMU maps in pages no larger than the
+	 * CPU's (its granule; 64 KiB IOMMU pages under 4 KiB CPU pages are
+	 * not), which dma_get_merge_boundary() tells.
+	 */
+	if (mode != GUPDEMO_MAP_SG && dma_get_merge_boundary(dev) < PAGE_SIZE &&
 	    dma_iova_try_alloc(dev, &m->iova, gupdemo_dma_first_phys(pin),
 			       len)) {
 		m->prepared = true;
