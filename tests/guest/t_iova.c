@@ -7,7 +7,7 @@
  * src_path / dst_path; and pin handles kept mapped across calls
  * (GUPDEMO_DMA_KEEP_MAPPED).
  *
- * Usage: t_iova --config iommu|noiommu|mask28 [--seed N]
+ * Usage: t_iova --config iommu|noiommu|mask28|bounce [--seed N]
  *
  *   iommu    q35 + intel-iommu (strict): edu is translated.  On a kernel
  *            with the two-step DMA API (6.16+) AUTO and MAP_IOVA link one
@@ -18,6 +18,10 @@
  *   mask28   no IOMMU, 1 GiB: a page above edu's 28-bit limit is refused
  *            with ERANGE (AUTO and MAP_SG, kept or not), EOPNOTSUPP for
  *            MAP_IOVA, with nothing left pinned or mapped
+ *   bounce   no IOMMU, swiotlb=force (every mapping bounced), edu with a
+ *            64-bit mask: the sg_table path with its bytes right; a kept
+ *            mapping is refused with EOPNOTSUPP (its bounce slots would
+ *            stay taken for the handle's life)
  *
  * The software engine's platform device never has an IOMMU DMA domain:
  * it always gets the sg_table.  Every transfer is checked byte for byte
@@ -38,11 +42,11 @@
 #define DMA_V1_SIZE	104		/* struct gupdemo_dma before the paths */
 #define NMODES		3
 
-enum config { CFG_IOMMU, CFG_NOIOMMU, CFG_MASK28 };
+enum config { CFG_IOMMU, CFG_NOIOMMU, CFG_MASK28, CFG_BOUNCE, CFG_COUNT };
 
 static const char *const config_names[] = {
 	[CFG_IOMMU] = "iommu", [CFG_NOIOMMU] = "noiommu",
-	[CFG_MASK28] = "mask28",
+	[CFG_MASK28] = "mask28", [CFG_BOUNCE] = "bounce",
 };
 
 static const uint32_t mode_flags[NMODES] = {
@@ -396,6 +400,8 @@ static void t_keep(uint32_t engine, int mode)
 
 	snprintf(what, sizeof(what), "keep %s %s", eng_name(engine),
 		 mode_names[mode]);
+	if (T.cfg == CFG_BOUNCE && exp >= 0)
+		exp = -EOPNOTSUPP;
 	if (!pair_pin(T.fd, &p, 5000))
 		goto out;
 	ret = pair_loop(T.fd, &p, engine,
@@ -754,6 +760,26 @@ static void t_sweep(uint32_t engine, int mode, bool keep)
 	check_held(0, 0, 0, what);
 }
 
+/*
+ * swiotlb=force: every mapping is bounced.  Per call the sg_table path
+ * moves the right bytes through the bounce buffers; a kept mapping is
+ * refused.
+ */
+static void group_bounce(void)
+{
+	group_paths(GUPDEMO_ENGINE_SOFT);
+	for (int m = 0; m < NMODES; m++)
+		t_keep(GUPDEMO_ENGINE_SOFT, m);
+	if (!T.edu) {
+		skip(1, "edu: not bound");
+		return;
+	}
+	group_paths(GUPDEMO_ENGINE_EDU);
+	for (int m = 0; m < NMODES; m++)
+		t_keep(GUPDEMO_ENGINE_EDU, m);
+	t_sweep(GUPDEMO_ENGINE_EDU, 0, false);
+}
+
 /* ------------------------------------------------------------------ */
 
 static void find_edu(void)
@@ -809,6 +835,13 @@ static void check_config(void)
 	group = T.edu_bdf[0] && stat(path, &st) == 0;
 	is_int(group, T.cfg == CFG_IOMMU, "edu %s in an IOMMU group",
 	       T.cfg == CFG_IOMMU ? "is" : "is not");
+	if (T.cfg == CFG_BOUNCE) {
+		char cmdline[1024] = "";
+
+		g_read_file("/proc/cmdline", cmdline, sizeof(cmdline));
+		ok(strstr(cmdline, "swiotlb=force"),
+		   "bounce config: swiotlb=force on the command line");
+	}
 	if (T.cfg == CFG_NOIOMMU) {
 		uint64_t kb = 0;
 		char text[256] = "";
@@ -822,7 +855,7 @@ static void check_config(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: t_iova --config iommu|noiommu|mask28 [--seed N]\n");
+	fprintf(stderr, "usage: t_iova --config iommu|noiommu|mask28|bounce [--seed N]\n");
 	exit(2);
 }
 
@@ -844,7 +877,7 @@ static void parse(int argc, char **argv)
 		}
 		if (o != 'c')
 			usage();
-		for (size_t i = 0; i < 3; i++)
+		for (size_t i = 0; i < CFG_COUNT; i++)
 			if (!strcmp(optarg, config_names[i])) {
 				T.cfg = (enum config)i;
 				have = true;
@@ -867,6 +900,10 @@ int main(int argc, char **argv)
 	if (T.cfg == CFG_MASK28) {
 		if (T.edu)
 			group_high_page();
+		goto out;
+	}
+	if (T.cfg == CFG_BOUNCE) {
+		group_bounce();
 		goto out;
 	}
 	group_paths(GUPDEMO_ENGINE_SOFT);
