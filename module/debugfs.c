@@ -61,6 +61,8 @@ static int gupdemo_stats_show(struct seq_file *m, void *unused)
 		   atomic64_read(&s->mirror_invalidations));
 	seq_printf(m, "mirror_refaults: %lld\n",
 		   atomic64_read(&s->mirror_refaults));
+	seq_printf(m, "dma_maps_held: %lld\n",
+		   atomic64_read(&s->dma_maps_held));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(gupdemo_stats);
