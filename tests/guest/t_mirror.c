@@ -3,7 +3,7 @@
  * Guest test: the mirror mode (module/mirror.c): mmu_interval_notifier +
  * hmm_range_fault() instead of pins, on the same engines.
  *
- * Groups (--group, default all):
+ * Groups (--group NAME, default all; --list names them):
  *   errors   every refused input with its exact errno, nothing left held
  *   basic    TO_DEVICE from a mirror, FROM_DEVICE into another: byte-exact
  *            round trips on the soft engine and on edu (when bound); the
@@ -54,13 +54,7 @@ static struct {
 	int fd;
 	size_t psz;
 	bool edu;
-	const char *group;
 } T;
-
-static bool want(const char *g)
-{
-	return !T.group || !strcmp(T.group, g);
-}
 
 static char *map_pages(size_t n, int byte)
 {
@@ -978,16 +972,31 @@ static void group_owner(void)
 	check_none_held("owner");
 }
 
+/* The groups, in the order a run without --group takes them. */
+static const struct g_test groups[] = {
+	G_TEST("errors", group_errors),
+	G_TEST("basic", group_basic),
+	G_TEST("munmap", group_munmap),
+	G_TEST("dirty", group_dirty),
+	G_TEST("fork", group_fork),
+	G_TEST("migrate", group_migrate),
+	G_TEST("offline", group_offline),
+	G_TEST("stress", group_stress),
+	G_TEST("close", group_close),
+	G_TEST("kinds", group_kinds),
+	G_TEST("budget", group_budget),
+	G_TEST("cow", group_cow),
+	G_TEST("owner", group_owner),
+};
+
 int main(int argc, char **argv)
 {
 	struct gupdemo_info info;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--group") && i + 1 < argc)
-			T.group = argv[++i];
-		else
-			bail_out("usage: t_mirror [--group NAME]");
-	}
+	g_parse_args(argc, argv, G_OPT_GROUP | G_OPT_LIST,
+		     "t_mirror [--group NAME] [--list]");
+	if (g_listing())
+		return !g_run(groups, G_N(groups), G_BY_GROUP);
 	T.psz = (size_t)sysconf(_SC_PAGESIZE);
 	T.fd = g_open();
 	if (gupdemo_get_info(T.fd, &info))
@@ -997,31 +1006,6 @@ int main(int argc, char **argv)
 		return done_testing();
 	}
 	T.edu = info.features & GUPDEMO_FEAT_ENGINE_EDU;
-	if (want("errors"))
-		group_errors();
-	if (want("basic"))
-		group_basic();
-	if (want("munmap"))
-		group_munmap();
-	if (want("dirty"))
-		group_dirty();
-	if (want("fork"))
-		group_fork();
-	if (want("migrate"))
-		group_migrate();
-	if (want("offline"))
-		group_offline();
-	if (want("stress"))
-		group_stress();
-	if (want("close"))
-		group_close();
-	if (want("kinds"))
-		group_kinds();
-	if (want("budget"))
-		group_budget();
-	if (want("cow"))
-		group_cow();
-	if (want("owner"))
-		group_owner();
+	g_run(groups, G_N(groups), G_BY_GROUP);
 	return done_testing();
 }
