@@ -998,11 +998,6 @@ enum {
 	X_REMAP, X_MPROTECT, X_FORK, X_REOPEN, X_UNPIN, X_DONTNEED, X_DMA,
 	X_MIRROR, X_SECRET, X_PAGEOUT, X_FSYNC, X_FILEPIN, X_COUNT
 };
-static const char *const chaos_names[X_COUNT] = {
-	"munmap+mmap", "mprotect", "fork", "close/reopen", "unpin", "MADV_DONTNEED",
-	"dma", "mirror+dma+unmirror", "memfd_secret", "MADV_PAGEOUT", "fsync",
-	"pin ext4-rw",
-};
 _Static_assert(X_COUNT <= sizeof(F.chaos_ops) / sizeof(F.chaos_ops[0]),
 	       "chaos_ops has a counter for every action");
 
@@ -1123,136 +1118,170 @@ static void child_pins(struct rng *r)
 	_exit(0);
 }
 
+static void chaos_remap(struct rng *r)
+{
+	struct region *g = &F.r[R_VOL];
+
+	(void)r;
+	munmap(g->p, g->len);
+	sched_yield();	/* a window in which it is a hole */
+	if (mmap(g->p, g->len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
+		populate(g->p, g->len / 2);
+}
+
+static void chaos_mprotect(struct rng *r)
+{
+	static const int prots[] = { PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE };
+	struct region *g = &F.r[R_PROT];
+
+	mprotect(g->p + F.psz * rng_below(r, 16), F.psz * (1 + rng_below(r, 16)),
+		 prots[rng_below(r, 3)]);
+}
+
+static void chaos_fork(struct rng *r)
+{
+	struct rng cr = { rng_next(r) };
+	pid_t pid = fork();
+
+	if (pid == 0)
+		child_pins(&cr);
+	if (pid > 0) {
+		atomic_fetch_add(&F.forks, 1);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* dup2() closes the old file while workers may be in an ioctl on it. */
+static void chaos_reopen(struct rng *r)
+{
+	int slot = (int)rng_below(r, NFDS), nfd;
+
+	if (gupdemo_open(NULL, &nfd) == 0) {
+		dup2(nfd, F.fds[slot]);
+		close(nfd);
+	}
+}
+
+static void chaos_unpin(struct rng *r)
+{
+	for (int i = 0; i < 4; i++) {
+		struct gupdemo_unpin u = {
+			.size = sizeof(u),
+			.flags = (uint32_t)rng_below(r, 2),
+			.handle = pick_handle(r),
+		};
+
+		chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_UNPIN, &u);
+	}
+}
+
+static void chaos_dontneed(struct rng *r)
+{
+	struct region *g = &F.r[R_ANON];
+
+	madvise(g->p + F.psz * rng_below(r, 128), F.psz * (1 + rng_below(r, 64)),
+		MADV_DONTNEED);
+}
+
+static void chaos_dma(struct rng *r)
+{
+	struct region *g = &F.r[R_ANON];
+	struct gupdemo_dma d = {
+		.size = sizeof(d),
+		.op = GUPDEMO_DMA_LOOPBACK,
+		.engine = GUPDEMO_ENGINE_SOFT,
+		.src_addr = (uint64_t)(uintptr_t)g->p + rng_below(r, g->len / 2),
+		.dst_addr = (uint64_t)(uintptr_t)F.r[R_VOL].p + rng_below(r, F.r[R_VOL].len / 2),
+		.len = 1 + rng_below(r, 8 * F.psz),
+	};
+
+	chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_DMA, &d);
+}
+
+static void chaos_mirror(struct rng *r)
+{
+	int fd = F.fds[rng_below(r, NFDS)];
+	uint32_t h = mirror_some(r, fd);
+	struct gupdemo_unmirror u = { .size = sizeof(u) };
+
+	if (h) {
+		atomic_store(&F.mpool[rng_below(r, HPOOL)], h);
+		mirror_dma(r, fd, h);
+	}
+	/* Keep the number held bounded: drop one of the pool's. */
+	u.handle = atomic_load(&F.mpool[rng_below(r, HPOOL)]);
+	chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_UNMIRROR, &u);
+}
+
+static void chaos_secret(struct rng *r)
+{
+	(void)r;
+	remap_secret(&F.r[R_VOL]);
+}
+
+/*
+ * A writable pin (often FOLL_GET) of the file the chaos thread writes back
+ * and reclaims, into the handle pool: UNPIN DIRTY and DMA from the workers
+ * and the chaos thread meet it.
+ */
+static void chaos_filepin(struct rng *r)
+{
+	struct region *g = &F.r[R_EXT4W];
+	struct gupdemo_pin p = {
+		.size = sizeof(p), .flags = GUPDEMO_PIN_WRITE,
+		.api = rng_pct(r, 75) ? GUPDEMO_API_GET_FAST :
+					GUPDEMO_API_PIN_FAST,
+	};
+
+	p.addr = (uint64_t)(uintptr_t)g->p + F.psz * rng_below(r, g->len / F.psz);
+	p.len = 1 + rng_below(r, 2 * F.psz);
+	if (chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_PIN, &p) == 0)
+		atomic_store(&F.hpool[rng_below(r, HPOOL)], p.handle);
+}
+
+/*
+ * Dirty a page through the mapping, write the file back, and mostly reclaim
+ * it all at once: the sequence after which a page only a FOLL_GET handle
+ * holds has lost its buffers.
+ */
+static void chaos_fsync(struct rng *r)
+{
+	struct region *g = &F.r[R_EXT4W];
+
+	if (g->present)
+		g->p[F.psz * rng_below(r, g->len / F.psz)]++;
+	if (F.ext4w_fd >= 0)
+		fsync(F.ext4w_fd);
+	if (g->present && rng_pct(r, 75))
+		madvise(g->p, g->len, MADV_PAGEOUT);
+}
+
+/* The chaos thread's actions: one picked at random per step. */
+static const struct {
+	const char *name;
+	void (*run)(struct rng *r);
+} chaos_actions[X_COUNT] = {
+	[X_REMAP] = { "munmap+mmap", chaos_remap },
+	[X_MPROTECT] = { "mprotect", chaos_mprotect },
+	[X_FORK] = { "fork", chaos_fork },
+	[X_REOPEN] = { "close/reopen", chaos_reopen },
+	[X_UNPIN] = { "unpin", chaos_unpin },
+	[X_DONTNEED] = { "MADV_DONTNEED", chaos_dontneed },
+	[X_DMA] = { "dma", chaos_dma },
+	[X_MIRROR] = { "mirror+dma+unmirror", chaos_mirror },
+	[X_SECRET] = { "memfd_secret", chaos_secret },
+	[X_PAGEOUT] = { "MADV_PAGEOUT", pageout_some },
+	[X_FSYNC] = { "fsync", chaos_fsync },
+	[X_FILEPIN] = { "pin ext4-rw", chaos_filepin },
+};
+
 static void chaos_step(struct rng *r)
 {
 	int x = (int)rng_below(r, X_COUNT);
-	struct region *g;
 
 	atomic_fetch_add(&F.chaos_ops[x], 1);
-	switch (x) {
-	case X_REMAP:
-		g = &F.r[R_VOL];
-		munmap(g->p, g->len);
-		sched_yield();	/* a window in which it is a hole */
-		if (mmap(g->p, g->len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
-			populate(g->p, g->len / 2);
-		break;
-	case X_MPROTECT: {
-		static const int prots[] = { PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE };
-
-		g = &F.r[R_PROT];
-		mprotect(g->p + F.psz * rng_below(r, 16), F.psz * (1 + rng_below(r, 16)),
-			 prots[rng_below(r, 3)]);
-		break;
-	}
-	case X_FORK: {
-		pid_t pid;
-		struct rng cr = { rng_next(r) };
-
-		pid = fork();
-		if (pid == 0)
-			child_pins(&cr);
-		if (pid > 0) {
-			atomic_fetch_add(&F.forks, 1);
-			waitpid(pid, NULL, 0);
-		}
-		break;
-	}
-	case X_REOPEN: {
-		/* dup2() closes the old file while workers may be in an ioctl on it. */
-		int slot = (int)rng_below(r, NFDS), nfd;
-
-		if (gupdemo_open(NULL, &nfd) == 0) {
-			dup2(nfd, F.fds[slot]);
-			close(nfd);
-		}
-		break;
-	}
-	case X_UNPIN:
-		for (int i = 0; i < 4; i++) {
-			struct gupdemo_unpin u = {
-				.size = sizeof(u),
-				.flags = (uint32_t)rng_below(r, 2),
-				.handle = pick_handle(r),
-			};
-
-			chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_UNPIN, &u);
-		}
-		break;
-	case X_DONTNEED:
-		g = &F.r[R_ANON];
-		madvise(g->p + F.psz * rng_below(r, 128), F.psz * (1 + rng_below(r, 64)),
-			MADV_DONTNEED);
-		break;
-	case X_DMA: {
-		g = &F.r[R_ANON];
-		struct gupdemo_dma d = {
-			.size = sizeof(d),
-			.op = GUPDEMO_DMA_LOOPBACK,
-			.engine = GUPDEMO_ENGINE_SOFT,
-			.src_addr = (uint64_t)(uintptr_t)g->p + rng_below(r, g->len / 2),
-			.dst_addr = (uint64_t)(uintptr_t)F.r[R_VOL].p + rng_below(r, F.r[R_VOL].len / 2),
-			.len = 1 + rng_below(r, 8 * F.psz),
-		};
-
-		chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_DMA, &d);
-		break;
-	}
-	case X_MIRROR: {
-		int fd = F.fds[rng_below(r, NFDS)];
-		uint32_t h = mirror_some(r, fd);
-		struct gupdemo_unmirror u = { .size = sizeof(u) };
-
-		if (h) {
-			atomic_store(&F.mpool[rng_below(r, HPOOL)], h);
-			mirror_dma(r, fd, h);
-		}
-		/* Keep the number held bounded: drop one of the pool's. */
-		u.handle = atomic_load(&F.mpool[rng_below(r, HPOOL)]);
-		chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_UNMIRROR, &u);
-		break;
-	}
-	case X_SECRET:
-		remap_secret(&F.r[R_VOL]);
-		break;
-	case X_PAGEOUT:
-		pageout_some(r);
-		break;
-	case X_FILEPIN: {
-		/*
-		 * A writable pin (often FOLL_GET) of the file the chaos thread
-		 * writes back and reclaims, into the handle pool: UNPIN
-		 * DIRTY and DMA from the workers and the chaos thread meet it.
-		 */
-		struct gupdemo_pin p = {
-			.size = sizeof(p), .flags = GUPDEMO_PIN_WRITE,
-			.api = rng_pct(r, 75) ? GUPDEMO_API_GET_FAST :
-						GUPDEMO_API_PIN_FAST,
-		};
-
-		g = &F.r[R_EXT4W];
-		p.addr = (uint64_t)(uintptr_t)g->p + F.psz * rng_below(r, g->len / F.psz);
-		p.len = 1 + rng_below(r, 2 * F.psz);
-		if (chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_PIN, &p) == 0)
-			atomic_store(&F.hpool[rng_below(r, HPOOL)], p.handle);
-		break;
-	}
-	case X_FSYNC:
-		/*
-		 * Dirty a page through the mapping, write the file back, and
-		 * mostly reclaim it all at once: the sequence after which a
-		 * page only a FOLL_GET handle holds has lost its buffers.
-		 */
-		g = &F.r[R_EXT4W];
-		if (g->present)
-			g->p[F.psz * rng_below(r, g->len / F.psz)]++;
-		if (F.ext4w_fd >= 0)
-			fsync(F.ext4w_fd);
-		if (g->present && rng_pct(r, 75))
-			madvise(g->p, g->len, MADV_PAGEOUT);
-		break;
-	}
+	chaos_actions[x].run(r);
 }
 
 static void *chaos_main(void *p)
@@ -1272,7 +1301,7 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "seed", required_argument, NULL, 's' },
@@ -1281,14 +1310,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct worker w[MAX_THREADS];
-	struct gupdemo_vmstat before;
-	struct gupdemo_info info;
-	struct rng chaos_rng;
-	pthread_t chaos;
 	bool have_seed = false;
-	uint64_t total = 0;
-	double t0, el;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "s:i:t:h", opts, NULL)) != -1) {
@@ -1303,6 +1325,92 @@ int main(int argc, char **argv)
 		usage();
 	if (!have_seed)
 		F.seed = stress_seed_from_clock();
+}
+
+/* The workers until they made their ioctls, the chaos thread meanwhile. */
+static void run_threads(void)
+{
+	struct worker w[MAX_THREADS];
+	struct rng chaos_rng;
+	pthread_t chaos;
+
+	for (unsigned int i = 0; i < F.threads; i++) {
+		w[i].idx = i;
+		w[i].rng.s = F.seed ^ (0x1000193ULL * (i + 1));
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]))
+			bail_out("pthread_create failed");
+	}
+	chaos_rng.s = F.seed ^ 0xc4a05ULL;
+	if (pthread_create(&chaos, NULL, chaos_main, &chaos_rng))
+		bail_out("pthread_create failed");
+	for (unsigned int i = 0; i < F.threads; i++)
+		pthread_join(w[i].tid, NULL);
+	atomic_store(&F.stop, true);
+	pthread_join(chaos, NULL);
+}
+
+/* " ENAME count" for each errno of @hist seen, after @line[0..n). */
+static int errno_spread(char *line, size_t size, int n,
+			const _Atomic uint64_t *hist, uint64_t *sum)
+{
+	for (int e = 0; e < NERRNO && n < (int)size; e++) {
+		uint64_t v = atomic_load(&hist[e]);
+
+		if (!v)
+			continue;
+		*sum += v;
+		n += snprintf(line + n, size - (size_t)n, " %s %llu",
+			      e ? strerrorname_np(e) : "ok", (unsigned long long)v);
+	}
+	return n;
+}
+
+/* "#" lines: the errnos of every command, the chaos actions; the ioctl count. */
+static uint64_t report_spread(void)
+{
+	uint64_t total = 0, dma_mirror = 0;
+	char line[512];
+	int n;
+
+	for (int c = 0; c < C_COUNT; c++) {
+		n = snprintf(line, sizeof(line), "%-8s", cmds[c].name);
+		errno_spread(line, sizeof(line), n, F.hist[c], &total);
+		diag("%s", line);
+	}
+	n = snprintf(line, sizeof(line), "(of DMA, with a *_MIRROR flag:");
+	errno_spread(line, sizeof(line), n, F.hist_dma_mirror, &dma_mirror);
+	diag("%s)", line);
+	n = 0;
+	for (int x = 0; x < X_COUNT; x++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %llu",
+			      x ? ", " : "", chaos_actions[x].name,
+			      (unsigned long long)atomic_load(&F.chaos_ops[x]));
+	diag("chaos: %s; %llu ioctls", line,
+	     (unsigned long long)atomic_load(&F.chaos_ioctls));
+	return total;
+}
+
+static void report_mirrors(void)
+{
+	int64_t v[4] = { -1, -1, -1, -1 };
+
+	g_stat_get("mirrors_held", &v[0]);
+	g_stat_get("mirrors_total", &v[1]);
+	g_stat_get("mirror_invalidations", &v[2]);
+	g_stat_get("mirror_refaults", &v[3]);
+	diag("mirrors: %lld held before the descriptors close, %lld made since load, %lld "
+	     "invalidations, %lld re-faults", (long long)v[0],
+	     (long long)v[1], (long long)v[2], (long long)v[3]);
+}
+
+int main(int argc, char **argv)
+{
+	struct gupdemo_vmstat before;
+	struct gupdemo_info info;
+	uint64_t total;
+	double t0, el;
+
+	parse_args(argc, argv);
 	/* Children must not flush our stdio buffers twice. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -1326,65 +1434,10 @@ int main(int argc, char **argv)
 
 	before = g_vmstat();
 	t0 = stress_now();
-	for (unsigned int i = 0; i < F.threads; i++) {
-		w[i].idx = i;
-		w[i].rng.s = F.seed ^ (0x1000193ULL * (i + 1));
-		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]))
-			bail_out("pthread_create failed");
-	}
-	chaos_rng.s = F.seed ^ 0xc4a05ULL;
-	if (pthread_create(&chaos, NULL, chaos_main, &chaos_rng))
-		bail_out("pthread_create failed");
-	for (unsigned int i = 0; i < F.threads; i++)
-		pthread_join(w[i].tid, NULL);
-	atomic_store(&F.stop, true);
-	pthread_join(chaos, NULL);
+	run_threads();
 	el = stress_now() - t0;
 
-	for (int c = 0; c < C_COUNT; c++) {
-		char line[512];
-		int n = snprintf(line, sizeof(line), "%-8s", cmds[c].name);
-		uint64_t sum = 0;
-
-		for (int e = 0; e < NERRNO; e++) {
-			uint64_t v = atomic_load(&F.hist[c][e]);
-
-			if (!v)
-				continue;
-			sum += v;
-			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu",
-				      e ? strerrorname_np(e) : "ok", (unsigned long long)v);
-			if (n >= (int)sizeof(line))
-				break;
-		}
-		total += sum;
-		diag("%s", line);
-	}
-	{
-		char line[512];
-		int n = snprintf(line, sizeof(line), "(of DMA, with a *_MIRROR flag:");
-
-		for (int e = 0; e < NERRNO && n < (int)sizeof(line); e++) {
-			uint64_t v = atomic_load(&F.hist_dma_mirror[e]);
-
-			if (v)
-				n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu",
-					      e ? strerrorname_np(e) : "ok",
-					      (unsigned long long)v);
-		}
-		diag("%s)", line);
-	}
-	{
-		char line[256];
-		int n = 0;
-
-		for (int x = 0; x < X_COUNT; x++)
-			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %llu",
-				      x ? ", " : "", chaos_names[x],
-				      (unsigned long long)atomic_load(&F.chaos_ops[x]));
-		diag("chaos: %s; %llu ioctls", line,
-		     (unsigned long long)atomic_load(&F.chaos_ioctls));
-	}
+	total = report_spread();
 	diag("%llu fuzzed ioctls in %.1f s (%.0f/s), %u threads, seed %llu",
 	     (unsigned long long)total, el, total / (el > 0 ? el : 1), F.threads,
 	     (unsigned long long)F.seed);
@@ -1392,18 +1445,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)total,
 	       (unsigned long long)atomic_load(&F.chaos_ioctls),
 	     (unsigned long long)atomic_load(&F.forks), (unsigned long long)F.seed);
-
-	{
-		int64_t v[4] = { -1, -1, -1, -1 };
-
-		g_stat_get("mirrors_held", &v[0]);
-		g_stat_get("mirrors_total", &v[1]);
-		g_stat_get("mirror_invalidations", &v[2]);
-		g_stat_get("mirror_refaults", &v[3]);
-		diag("mirrors: %lld held before the descriptors close, %lld made since load, %lld "
-		     "invalidations, %lld re-faults", (long long)v[0],
-		     (long long)v[1], (long long)v[2], (long long)v[3]);
-	}
+	report_mirrors();
 	for (unsigned int i = 0; i < F.nmsgs; i++)
 		diag("finding: %s", F.msgs[i]);
 	ok(total >= F.iterations, "%llu ioctls made (asked for %llu)",
