@@ -151,18 +151,9 @@ static const struct cmd_desc cmds[] = {
 	{ "BENCH", GUPDEMO_IOC_BENCH, sizeof(struct gupdemo_bench), 64 },
 };
 
-static void test_sizes(int fd)
+/* The size rules every command follows, in @buf (a page, then PROT_NONE). */
+static void sizes_every_cmd(int fd, char *buf)
 {
-	/* Two pages: a readable one, then a PROT_NONE one. */
-	char *buf = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct gupdemo_info *info = (struct gupdemo_info *)buf;
-	uint32_t sz = sizeof(*info);
-
-	if (buf == MAP_FAILED)
-		bail_out("mmap failed");
-	mprotect(buf + psz, psz, PROT_NONE);
-
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		const struct cmd_desc *c = &cmds[i];
 
@@ -190,6 +181,13 @@ static void test_sizes(int fd)
 		is_errno(gupdemo_ioctl(fd, c->cmd, NULL), EFAULT,
 			 "%s: NULL argument -> EFAULT", c->name);
 	}
+}
+
+/* GET_INFO's sizes that work, and the arguments it cannot read. */
+static void sizes_get_info(int fd, char *buf)
+{
+	struct gupdemo_info *info = (struct gupdemo_info *)buf;
+	uint32_t sz = sizeof(*info);
 
 	/* QUERY: a v1 caller (72 bytes) is served; the handle is unknown. */
 	memset(buf, 0, psz);
@@ -249,7 +247,19 @@ static void test_sizes(int fd)
 	info->flags = 0x80000000u;
 	is_errno(gupdemo_ioctl(fd, GUPDEMO_IOC_GET_INFO, buf), EINVAL,
 		 "GET_INFO: flags 0x80000000 -> EINVAL");
+}
 
+static void test_sizes(int fd)
+{
+	/* Two pages: a readable one, then a PROT_NONE one. */
+	char *buf = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		bail_out("mmap failed");
+	mprotect(buf + psz, psz, PROT_NONE);
+	sizes_every_cmd(fd, buf);
+	sizes_get_info(fd, buf);
 	munmap(buf, 2 * psz);
 }
 

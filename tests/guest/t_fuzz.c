@@ -524,6 +524,55 @@ union ioc_arg {
 
 enum argwhere { A_NORMAL, A_UNALIGNED, A_NULL, A_KERNEL, A_RO, A_NONE, A_EDGE };
 
+/* A DMA call: the sides' flags, handles and addresses mostly consistent. */
+static void build_dma(struct rng *r, struct gupdemo_dma *d)
+{
+	const uint32_t src_h = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_SRC_MIRROR;
+	const uint32_t dst_h = GUPDEMO_DMA_DST_HANDLE | GUPDEMO_DMA_DST_MIRROR;
+
+	d->flags = pick_bits(r, GUPDEMO_DMA_ALL);
+	d->op = pick_small(r, GUPDEMO_DMA_OP_COUNT);
+	/*
+	 * Random flags rarely make a valid call on a mirror (one side
+	 * only, the matching op): often build one.
+	 */
+	if (rng_pct(r, 30)) {
+		bool to = rng_pct(r, 50);
+
+		d->op = to ? GUPDEMO_DMA_TO_DEVICE : GUPDEMO_DMA_FROM_DEVICE;
+		d->flags = to ? GUPDEMO_DMA_SRC_MIRROR : GUPDEMO_DMA_DST_MIRROR;
+		if (rng_pct(r, 5))
+			d->flags |= pick_bits(r, GUPDEMO_DMA_ALL);
+	}
+	/* Mostly the soft engine: edu is 100 ms a command. */
+	d->engine = rng_pct(r, 5) ? pick_small(r, GUPDEMO_ENGINE_COUNT) :
+		    rng_pct(r, 40) ? GUPDEMO_ENGINE_AUTO : GUPDEMO_ENGINE_SOFT;
+	/* A *_MIRROR side names a mirror, a *_HANDLE side a pin. */
+	d->src_handle = (d->flags & GUPDEMO_DMA_SRC_MIRROR) ? pick_mhandle(r) :
+			((d->flags & GUPDEMO_DMA_SRC_HANDLE) ||
+			 rng_pct(r, 5)) ? pick_handle(r) : 0;
+	d->dst_handle = (d->flags & GUPDEMO_DMA_DST_MIRROR) ? pick_mhandle(r) :
+			((d->flags & GUPDEMO_DMA_DST_HANDLE) ||
+			 rng_pct(r, 5)) ? pick_handle(r) : 0;
+	d->src_addr = !(d->flags & src_h) || rng_pct(r, 5) ? pick_addr(r) : 0;
+	d->dst_addr = !(d->flags & dst_h) || rng_pct(r, 5) ? pick_addr(r) : 0;
+	/* The unused side must be empty: mostly make it so. */
+	if (d->op == GUPDEMO_DMA_TO_DEVICE && rng_pct(r, 90)) {
+		d->dst_handle = 0;
+		d->dst_addr = 0;
+		d->flags &= ~dst_h;
+	}
+	if (d->op == GUPDEMO_DMA_FROM_DEVICE && rng_pct(r, 90)) {
+		d->src_handle = 0;
+		d->src_addr = 0;
+		d->flags &= ~src_h;
+	}
+	if (d->op == GUPDEMO_DMA_MEMCPY && rng_pct(r, 90))
+		d->engine = GUPDEMO_ENGINE_AUTO;
+	d->len = rng_pct(r, 85) ? 1 + rng_below(r, 16 * F.psz) :
+		 pick_len(r, d->src_addr);
+}
+
 static void build(struct rng *r, int c, union ioc_arg *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -554,55 +603,9 @@ static void build(struct rng *r, int c, union ioc_arg *a)
 		a->query.handle = pick_handle(r);
 		a->query.__reserved = pick_reserved(r);
 		break;
-	case C_DMA: {
-		const uint32_t src_h = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_SRC_MIRROR;
-		const uint32_t dst_h = GUPDEMO_DMA_DST_HANDLE | GUPDEMO_DMA_DST_MIRROR;
-
-		a->dma.flags = pick_bits(r, GUPDEMO_DMA_ALL);
-		a->dma.op = pick_small(r, GUPDEMO_DMA_OP_COUNT);
-		/*
-		 * Random flags rarely make a valid call on a mirror (one side
-		 * only, the matching op): often build one.
-		 */
-		if (rng_pct(r, 30)) {
-			bool to = rng_pct(r, 50);
-
-			a->dma.op = to ? GUPDEMO_DMA_TO_DEVICE : GUPDEMO_DMA_FROM_DEVICE;
-			a->dma.flags = to ? GUPDEMO_DMA_SRC_MIRROR : GUPDEMO_DMA_DST_MIRROR;
-			if (rng_pct(r, 5))
-				a->dma.flags |= pick_bits(r, GUPDEMO_DMA_ALL);
-		}
-		/* Mostly the soft engine: edu is 100 ms a command. */
-		a->dma.engine = rng_pct(r, 5) ? pick_small(r, GUPDEMO_ENGINE_COUNT) :
-				rng_pct(r, 40) ? GUPDEMO_ENGINE_AUTO : GUPDEMO_ENGINE_SOFT;
-		/* A *_MIRROR side names a mirror, a *_HANDLE side a pin. */
-		a->dma.src_handle = (a->dma.flags & GUPDEMO_DMA_SRC_MIRROR) ? pick_mhandle(r) :
-				    ((a->dma.flags & GUPDEMO_DMA_SRC_HANDLE) ||
-				     rng_pct(r, 5)) ? pick_handle(r) : 0;
-		a->dma.dst_handle = (a->dma.flags & GUPDEMO_DMA_DST_MIRROR) ? pick_mhandle(r) :
-				    ((a->dma.flags & GUPDEMO_DMA_DST_HANDLE) ||
-				     rng_pct(r, 5)) ? pick_handle(r) : 0;
-		a->dma.src_addr = !(a->dma.flags & src_h) ||
-				  rng_pct(r, 5) ? pick_addr(r) : 0;
-		a->dma.dst_addr = !(a->dma.flags & dst_h) ||
-				  rng_pct(r, 5) ? pick_addr(r) : 0;
-		/* The unused side must be empty: mostly make it so. */
-		if (a->dma.op == GUPDEMO_DMA_TO_DEVICE && rng_pct(r, 90)) {
-			a->dma.dst_handle = 0;
-			a->dma.dst_addr = 0;
-			a->dma.flags &= ~dst_h;
-		}
-		if (a->dma.op == GUPDEMO_DMA_FROM_DEVICE && rng_pct(r, 90)) {
-			a->dma.src_handle = 0;
-			a->dma.src_addr = 0;
-			a->dma.flags &= ~src_h;
-		}
-		if (a->dma.op == GUPDEMO_DMA_MEMCPY && rng_pct(r, 90))
-			a->dma.engine = GUPDEMO_ENGINE_AUTO;
-		a->dma.len = rng_pct(r, 85) ? 1 + rng_below(r, 16 * F.psz) :
-			     pick_len(r, a->dma.src_addr);
+	case C_DMA:
+		build_dma(r, &a->dma);
 		break;
-	}
 	case C_BENCH:
 		a->bench.flags = rng_pct(r, 5) ? 1u << rng_below(r, 32) : 0;
 		a->bench.addr = pick_addr(r);
@@ -662,73 +665,114 @@ static uint64_t span_of(uint64_t addr, uint64_t len)
 	return ((addr + len + psz - 1) / psz) - addr / psz;
 }
 
+static const char *check_info(const struct gupdemo_info *i)
+{
+	if (i->uapi_version != GUPDEMO_UAPI_VERSION)
+		return "uapi_version";
+	if (i->page_size != F.psz)
+		return "page_size";
+	if (i->features & ~(GUPDEMO_FEAT_MIRROR * 2 - 1))
+		return "features";
+	if (!(i->features & GUPDEMO_FEAT_MIRROR) != !F.mirror)
+		return "features (FEAT_MIRROR changed)";
+	if (i->max_pin_pages != F.max_pin_pages)
+		return "max_pin_pages";
+	if (i->pins_held > (1u << 24) || i->pages_held > (1ULL << 32) ||
+	    i->pins_total > (1ULL << 40) || i->failures_total > (1ULL << 40))
+		return "counters";
+	return NULL;
+}
+
+static const char *check_pin(const struct gupdemo_pin *in,
+			     const struct gupdemo_pin *out)
+{
+	if (!out->handle || out->handle > INT32_MAX)
+		return "handle";
+	if (!out->npages || out->npages > span_of(in->addr, in->len) ||
+	    (!(in->flags & GUPDEMO_PIN_NO_RETRY) &&
+	     out->npages != span_of(in->addr, in->len)))
+		return "npages";
+	if (!ns_ok(out->get_ns))
+		return "get_ns";
+	return NULL;
+}
+
+static const char *check_query(const struct gupdemo_query *q, uint32_t usize)
+{
+	if (q->api >= GUPDEMO_API_COUNT)
+		return "api";
+	if (q->pin_flags & ~GUPDEMO_PIN_ALL)
+		return "pin_flags";
+	if (!q->len || q->addr >= 0x0000800000000000ULL ||
+	    span_of(q->addr, q->len) > F.max_pin_pages)
+		return "addr/len";
+	if (!q->npages || q->npages > span_of(q->addr, q->len))
+		return "npages";
+	if (q->npinned + q->nzero > q->npages || q->nfolios > q->npages)
+		return "npinned/nzero/nfolios";
+	/* ksize() of the pages array: up to twice what was asked. */
+	if (usize < offsetofend(struct gupdemo_query, kmem_bytes))
+		return NULL;	/* a first-version struct: not returned */
+	if (!q->kmem_bytes ||
+	    q->kmem_bytes > 16 * span_of(q->addr, q->len) + 3 * F.psz + 4096)
+		return "kmem_bytes";
+	return NULL;
+}
+
+static const char *check_dma(const struct gupdemo_dma *in,
+			     const struct gupdemo_dma *out)
+{
+	if (out->bytes != in->len)
+		return "bytes";
+	if (in->op == GUPDEMO_DMA_MEMCPY ? out->engine != in->engine :
+	    out->engine != GUPDEMO_ENGINE_EDU && out->engine != GUPDEMO_ENGINE_SOFT)
+		return "engine";
+	if (!ns_ok(out->pin_ns) || !ns_ok(out->map_ns) || !ns_ok(out->xfer_ns) ||
+	    !ns_ok(out->unmap_ns) || !ns_ok(out->unpin_ns))
+		return "timings";
+	return NULL;
+}
+
+static const char *check_mquery(const struct gupdemo_mirror_query *q)
+{
+	uint64_t sum = 0;
+
+	if (q->mirror_flags & ~GUPDEMO_MIRROR_ALL)
+		return "mirror_flags";
+	if (!q->len || q->addr >= 0x0000800000000000ULL ||
+	    span_of(q->addr, q->len) > F.max_pin_pages)
+		return "addr/len";
+	if (q->npages != span_of(q->addr, q->len))
+		return "npages";
+	if (q->nvalid > q->npages)
+		return "nvalid";
+	/* MIRROR filled the table once before it returned the handle. */
+	if (!q->faults || q->refaults > q->faults || q->faults >= COUNT_LIMIT)
+		return "faults/refaults";
+	if (q->retries >= COUNT_LIMIT || q->invalidations >= COUNT_LIMIT)
+		return "retries/invalidations";
+	for (int e = 0; e < GUPDEMO_MIRROR_EVENTS; e++)
+		sum += q->events[e];
+	if (sum != q->invalidations)
+		return "events (their sum is not invalidations)";
+	return NULL;
+}
+
 /* Output fields of a successful call: only plausible values. */
 static const char *check_output(int c, const union ioc_arg *in,
 				const union ioc_arg *out, uint32_t usize)
 {
 	switch (c) {
 	case C_INFO:
-		if (out->info.uapi_version != GUPDEMO_UAPI_VERSION)
-			return "uapi_version";
-		if (out->info.page_size != F.psz)
-			return "page_size";
-		if (out->info.features & ~(GUPDEMO_FEAT_MIRROR * 2 - 1))
-			return "features";
-		if (!(out->info.features & GUPDEMO_FEAT_MIRROR) != !F.mirror)
-			return "features (FEAT_MIRROR changed)";
-		if (out->info.max_pin_pages != F.max_pin_pages)
-			return "max_pin_pages";
-		if (out->info.pins_held > (1u << 24) || out->info.pages_held > (1ULL << 32) ||
-		    out->info.pins_total > (1ULL << 40) ||
-		    out->info.failures_total > (1ULL << 40))
-			return "counters";
-		return NULL;
+		return check_info(&out->info);
 	case C_PIN:
-		if (!out->pin.handle || out->pin.handle > INT32_MAX)
-			return "handle";
-		if (!out->pin.npages || out->pin.npages > span_of(in->pin.addr, in->pin.len) ||
-		    (!(in->pin.flags & GUPDEMO_PIN_NO_RETRY) &&
-		     out->pin.npages != span_of(in->pin.addr, in->pin.len)))
-			return "npages";
-		if (!ns_ok(out->pin.get_ns))
-			return "get_ns";
-		return NULL;
+		return check_pin(&in->pin, &out->pin);
 	case C_UNPIN:
 		return ns_ok(out->unpin.put_ns) ? NULL : "put_ns";
 	case C_QUERY:
-		if (out->query.api >= GUPDEMO_API_COUNT)
-			return "api";
-		if (out->query.pin_flags & ~GUPDEMO_PIN_ALL)
-			return "pin_flags";
-		if (!out->query.len || out->query.addr >= 0x0000800000000000ULL ||
-		    span_of(out->query.addr, out->query.len) > F.max_pin_pages)
-			return "addr/len";
-		if (!out->query.npages ||
-		    out->query.npages > span_of(out->query.addr, out->query.len))
-			return "npages";
-		if (out->query.npinned + out->query.nzero > out->query.npages ||
-		    out->query.nfolios > out->query.npages)
-			return "npinned/nzero/nfolios";
-		/* ksize() of the pages array: up to twice what was asked. */
-		if (usize < offsetofend(struct gupdemo_query, kmem_bytes))
-			return NULL;	/* a first-version struct: not returned */
-		if (!out->query.kmem_bytes ||
-		    out->query.kmem_bytes > 16 * span_of(out->query.addr, out->query.len) +
-					    3 * F.psz + 4096)
-			return "kmem_bytes";
-		return NULL;
+		return check_query(&out->query, usize);
 	case C_DMA:
-		if (out->dma.bytes != in->dma.len)
-			return "bytes";
-		if (in->dma.op == GUPDEMO_DMA_MEMCPY ? out->dma.engine != in->dma.engine :
-		    out->dma.engine != GUPDEMO_ENGINE_EDU &&
-		    out->dma.engine != GUPDEMO_ENGINE_SOFT)
-			return "engine";
-		if (!ns_ok(out->dma.pin_ns) || !ns_ok(out->dma.map_ns) ||
-		    !ns_ok(out->dma.xfer_ns) || !ns_ok(out->dma.unmap_ns) ||
-		    !ns_ok(out->dma.unpin_ns))
-			return "timings";
-		return NULL;
+		return check_dma(&in->dma, &out->dma);
 	case C_BENCH:
 		if (!out->bench.npages ||
 		    out->bench.npages != span_of(in->bench.addr, in->bench.len))
@@ -744,30 +788,8 @@ static const char *check_output(int c, const union ioc_arg *in,
 		return NULL;
 	case C_UNMIRROR:
 		return out->unmirror.invalidations < COUNT_LIMIT ? NULL : "invalidations";
-	case C_MQUERY: {
-		const struct gupdemo_mirror_query *q = &out->mquery;
-		uint64_t sum = 0;
-
-		if (q->mirror_flags & ~GUPDEMO_MIRROR_ALL)
-			return "mirror_flags";
-		if (!q->len || q->addr >= 0x0000800000000000ULL ||
-		    span_of(q->addr, q->len) > F.max_pin_pages)
-			return "addr/len";
-		if (q->npages != span_of(q->addr, q->len))
-			return "npages";
-		if (q->nvalid > q->npages)
-			return "nvalid";
-		/* MIRROR filled the table once before it returned the handle. */
-		if (!q->faults || q->refaults > q->faults || q->faults >= COUNT_LIMIT)
-			return "faults/refaults";
-		if (q->retries >= COUNT_LIMIT || q->invalidations >= COUNT_LIMIT)
-			return "retries/invalidations";
-		for (int e = 0; e < GUPDEMO_MIRROR_EVENTS; e++)
-			sum += q->events[e];
-		if (sum != q->invalidations)
-			return "events (their sum is not invalidations)";
-		return NULL;
-	}
+	case C_MQUERY:
+		return check_mquery(&out->mquery);
 	}
 	return "unknown command";
 }
@@ -853,124 +875,161 @@ static const int *errs_of(int c, const union ioc_arg *a)
 	return cmds[c].errs;
 }
 
-static void fuzz_one(struct rng *r, uint8_t *win)
+/* One fuzzed call: what it sent, where, and what came back. */
+struct fcall {
+	int c;			/* C_*: the command */
+	unsigned long cmd;
+	union ioc_arg a;	/* the struct as built */
+	uint32_t usize;		/* the size field sent */
+	size_t ksize;		/* the struct as this header knows it */
+	bool tail_nz;		/* bytes past ksize are not all zero */
+	bool exact_einval;	/* usize below the first version's */
+	enum argwhere where;
+	uint8_t *arg;
+	size_t checklen;	/* bytes of the window that can be checked after */
+	uint8_t shadow[ARG_WINDOW];
+	int err;
+};
+
+/* Weights: pins, mirrors and DMA dominate, like real use. */
+static int pick_cmd(struct rng *r)
 {
 	int c = (int)rng_below(r, 100);
-	union ioc_arg a;
-	enum argwhere where;
-	unsigned long cmd;
-	bool tail_nz = false, exact_einval = false;
-	uint32_t usize = 0;
-	size_t checklen, ksize;
-	uint8_t *arg, shadow[ARG_WINDOW];
-	int fd = F.fds[rng_below(r, NFDS)];
-	int ret, err;
 
-	/* Weights: pins, mirrors and DMA dominate, like real use. */
-	c = c < 4 ? C_INFO : c < 31 ? C_PIN : c < 42 ? C_UNPIN : c < 50 ? C_QUERY :
-	    c < 70 ? C_DMA : c < 75 ? C_BENCH : c < 85 ? C_MIRROR :
-	    c < 90 ? C_UNMIRROR : c < 94 ? C_MQUERY : C_BAD;
-	cmd = c == C_BAD ? pick_bad_cmd(r) : cmds[c].cmd;
-	ksize = cmds[c].ksize;
-	if (c != C_BAD) {
-		build(r, c, &a);
-		usize = pick_size(r, ksize, cmds[c].min_size, &tail_nz);
-		a.info.size = usize;	/* size is the first field of every struct */
-	} else {
-		for (size_t i = 0; i < sizeof(a); i++)
-			a.raw[i] = (uint8_t)rng_next(r);
+	return c < 4 ? C_INFO : c < 31 ? C_PIN : c < 42 ? C_UNPIN : c < 50 ? C_QUERY :
+	       c < 70 ? C_DMA : c < 75 ? C_BENCH : c < 85 ? C_MIRROR :
+	       c < 90 ? C_UNMIRROR : c < 94 ? C_MQUERY : C_BAD;
+}
+
+/* A readable window: a pattern everywhere, then the struct, then the tail. */
+static void stage_window(struct rng *r, uint8_t *win, struct fcall *f)
+{
+	size_t room = ARG_WINDOW - (size_t)(f->arg - win);
+	size_t n = f->ksize < sizeof(f->a) ? f->ksize : sizeof(f->a);
+
+	for (size_t i = 0; i < ARG_WINDOW; i++)
+		win[i] = (uint8_t)(0xa5 ^ i);
+	if (f->c == C_BAD)
+		n = sizeof(f->a);
+	memcpy(f->arg, &f->a, n);
+	if (f->usize > f->ksize && f->c != C_BAD) {
+		size_t tail = f->usize - f->ksize < room - f->ksize ?
+			      f->usize - f->ksize : room - f->ksize;
+
+		memset(f->arg + f->ksize, 0, tail);
+		if (f->tail_nz)
+			f->arg[f->ksize + rng_below(r, tail)] =
+				(uint8_t)(1 + rng_below(r, 255));
+		else if (f->usize - f->ksize > room - f->ksize)
+			f->tail_nz = true;	/* runs into the pattern: non-zero */
 	}
+	f->checklen = room;
+	memcpy(f->shadow, f->arg, f->checklen);
+	if (f->c != C_BAD && f->usize < cmds[f->c].min_size)
+		f->exact_einval = true;
+}
 
-	arg = place_arg(r, win, &where, usize);
-	checklen = 0;
-	if (where == A_NORMAL || where == A_UNALIGNED) {
-		/* Pattern everywhere, then the struct, then the tail. */
-		size_t room = ARG_WINDOW - (size_t)(arg - win);
-		size_t n = ksize < sizeof(a) ? ksize : sizeof(a);
+/* The errno: documented, and exact where the uapi says which. */
+static void check_errno(const struct fcall *f)
+{
+	const char *name = cmds[f->c].name;
+	const char *got = f->err ? strerrorname_np(f->err) : "success";
 
-		for (size_t i = 0; i < ARG_WINDOW; i++)
-			win[i] = (uint8_t)(0xa5 ^ i);
-		if (c == C_BAD)
-			n = sizeof(a);
-		memcpy(arg, &a, n);
-		if (usize > ksize && c != C_BAD) {
-			size_t tail = usize - ksize < room - ksize ? usize - ksize : room - ksize;
-
-			memset(arg + ksize, 0, tail);
-			if (tail_nz)
-				arg[ksize + rng_below(r, tail)] = (uint8_t)(1 + rng_below(r, 255));
-			else if (usize - ksize > room - ksize)
-				tail_nz = true;	/* runs into the pattern: non-zero */
-		}
-		checklen = room;
-		memcpy(shadow, arg, checklen);
-		if (c != C_BAD && usize < cmds[c].min_size)
-			exact_einval = true;
-	}
-
-	ret = ioctl(fd, cmd, arg);
-	err = ret < 0 ? errno : 0;
-	atomic_fetch_add(&F.hist[c][err < NERRNO ? err : NERRNO - 1], 1);
-	if (c == C_DMA &&
-	    (a.dma.flags & (GUPDEMO_DMA_SRC_MIRROR | GUPDEMO_DMA_DST_MIRROR)))
-		atomic_fetch_add(&F.hist_dma_mirror[err < NERRNO ? err : NERRNO - 1], 1);
-	atomic_fetch_add(&F.done, 1);
-
-	if (err && !errset_has(errs_of(c, &a), err)) {
+	if (f->err && !errset_has(errs_of(f->c, &f->a), f->err))
 		record(FAIL_ERRNO, "%s (cmd %#lx, size %u, arg %d): undocumented errno %s",
-		       cmds[c].name, cmd, usize, where, strerrorname_np(err));
-	}
-	if (c == C_BAD && err != ENOTTY)
-		record(FAIL_EXACT, "unknown cmd %#lx: got %s, not ENOTTY", cmd,
-		       err ? strerrorname_np(err) : "success");
-	if (c == C_MIRROR && !F.mirror && !err)
+		       name, f->cmd, f->usize, f->where, got);
+	if (f->c == C_BAD && f->err != ENOTTY)
+		record(FAIL_EXACT, "unknown cmd %#lx: got %s, not ENOTTY", f->cmd, got);
+	if (f->c == C_MIRROR && !F.mirror && !f->err)
 		record(FAIL_EXACT, "MIRROR succeeded on a kernel without "
 		       "GUPDEMO_FEAT_MIRROR");
-	if (!checklen)
+	if (!f->checklen)
 		return;
-	if (exact_einval && err != EINVAL)
+	if (f->exact_einval && f->err != EINVAL)
 		record(FAIL_EXACT, "%s with size %u < %zu: got %s, not EINVAL",
-		       cmds[c].name, usize, cmds[c].min_size,
-		       err ? strerrorname_np(err) : "success");
-	if (c != C_BAD && usize > ksize && tail_nz && err != E2BIG)
+		       name, f->usize, cmds[f->c].min_size, got);
+	if (f->c != C_BAD && f->usize > f->ksize && f->tail_nz && f->err != E2BIG)
 		record(FAIL_EXACT, "%s with size %u and a non-zero tail: got %s, not E2BIG",
-		       cmds[c].name, usize, err ? strerrorname_np(err) : "success");
+		       name, f->usize, got);
+}
 
-	if (err || c == C_BAD) {
-		if (memcmp(shadow, arg, checklen)) {
-			size_t i = 0;
+/* A failed call leaves its argument as it was. */
+static void check_untouched(const struct fcall *f)
+{
+	size_t i = 0;
 
-			while (shadow[i] == arg[i])
-				i++;
-			record(FAIL_UNTOUCHED, "%s failed with %s but changed byte %zu "
-			       "of its argument (%#x -> %#x)", cmds[c].name,
-			       strerrorname_np(err), i, shadow[i], arg[i]);
-		}
+	if (!memcmp(f->shadow, f->arg, f->checklen))
 		return;
-	}
+	while (f->shadow[i] == f->arg[i])
+		i++;
+	record(FAIL_UNTOUCHED, "%s failed with %s but changed byte %zu of its "
+	       "argument (%#x -> %#x)", cmds[f->c].name, strerrorname_np(f->err),
+	       i, f->shadow[i], f->arg[i]);
+}
 
-	/* Success: inputs and everything past what is copied back untouched. */
-	size_t copied = usize < ksize ? usize : ksize;
+/* Success: inputs and everything past what is copied back untouched. */
+static void check_success(struct rng *r, const struct fcall *f)
+{
+	size_t copied = f->usize < f->ksize ? f->usize : f->ksize;
+	union ioc_arg out;
+	const char *bad;
 
-	for (size_t i = 0; i < checklen; i++) {
-		if (shadow[i] == arg[i] || (i < copied && is_output_byte(c, i)))
+	for (size_t i = 0; i < f->checklen; i++) {
+		if (f->shadow[i] == f->arg[i] ||
+		    (i < copied && is_output_byte(f->c, i)))
 			continue;
 		record(FAIL_UNTOUCHED, "%s (size %u) changed byte %zu, not an output "
-		       "(%#x -> %#x)", cmds[c].name, usize, i, shadow[i], arg[i]);
+		       "(%#x -> %#x)", cmds[f->c].name, f->usize, i, f->shadow[i],
+		       f->arg[i]);
 		break;
 	}
-	union ioc_arg out;
-
-	memcpy(&out, &a, sizeof(out));
-	memcpy(&out, arg, copied);
-	const char *bad = check_output(c, &a, &out, usize);
-
+	memcpy(&out, &f->a, sizeof(out));
+	memcpy(&out, f->arg, copied);
+	bad = check_output(f->c, &f->a, &out, f->usize);
 	if (bad)
-		record(FAIL_OUTPUT, "%s: implausible output field %s", cmds[c].name, bad);
-	if (c == C_PIN && !bad)
+		record(FAIL_OUTPUT, "%s: implausible output field %s", cmds[f->c].name,
+		       bad);
+	if (f->c == C_PIN && !bad)
 		remember_handle(r, F.hpool, out.pin.handle);
-	if (c == C_MIRROR && !bad)
+	if (f->c == C_MIRROR && !bad)
 		remember_handle(r, F.mpool, out.mirror.handle);
+}
+
+static void fuzz_one(struct rng *r, uint8_t *win)
+{
+	struct fcall f = { .c = pick_cmd(r) };
+	int fd = F.fds[rng_below(r, NFDS)];
+	int idx;
+
+	f.cmd = f.c == C_BAD ? pick_bad_cmd(r) : cmds[f.c].cmd;
+	f.ksize = cmds[f.c].ksize;
+	if (f.c != C_BAD) {
+		build(r, f.c, &f.a);
+		f.usize = pick_size(r, f.ksize, cmds[f.c].min_size, &f.tail_nz);
+		f.a.info.size = f.usize;	/* size is the first field of every struct */
+	} else {
+		for (size_t i = 0; i < sizeof(f.a); i++)
+			f.a.raw[i] = (uint8_t)rng_next(r);
+	}
+	f.arg = place_arg(r, win, &f.where, f.usize);
+	if (f.where == A_NORMAL || f.where == A_UNALIGNED)
+		stage_window(r, win, &f);
+
+	f.err = ioctl(fd, f.cmd, f.arg) < 0 ? errno : 0;
+	idx = f.err < NERRNO ? f.err : NERRNO - 1;
+	atomic_fetch_add(&F.hist[f.c][idx], 1);
+	if (f.c == C_DMA &&
+	    (f.a.dma.flags & (GUPDEMO_DMA_SRC_MIRROR | GUPDEMO_DMA_DST_MIRROR)))
+		atomic_fetch_add(&F.hist_dma_mirror[idx], 1);
+	atomic_fetch_add(&F.done, 1);
+
+	check_errno(&f);
+	if (!f.checklen)
+		return;
+	if (f.err || f.c == C_BAD)
+		check_untouched(&f);
+	else
+		check_success(r, &f);
 }
 
 struct worker {

@@ -1476,27 +1476,9 @@ static void retry_case(void *addr, size_t len, uint32_t api, uint32_t flags,
 	held_nothing(what);
 }
 
-static void test_nofault(void)
+/* 9: NO_RETRY keeps a partial pin's short count (@p: first half touched). */
+static void nofault_no_retry(char *p, size_t np, bool fo)
 {
-	const size_t np = 8;
-	bool fo = kver < KV(6, 3, 0);
-	char *p, *pf;
-
-	diag("8. FOLL_NOFAULT and FAST_ONLY: no faults, bounded retries");
-	p = g_map_anon(np, false);
-	pin_err(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0, EFAULT, 0,
-		"NOFAULT, never touched");
-	pin_err(p, np * psz, GUPDEMO_API_PIN, W | NOFAULT, 0, EFAULT, 0,
-		"NOFAULT, never touched");
-	if (fo)
-		pin_err(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0, EFAULT, 0,
-			"FAST_ONLY, never touched");
-	memset(p, 1, np / 2 * psz);
-	pin_err(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0, EFAULT,
-		np / 2, "NOFAULT, first half touched (half rolled back)");
-	pin_err(p, np * psz, GUPDEMO_API_PIN, W | NOFAULT, 0, EFAULT, np / 2,
-		"NOFAULT, first half touched (half rolled back)");
-
 	diag("9. partial pins: NO_RETRY keeps the short count");
 	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT | NORETRY, 0,
 	       (struct qexp){ np / 2, np / 2, np / 2, 0, 0 }, np / 2,
@@ -1527,14 +1509,13 @@ static void test_nofault(void)
 		       "NO_RETRY up to a hole");
 		munmap(h, 4 * psz);
 	}
-	memset(p, 1, np * psz);
-	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0,
-	       (struct qexp){ np, np, np, 0, 0 }, np, "NOFAULT after touching");
-	if (fo)
-		pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0,
-		       (struct qexp){ np, np, np, 0, 0 }, np,
-		       "FAST_ONLY after touching");
-	munmap(p, np * psz);
+}
+
+static void test_retry_helper(void)
+{
+	const size_t np = 8;
+	bool fo = kver < KV(6, 3, 0);
+	char *p, *pf;
 
 	diag("8. the bounded fault-in-and-retry helper");
 	p = g_map_anon(np, false);
@@ -1580,6 +1561,40 @@ static void test_nofault(void)
 	} else {
 		skip(1, "no PFN mapping of /dev/gupdemo");
 	}
+}
+
+static void test_nofault(void)
+{
+	const size_t np = 8;
+	bool fo = kver < KV(6, 3, 0);
+	char *p;
+
+	diag("8. FOLL_NOFAULT and FAST_ONLY: no faults, bounded retries");
+	p = g_map_anon(np, false);
+	pin_err(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0, EFAULT, 0,
+		"NOFAULT, never touched");
+	pin_err(p, np * psz, GUPDEMO_API_PIN, W | NOFAULT, 0, EFAULT, 0,
+		"NOFAULT, never touched");
+	if (fo)
+		pin_err(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0, EFAULT, 0,
+			"FAST_ONLY, never touched");
+	memset(p, 1, np / 2 * psz);
+	pin_err(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0, EFAULT,
+		np / 2, "NOFAULT, first half touched (half rolled back)");
+	pin_err(p, np * psz, GUPDEMO_API_PIN, W | NOFAULT, 0, EFAULT, np / 2,
+		"NOFAULT, first half touched (half rolled back)");
+
+	nofault_no_retry(p, np, fo);
+	memset(p, 1, np * psz);
+	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0,
+	       (struct qexp){ np, np, np, 0, 0 }, np, "NOFAULT after touching");
+	if (fo)
+		pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0,
+		       (struct qexp){ np, np, np, 0, 0 }, np,
+		       "FAST_ONLY after touching");
+	munmap(p, np * psz);
+
+	test_retry_helper();
 }
 
 static void test_fail_inject(void)
