@@ -308,8 +308,177 @@ static void pin_err(const void *addr, size_t len, uint32_t api, uint32_t flags,
 }
 
 /* ------------------------------------------------------------------ */
+/* tables of PIN rows                                                  */
+/* ------------------------------------------------------------------ */
+
+/* Pins of the zero page moved the counters on some kernels. */
+static bool zero_page_counted(void)
+{
+	/* "mm: don't pin ZERO_PAGE" is 6.5, backported to 6.1.130. */
+	return kver < KV(6, 1, 130) || (kver >= KV(6, 2, 0) && kver < KV(6, 5, 0));
+}
+
+/* Where the range of a row of a PIN table lies (row_mem[] has the memory). */
+enum row_at {
+	AT_ABS,		/* nowhere: the offset is the address itself */
+	AT_BUF,		/* 4 populated anonymous pages */
+	AT_NONE,	/* 4 PROT_NONE pages */
+	AT_RO,		/* 4 never-touched read-only pages */
+	AT_GONE,	/* 4 pages unmapped again */
+	AT_HOLE,	/* [4 populated][4 unmapped][4 populated] */
+	AT_PFN,		/* the VM_PFNMAP | VM_IO page of mmap(/dev/gupdemo) */
+	AT_ANON_PFN,	/* [a populated anonymous page][the PFN page] */
+	AT_COUNT
+};
+
+#define ACQ_ZERO	(-2)	/* .acq: the zero page's pages, if counted */
+
+/*
+ * One PIN of a table: the range starts @pages pages + @bytes into @at and
+ * is @len_pages pages + @len_bytes long (plus max_pin_pages with
+ * @over_max).  It runs with @api, or with every API (@each_api; with W too
+ * when @rw), unless the kernel is @until or newer.  @err 0: the pin must
+ * work and QUERY must show @q, the counters move by @acq; else it must fail
+ * with @err, the counters move by @rolled in both directions (pages GUP
+ * pinned before the failure and the module released again; FOLL_GET pins
+ * none) and nothing stays held (pin_err()).
+ */
+struct pin_row {
+	const char *what;
+	enum row_at at;
+	int64_t pages, bytes, len_pages, len_bytes;
+	bool over_max, each_api, rw;
+	uint32_t api, flags, batch, until;
+	int err;
+	int64_t rolled, acq;
+	struct qexp q;
+};
+
+static const uint32_t row_apis[] = {
+	GUPDEMO_API_PIN_FAST, GUPDEMO_API_PIN, GUPDEMO_API_PIN_UNLOCKED,
+	GUPDEMO_API_PIN_REMOTE, GUPDEMO_API_GET_FAST,
+};
+
+/* The memory the rows' ranges lie in (one mapping per enum row_at). */
+static char *row_mem[AT_COUNT];
+
+static void pin_row_run(const struct pin_row *r, uint32_t api, uint32_t flags,
+			uint64_t max_pages)
+{
+	uintptr_t base = r->at == AT_ABS ? 0 : (uintptr_t)row_mem[r->at];
+	const void *addr = (const void *)(base + (uint64_t)r->pages * psz +
+					  (uint64_t)r->bytes);
+	uint64_t len = (uint64_t)r->len_pages * psz + (uint64_t)r->len_bytes +
+		       (r->over_max ? max_pages * psz : 0);
+	int64_t acq = r->acq;
+
+	if (r->err) {
+		pin_err(addr, len, api, flags, r->batch, r->err,
+			api == GUPDEMO_API_GET_FAST ? 0 : r->rolled, r->what);
+		return;
+	}
+	if (acq == ACQ_ZERO)
+		acq = zero_page_counted() ? r->q.npages : 0;
+	pin_ok(addr, len, api, flags, r->batch, r->q, acq, r->what);
+}
+
+/* Runs every row of a PIN table, in order. */
+static void pin_table(const struct pin_row *rows, size_t n)
+{
+	uint64_t max_pages = 0;
+
+	g_param_get("max_pin_pages", &max_pages);
+	for (size_t i = 0; i < n; i++) {
+		const struct pin_row *r = &rows[i];
+		size_t na = r->each_api ? G_N(row_apis) : 1;
+
+		if (r->until && kver >= r->until)
+			continue;
+		for (size_t a = 0; a < na; a++) {
+			uint32_t api = r->each_api ? row_apis[a] : r->api;
+
+			pin_row_run(r, api, r->flags, max_pages);
+			if (r->rw)
+				pin_row_run(r, api, r->flags | W, max_pages);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* 1, 2: the APIs on populated anonymous 4K pages; FOLL_GET control   */
 /* ------------------------------------------------------------------ */
+
+/* The same pages pinned twice count twice. */
+static void api_pinned_twice(char *buf)
+{
+	struct gupdemo_vmstat before;
+	struct gupdemo_query q;
+	struct gupdemo_pin a, b;
+	int r1, r2;
+
+	diag("the same pages pinned twice count twice");
+	before = g_vmstat();
+	r1 = do_pin(fd, buf, N * psz, GUPDEMO_API_PIN_FAST, W, 0, &a);
+	r2 = do_pin(fd, buf, N * psz, GUPDEMO_API_PIN, 0, 0, &b);
+
+	ok(r1 == 0 && r2 == 0 && a.handle != b.handle,
+	   "two pins of one range: two handles");
+	delta_is(&before, 2 * N, 0, "two pins of one range");
+	ok(do_query(fd, b.handle, &q) == 0 && q.npinned == N,
+	   "QUERY of the second pin: all pages dma-pinned");
+	if (!r1)
+		gupdemo_unpin_handle(fd, a.handle, 0);
+	ok(do_query(fd, b.handle, &q) == 0 && q.npinned == N,
+	   "after one unpin the other pin still holds every page");
+	if (!r2)
+		gupdemo_unpin_handle(fd, b.handle, 0);
+	delta_is(&before, 2 * N, 2 * N, "two pins of one range, both unpinned");
+	held_nothing("two pins of one range");
+}
+
+/* Lengths and starts on the edges of a page (buf: N populated pages). */
+static const struct pin_row api_edges[] = {
+	{ .what = "len 1", .at = AT_BUF, .len_bytes = 1,
+	  .api = GUPDEMO_API_PIN_FAST, .flags = W, .acq = 1,
+	  .q = { 1, 1, 1, 0, 0 } },
+	{ .what = "len PAGE_SIZE-1", .at = AT_BUF, .len_pages = 1,
+	  .len_bytes = -1, .api = GUPDEMO_API_PIN_FAST, .flags = W, .acq = 1,
+	  .q = { 1, 1, 1, 0, 0 } },
+	{ .what = "len PAGE_SIZE", .at = AT_BUF, .len_pages = 1,
+	  .api = GUPDEMO_API_PIN_FAST, .flags = W, .acq = 1,
+	  .q = { 1, 1, 1, 0, 0 } },
+	{ .what = "len PAGE_SIZE+1", .at = AT_BUF, .len_pages = 1,
+	  .len_bytes = 1, .api = GUPDEMO_API_PIN_FAST, .flags = W, .acq = 2,
+	  .q = { 2, 2, 2, 0, 0 } },
+	{ .what = "2 bytes across a page boundary", .at = AT_BUF, .pages = 1,
+	  .bytes = -1, .len_bytes = 2, .api = GUPDEMO_API_PIN, .flags = W,
+	  .acq = 2, .q = { 2, 2, 2, 0, 0 } },
+	{ .what = "unaligned start, 2 pages long", .at = AT_BUF, .bytes = 100,
+	  .len_pages = 2, .api = GUPDEMO_API_PIN_FAST, .acq = 3,
+	  .q = { 3, 3, 3, 0, 0 } },
+	{ .what = "last byte of the buffer", .at = AT_BUF, .pages = N,
+	  .bytes = -1, .len_bytes = 1, .api = GUPDEMO_API_PIN_UNLOCKED,
+	  .flags = W, .acq = 1, .q = { 1, 1, 1, 0, 0 } },
+};
+
+/* Several GUP calls per pin (.batch). */
+static const struct pin_row api_batches[] = {
+	{ .what = "batch 1", .at = AT_BUF, .len_pages = N,
+	  .api = GUPDEMO_API_PIN_FAST, .flags = W, .batch = 1, .acq = N,
+	  .q = { N, N, N, 0, 0 } },
+	{ .what = "batch 3", .at = AT_BUF, .len_pages = N,
+	  .api = GUPDEMO_API_PIN, .flags = W, .batch = 3, .acq = N,
+	  .q = { N, N, N, 0, 0 } },
+	{ .what = "batch 5", .at = AT_BUF, .len_pages = N,
+	  .api = GUPDEMO_API_PIN_REMOTE, .flags = W | LT, .batch = 5, .acq = N,
+	  .q = { N, N, N, 0, 0 } },
+	{ .what = "batch N+1", .at = AT_BUF, .len_pages = N,
+	  .api = GUPDEMO_API_PIN_FAST, .flags = W, .batch = N + 1, .acq = N,
+	  .q = { N, N, N, 0, 0 } },
+	{ .what = "FOLL_GET batch 3", .at = AT_BUF, .len_pages = N,
+	  .api = GUPDEMO_API_GET_FAST, .flags = W, .batch = 3,
+	  .q = { N, 0, N, 0, 0 } },
+};
 
 static void test_apis(void)
 {
@@ -357,52 +526,13 @@ static void test_apis(void)
 		pin_err(buf, N * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0,
 			EOPNOTSUPP, 0, "FAST_ONLY on a kernel without it");
 
+	row_mem[AT_BUF] = buf;
 	diag("edges: sizes and alignment");
-	pin_ok(buf, 1, GUPDEMO_API_PIN_FAST, W, 0, (struct qexp){ 1, 1, 1, 0, 0 },
-	       1, "len 1");
-	pin_ok(buf, psz - 1, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ 1, 1, 1, 0, 0 }, 1, "len PAGE_SIZE-1");
-	pin_ok(buf, psz, GUPDEMO_API_PIN_FAST, W, 0, (struct qexp){ 1, 1, 1, 0, 0 },
-	       1, "len PAGE_SIZE");
-	pin_ok(buf, psz + 1, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ 2, 2, 2, 0, 0 }, 2, "len PAGE_SIZE+1");
-	pin_ok(buf + psz - 1, 2, GUPDEMO_API_PIN, W, 0,
-	       (struct qexp){ 2, 2, 2, 0, 0 }, 2, "2 bytes across a page boundary");
-	pin_ok(buf + 100, 2 * psz, GUPDEMO_API_PIN_FAST, 0, 0,
-	       (struct qexp){ 3, 3, 3, 0, 0 }, 3, "unaligned start, 2 pages long");
-	pin_ok(buf + N * psz - 1, 1, GUPDEMO_API_PIN_UNLOCKED, W, 0,
-	       (struct qexp){ 1, 1, 1, 0, 0 }, 1, "last byte of the buffer");
-
+	pin_table(api_edges, G_N(api_edges));
 	diag("batches: several GUP calls per pin");
-	pin_ok(buf, N * psz, GUPDEMO_API_PIN_FAST, W, 1, full, N, "batch 1");
-	pin_ok(buf, N * psz, GUPDEMO_API_PIN, W, 3, full, N, "batch 3");
-	pin_ok(buf, N * psz, GUPDEMO_API_PIN_REMOTE, W | LT, 5, full, N, "batch 5");
-	pin_ok(buf, N * psz, GUPDEMO_API_PIN_FAST, W, N + 1, full, N, "batch N+1");
-	pin_ok(buf, N * psz, GUPDEMO_API_GET_FAST, W, 3,
-	       (struct qexp){ N, 0, N, 0, 0 }, 0, "FOLL_GET batch 3");
+	pin_table(api_batches, G_N(api_batches));
 
-	diag("the same pages pinned twice count twice");
-	{
-		struct gupdemo_vmstat before = g_vmstat();
-		struct gupdemo_query q;
-		struct gupdemo_pin a, b;
-		int r1 = do_pin(fd, buf, N * psz, GUPDEMO_API_PIN_FAST, W, 0, &a);
-		int r2 = do_pin(fd, buf, N * psz, GUPDEMO_API_PIN, 0, 0, &b);
-
-		ok(r1 == 0 && r2 == 0 && a.handle != b.handle,
-		   "two pins of one range: two handles");
-		delta_is(&before, 2 * N, 0, "two pins of one range");
-		ok(do_query(fd, b.handle, &q) == 0 && q.npinned == N,
-		   "QUERY of the second pin: all pages dma-pinned");
-		if (!r1)
-			gupdemo_unpin_handle(fd, a.handle, 0);
-		ok(do_query(fd, b.handle, &q) == 0 && q.npinned == N,
-		   "after one unpin the other pin still holds every page");
-		if (!r2)
-			gupdemo_unpin_handle(fd, b.handle, 0);
-		delta_is(&before, 2 * N, 2 * N, "two pins of one range, both unpinned");
-		held_nothing("two pins of one range");
-	}
+	api_pinned_twice(buf);
 	munmap(buf, N * psz);
 }
 
@@ -969,13 +1099,6 @@ static void test_ext4(void)
 /* 6: the zero page                                                    */
 /* ------------------------------------------------------------------ */
 
-/* Pins of the zero page moved the counters on some kernels. */
-static bool zero_page_counted(void)
-{
-	/* "mm: don't pin ZERO_PAGE" is 6.5, backported to 6.1.130. */
-	return kver < KV(6, 1, 130) || (kver >= KV(6, 2, 0) && kver < KV(6, 5, 0));
-}
-
 static void test_zero_page(void)
 {
 	const size_t np = 8;
@@ -1019,123 +1142,37 @@ static void test_zero_page(void)
 /* 7: negative cases                                                   */
 /* ------------------------------------------------------------------ */
 
-/* Where the range of a row of a PIN table lies. */
-enum neg_at {
-	AT_ABS,		/* nowhere: the offset is the address itself */
-	AT_BUF,		/* 4 populated anonymous pages */
-	AT_NONE,	/* 4 PROT_NONE pages */
-	AT_RO,		/* 4 never-touched read-only pages */
-	AT_GONE,	/* 4 pages unmapped again */
-	AT_HOLE,	/* [4 populated][4 unmapped][4 populated] */
-	AT_PFN,		/* the VM_PFNMAP | VM_IO page of mmap(/dev/gupdemo) */
-	AT_ANON_PFN,	/* [a populated anonymous page][the PFN page] */
-	AT_COUNT
-};
-
-#define ACQ_ZERO	(-2)	/* .acq: the zero page's pages, if counted */
-
-/*
- * One PIN of a table: the range starts @pages pages + @bytes into @at and
- * is @len_pages pages + @len_bytes long (plus max_pin_pages with
- * @over_max).  It runs with @api, or with every API (@each_api; with W too
- * when @rw), unless the kernel is @until or newer.  @err 0: the pin must
- * work and QUERY must show @q, the counters move by @acq; else it must fail
- * with @err, the counters move by @rolled in both directions (pages GUP
- * pinned before the failure and the module released again; FOLL_GET pins
- * none) and nothing stays held (pin_err()).
- */
-struct neg_pin {
-	const char *what;
-	enum neg_at at;
-	int64_t pages, bytes, len_pages, len_bytes;
-	bool over_max, each_api, rw;
-	uint32_t api, flags, batch, until;
-	int err;
-	int64_t rolled, acq;
-	struct qexp q;
-};
-
-static const uint32_t neg_apis[] = {
-	GUPDEMO_API_PIN_FAST, GUPDEMO_API_PIN, GUPDEMO_API_PIN_UNLOCKED,
-	GUPDEMO_API_PIN_REMOTE, GUPDEMO_API_GET_FAST,
-};
-
-/* The memory of the negative cases (one mapping per enum neg_at). */
-static char *neg_mem[AT_COUNT];
-
-static void neg_pin_one(const struct neg_pin *r, uint32_t api, uint32_t flags,
-			uint64_t max_pages)
-{
-	uintptr_t base = r->at == AT_ABS ? 0 : (uintptr_t)neg_mem[r->at];
-	const void *addr = (const void *)(base + (uint64_t)r->pages * psz +
-					  (uint64_t)r->bytes);
-	uint64_t len = (uint64_t)r->len_pages * psz + (uint64_t)r->len_bytes +
-		       (r->over_max ? max_pages * psz : 0);
-	int64_t acq = r->acq;
-
-	if (r->err) {
-		pin_err(addr, len, api, flags, r->batch, r->err,
-			api == GUPDEMO_API_GET_FAST ? 0 : r->rolled, r->what);
-		return;
-	}
-	if (acq == ACQ_ZERO)
-		acq = zero_page_counted() ? r->q.npages : 0;
-	pin_ok(addr, len, api, flags, r->batch, r->q, acq, r->what);
-}
-
-/* Runs every row of a PIN table, in order. */
-static void neg_pin_table(const struct neg_pin *rows, size_t n)
-{
-	uint64_t max_pages = 0;
-
-	g_param_get("max_pin_pages", &max_pages);
-	for (size_t i = 0; i < n; i++) {
-		const struct neg_pin *r = &rows[i];
-		size_t na = r->each_api ? G_N(neg_apis) : 1;
-
-		if (r->until && kver >= r->until)
-			continue;
-		for (size_t a = 0; a < na; a++) {
-			uint32_t api = r->each_api ? neg_apis[a] : r->api;
-
-			neg_pin_one(r, api, r->flags, max_pages);
-			if (r->rw)
-				neg_pin_one(r, api, r->flags | W, max_pages);
-		}
-	}
-}
-
 /*
  * Maps the memory of the ranges table (the PFN page comes later).  Nothing
  * may be mapped until its rows ran: it could land in AT_GONE or the hole.
  */
 static void neg_mem_map(void)
 {
-	neg_mem[AT_BUF] = g_map_anon(4, true);
-	neg_mem[AT_NONE] = mmap(NULL, 4 * psz, PROT_NONE,
+	row_mem[AT_BUF] = g_map_anon(4, true);
+	row_mem[AT_NONE] = mmap(NULL, 4 * psz, PROT_NONE,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	neg_mem[AT_RO] = mmap(NULL, 4 * psz, PROT_READ,
+	row_mem[AT_RO] = mmap(NULL, 4 * psz, PROT_READ,
 			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (neg_mem[AT_NONE] == MAP_FAILED || neg_mem[AT_RO] == MAP_FAILED)
+	if (row_mem[AT_NONE] == MAP_FAILED || row_mem[AT_RO] == MAP_FAILED)
 		bail_out("mmap: %s", strerror(errno));
-	neg_mem[AT_HOLE] = g_map_anon(12, true);
-	munmap(neg_mem[AT_HOLE] + 4 * psz, 4 * psz);
+	row_mem[AT_HOLE] = g_map_anon(12, true);
+	munmap(row_mem[AT_HOLE] + 4 * psz, 4 * psz);
 	/* Last: the next mapping could take its place. */
-	neg_mem[AT_GONE] = g_map_anon(4, true);
-	munmap(neg_mem[AT_GONE], 4 * psz);
+	row_mem[AT_GONE] = g_map_anon(4, true);
+	munmap(row_mem[AT_GONE], 4 * psz);
 }
 
 static void neg_mem_unmap(void)
 {
-	munmap(neg_mem[AT_BUF], 4 * psz);
-	munmap(neg_mem[AT_NONE], 4 * psz);
-	munmap(neg_mem[AT_RO], 4 * psz);
-	munmap(neg_mem[AT_HOLE], 4 * psz);
-	munmap(neg_mem[AT_HOLE] + 8 * psz, 4 * psz);
+	munmap(row_mem[AT_BUF], 4 * psz);
+	munmap(row_mem[AT_NONE], 4 * psz);
+	munmap(row_mem[AT_RO], 4 * psz);
+	munmap(row_mem[AT_HOLE], 4 * psz);
+	munmap(row_mem[AT_HOLE] + 8 * psz, 4 * psz);
 }
 
 /* Ranges GUP cannot pin, and the one read-only pin that works. */
-static const struct neg_pin neg_ranges[] = {
+static const struct pin_row neg_ranges[] = {
 	{ .what = "PROT_NONE", .at = AT_NONE, .len_pages = 4,
 	  .each_api = true, .err = EFAULT },
 	{ .what = "read-only mapping with WRITE", .at = AT_RO, .len_pages = 4,
@@ -1155,7 +1192,7 @@ static const struct neg_pin neg_ranges[] = {
 };
 
 /* The VM_PFNMAP page alone, and after an anonymous page GUP pins first. */
-static const struct neg_pin neg_pfn[] = {
+static const struct pin_row neg_pfn[] = {
 	{ .what = "VM_PFNMAP page", .at = AT_PFN, .len_pages = 1,
 	  .each_api = true, .rw = true, .err = EFAULT },
 	{ .what = "VM_PFNMAP page", .at = AT_PFN, .len_pages = 1,
@@ -1163,7 +1200,7 @@ static const struct neg_pin neg_pfn[] = {
 	  .err = EFAULT },
 };
 
-static const struct neg_pin neg_anon_pfn[] = {
+static const struct pin_row neg_anon_pfn[] = {
 	{ .what = "anon + VM_PFNMAP (1 page rolled back)", .at = AT_ANON_PFN,
 	  .len_pages = 2, .api = GUPDEMO_API_PIN_FAST, .flags = W,
 	  .err = EFAULT, .rolled = 1 },
@@ -1172,7 +1209,7 @@ static const struct neg_pin neg_anon_pfn[] = {
 };
 
 /* Addresses and lengths PIN refuses before it pins anything. */
-static const struct neg_pin neg_args[] = {
+static const struct pin_row neg_args[] = {
 	{ .what = "kernel address", .bytes = (int64_t)0xffffffff81000000ULL,
 	  .len_pages = 1, .api = GUPDEMO_API_PIN_FAST, .err = EFAULT },
 	{ .what = "kernel direct map address",
@@ -1198,7 +1235,7 @@ static const struct neg_pin neg_args[] = {
 };
 
 /* With max_pin_pages set to 4. */
-static const struct neg_pin neg_max4[] = {
+static const struct pin_row neg_max4[] = {
 	{ .what = "exactly max_pin_pages (4)", .at = AT_BUF, .len_pages = 4,
 	  .api = GUPDEMO_API_PIN_FAST, .flags = W, .acq = 4,
 	  .q = { 4, 4, 4, 0, 0 } },
@@ -1213,7 +1250,7 @@ static const struct neg_pin neg_max4[] = {
 /* Unknown APIs and every unknown flag bit. */
 static void neg_api_flags(void)
 {
-	struct neg_pin rows[2 + 28] = {
+	struct pin_row rows[2 + 28] = {
 		{ .what = "api GUPDEMO_API_COUNT", .at = AT_BUF, .len_pages = 1,
 		  .api = GUPDEMO_API_COUNT, .err = EINVAL },
 		{ .what = "api 0xffffffff", .at = AT_BUF, .len_pages = 1,
@@ -1224,13 +1261,13 @@ static void neg_api_flags(void)
 	for (unsigned int bit = 4; bit < 32; bit++) {
 		snprintf(names[bit - 4], sizeof(names[0]), "unknown flag bit %u",
 			 bit);
-		rows[bit - 2] = (struct neg_pin){
+		rows[bit - 2] = (struct pin_row){
 			.what = names[bit - 4], .at = AT_BUF, .len_pages = 1,
 			.api = GUPDEMO_API_PIN_FAST, .flags = 1u << bit,
 			.err = EINVAL,
 		};
 	}
-	neg_pin_table(rows, G_N(rows));
+	pin_table(rows, G_N(rows));
 }
 
 static void neg_max_pin_pages(void)
@@ -1242,7 +1279,7 @@ static void neg_max_pin_pages(void)
 		skip(1, "max_pin_pages is not writable");
 		return;
 	}
-	neg_pin_table(neg_max4, G_N(neg_max4));
+	pin_table(neg_max4, G_N(neg_max4));
 	ok(g_param_set("max_pin_pages", max_pages) == 0,
 	   "max_pin_pages restored to %llu", (unsigned long long)max_pages);
 }
@@ -1269,8 +1306,8 @@ static void neg_pfnmap(void)
 	if (ok(pf != MAP_FAILED, "mmap(/dev/gupdemo) of one page")) {
 		pf[0] = 'x';
 		ok(pf[0] == 'x', "the PFN mapping is usable from userspace");
-		neg_mem[AT_PFN] = pf;
-		neg_pin_table(neg_pfn, G_N(neg_pfn));
+		row_mem[AT_PFN] = pf;
+		pin_table(neg_pfn, G_N(neg_pfn));
 		munmap(pf, psz);
 	}
 	is_syscall_errno(mmap_fails(2 * psz, MAP_SHARED, 0) ? -1 : 0, EINVAL,
@@ -1285,8 +1322,8 @@ static void neg_pfnmap(void)
 	pf = mmap(p + psz, psz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		  fd, 0);
 	if (ok(pf == p + psz, "an anonymous page followed by the PFN page")) {
-		neg_mem[AT_ANON_PFN] = p;
-		neg_pin_table(neg_anon_pfn, G_N(neg_anon_pfn));
+		row_mem[AT_ANON_PFN] = p;
+		pin_table(neg_anon_pfn, G_N(neg_anon_pfn));
 	}
 	munmap(p, 2 * psz);
 }
@@ -1295,7 +1332,7 @@ static void neg_pfnmap(void)
 static void neg_pin_reserved(void)
 {
 	struct gupdemo_vmstat before = g_vmstat();
-	struct gupdemo_pin pr = { .addr = (uintptr_t)neg_mem[AT_BUF],
+	struct gupdemo_pin pr = { .addr = (uintptr_t)row_mem[AT_BUF],
 				  .len = psz, .api = GUPDEMO_API_PIN_FAST };
 
 	pr.__reserved = 1;
@@ -1352,7 +1389,7 @@ static void neg_handle_zero(void)
 
 	is_errno(gupdemo_unpin_handle(fd, 0, 0), ENOENT,
 		 "UNPIN handle 0 -> ENOENT");
-	rz = do_pin(fd, neg_mem[AT_BUF], psz, GUPDEMO_API_PIN_FAST, 0, 0, &z);
+	rz = do_pin(fd, row_mem[AT_BUF], psz, GUPDEMO_API_PIN_FAST, 0, 0, &z);
 	ok(rz == 0 && z.handle > 0,
 	   "after UNPIN of handle 0 a new pin still gets a handle > 0 (got %u)",
 	   rz ? 0 : z.handle);
@@ -1393,7 +1430,7 @@ static void neg_handles(void)
 		snprintf(names[i], sizeof(names[i]), "UNPIN flag bit %u",
 			 bits[i]);
 	diag("UNPIN and QUERY: handles and fields");
-	is_errno(do_pin(fd, neg_mem[AT_BUF], 4 * psz, GUPDEMO_API_PIN_FAST, W, 0,
+	is_errno(do_pin(fd, row_mem[AT_BUF], 4 * psz, GUPDEMO_API_PIN_FAST, W, 0,
 			&pn), 0, "a pin to play with");
 	neg_handle_zero();
 	neg_handle_table(rows, G_N(rows), pn.handle, fd2);
@@ -1423,9 +1460,9 @@ static void neg_max_held(void)
 		return;
 	}
 	before = g_vmstat();
-	r1 = do_pin(fd, neg_mem[AT_BUF], 4 * psz, GUPDEMO_API_PIN_FAST, W, 0, &a);
+	r1 = do_pin(fd, row_mem[AT_BUF], 4 * psz, GUPDEMO_API_PIN_FAST, W, 0, &a);
 	is_errno(r1, 0, "max_held_pages 4: a 4-page pin fits");
-	is_errno(do_pin(fd, neg_mem[AT_BUF], psz, GUPDEMO_API_PIN, 0, 0, NULL),
+	is_errno(do_pin(fd, row_mem[AT_BUF], psz, GUPDEMO_API_PIN, 0, 0, NULL),
 		 ENOSPC, "max_held_pages 4: one page more -> ENOSPC");
 	if (r1 == 0)
 		gupdemo_unpin_handle(fd, a.handle, 0);
@@ -1438,9 +1475,9 @@ static void test_negative(void)
 {
 	diag("7. negative cases");
 	neg_mem_map();
-	neg_pin_table(neg_ranges, G_N(neg_ranges));
+	pin_table(neg_ranges, G_N(neg_ranges));
 	neg_pfnmap();
-	neg_pin_table(neg_args, G_N(neg_args));
+	pin_table(neg_args, G_N(neg_args));
 	neg_max_pin_pages();
 	neg_api_flags();
 	neg_pin_reserved();
