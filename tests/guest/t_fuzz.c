@@ -267,55 +267,91 @@ static void ext4_region(size_t off, size_t offw)
 	ext4w_region(offw, len);
 }
 
-static void arena_setup(void)
+#define HUGE_2M		(2UL << 20)
+
+/* The regions in arena order: their size and alignment (0: a page each). */
+static const struct {
+	int r;
+	size_t pages;	/* 0: one 2 MiB huge page, 2 MiB aligned */
+} arena_layout[] = {
+	{ R_THP, 0 }, { R_HUGE, 0 }, { R_ANON, 256 }, { R_EMPTY, 64 },
+	{ R_RO, 16 }, { R_NONE, 16 }, { R_PFN, 1 }, { R_MEMFD, 32 },
+	{ R_EXT4, 16 }, { R_EXT4W, 16 }, { R_VOL, 64 }, { R_PROT, 32 },
+	{ R_HOLE, 16 },
+};
+
+/* Reserves the arena (PROT_NONE) and places every region in it. */
+static void arena_reserve(size_t *off)
 {
-	const size_t huge = 2UL << 20;
-	const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
-	size_t cur = F.psz, off[R_COUNT];
-	uint64_t nr;
-	int mfd;
+	size_t cur = F.psz;
 
 	F.arena_len = 24UL << 20;
-	F.arena = mmap(NULL, F.arena_len + huge, PROT_NONE,
-		       anon | MAP_NORESERVE, -1, 0);
+	F.arena = mmap(NULL, F.arena_len + HUGE_2M, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (F.arena == MAP_FAILED)
 		bail_out("arena mmap: %s", strerror(errno));
 	/* 2 MiB aligned, for the THP and hugetlb regions. */
-	F.arena = (uint8_t *)(((uintptr_t)F.arena + huge - 1) & ~(huge - 1));
+	F.arena = (uint8_t *)(((uintptr_t)F.arena + HUGE_2M - 1) & ~(HUGE_2M - 1));
+	for (size_t i = 0; i < G_N(arena_layout); i++) {
+		size_t pages = arena_layout[i].pages;
 
-	off[R_THP] = arena_place(&cur, huge, huge);
-	off[R_HUGE] = arena_place(&cur, huge, huge);
-	off[R_ANON] = arena_place(&cur, 256 * F.psz, F.psz);
-	off[R_EMPTY] = arena_place(&cur, 64 * F.psz, F.psz);
-	off[R_RO] = arena_place(&cur, 16 * F.psz, F.psz);
-	off[R_NONE] = arena_place(&cur, 16 * F.psz, F.psz);
-	off[R_PFN] = arena_place(&cur, F.psz, F.psz);
-	off[R_MEMFD] = arena_place(&cur, 32 * F.psz, F.psz);
-	off[R_EXT4] = arena_place(&cur, 16 * F.psz, F.psz);
-	off[R_EXT4W] = arena_place(&cur, 16 * F.psz, F.psz);
-	off[R_VOL] = arena_place(&cur, 64 * F.psz, F.psz);
-	off[R_PROT] = arena_place(&cur, 32 * F.psz, F.psz);
-	off[R_HOLE] = arena_place(&cur, 16 * F.psz, F.psz);
+		off[arena_layout[i].r] = pages ?
+			arena_place(&cur, pages * F.psz, F.psz) :
+			arena_place(&cur, HUGE_2M, HUGE_2M);
+	}
 	off[R_ARGS] = arena_place(&cur, (MAX_THREADS + 1) * ARG_WINDOW +
 				  2 * F.psz, F.psz);
 	if (cur > F.arena_len)
 		bail_out("arena too small (%zu > %zu)", cur, F.arena_len);
+}
 
-	arena_map(R_THP, off[R_THP], huge, PROT_READ | PROT_WRITE, anon, -1);
+/* THP, and hugetlb (it needs reserved huge pages; without, a hole). */
+static void arena_map_huge(const size_t *off)
+{
+	const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	uint64_t nr;
+
+	arena_map(R_THP, off[R_THP], HUGE_2M, PROT_READ | PROT_WRITE, anon, -1);
 	if (F.r[R_THP].present) {
-		madvise(F.r[R_THP].p, huge, MADV_HUGEPAGE);
-		populate(F.r[R_THP].p, huge);
+		madvise(F.r[R_THP].p, HUGE_2M, MADV_HUGEPAGE);
+		populate(F.r[R_THP].p, HUGE_2M);
 	}
-	/* hugetlb needs reserved huge pages; without them the region is a hole. */
 	if (g_read_u64("/proc/sys/vm/nr_hugepages", &F.huge_old) == 0 &&
 	    g_write_u64("/proc/sys/vm/nr_hugepages", F.huge_old + 2) == 0 &&
 	    g_read_u64("/proc/sys/vm/nr_hugepages", &nr) == 0 &&
 	    nr >= F.huge_old + 1)
 		F.huge_set = true;
-	arena_map(R_HUGE, off[R_HUGE], huge, PROT_READ | PROT_WRITE,
+	arena_map(R_HUGE, off[R_HUGE], HUGE_2M, PROT_READ | PROT_WRITE,
 		  anon | MAP_HUGETLB, -1);
 	if (F.r[R_HUGE].present)
-		populate(F.r[R_HUGE].p, huge);
+		populate(F.r[R_HUGE].p, HUGE_2M);
+}
+
+/*
+ * The argument windows, then two pages: one read-only, one read-write that
+ * ends at the guard page.
+ */
+static void arena_map_args(const size_t *off)
+{
+	arena_map(R_ARGS, off[R_ARGS], (MAX_THREADS + 1) * ARG_WINDOW + 2 * F.psz,
+		  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	if (!F.r[R_ARGS].present)
+		bail_out("no argument pages");
+	F.args_ro = F.r[R_ARGS].p + (MAX_THREADS + 1) * ARG_WINDOW;
+	F.args_edge = F.args_ro + F.psz;
+	memset(F.args_ro, 0x5a, F.psz);
+	if (mprotect(F.args_ro, F.psz, PROT_READ))
+		bail_out("mprotect: %s", strerror(errno));
+}
+
+static void arena_setup(void)
+{
+	const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	size_t off[R_COUNT];
+	int mfd;
+
+	arena_reserve(off);
+	arena_map_huge(off);
 	arena_map(R_ANON, off[R_ANON], 256 * F.psz, PROT_READ | PROT_WRITE,
 		  anon, -1);
 	madvise(F.r[R_ANON].p, 256 * F.psz, MADV_NOHUGEPAGE);
@@ -345,16 +381,7 @@ static void arena_setup(void)
 	F.r[R_HOLE].p = F.arena + off[R_HOLE];
 	F.r[R_HOLE].len = 16 * F.psz;
 	munmap(F.r[R_HOLE].p, F.r[R_HOLE].len);
-	arena_map(R_ARGS, off[R_ARGS], (MAX_THREADS + 1) * ARG_WINDOW + 2 * F.psz,
-		  PROT_READ | PROT_WRITE, anon, -1);
-	if (!F.r[R_ARGS].present)
-		bail_out("no argument pages");
-	/* The last two pages: one read-only, one RW that ends at the guard. */
-	F.args_ro = F.r[R_ARGS].p + (MAX_THREADS + 1) * ARG_WINDOW;
-	F.args_edge = F.args_ro + F.psz;
-	memset(F.args_ro, 0x5a, F.psz);
-	if (mprotect(F.args_ro, F.psz, PROT_READ))
-		bail_out("mprotect: %s", strerror(errno));
+	arena_map_args(off);
 
 	diag("arena %p: thp %s, hugetlb %s, memfd %s, pfnmap %s", (void *)F.arena,
 	     !F.r[R_THP].present ? "no" : g_thp_built() ? "yes" :
