@@ -1760,15 +1760,48 @@ static void memlock_child(int wfd)
 	_exit(0);
 }
 
+/* RLIMIT_MEMLOCK of 16 pages, no CAP_IPC_LOCK, in a child. */
+static void memlock_rlimit(void)
+{
+	struct gupdemo_vmstat before = g_vmstat();
+	struct memlock_result r;
+	int pfd[2], st;
+	pid_t pid;
+
+	if (pipe(pfd))
+		bail_out("pipe failed");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		memlock_child(pfd[1]);
+	}
+	close(pfd[1]);
+	memset(&r, 0, sizeof(r));
+	r.setup = -EIO;
+	if (read(pfd[0], &r, sizeof(r)) != sizeof(r))
+		r.setup = -EIO;
+	close(pfd[0]);
+	waitpid(pid, &st, 0);
+	is_errno(r.setup, 0, "child: RLIMIT_MEMLOCK 16 pages, CAP_IPC_LOCK dropped");
+	is_errno(r.over, ENOMEM, "child: LONGTERM pin of 32 pages -> ENOMEM");
+	is_errno(r.at_limit, 0, "child: LONGTERM pin of exactly 16 pages works");
+	is_int(r.vmpin_at_limit, 16, "child: VmPin 16 pages at the limit");
+	is_errno(r.one_more, ENOMEM, "child: one long-term page more -> ENOMEM");
+	is_errno(r.short_term, 0,
+		 "child: a short-term pin of 32 pages is not limited");
+	is_int(r.vmpin_end, 0, "child: VmPin 0 after unpinning");
+	/* Only the two successful pins moved the counters (16 + 32). */
+	delta_is(&before, 48, 48, "RLIMIT_MEMLOCK child");
+	held_nothing("RLIMIT_MEMLOCK child");
+}
+
 static void test_memlock(void)
 {
 	int64_t vm0 = vmpin_pages();
-	struct gupdemo_vmstat before;
-	struct memlock_result r;
 	struct gupdemo_pin a, b, c;
 	char *p = g_map_anon(N, true);
-	int pfd[2], st, fd2;
-	pid_t pid;
+	int fd2;
 
 	diag("10. long-term pins are charged to VmPin / RLIMIT_MEMLOCK");
 	ok(vm0 >= 0, "VmPin is shown in /proc/self/status (%lld pages)",
@@ -1810,34 +1843,7 @@ static void test_memlock(void)
 		munmap(h, 8 * psz);
 	}
 
-	/* RLIMIT_MEMLOCK of 16 pages, no CAP_IPC_LOCK, in a child. */
-	before = g_vmstat();
-	if (pipe(pfd))
-		bail_out("pipe failed");
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		memlock_child(pfd[1]);
-	}
-	close(pfd[1]);
-	memset(&r, 0, sizeof(r));
-	r.setup = -EIO;
-	if (read(pfd[0], &r, sizeof(r)) != sizeof(r))
-		r.setup = -EIO;
-	close(pfd[0]);
-	waitpid(pid, &st, 0);
-	is_errno(r.setup, 0, "child: RLIMIT_MEMLOCK 16 pages, CAP_IPC_LOCK dropped");
-	is_errno(r.over, ENOMEM, "child: LONGTERM pin of 32 pages -> ENOMEM");
-	is_errno(r.at_limit, 0, "child: LONGTERM pin of exactly 16 pages works");
-	is_int(r.vmpin_at_limit, 16, "child: VmPin 16 pages at the limit");
-	is_errno(r.one_more, ENOMEM, "child: one long-term page more -> ENOMEM");
-	is_errno(r.short_term, 0,
-		 "child: a short-term pin of 32 pages is not limited");
-	is_int(r.vmpin_end, 0, "child: VmPin 0 after unpinning");
-	/* Only the two successful pins moved the counters (16 + 32). */
-	delta_is(&before, 48, 48, "RLIMIT_MEMLOCK child");
-	held_nothing("RLIMIT_MEMLOCK child");
+	memlock_rlimit();
 	munmap(p, N * psz);
 }
 
@@ -1872,6 +1878,28 @@ static bool all_bytes(const char *p, size_t len, char c)
 	return true;
 }
 
+/*
+ * The forked child: once told (@go), whether it still sees its own copy of
+ * @buf and whether its write stays in it, two 'y'/'n' bytes into @res.
+ */
+__attribute__((noreturn))
+static void fork_child(char *buf, size_t len, const int go[2], const int res[2])
+{
+	char c, v[2];
+
+	close(go[1]);
+	close(res[0]);
+	if (read(go[0], &c, 1) != 1)
+		_exit(2);
+	/* The device wrote into the parent's pages, not ours. */
+	v[0] = all_bytes(buf, len, 'P') ? 'y' : 'n';
+	memset(buf, 'C', len);
+	v[1] = all_bytes(buf, len, 'C') ? 'y' : 'n';
+	if (write(res[1], v, 2) != 2)
+		_exit(2);
+	_exit(0);
+}
+
 static void test_fork(void)
 {
 	const size_t np = 4, len = 2048;
@@ -1903,21 +1931,8 @@ static void test_fork(void)
 		bail_out("pipe failed");
 	fflush(stdout);
 	pid = fork();
-	if (pid == 0) {
-		char c, v[2];
-
-		close(go[1]);
-		close(res[0]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(2);
-		/* The device wrote into the parent's pages, not ours. */
-		v[0] = all_bytes(buf, np * psz, 'P') ? 'y' : 'n';
-		memset(buf, 'C', np * psz);
-		v[1] = all_bytes(buf, np * psz, 'C') ? 'y' : 'n';
-		if (write(res[1], v, 2) != 2)
-			_exit(2);
-		_exit(0);
-	}
+	if (pid == 0)
+		fork_child(buf, np * psz, go, res);
 	close(go[0]);
 	close(res[1]);
 
