@@ -698,7 +698,7 @@ static const char *check_info(const struct gupdemo_info *i)
 		return "uapi_version";
 	if (i->page_size != F.psz)
 		return "page_size";
-	if (i->features & ~(GUPDEMO_FEAT_MIRROR * 2 - 1))
+	if (i->features & ~G_FEAT_KNOWN)
 		return "features";
 	if (!(i->features & GUPDEMO_FEAT_MIRROR) != !F.mirror)
 		return "features (FEAT_MIRROR changed)";
