@@ -693,6 +693,12 @@ static void test_bench_table(const char *table, const char *json)
 	ok(strstr(table, "\nsoft ") && strstr(table, "\nsoft-thp ") &&
 	   strstr(table, "\nedu "),
 	   "bench table: the stages of soft, soft-thp and edu");
+	bad[0] = '\0';
+	ok(strstr(table, "\nDMA pin stage vs PIN ioctl, same bytes, one side") &&
+	   table_aligned(table, "stage ", bad, sizeof(bad)) &&
+	   strstr(table, "\npin     ") && strstr(table, "\nunpin   "),
+	   "bench table: DMA pin stage vs PIN ioctl, a pin and an unpin row, "
+	   "aligned%s%s", bad[0] ? ": " : "", bad);
 	is_int(count_of(table, ": missed ("), count_of(json, "\"pass\": false"),
 	       "bench table: a 'missed (...)' per target the JSON says missed");
 	is_int(count_of(table, ": met ("), count_of(json, "\"pass\": true"),
@@ -728,6 +734,11 @@ static void test_bench(void)
 	ok(strstr(json, "\"xfer_ns\": {\"min\": ") &&
 	   strstr(json, "\"size\": 4194304"),
 	   "bench --json: raw numbers (ns, bytes)");
+	ok(strstr(json, "\"pin_stage\": {\"size\": 4194304, "
+		  "\"dma_pin_ns\": {\"min\": ") &&
+	   strstr(json, "\"unpin_put_ns\": {\"min\": ") &&
+	   strstr(json, "\"pin_ratio\": ") && strstr(json, "\"unpin_ratio\": "),
+	   "bench --json: the pin stage vs PIN, raw ns and both ratios");
 	test_bench_table(table, json);
 	free(json);
 	free(table);
@@ -761,6 +772,8 @@ static void test_bench(void)
 	} else {
 		skip(1, "no CSV block");
 	}
+	is_int(count_of(r.out, "\npinstage,"), 2,
+	       "bench --csv: the pin stage's pin and unpin rows");
 	(void)why;
 	run_free(&r);
 }
