@@ -395,9 +395,10 @@ static void table_stages(const struct bench *b)
 	};
 	char sz[24];
 
-	printf("\nstages of one LOOPBACK by address (medians; around: pin + sg"
-	       " + map + unmap\n+ unpin in %% of the transfer; soft-thp: the "
-	       "soft engine on THP buffers)\n");
+	printf("\nstages of one LOOPBACK by address (medians; pin and unpin: "
+	       "both buffers, source\nand destination; around: pin + sg + "
+	       "map + unmap + unpin in %% of the transfer;\nsoft-thp: the soft "
+	       "engine on THP buffers)\n");
 	put_row(head, stage_w, 9);
 	for (int k = 0; k < 3; k++) {
 		const struct stages *s = &b->stages[k];
