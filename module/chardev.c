@@ -41,8 +41,9 @@ static int gupdemo_fop_open(struct inode *inode, struct file *filp)
 	if (!f)
 		return -ENOMEM;
 	mutex_init(&f->lock);
-	xa_init_flags(&f->pins, XA_FLAGS_ALLOC1);
-	xa_init_flags(&f->mirrors, XA_FLAGS_ALLOC1);
+	/* Handles start at 1 (handles.c: handle h at index h - 1). */
+	xa_init_flags(&f->pins, XA_FLAGS_ALLOC);
+	xa_init_flags(&f->mirrors, XA_FLAGS_ALLOC);
 	filp->private_data = f;
 	return 0;
 }

@@ -661,6 +661,15 @@ static void test_run_failure(void)
 	run_free(&r);
 }
 
+/* A size in raw bytes ("4194304 bytes"), which the table must not print. */
+static bool raw_bytes(const char *text)
+{
+	for (const char *p = text; (p = strstr(p, " bytes")); p++)
+		if (p > text && isdigit((unsigned char)p[-1]))
+			return true;
+	return false;
+}
+
 /*
  * The table is for people: sizes, times and rates in human units, aligned
  * columns, every stages row, and a missed target says by how much.  @json
@@ -679,7 +688,7 @@ static void test_bench_table(const char *table, const char *json)
 	}
 	ok(longest < 7, "bench table: no number of 7 digits or more "
 	   "(raw ns or bytes); longest %d", longest);
-	ok(!strstr(table, " bytes") && strstr(table, " MiB") &&
+	ok(!raw_bytes(table) && strstr(table, " MiB") &&
 	   strstr(table, " µs") && strstr(table, " ms") &&
 	   strstr(table, "iB/s"),
 	   "bench table: sizes in KiB/MiB, times in µs/ms, rates in "
@@ -693,6 +702,12 @@ static void test_bench_table(const char *table, const char *json)
 	ok(strstr(table, "\nsoft ") && strstr(table, "\nsoft-thp ") &&
 	   strstr(table, "\nedu "),
 	   "bench table: the stages of soft, soft-thp and edu");
+	bad[0] = '\0';
+	ok(strstr(table, "\nDMA pin stage vs PIN ioctl, same bytes, one side") &&
+	   table_aligned(table, "stage ", bad, sizeof(bad)) &&
+	   strstr(table, "\npin     ") && strstr(table, "\nunpin   "),
+	   "bench table: DMA pin stage vs PIN ioctl, a pin and an unpin row, "
+	   "aligned%s%s", bad[0] ? ": " : "", bad);
 	is_int(count_of(table, ": missed ("), count_of(json, "\"pass\": false"),
 	       "bench table: a 'missed (...)' per target the JSON says missed");
 	is_int(count_of(table, ": met ("), count_of(json, "\"pass\": true"),
@@ -728,6 +743,11 @@ static void test_bench(void)
 	ok(strstr(json, "\"xfer_ns\": {\"min\": ") &&
 	   strstr(json, "\"size\": 4194304"),
 	   "bench --json: raw numbers (ns, bytes)");
+	ok(strstr(json, "\"pin_stage\": {\"size\": 4194304, "
+		  "\"dma_pin_ns\": {\"min\": ") &&
+	   strstr(json, "\"unpin_put_ns\": {\"min\": ") &&
+	   strstr(json, "\"pin_ratio\": ") && strstr(json, "\"unpin_ratio\": "),
+	   "bench --json: the pin stage vs PIN, raw ns and both ratios");
 	test_bench_table(table, json);
 	free(json);
 	free(table);
@@ -761,6 +781,8 @@ static void test_bench(void)
 	} else {
 		skip(1, "no CSV block");
 	}
+	is_int(count_of(r.out, "\npinstage,"), 2,
+	       "bench --csv: the pin stage's pin and unpin rows");
 	(void)why;
 	run_free(&r);
 }

@@ -395,9 +395,10 @@ static void table_stages(const struct bench *b)
 	};
 	char sz[24];
 
-	printf("\nstages of one LOOPBACK by address (medians; around: pin + sg"
-	       " + map + unmap\n+ unpin in %% of the transfer; soft-thp: the "
-	       "soft engine on THP buffers)\n");
+	printf("\nstages of one LOOPBACK by address (medians; pin and unpin: "
+	       "both buffers, source\nand destination; around: pin + sg + "
+	       "map + unmap + unpin in %% of the transfer;\nsoft-thp: the soft "
+	       "engine on THP buffers)\n");
 	put_row(head, stage_w, 9);
 	for (int k = 0; k < 3; k++) {
 		const struct stages *s = &b->stages[k];
@@ -413,6 +414,43 @@ static void table_stages(const struct bench *b)
 		else
 			stage_row(s, sz);
 	}
+}
+
+/* One row: the stage's median, PIN's (or UNPIN's), the paired ratio. */
+static void pinstage_row(const char *name, const struct stat3 *dma,
+			 const struct stat3 *pin, double ratio, const int *w)
+{
+	char t[3][24];
+	const char *cells[] = { name, t[0], t[1], t[2] };
+
+	time_text(dma->med, t[0], sizeof(t[0]));
+	time_text(pin->med, t[1], sizeof(t[1]));
+	snprintf(t[2], sizeof(t[2]), "%.3f", ratio);
+	put_row(cells, w, 4);
+}
+
+static void table_pinstage(const struct bench *b)
+{
+	static const char *const head[] = {
+		"stage", "DMA call", "PIN ioctl", "ratio",
+	};
+	static const int w[] = { -7, 9, 9, 6 };
+	const struct pinstage_cell *c = &b->pinstage;
+	char sz[24];
+
+	size_text(c->size, sz, sizeof(sz));
+	printf("\nDMA pin stage vs PIN ioctl, same bytes, one side (soft "
+	       "TO_DEVICE by address,\n%s of 4K pages, medians; the stage "
+	       "also checks the range and allocates the\npage record, PIN's "
+	       "get_ns times the GUP calls only)\n", c->size ? sz : "no size");
+	if (c->err) {
+		printf("  (%s)\n", c->err == -ENODEV ?
+		       "no soft engine or no DMA size" : strerror(-c->err));
+		return;
+	}
+	put_row(head, w, 4);
+	pinstage_row("pin", &c->dma_pin, &c->pin_get, c->pin_ratio, w);
+	pinstage_row("unpin", &c->dma_unpin, &c->pin_put, c->unpin_ratio, w);
 }
 
 static void table_kmem(const struct bench *b)
@@ -526,6 +564,7 @@ void print_table(const struct bench *b, const struct target *t,
 	table_pin(b);
 	table_dma(b);
 	table_stages(b);
+	table_pinstage(b);
 	table_kmem(b);
 	table_targets(b, t, nt);
 	table_mirror(b);
@@ -672,6 +711,26 @@ static void json_stages(const struct bench *b)
 	printf("\n  ],\n");
 }
 
+static void json_pinstage(const struct bench *b)
+{
+	const struct pinstage_cell *c = &b->pinstage;
+
+	printf("  \"pin_stage\": {\"size\": %" PRIu64 ", ", c->size);
+	if (json_error(c->err)) {
+		printf(",\n");
+		return;
+	}
+	json_stat3("dma_pin_ns", &c->dma_pin);
+	printf(", ");
+	json_stat3("pin_get_ns", &c->pin_get);
+	printf(",\n     ");
+	json_stat3("dma_unpin_ns", &c->dma_unpin);
+	printf(", ");
+	json_stat3("unpin_put_ns", &c->pin_put);
+	printf(",\n     \"pin_ratio\": %.4f, \"unpin_ratio\": %.4f},\n",
+	       c->pin_ratio, c->unpin_ratio);
+}
+
 static void json_kmem(const struct bench *b)
 {
 	printf("  \"kmem\": [");
@@ -695,6 +754,7 @@ void print_json(const struct bench *b, const struct target *t,
 	json_pin(b);
 	json_dma(b);
 	json_stages(b);
+	json_pinstage(b);
 	json_kmem(b);
 	json_mirror(b);
 	printf("  \"targets\": [");
@@ -723,6 +783,9 @@ void print_json(const struct bench *b, const struct target *t,
  *   edu:   v_* = KiB/s
  *   stage: api = engine (soft, soft-thp: on THP buffers, edu),
  *          mem = stage name, v_* = ns
+ *   pinstage: mem = pin or unpin; v_* = the DMA call's stage ns (one
+ *          side, TO_DEVICE by address), base_* = PIN get_ns or UNPIN
+ *          put_ns of the same bytes, ratio = median of the paired ratios
  *   kmem:  v_med = kmem bytes, ratio = bytes/page
  */
 static void csv_head(const struct bench *b, const char *kind, const char *api,
@@ -801,6 +864,26 @@ static void csv_stages(const struct bench *b)
 	}
 }
 
+static void csv_pinstage(const struct bench *b)
+{
+	const struct pinstage_cell *c = &b->pinstage;
+	const struct stat3 *v[2][2] = {
+		{ &c->dma_pin, &c->pin_get }, { &c->dma_unpin, &c->pin_put },
+	};
+	const double ratio[2] = { c->pin_ratio, c->unpin_ratio };
+	static const char *const names[2] = { "pin", "unpin" };
+
+	if (c->err)
+		return;
+	for (int j = 0; j < 2; j++) {
+		csv_head(b, "pinstage", "soft", names[j], c->size, 0, 0,
+			 (c->size + b->psz - 1) / b->psz);
+		printf(",%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.4f,,,,\n",
+		       v[j][0]->min, v[j][0]->med, v[j][0]->max, v[j][1]->min,
+		       v[j][1]->med, v[j][1]->max, ratio[j]);
+	}
+}
+
 void print_csv(const struct bench *b)
 {
 	printf("kind,kernel,accel,cpus,mem_kib,time,api,mem,size,batch,write,"
@@ -809,6 +892,7 @@ void print_csv(const struct bench *b)
 	csv_pin(b);
 	csv_dma(b);
 	csv_stages(b);
+	csv_pinstage(b);
 	for (unsigned int i = 0; i < b->nkmem; i++) {
 		const struct kmem_cell *c = &b->kmem[i];
 
