@@ -381,20 +381,11 @@ static void state_is(const char *dir, unsigned int n, const char *exp,
 	   what, exp, buf);
 }
 
-static void test_memblocks(void)
+/* A fake /sys/devices/system/memory with blocks 0 1 6 7 10 11 in @dir. */
+static void fake_memblocks(const char *dir)
 {
-	char dir[] = "/tmp/t_pageinfo.XXXXXX", sub[64], cmd[128];
-	long psz = sysconf(_SC_PAGESIZE);
-	struct gupdemo_memblock mb;
-	uint64_t bytes = 0, blk = 0, list[8] = { 0 };
-	size_t n = 0;
-	int ret;
+	char sub[64];
 
-	diag("memory blocks in a fake sysfs directory");
-	if (!mkdtemp(dir))
-		bail_out("mkdtemp failed");
-	ret = gupdemo_memblock_size(dir, &bytes);
-	is_errno(ret, ENOENT, "no block_size_bytes -> ENOENT");
 	put(dir, "block_size_bytes", "8000000\n");
 	block(dir, 0, "none\n", "online\n");
 	block(dir, 1, "DMA32\n", "online\n");
@@ -404,6 +395,14 @@ static void test_memblocks(void)
 	block(dir, 11, "Normal Movable\n", "offline\n");
 	snprintf(sub, sizeof(sub), "%s/memoryX", dir);
 	mkdir(sub, 0755);	/* not a block */
+}
+
+static void test_memblock_lookup(const char *dir)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	struct gupdemo_memblock mb;
+	uint64_t bytes = 0, blk = 0;
+	int ret;
 
 	ret = gupdemo_memblock_size(dir, &bytes);
 	ok(ret == 0 && bytes == 128ULL << 20, "block_size_bytes 8000000 (hex) = 128 MiB");
@@ -424,6 +423,13 @@ static void test_memblocks(void)
 	   strcmp(mb.state, "offline") == 0, "memory11: offline, 'Normal Movable'");
 	ret = gupdemo_memblock_get(dir, 5, &mb);
 	is_errno(ret, ENOENT, "memory5 does not exist -> ENOENT");
+}
+
+static void test_memblock_list(const char *dir)
+{
+	uint64_t list[8] = { 0 };
+	size_t n = 0;
+	int ret;
 
 	ret = gupdemo_memblock_list_movable(dir, list, 8, &n);
 	ok(ret == 0 && n == 3 && list[0] == 6 && list[1] == 7 && list[2] == 10,
@@ -436,36 +442,58 @@ static void test_memblocks(void)
 	ok(ret == -ENOSPC && n == 3, "no room -> ENOSPC, count 3");
 	ret = gupdemo_memblock_list_movable(dir, NULL, 1, &n);
 	is_errno(ret, EINVAL, "NULL array with room -> EINVAL");
+}
 
-	ret = gupdemo_memblock_offline(dir, 6);
-	is_errno(ret, 0, "offline memory6");
+static void test_memblock_online(const char *dir)
+{
+	is_errno(gupdemo_memblock_offline(dir, 6), 0, "offline memory6");
 	state_is(dir, 6, "offline", "offline memory6");
-	ret = gupdemo_memblock_online(dir, 6, true);
-	is_errno(ret, 0, "online memory6 movable");
+	is_errno(gupdemo_memblock_online(dir, 6, true), 0, "online memory6 movable");
 	state_is(dir, 6, "online_movable", "online memory6 movable");
-	ret = gupdemo_memblock_online(dir, 7, false);
-	is_errno(ret, 0, "online memory7");
+	is_errno(gupdemo_memblock_online(dir, 7, false), 0, "online memory7");
 	state_is(dir, 7, "online\n", "online memory7");
-	ret = gupdemo_memblock_offline(dir, 5);
-	is_errno(ret, ENOENT, "offline memory5 (none) -> ENOENT");
-	ret = gupdemo_memblock_online(dir, 5, true);
-	is_errno(ret, ENOENT, "online memory5 (none) -> ENOENT");
+	is_errno(gupdemo_memblock_offline(dir, 5), ENOENT,
+		 "offline memory5 (none) -> ENOENT");
+	is_errno(gupdemo_memblock_online(dir, 5, true), ENOENT,
+		 "online memory5 (none) -> ENOENT");
+}
 
-	put(dir, "block_size_bytes", "0\n");
-	ret = gupdemo_memblock_size(dir, &bytes);
-	is_errno(ret, EINVAL, "block size 0 -> EINVAL");
-	put(dir, "block_size_bytes", "8000000 MiB\n");
-	ret = gupdemo_memblock_size(dir, &bytes);
-	is_errno(ret, EINVAL, "junk after the block size -> EINVAL");
-	put(dir, "block_size_bytes", "10000000000000000\n");
-	ret = gupdemo_memblock_size(dir, &bytes);
-	is_errno(ret, ERANGE, "block size beyond 64 bits -> ERANGE");
+static const struct {
+	const char *text;
+	int err;
+	const char *what;
+} bad_block_sizes[] = {
+	{ "0\n", EINVAL, "block size 0 -> EINVAL" },
+	{ "8000000 MiB\n", EINVAL, "junk after the block size -> EINVAL" },
+	{ "10000000000000000\n", ERANGE, "block size beyond 64 bits -> ERANGE" },
+};
+
+static void test_memblocks(void)
+{
+	char dir[] = "/tmp/t_pageinfo.XXXXXX", cmd[128];
+	uint64_t bytes = 0, list[8] = { 0 };
+	size_t n = 0;
+
+	diag("memory blocks in a fake sysfs directory");
+	if (!mkdtemp(dir))
+		bail_out("mkdtemp failed");
+	is_errno(gupdemo_memblock_size(dir, &bytes), ENOENT,
+		 "no block_size_bytes -> ENOENT");
+	fake_memblocks(dir);
+	test_memblock_lookup(dir);
+	test_memblock_list(dir);
+	test_memblock_online(dir);
+	for (size_t i = 0; i < sizeof(bad_block_sizes) / sizeof(bad_block_sizes[0]); i++) {
+		put(dir, "block_size_bytes", bad_block_sizes[i].text);
+		is_errno(gupdemo_memblock_size(dir, &bytes), bad_block_sizes[i].err,
+			 "%s", bad_block_sizes[i].what);
+	}
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		diag("could not remove %s", dir);
-	ret = gupdemo_memblock_list_movable(dir, list, 8, &n);
-	is_errno(ret, ENOENT, "no memory directory -> ENOENT");
+	is_errno(gupdemo_memblock_list_movable(dir, list, 8, &n), ENOENT,
+		 "no memory directory -> ENOENT");
 }
 
 int main(void)
