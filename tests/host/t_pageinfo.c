@@ -263,21 +263,92 @@ static void test_pagemap(void)
 	is_errno(ret, EINVAL, "NULL output -> EINVAL");
 }
 
+/* One lookup of gupdemo_zoneinfo_zone() and what it must give. */
+struct zone_case {
+	const char *text;
+	uint64_t pfn;
+	int err;
+	const char *zone, *what;
+};
+
+static const struct zone_case zones_612[] = {
+	{ zoneinfo_612, 0, ENOENT, NULL, "6.12" },
+	{ zoneinfo_612, 1, 0, "DMA", "6.12" },
+	{ zoneinfo_612, 4095, 0, "DMA", "6.12" },
+	{ zoneinfo_612, 4096, 0, "DMA32", "6.12" },
+	{ zoneinfo_612, 196607, 0, "DMA32", "6.12" },
+	{ zoneinfo_612, 196608, 0, "Movable", "6.12" },
+	{ zoneinfo_612, 196608 + 65503, 0, "Movable", "6.12" },
+	{ zoneinfo_612, 196608 + 65504, ENOENT, NULL, "6.12 (RAM's end hole)" },
+	{ zoneinfo_612, UINT64_MAX, ENOENT, NULL, "6.12" },
+};
+
+static const struct zone_case zones_well_formed[] = {
+	{ "", 1, ENOENT, NULL, "empty text" },
+	{ "Node 0, zone   Normal\n  spanned 10\n  start_pfn: 100\n"
+	  "Node 1, zone   Normal\n  spanned 10\n  start_pfn: 110", 115, 0,
+	  "Normal", "two nodes, no final newline" },
+	{ "Node 0, zone   Normal\n  spanned 100\n  start_pfn: 100\n"
+	  "Node 0, zone  Movable\n  spanned 10\n  start_pfn: 150\n", 155,
+	  ENOTUNIQ, NULL, "Movable onlined inside Normal's span" },
+	{ "Node 0, zone   Normal\n  spanned 100\n  start_pfn: 100\n"
+	  "Node 0, zone  Movable\n  spanned 10\n  start_pfn: 150\n", 140, 0,
+	  "Normal", "... outside the overlap" },
+	{ "Node 0, zone   Normal\n  spanned 100\n  present 0\n", 0, ENOENT,
+	  NULL, "a zone without present pages spans nothing" },
+	{ "Node 0, zone   Normal\n  spanned_x 5\n  spanned 100\n"
+	  "  start_pfn: 1\n  start_pfns: 7\n", 50, 0, "Normal",
+	  "longer keys are other keys" },
+};
+
+static const struct zone_case zones_malformed[] = {
+	{ "Node 0, zone\n  spanned 10\n  start_pfn: 0\n", 1, EINVAL, NULL,
+	  "zone without a name" },
+	{ "Node x, zone DMA\n  spanned 10\n  start_pfn: 0\n", 1, EINVAL,
+	  NULL, "node not a number" },
+	{ "Node 0, zone DMA extra\n  spanned 10\n  start_pfn: 0\n", 1,
+	  EINVAL, NULL, "junk after the zone name" },
+	{ "Node 0, zone ThisNameIsFarTooLong\n  spanned 10\n  start_pfn: 0\n",
+	  1, EINVAL, NULL, "zone name longer than GUPDEMO_ZONE_NAME_MAX" },
+	{ "Node 0, zone DMA\n  start_pfn: 0\n", 1, EINVAL, NULL,
+	  "zone without spanned" },
+	{ "Node 0, zone DMA\n  spanned 10\n  start_pfn: 0\n"
+	  "Node 0, zone DMA32\n  present 10\n", 1, EINVAL, NULL,
+	  "a later zone without spanned" },
+	{ "Node 0, zone DMA\n  spanned 10\n  spanned 10\n  start_pfn: 0\n",
+	  1, EINVAL, NULL, "spanned twice" },
+	{ "Node 0, zone DMA\n  spanned 10\n  start_pfn: 0\n  start_pfn: 0\n",
+	  1, EINVAL, NULL, "start_pfn twice" },
+	{ "Node 0, zone DMA\n  spanned 10\n  start_pfn: 0x10\n", 1, EINVAL,
+	  NULL, "hex start_pfn" },
+	{ "Node 0, zone DMA\n  spanned ten\n  start_pfn: 0\n", 1, EINVAL,
+	  NULL, "spanned not a number" },
+	{ "Node 0, zone DMA\n  spanned 10 pages\n  start_pfn: 0\n", 1,
+	  EINVAL, NULL, "junk after spanned's value" },
+	{ "Node 0, zone DMA\n  spanned 10\n  start_pfn:\n", 1, EINVAL, NULL,
+	  "start_pfn without a value" },
+	{ "Node 0, zone DMA\n  spanned 99999999999999999999\n  start_pfn: 0\n",
+	  1, ERANGE, NULL, "spanned beyond 64 bits" },
+	{ "Node 0, zone DMA\n  spanned 2\n  start_pfn: 18446744073709551615\n",
+	  1, ERANGE, NULL, "span end beyond 64 bits" },
+};
+
+static void zone_cases(const char *heading, const struct zone_case *c, size_t n)
+{
+	diag("%s", heading);
+	for (; n--; c++)
+		zone_is(c->text, c->pfn, c->err, c->zone, c->what);
+}
+
+#define ZONE_CASES(heading, rows) \
+	zone_cases(heading, rows, sizeof(rows) / sizeof((rows)[0]))
+
 static void test_zoneinfo(void)
 {
 	char small[4];
 	int ret;
 
-	diag("zone spans of a captured 6.12 /proc/zoneinfo");
-	zone_is(zoneinfo_612, 0, ENOENT, NULL, "6.12");
-	zone_is(zoneinfo_612, 1, 0, "DMA", "6.12");
-	zone_is(zoneinfo_612, 4095, 0, "DMA", "6.12");
-	zone_is(zoneinfo_612, 4096, 0, "DMA32", "6.12");
-	zone_is(zoneinfo_612, 196607, 0, "DMA32", "6.12");
-	zone_is(zoneinfo_612, 196608, 0, "Movable", "6.12");
-	zone_is(zoneinfo_612, 196608 + 65503, 0, "Movable", "6.12");
-	zone_is(zoneinfo_612, 196608 + 65504, ENOENT, NULL, "6.12 (RAM's end hole)");
-	zone_is(zoneinfo_612, UINT64_MAX, ENOENT, NULL, "6.12");
+	ZONE_CASES("zone spans of a captured 6.12 /proc/zoneinfo", zones_612);
 	ret = gupdemo_zoneinfo_zone(zoneinfo_612, 196608, small, sizeof(small));
 	is_errno(ret, ENAMETOOLONG, "\"Movable\" into 4 bytes -> ENAMETOOLONG");
 	ret = gupdemo_zoneinfo_zone(zoneinfo_612, 1, small, sizeof(small));
@@ -287,53 +358,8 @@ static void test_zoneinfo(void)
 	ret = gupdemo_zoneinfo_zone(zoneinfo_612, 1, small, 0);
 	is_errno(ret, EINVAL, "size 0 -> EINVAL");
 
-	diag("other well-formed text");
-	zone_is("", 1, ENOENT, NULL, "empty text");
-	zone_is("Node 0, zone   Normal\n  spanned 10\n  start_pfn: 100\n"
-		"Node 1, zone   Normal\n  spanned 10\n  start_pfn: 110", 115, 0,
-		"Normal", "two nodes, no final newline");
-	zone_is("Node 0, zone   Normal\n  spanned 100\n  start_pfn: 100\n"
-		"Node 0, zone  Movable\n  spanned 10\n  start_pfn: 150\n", 155,
-		ENOTUNIQ, NULL, "Movable onlined inside Normal's span");
-	zone_is("Node 0, zone   Normal\n  spanned 100\n  start_pfn: 100\n"
-		"Node 0, zone  Movable\n  spanned 10\n  start_pfn: 150\n", 140, 0,
-		"Normal", "... outside the overlap");
-	zone_is("Node 0, zone   Normal\n  spanned 100\n  present 0\n", 0, ENOENT,
-		NULL, "a zone without present pages spans nothing");
-	zone_is("Node 0, zone   Normal\n  spanned_x 5\n  spanned 100\n"
-		"  start_pfn: 1\n  start_pfns: 7\n", 50, 0, "Normal",
-		"longer keys are other keys");
-
-	diag("malformed text");
-	zone_is("Node 0, zone\n  spanned 10\n  start_pfn: 0\n", 1, EINVAL, NULL,
-		"zone without a name");
-	zone_is("Node x, zone DMA\n  spanned 10\n  start_pfn: 0\n", 1, EINVAL,
-		NULL, "node not a number");
-	zone_is("Node 0, zone DMA extra\n  spanned 10\n  start_pfn: 0\n", 1,
-		EINVAL, NULL, "junk after the zone name");
-	zone_is("Node 0, zone ThisNameIsFarTooLong\n  spanned 10\n  start_pfn: 0\n",
-		1, EINVAL, NULL, "zone name longer than GUPDEMO_ZONE_NAME_MAX");
-	zone_is("Node 0, zone DMA\n  start_pfn: 0\n", 1, EINVAL, NULL,
-		"zone without spanned");
-	zone_is("Node 0, zone DMA\n  spanned 10\n  start_pfn: 0\n"
-		"Node 0, zone DMA32\n  present 10\n", 1, EINVAL, NULL,
-		"a later zone without spanned");
-	zone_is("Node 0, zone DMA\n  spanned 10\n  spanned 10\n  start_pfn: 0\n",
-		1, EINVAL, NULL, "spanned twice");
-	zone_is("Node 0, zone DMA\n  spanned 10\n  start_pfn: 0\n  start_pfn: 0\n",
-		1, EINVAL, NULL, "start_pfn twice");
-	zone_is("Node 0, zone DMA\n  spanned 10\n  start_pfn: 0x10\n", 1, EINVAL,
-		NULL, "hex start_pfn");
-	zone_is("Node 0, zone DMA\n  spanned ten\n  start_pfn: 0\n", 1, EINVAL,
-		NULL, "spanned not a number");
-	zone_is("Node 0, zone DMA\n  spanned 10 pages\n  start_pfn: 0\n", 1,
-		EINVAL, NULL, "junk after spanned's value");
-	zone_is("Node 0, zone DMA\n  spanned 10\n  start_pfn:\n", 1, EINVAL, NULL,
-		"start_pfn without a value");
-	zone_is("Node 0, zone DMA\n  spanned 99999999999999999999\n  start_pfn: 0\n",
-		1, ERANGE, NULL, "spanned beyond 64 bits");
-	zone_is("Node 0, zone DMA\n  spanned 2\n  start_pfn: 18446744073709551615\n",
-		1, ERANGE, NULL, "span end beyond 64 bits");
+	ZONE_CASES("other well-formed text", zones_well_formed);
+	ZONE_CASES("malformed text", zones_malformed);
 }
 
 static void put(const char *dir, const char *file, const char *text)

@@ -264,7 +264,10 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_UNPIN_DIRTY, 1U << 0);
 	CONST_IS(GUPDEMO_UNPIN_SKIP_DIRTY, 1U << 1);
 	CONST_IS(GUPDEMO_UNPIN_ALL, 0x3U);
+}
 
+static void test_dma_mirror_constants(void)
+{
 	CONST_IS(GUPDEMO_DMA_TO_DEVICE, 0);
 	CONST_IS(GUPDEMO_DMA_FROM_DEVICE, 1);
 	CONST_IS(GUPDEMO_DMA_LOOPBACK, 2);
@@ -292,7 +295,10 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_MIRROR_EV_UNMAP, 0);
 	CONST_IS(GUPDEMO_MIRROR_EV_OTHER, 7);
 	CONST_IS(GUPDEMO_MIRROR_EVENTS, 8);
+}
 
+static void test_commands(void)
+{
 	/* Commands: _IO (no size, no direction: the size is in the struct). */
 	CONST_IS(GUPDEMO_IOC_GET_INFO, 0xBE00U);
 	CONST_IS(GUPDEMO_IOC_PIN, 0xBE01U);
@@ -312,5 +318,7 @@ int main(void)
 {
 	test_layout();
 	test_constants();
+	test_dma_mirror_constants();
+	test_commands();
 	return done_testing();
 }
