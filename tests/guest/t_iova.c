@@ -229,6 +229,26 @@ static int readback(const struct xfer_case *c, uint32_t engine, int mode,
 	return 0;
 }
 
+/* The source's bytes at the case's offset in @d (@size bytes), its own around. */
+static bool dest_intact(const uint8_t *d, size_t size,
+			const struct xfer_case *c, uint64_t ss, uint64_t ds)
+{
+	return !mismatches(d + c->doff, c->len, ss, c->soff) &&
+	       !mismatches(d, c->doff, ds, 0) &&
+	       !mismatches(d + c->doff + c->len, size - c->doff - c->len, ds,
+			   c->doff + c->len);
+}
+
+static void path_what(char *what, size_t size, uint32_t engine, int mode,
+		      const struct xfer_case *c, bool handles)
+{
+	snprintf(what, size, "%s %s %s %s, %zu bytes at +%zu/+%zu",
+		 eng_name(engine), mode_names[mode],
+		 handles ? "handles" : "addresses",
+		 c->op == GUPDEMO_DMA_LOOPBACK ? "LOOPBACK" :
+		 "TO_DEVICE+FROM_DEVICE", c->len, c->soff, c->doff);
+}
+
 /* One transfer, its data, its path, its counters (several TAP lines). */
 static void t_path(uint32_t engine, int mode, const struct xfer_case *c,
 		   bool handles)
@@ -243,11 +263,7 @@ static void t_path(uint32_t engine, int mode, const struct xfer_case *c,
 	struct gupdemo_dma out;
 	char what[160];
 
-	snprintf(what, sizeof(what), "%s %s %s %s, %zu bytes at +%zu/+%zu",
-		 eng_name(engine), mode_names[mode],
-		 handles ? "handles" : "addresses",
-		 loop ? "LOOPBACK" : "TO_DEVICE+FROM_DEVICE", c->len, c->soff,
-		 c->doff);
+	path_what(what, sizeof(what), engine, mode, c, handles);
 	fill(s, np * T.psz, ss);
 	fill(d, np * T.psz, ds);
 	pages = span(s + c->soff, c->len) + span(d + c->doff, c->len);
@@ -275,10 +291,7 @@ static void t_path(uint32_t engine, int mode, const struct xfer_case *c,
 	is_int(out.engine, engine, "%s: engine that ran", what);
 	if (!loop && readback(c, engine, mode, hd, d, what))
 		goto out_unpin;
-	ok(!mismatches(d + c->doff, c->len, ss, c->soff) &&
-	   !mismatches(d, c->doff, ds, 0) &&
-	   !mismatches(d + c->doff + c->len, np * T.psz - c->doff - c->len,
-		       ds, c->doff + c->len),
+	ok(dest_intact(d, np * T.psz, c, ss, ds),
 	   "%s: destination holds the source's bytes, nothing around changed",
 	   what);
 out_unpin:
