@@ -43,6 +43,9 @@ enum gupdemo_dma_kind {
  * @mapped: @sgt is allocated and mapped
  * @held: @mirror's pages are referenced for a quarantine (a device that
  *	did not stop), put when @sgt is unmapped
+ * @live: @sgt is a view of @mirror's live mapping (mirror.c): never
+ *	dma_unmap_sgtable()d
+ * @mirror_mapped: entries of @mirror this call mapped (reported back)
  */
 struct gupdemo_dma_side {
 	enum gupdemo_dma_kind kind;
@@ -53,6 +56,8 @@ struct gupdemo_dma_side {
 	enum dma_data_direction dir;
 	bool mapped;
 	bool held;
+	bool live;
+	u32 mirror_mapped;
 };
 
 /**

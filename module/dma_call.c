@@ -158,6 +158,36 @@ static void gupdemo_dma_free_tables(struct gupdemo_dma_call *call)
 }
 
 /*
+ * The mirror side's mapping: a view of the mirror's live mapping, or an
+ * sg_table mapped for this call (mirror.c decides; a mirrored side is
+ * mapped under its lock).  The pin sides map their tables themselves.
+ */
+static int gupdemo_dma_side_map(struct device *dev,
+				struct gupdemo_dma_side *side)
+{
+	int ret;
+
+	if (side->kind != GUPDEMO_SIDE_MIRROR)
+		return gupdemo_dma_map(dev, &side->sgt, side->dir);
+	ret = gupdemo_mirror_dma_map(side->mirror, dev, &side->sgt, side->dir,
+				     &side->mirror_mapped);
+	side->live = ret == 1;
+	return ret < 0 ? ret : 0;
+}
+
+static void gupdemo_dma_side_unmap_table(struct device *dev,
+					 struct gupdemo_dma_side *side)
+{
+	if (side->kind != GUPDEMO_SIDE_MIRROR) {
+		gupdemo_dma_unmap(dev, &side->sgt, side->dir);
+		return;
+	}
+	gupdemo_mirror_dma_unmap(dev, &side->sgt, side->dir, side->live);
+	if (side->held)
+		gupdemo_mirror_dma_release(side->mirror, &side->sgt, side->live);
+}
+
+/*
  * Map both built tables; a table that fails to map, and every one after
  * it, is freed.
  */
@@ -175,7 +205,7 @@ static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call)
 			sg_free_table(&side->sgt);
 			continue;
 		}
-		ret = gupdemo_dma_map(dev, &side->sgt, side->dir);
+		ret = gupdemo_dma_side_map(dev, side);
 		side->mapped = !ret;
 	}
 	return ret;
@@ -190,9 +220,7 @@ static void gupdemo_dma_side_unmap(struct device *dev,
 {
 	if (!side->mapped)
 		return;
-	gupdemo_dma_unmap(dev, &side->sgt, side->dir);
-	if (side->held)
-		gupdemo_mirror_dma_release(&side->sgt);
+	gupdemo_dma_side_unmap_table(dev, side);
 	sg_free_table(&side->sgt);
 	side->mapped = false;
 }
@@ -339,7 +367,7 @@ static void gupdemo_dma_quarantine(struct gupdemo_dma_call *call)
 	unsigned long npages = gupdemo_dma_npages(call);
 
 	if (side) {
-		gupdemo_mirror_dma_hold(side->mirror, &side->sgt);
+		gupdemo_mirror_dma_hold(side->mirror, &side->sgt, side->live);
 		side->held = true;
 	}
 	atomic64_add(npages, &gupdemo_stats.pages_quarantined);

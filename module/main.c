@@ -95,6 +95,8 @@ int gupdemo_ioctl_get_info(struct gupdemo_file *f, void *arg)
 		info->features |= GUPDEMO_FEAT_ENGINE_EDU;
 	if (IS_ENABLED(CONFIG_HMM_MIRROR))
 		info->features |= GUPDEMO_FEAT_MIRROR;
+	if (IS_ENABLED(CONFIG_HMM_MIRROR) && GUPDEMO_HAVE_HMM_DMA)
+		info->features |= GUPDEMO_FEAT_MIRROR_LIVE;
 	info->page_size = PAGE_SIZE;
 	info->max_pin_pages = gupdemo_max_pin_pages;
 	info->pins_held = atomic64_read(&gupdemo_stats.pins_held);
