@@ -228,7 +228,7 @@ static struct gupdemo_info c_info(int fd, const char *what)
 		      info_out, N(info_out), &out) == 0)
 		c_ok(out.info.uapi_version == GUPDEMO_UAPI_VERSION &&
 		     out.info.page_size == psz &&
-		     !(out.info.features & ~(GUPDEMO_FEAT_MIRROR * 2 - 1)) &&
+		     !(out.info.features & ~(GUPDEMO_FEAT_MIRROR_LIVE * 2 - 1)) &&
 		     out.info.pins_held < (1u << 20) &&
 		     out.info.pages_held < (1ULL << 32),
 		     "%s: every output has a defined value", what);

@@ -74,7 +74,7 @@ static void test_info(int fd)
 	   kver >> 16, (kver >> 8) & 0xff, kver & 0xff);
 	is_int(info.page_size, psz, "GET_INFO: page_size == sysconf(_SC_PAGESIZE)");
 	ok(info.features & GUPDEMO_FEAT_PIN, "GET_INFO: features has PIN");
-	known = GUPDEMO_FEAT_MIRROR * 2 - 1;
+	known = GUPDEMO_FEAT_MIRROR_LIVE * 2 - 1;
 	ok(!(info.features & ~known),
 	   "GET_INFO: features has only defined bits (0x%llx)",
 	   (unsigned long long)info.features);

@@ -672,7 +672,7 @@ static const char *check_output(int c, const union ioc_arg *in,
 			return "uapi_version";
 		if (out->info.page_size != F.psz)
 			return "page_size";
-		if (out->info.features & ~(GUPDEMO_FEAT_MIRROR * 2 - 1))
+		if (out->info.features & ~(GUPDEMO_FEAT_MIRROR_LIVE * 2 - 1))
 			return "features";
 		if (!(out->info.features & GUPDEMO_FEAT_MIRROR) != !F.mirror)
 			return "features (FEAT_MIRROR changed)";

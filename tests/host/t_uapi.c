@@ -116,7 +116,9 @@ static void test_layout(void)
 	FIELD(struct gupdemo_dma, unmap_ns, 80, 8);
 	FIELD(struct gupdemo_dma, unpin_ns, 88, 8);
 	FIELD(struct gupdemo_dma, sg_ns, 96, 8);
-	STRUCT_END(struct gupdemo_dma, 104);
+	FIELD(struct gupdemo_dma, mirror_map, 104, 4);
+	FIELD(struct gupdemo_dma, mirror_mapped, 108, 4);
+	STRUCT_END(struct gupdemo_dma, 112);
 
 	FIELD(struct gupdemo_bench, size, 0, 4);
 	FIELD(struct gupdemo_bench, flags, 4, 4);
@@ -160,7 +162,11 @@ static void test_layout(void)
 	FIELD(struct gupdemo_mirror_query, retries, 64, 8);
 	FIELD(struct gupdemo_mirror_query, invalidations, 72, 8);
 	FIELD(struct gupdemo_mirror_query, events, 80, 64);
-	STRUCT_END(struct gupdemo_mirror_query, 144);
+	FIELD(struct gupdemo_mirror_query, live_engine, 144, 4);
+	FIELD(struct gupdemo_mirror_query, live_nmapped, 148, 4);
+	FIELD(struct gupdemo_mirror_query, live_mapped, 152, 8);
+	FIELD(struct gupdemo_mirror_query, live_unmapped, 160, 8);
+	STRUCT_END(struct gupdemo_mirror_query, 168);
 }
 
 /* Every value of a flag set is one bit, the bits are distinct, _ALL is their union. */
@@ -186,6 +192,7 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_FEAT_ENGINE_EDU, 1ULL << 7);
 	CONST_IS(GUPDEMO_FEAT_BENCH, 1ULL << 8);
 	CONST_IS(GUPDEMO_FEAT_MIRROR, 1ULL << 9);
+	CONST_IS(GUPDEMO_FEAT_MIRROR_LIVE, 1ULL << 10);
 
 	CONST_IS(GUPDEMO_API_PIN_FAST, 0);
 	CONST_IS(GUPDEMO_API_PIN, 1);

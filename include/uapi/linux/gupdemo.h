@@ -36,7 +36,7 @@
 #define GUPDEMO_FEAT_BENCH		(1ULL << 8) /* GUPDEMO_IOC_BENCH */
 #define GUPDEMO_FEAT_MIRROR		(1ULL << 9) /* MIRROR/UNMIRROR/MIRROR_QUERY */
 /* A mirror keeps its DMA mapping across calls (<linux/hmm-dma.h>, 6.16+) */
-#define GUPDEMO_FEAT_MIRROR_LIVE	(1ULL << 11)
+#define GUPDEMO_FEAT_MIRROR_LIVE	(1ULL << 10)
 
 /**
  * struct gupdemo_info - GUPDEMO_IOC_GET_INFO
