@@ -548,6 +548,42 @@ static void find_edu(void)
 	closedir(d);
 }
 
+/* One past the highest System RAM address (/proc/iomem, as root). */
+static uint64_t ram_top(void)
+{
+	FILE *f = fopen("/proc/iomem", "r");
+	unsigned long long a, b, top = 0;
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (line[0] != ' ' && strstr(line, ": System RAM") &&
+		    sscanf(line, "%llx-%llx", &a, &b) == 2 && b + 1 > top)
+			top = b + 1;
+	if (f)
+		fclose(f);
+	return top;
+}
+
+/*
+ * Whether edu can have a live mapping: hmm_dma_map_alloc() refuses an
+ * addressing-limited device, one whose mask is below what the DMA layer
+ * requires: 32 bits behind an IOMMU, all of RAM without one.
+ */
+static bool edu_can_live(uint64_t bits)
+{
+	char path[128];
+	bool iommu;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
+		 T.edu_bdf);
+	iommu = access(path, F_OK) == 0;
+	if (bits >= 64)
+		return true;
+	if (iommu)
+		return bits >= 32;
+	return ram_top() <= (1ULL << bits);
+}
+
 static void setup(void)
 {
 	struct gupdemo_info info = { 0 };
@@ -568,9 +604,8 @@ static void setup(void)
 	   "6.16)", T.live ? "set" : "clear");
 	T.edu = info.features & GUPDEMO_FEAT_ENGINE_EDU;
 	find_edu();
-	/* hmm_dma_map_alloc() refuses a mask below 32 bits (IOMMU) or RAM. */
 	g_param_get("edu_dma_bits", &bits);
-	T.edu_live = T.live && bits >= 32;
+	T.edu_live = T.live && T.edu && edu_can_live(bits);
 	diag("kernel %s, live mappings %s, edu %s (dma bits %llu: %s)",
 	     getenv("GUPDEMO_KVER") ?: "?", T.live ? "yes" : "no",
 	     T.edu ? T.edu_bdf : "absent", (unsigned long long)bits,
