@@ -514,6 +514,50 @@ static void t_unbind(void)
 	munmap(p, len);
 }
 
+/*
+ * edu does not stop (edu_timeout_ms=1) during a FROM_DEVICE into a live
+ * mirror: the call goes to the quarantine with the live mapping frozen
+ * (entries past the call unmapped; invalidations go on without unmapping
+ * what the device may still write); unbinding edu frees it.
+ */
+static void t_stuck(void)
+{
+	size_t np = 2, len = np * T.psz;
+	uint32_t h, e = GUPDEMO_ENGINE_EDU, map = expect_map(e);
+	bool live = map == GUPDEMO_DMA_MIRROR_MAP_LIVE;
+	struct gupdemo_mirror_query q;
+	uint64_t tmo = 2000;
+	char *p = map_anon(np);
+
+	fill(p, len, 19);
+	g_param_get("edu_timeout_ms", &tmo);
+	if (mirror(p, len, &h))
+		bail_out("MIRROR failed");
+	check_to_device(e, h, p, len, map, np, "stuck: before");
+	g_param_set("edu_timeout_ms", 1);
+	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, e, h, CHUNK, NULL), EIO,
+		 "stuck: FROM_DEVICE into the mirror that does not stop -> EIO");
+	q = mquery(h);
+	ok(q.live_engine == (live ? e : 0) && q.live_nmapped == (live ? 1 : 0),
+	   "stuck: the live mapping is kept for the call's page only "
+	   "(engine %u, %u mapped)", q.live_engine, q.live_nmapped);
+	madvise(p, len, MADV_DONTNEED);
+	q = mquery(h);
+	ok(q.nvalid == 0 && q.live_nmapped == (live ? 1 : 0),
+	   "stuck: MADV_DONTNEED goes on; the frozen entry stays mapped "
+	   "(nvalid %llu, %u mapped)", (unsigned long long)q.nvalid,
+	   q.live_nmapped);
+	is_errno(gupdemo_unmirror(T.fd, h), EBUSY,
+		 "stuck: UNMIRROR while the stuck call holds it -> EBUSY");
+	ok(edu_sysfs("unbind"), "stuck: unbind edu");
+	is_int(stat_of("pages_quarantined"), 0, "stuck: quarantine released");
+	check_live_left(0, 0, "stuck: after unbind");
+	g_param_set("edu_timeout_ms", tmo);
+	ok(edu_sysfs("bind"), "stuck: rebind edu");
+	is_errno(gupdemo_unmirror(T.fd, h), 0, "stuck: UNMIRROR now");
+	munmap(p, len);
+}
+
 /* ---- fault injection ---- */
 
 /*
@@ -683,8 +727,10 @@ int main(void)
 	t_faults(GUPDEMO_ENGINE_SOFT, false);
 	if (T.edu)
 		t_faults(GUPDEMO_ENGINE_EDU, false);
-	if (T.edu && T.edu_bdf[0])
+	if (T.edu && T.edu_bdf[0]) {
 		t_unbind();
+		t_stuck();
+	}
 	else
 		skip(1, "edu is not bound: unbind with a live mapping");
 	g_check_nothing_held(T.fd, "the end");
