@@ -226,8 +226,11 @@ check-debug: deps
 # short benchmark ending with pin vs mirror), a line per phase with its time, and one verdict.
 demo: deps
 	@$(if $(KVER),,$(kernels) matrix | grep -q . || $(kernels) fetch $(DEMO_KERNELS))
-	@$(MAKE) --no-print-directory module KVER='$(DEFAULT_KVER)' KDIR=
-	@$(MAKE) --no-print-directory $(USER_CLI)
+	@mkdir -p $(BUILD)/demo
+	@echo "demo: building gupdemo.ko for $(DEFAULT_KVER) and the gupdemo CLI (log: $(BUILD)/demo/build.log)"
+	@{ $(MAKE) --no-print-directory module KVER='$(DEFAULT_KVER)' KDIR= && \
+	   $(MAKE) --no-print-directory $(USER_CLI); } >$(BUILD)/demo/build.log 2>&1 || \
+		{ tail -n 30 $(BUILD)/demo/build.log; echo "demo: the build failed (log: $(BUILD)/demo/build.log)"; exit 1; }
 	@scripts/demo '$(DEFAULT_KVER)' '$(USER_CLI)'
 
 # make bench: boot each kernel with room for 1 GiB buffers (and as much hugetlb), run the whole

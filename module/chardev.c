@@ -28,7 +28,7 @@ static_assert(sizeof(struct gupdemo_pin) == 56);
 static_assert(sizeof(struct gupdemo_unpin) == 24);
 static_assert(sizeof(struct gupdemo_query) == 80);
 static_assert(sizeof(struct gupdemo_bench) == 64);
-static_assert(sizeof(struct gupdemo_dma) == 112);
+static_assert(sizeof(struct gupdemo_dma) == 120);
 static_assert(sizeof(struct gupdemo_mirror) == 40);
 static_assert(sizeof(struct gupdemo_unmirror) == 24);
 static_assert(sizeof(struct gupdemo_mirror_query) == 168);
@@ -41,8 +41,9 @@ static int gupdemo_fop_open(struct inode *inode, struct file *filp)
 	if (!f)
 		return -ENOMEM;
 	mutex_init(&f->lock);
-	xa_init_flags(&f->pins, XA_FLAGS_ALLOC1);
-	xa_init_flags(&f->mirrors, XA_FLAGS_ALLOC1);
+	/* Handles start at 1 (handles.c: handle h at index h - 1). */
+	xa_init_flags(&f->pins, XA_FLAGS_ALLOC);
+	xa_init_flags(&f->mirrors, XA_FLAGS_ALLOC);
 	filp->private_data = f;
 	return 0;
 }

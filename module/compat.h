@@ -142,6 +142,76 @@ static inline struct page *gupdemo_nth_page(struct page *page,
 #endif
 
 /*
+ * The two-step DMA API (6.16): dma_iova_try_alloc() reserves one IOVA range,
+ * dma_iova_link() maps each physically contiguous run into it,
+ * dma_iova_sync() flushes the IOTLB once, dma_iova_unlink() and
+ * dma_iova_free() undo it.  Before 6.16 none of it exists: these stand-ins
+ * say "no IOVA path" (dma_iova_try_alloc() false, as the kernel's own does
+ * for a device without an IOMMU DMA domain), so dma.c reads the same on
+ * every kernel and always falls back to the sg_table.
+ *
+ * DMA_ATTR_REQUIRE_COHERENT (7.x) makes dma_iova_link() refuse what would
+ * need CPU cache maintenance or a bounce buffer: a held IOVA mapping asks
+ * for it, since nothing syncs an IOVA range between two transfers.
+ */
+#if GUPDEMO_KERNEL_BEFORE(6, 16, 0)
+#define GUPDEMO_HAVE_DMA_IOVA	0
+struct dma_iova_state {
+	dma_addr_t addr;
+	u64 __size;
+};
+
+static inline bool dma_use_iova(struct dma_iova_state *state)
+{
+	return false;
+}
+
+static inline bool dma_iova_try_alloc(struct device *dev,
+				      struct dma_iova_state *state,
+				      phys_addr_t phys, size_t size)
+{
+	memset(state, 0, sizeof(*state));
+	return false;
+}
+
+static inline int dma_iova_link(struct device *dev,
+				struct dma_iova_state *state, phys_addr_t phys,
+				size_t offset, size_t size,
+				enum dma_data_direction dir,
+				unsigned long attrs)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int dma_iova_sync(struct device *dev,
+				struct dma_iova_state *state, size_t offset,
+				size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void dma_iova_unlink(struct device *dev,
+				   struct dma_iova_state *state, size_t offset,
+				   size_t size, enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+}
+
+static inline void dma_iova_free(struct device *dev,
+				 struct dma_iova_state *state)
+{
+}
+#else
+#define GUPDEMO_HAVE_DMA_IOVA	1
+#endif
+
+#ifdef DMA_ATTR_REQUIRE_COHERENT
+#define GUPDEMO_DMA_ATTR_HELD_IOVA	DMA_ATTR_REQUIRE_COHERENT
+#else
+#define GUPDEMO_DMA_ATTR_HELD_IOVA	0
+#endif
+
+/*
  * <linux/hmm-dma.h> (6.16): a mirror's DMA mapping that stays alive across
  * calls (mirror.c).  Where it is missing, the stubs say "not for this
  * device" and the mirror maps each call's sg_table as before.
@@ -151,6 +221,7 @@ static inline struct page *gupdemo_nth_page(struct page *page,
 #define GUPDEMO_HMM_PFN_DMA_MAPPED	0UL
 
 struct hmm_dma_map {
+	struct dma_iova_state state;
 	unsigned long *pfn_list;
 };
 

@@ -69,6 +69,8 @@ static int gupdemo_stats_show(struct seq_file *m, void *unused)
 		   atomic64_read(&s->mirror_live_mapped));
 	seq_printf(m, "mirror_live_unmapped: %lld\n",
 		   atomic64_read(&s->mirror_live_unmapped));
+	seq_printf(m, "dma_maps_held: %lld\n",
+		   atomic64_read(&s->dma_maps_held));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(gupdemo_stats);

@@ -4,8 +4,21 @@
  *
  * The second file to copy: one buffer's shape, as umem's (the call around
  * it, both sides, its locks and a device that does not stop, is
- * dma_call.c; the ioctl is dma_ioctl.c).  A buffer whose pages are held (pinned: short-term,
- * Case 1 of pin_user_pages.rst, or long-term, Case 2) goes:
+ * dma_call.c; the ioctl is dma_ioctl.c).  A buffer whose pages are held
+ * (pinned: short-term, Case 1 of pin_user_pages.rst, or long-term, Case 2)
+ * is mapped one of two ways.
+ *
+ * One IOVA range (the two-step DMA API, since 6.16), when the device sits
+ * behind an IOMMU that translates for it:
+ *
+ *   -> dma_iova_try_alloc(): one IOVA range for the whole buffer (false:
+ *      no IOMMU DMA domain; use the sg_table below)
+ *   -> dma_iova_link() of each run of consecutive frames, no scatterlist
+ *   -> dma_iova_sync(): one IOTLB flush for all of them
+ *   -> (the engine moves the data: the device sees one contiguous range)
+ *   -> dma_iova_unlink() of everything linked, dma_iova_free()
+ *
+ * An sg_table, everywhere else (and on kernels before 6.16):
  *
  *   -> sg_table over the held ranges of consecutive frames, segments no
  *      longer than the device and the DMA API take; refuse what the device
@@ -18,6 +31,8 @@
  * (for_each_sgtable_dma_sg(), sg_dma_address()/sg_dma_len()); anything that
  * touches struct page uses the CPU entries (for_each_sgtable_sg()).  Never
  * call sg_page() under a DMA iterator: with an IOMMU the two lists differ.
+ * The engines take either shape as a list of (bus address, length) pieces
+ * (gupdemo_seg_next() in engine.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -165,37 +180,196 @@ int gupdemo_dma_table_build(struct device *dev, struct sg_table *sgt,
 	return ret;
 }
 
-/**
- * gupdemo_dma_map() - map a built table for the device
- * @dev: the device that will do the DMA
- * @sgt: built by gupdemo_dma_table_build(), or filled from other held pages
- * @dir: the direction of the transfer
- *
- * Return: 0, or what dma_map_sgtable() returns, with @sgt freed.
- */
-int gupdemo_dma_map(struct device *dev, struct sg_table *sgt,
-		    enum dma_data_direction dir)
+/* The physical address of the buffer's first byte. */
+static phys_addr_t gupdemo_dma_first_phys(const struct gupdemo_pinned *pin)
 {
-	int ret = -ENOMEM;
+	struct gupdemo_range_iter it;
+	struct gupdemo_range r = { };
 
-	if (!gupdemo_should_fail())
-		ret = dma_map_sgtable(dev, sgt, dir, 0);
+	gupdemo_range_iter_init(&it, &pin->pfns, 1);
+	gupdemo_range_next(&it, &r);
+	return PFN_PHYS(r.pfn) + pin->offset;
+}
+
+/**
+ * gupdemo_dma_prepare() - reserve one IOVA range, or build the sg_table
+ * @dev: the device that will do the DMA
+ * @m: zeroed, @m->dir set; @m->attrs set for the IOVA path if needed
+ * @pin: holds the pages
+ * @len: bytes used, from @pin->offset in the first page
+ * @mode: GUPDEMO_MAP_AUTO tries the IOVA path first; _SG never does;
+ *	_IOVA takes nothing else
+ *
+ * dma_iova_try_alloc() is the question "does this device translate?":
+ * false without an IOMMU DMA domain (no IOMMU, passthrough, a platform
+ * device like the software engine's), and false before 6.16 (compat.h).
+ * The IOVA allocator honours the device's DMA mask, so behind an IOMMU
+ * every page is reachable; on the sg_table path the reach check stays.
+ *
+ * Allocations only, no mapping yet: called before the call's locks.
+ *
+ * Return: 0 with @m->prepared, or -EOPNOTSUPP (_IOVA where the IOVA path
+ * cannot be used), or what gupdemo_dma_table_build() returns.
+ */
+int gupdemo_dma_prepare(struct device *dev, struct gupdemo_dma_map *m,
+			const struct gupdemo_pinned *pin, size_t len,
+			enum gupdemo_map_mode mode)
+{
+	int ret;
+
+	m->len = len;
+	/*
+	 * Runs after the first start on a page boundary: that is enough for
+	 * dma_iova_link() only if the IOMMU maps in pages no larger than the
+	 * CPU's (its granule; 64 KiB IOMMU pages under 4 KiB CPU pages are
+	 * not), which dma_get_merge_boundary() tells.
+	 */
+	if (mode != GUPDEMO_MAP_SG && dma_get_merge_boundary(dev) < PAGE_SIZE &&
+	    dma_iova_try_alloc(dev, &m->iova, gupdemo_dma_first_phys(pin),
+			       len)) {
+		m->prepared = true;
+		return 0;
+	}
+	if (mode == GUPDEMO_MAP_IOVA)
+		return -EOPNOTSUPP;
+	ret = gupdemo_dma_table_build(dev, &m->sgt, pin, len);
+	m->prepared = !ret;
+	return ret;
+}
+
+/*
+ * The IOVA path: link each run of consecutive frames at its offset in the
+ * range, then flush the IOTLB once.  Only the first run may start inside
+ * a page (dma_iova_link() wants later runs page-aligned, and they are).
+ * A link that fails half-way unlinks what was linked: nothing is left
+ * mapped; the range itself is freed by gupdemo_dma_unprepare().
+ */
+static int gupdemo_dma_link(struct device *dev, struct gupdemo_dma_map *m,
+			    const struct gupdemo_pinned *pin)
+{
+	unsigned int offset = pin->offset;
+	struct gupdemo_range_iter it;
+	struct gupdemo_range r;
+	size_t done = 0;
+	int ret = 0;
+
+	gupdemo_range_iter_init(&it, &pin->pfns,
+				DIV_ROUND_UP(pin->offset + m->len, PAGE_SIZE));
+	while (done < m->len && gupdemo_range_next(&it, &r)) {
+		size_t n = min_t(size_t, r.npages * PAGE_SIZE - offset,
+				 m->len - done);
+
+		ret = -ENOMEM;
+		if (!gupdemo_should_fail())
+			ret = dma_iova_link(dev, &m->iova,
+					    PFN_PHYS(r.pfn) + offset, done, n,
+					    m->dir, m->attrs);
+		if (ret)
+			goto err_unlink;
+		done += n;
+		offset = 0;
+	}
+	ret = dma_iova_sync(dev, &m->iova, 0, done);
 	if (ret)
-		sg_free_table(sgt);
+		goto err_unlink;
+	return 0;
+
+err_unlink:
+	if (done)
+		dma_iova_unlink(dev, &m->iova, 0, done, m->dir, m->attrs);
 	return ret;
 }
 
 /**
- * gupdemo_dma_unmap() - undo the mapping of one table
+ * gupdemo_dma_map() - map a prepared buffer for the device
+ * @dev: the device that will do the DMA
+ * @m: prepared by gupdemo_dma_prepare() (or a table filled from other
+ *	held pages, @m->prepared set)
+ * @pin: the pages, for the IOVA path
+ *
+ * Return: 0 with @m->mapped, or -errno with nothing mapped (@m stays
+ * prepared: gupdemo_dma_unprepare() it).
+ */
+int gupdemo_dma_map(struct device *dev, struct gupdemo_dma_map *m,
+		    const struct gupdemo_pinned *pin)
+{
+	int ret = -ENOMEM;
+
+	if (dma_use_iova(&m->iova))
+		ret = gupdemo_dma_link(dev, m, pin);
+	else if (!gupdemo_should_fail())
+		ret = dma_map_sgtable(dev, &m->sgt, m->dir, 0);
+	m->mapped = !ret;
+	return ret;
+}
+
+/**
+ * gupdemo_dma_unmap() - undo gupdemo_dma_map()
  * @dev: the device
- * @sgt: mapped by gupdemo_dma_map(); the caller frees it
- * @dir: as mapped
+ * @m: mapped
  *
  * The engine must be quiet: after this the device may no longer touch the
- * pages.
+ * pages.  The IOVA path unlinks the whole range at once: its runs were
+ * linked back to back.
  */
-void gupdemo_dma_unmap(struct device *dev, struct sg_table *sgt,
-		       enum dma_data_direction dir)
+void gupdemo_dma_unmap(struct device *dev, struct gupdemo_dma_map *m)
 {
-	dma_unmap_sgtable(dev, sgt, dir, 0);
+	if (dma_use_iova(&m->iova))
+		dma_iova_unlink(dev, &m->iova, 0, m->len, m->dir, m->attrs);
+	else
+		dma_unmap_sgtable(dev, &m->sgt, m->dir, 0);
+	m->mapped = false;
+}
+
+/**
+ * gupdemo_dma_unprepare() - undo gupdemo_dma_prepare()
+ * @dev: the device
+ * @m: prepared, not mapped
+ */
+void gupdemo_dma_unprepare(struct device *dev, struct gupdemo_dma_map *m)
+{
+	if (dma_use_iova(&m->iova))
+		dma_iova_free(dev, &m->iova);
+	else
+		sg_free_table(&m->sgt);
+	m->prepared = false;
+}
+
+/* GUPDEMO_DMA_PATH_IOVA or _SG: which way @m is mapped. */
+u32 gupdemo_dma_path(struct gupdemo_dma_map *m)
+{
+	return dma_use_iova(&m->iova) ? GUPDEMO_DMA_PATH_IOVA :
+					GUPDEMO_DMA_PATH_SG;
+}
+
+/* What an engine is handed: the table, or the one range. */
+void gupdemo_dma_xfer_buf(struct gupdemo_dma_map *m,
+			  struct gupdemo_xfer_buf *b)
+{
+	b->sgt = dma_use_iova(&m->iova) ? NULL : &m->sgt;
+	b->addr = m->iova.addr;
+	b->len = m->len;
+}
+
+/**
+ * gupdemo_dma_sync() - hand a mapping kept across transfers over
+ * @dev: the device
+ * @m: mapped, and kept mapped between transfers
+ * @for_device: before a transfer (to the device) or after it (to the CPU)
+ *
+ * A streaming mapping belongs to the device while it is mapped: one kept
+ * across transfers is handed to the device before each and back to the
+ * CPU after, where the user's bytes may need cache maintenance or a
+ * bounce-buffer copy.  An IOVA range has no such call: a kept one was
+ * linked with DMA_ATTR_REQUIRE_COHERENT (compat.h), so it needs none.
+ */
+void gupdemo_dma_sync(struct device *dev, struct gupdemo_dma_map *m,
+		      bool for_device)
+{
+	if (dma_use_iova(&m->iova))
+		return;
+	if (for_device)
+		dma_sync_sgtable_for_device(dev, &m->sgt, m->dir);
+	else
+		dma_sync_sgtable_for_cpu(dev, &m->sgt, m->dir);
 }

@@ -8,14 +8,20 @@
  * pin handle (Case 2), or a mirror (mirror.c, never pinned).
  * gupdemo_dma_run() goes:
  *
- *   build the tables (dma.c; a mirror's is allocated by mirror.c), before
- *   any lock an mmu notifier (reclaim) may have to wait for
+ *   prepare each side (dma.c: reserve one IOVA range, or build the
+ *   sg_table; a mirror's table is allocated by mirror.c; a handle's kept
+ *   mapping is looked up, or made), before any lock an mmu notifier
+ *   (reclaim) may have to wait for
  *   -> the device-writable-mapping lock (a call with a destination), the
  *      engine's lock, a mirror's lock last (mirror.c fills its table)
- *   -> dma_map_sgtable() of each side (dma.c)
- *   -> the engine walks the DMA entries and moves the data; we wait with a
- *      timeout and the engine is quiet again before we go on
- *   -> dma_unmap_sgtable() (dma.c), or the quarantine below
+ *   -> map each side (dma.c: link each run into the IOVA range and sync
+ *      once, or dma_map_sgtable()); a kept mapping is only handed to the
+ *      device
+ *   -> the engine moves the data from bus addresses (one range or the DMA
+ *      entries); we wait with a timeout and the engine is quiet again
+ *      before we go on
+ *   -> unmap (dma.c: unlink and free the range, or dma_unmap_sgtable()),
+ *      a kept mapping handed back to the CPU; or the quarantine below
  *   -> the mirror's lock let go (the pages it wrote dirtied), then the
  *      others
  *
@@ -120,95 +126,121 @@ static bool gupdemo_dma_has(const struct gupdemo_dma_call *call, int i)
 }
 
 /*
- * Build the tables of the sides given by pages (a mirrored side's was
- * allocated by the caller and is filled under the mirror's lock, see
- * gupdemo_dma_mirror_lock()).  On failure no table is left.
+ * Prepare one side: a handle's kept mapping for this engine (made now
+ * with KEEP_MAPPED), or this call's own: one IOVA range reserved, or the
+ * sg_table built (dma.c).  A mirrored side's table was allocated by the
+ * caller and is filled under the mirror's lock (gupdemo_dma_mirror_lock()).
  */
+static int gupdemo_dma_side_prepare(struct gupdemo_dma_call *call,
+				    struct gupdemo_dma_side *side)
+{
+	struct gupdemo_engine *eng = call->eng;
+	int ret;
+
+	side->map.dir = side->dir;
+	if (side->kind == GUPDEMO_SIDE_MIRROR) {
+		side->map.prepared = true;
+		return 0;
+	}
+	if (side->kind == GUPDEMO_SIDE_PIN) {
+		ret = gupdemo_dma_held_get(eng, side->pin, call->keep,
+					   call->mode, &side->kept);
+		if (ret || side->kept)
+			return ret;
+	}
+	return gupdemo_dma_prepare(eng->dev, &side->map, side->pin, call->len,
+				   call->mode);
+}
+
+/* Undo what the sides prepared and did not map; free the tables. */
+static void gupdemo_dma_free_tables(struct gupdemo_dma_call *call)
+{
+	int i;
+
+	for (i = 0; i < GUPDEMO_SIDES; i++)
+		if (call->side[i].map.prepared)
+			gupdemo_dma_unprepare(call->eng->dev, &call->side[i].map);
+}
+
+/* Prepare both sides; on failure nothing of this call is left. */
 static int gupdemo_dma_build_tables(struct gupdemo_dma_call *call)
 {
-	struct device *dev = call->eng->dev;
 	int i, ret;
 
 	for (i = 0; i < GUPDEMO_SIDES; i++) {
-		struct gupdemo_dma_side *side = &call->side[i];
-
-		if (side->kind == GUPDEMO_SIDE_NONE ||
-		    side->kind == GUPDEMO_SIDE_MIRROR)
+		if (call->side[i].kind == GUPDEMO_SIDE_NONE)
 			continue;
-		ret = gupdemo_dma_table_build(dev, &side->sgt, side->pin,
-					      call->len);
+		ret = gupdemo_dma_side_prepare(call, &call->side[i]);
 		if (ret) {
-			while (--i >= 0)
-				if (gupdemo_dma_has(call, i))
-					sg_free_table(&call->side[i].sgt);
+			gupdemo_dma_free_tables(call);
 			return ret;
 		}
 	}
 	return 0;
 }
 
-/* Free built tables that were never mapped. */
-static void gupdemo_dma_free_tables(struct gupdemo_dma_call *call)
-{
-	int i;
-
-	for (i = 0; i < GUPDEMO_SIDES; i++)
-		if (gupdemo_dma_has(call, i))
-			sg_free_table(&call->side[i].sgt);
-}
-
 /*
  * The mirror side's mapping: a view of the mirror's live mapping, or an
  * sg_table mapped for this call (mirror.c decides; a mirrored side is
- * mapped under its lock).  The pin sides map their tables themselves.
+ * mapped under its lock).  The other sides map themselves (dma.c).
  */
 static int gupdemo_dma_side_map(struct device *dev,
 				struct gupdemo_dma_side *side)
 {
 	int ret;
 
-	if (side->kind != GUPDEMO_SIDE_MIRROR)
-		return gupdemo_dma_map(dev, &side->sgt, side->dir);
-	ret = gupdemo_mirror_dma_map(side->mirror, dev, &side->sgt, side->dir,
+	if (side->kind != GUPDEMO_SIDE_MIRROR) {
+		ret = gupdemo_dma_map(dev, &side->map, side->pin);
+		side->path = gupdemo_dma_path(&side->map);
+		return ret;
+	}
+	ret = gupdemo_mirror_dma_map(side->mirror, dev, &side->map,
 				     &side->mirror_mapped);
-	side->live = ret == 1;
-	return ret < 0 ? ret : 0;
+	side->live = ret > 0;
+	side->path = ret > 0 ? ret : gupdemo_dma_path(&side->map);
+	return min(ret, 0);
 }
 
 static void gupdemo_dma_side_unmap_table(struct device *dev,
 					 struct gupdemo_dma_side *side)
 {
 	if (side->kind != GUPDEMO_SIDE_MIRROR) {
-		gupdemo_dma_unmap(dev, &side->sgt, side->dir);
+		gupdemo_dma_unmap(dev, &side->map);
 		return;
 	}
-	gupdemo_mirror_dma_unmap(dev, &side->sgt, side->dir, side->live);
+	gupdemo_mirror_dma_unmap(dev, &side->map, side->live);
 	if (side->held)
-		gupdemo_mirror_dma_release(side->mirror, &side->sgt, side->live);
+		gupdemo_mirror_dma_release(side->mirror, &side->map.sgt,
+					   side->live);
 }
 
 /*
- * Map both built tables; a table that fails to map, and every one after
- * it, is freed.
+ * Map both sides that have no kept mapping: link each run of the IOVA
+ * range, or map the table.  Return: 1 when at least one side was mapped
+ * here, 0 when none needed it, -errno when one failed (the caller undoes
+ * the rest with gupdemo_dma_unmap_sides()).
  */
 static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call)
 {
 	struct device *dev = call->eng->dev;
-	int i, ret = 0;
+	int i, ret, mapped = 0;
 
 	for (i = 0; i < GUPDEMO_SIDES; i++) {
 		struct gupdemo_dma_side *side = &call->side[i];
 
 		if (side->kind == GUPDEMO_SIDE_NONE)
 			continue;
-		if (ret) {
-			sg_free_table(&side->sgt);
+		if (side->kept) {
+			side->path = gupdemo_dma_path(side->kept) |
+				     GUPDEMO_DMA_PATH_HELD;
 			continue;
 		}
 		ret = gupdemo_dma_side_map(dev, side);
-		side->mapped = !ret;
+		if (ret)
+			return ret;
+		mapped = 1;
 	}
-	return ret;
+	return mapped;
 }
 
 /*
@@ -218,11 +250,10 @@ static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call)
 static void gupdemo_dma_side_unmap(struct device *dev,
 				   struct gupdemo_dma_side *side)
 {
-	if (!side->mapped)
-		return;
-	gupdemo_dma_side_unmap_table(dev, side);
-	sg_free_table(&side->sgt);
-	side->mapped = false;
+	if (side->map.mapped)
+		gupdemo_dma_side_unmap_table(dev, side);
+	if (side->map.prepared)
+		gupdemo_dma_unprepare(dev, &side->map);
 }
 
 /* Unmap the destination, then the source. */
@@ -232,6 +263,21 @@ static void gupdemo_dma_unmap_sides(struct gupdemo_dma_call *call)
 
 	for (i = GUPDEMO_SIDES - 1; i >= 0; i--)
 		gupdemo_dma_side_unmap(call->eng->dev, &call->side[i]);
+}
+
+/*
+ * Kept mappings live across calls: each is the device's for a transfer
+ * and the CPU's again after it (dma.c, gupdemo_dma_sync()).
+ */
+static void gupdemo_dma_sync_kept(struct gupdemo_dma_call *call,
+				  bool for_device)
+{
+	int i;
+
+	for (i = 0; i < GUPDEMO_SIDES; i++)
+		if (call->side[i].kept)
+			gupdemo_dma_sync(call->eng->dev, call->side[i].kept,
+					 for_device);
 }
 
 /* The side a call uses a mirror for (dma_ioctl.c: at most one), or NULL. */
@@ -258,11 +304,11 @@ static int gupdemo_dma_mirror_lock(struct gupdemo_dma_call *call)
 
 	if (!side)
 		return 0;
-	ret = gupdemo_mirror_dma_lock(side->mirror, &side->sgt, call->len,
+	ret = gupdemo_mirror_dma_lock(side->mirror, &side->map.sgt, call->len,
 				      side == &call->side[GUPDEMO_DST]);
 	if (ret)
 		return ret;
-	ret = gupdemo_dma_check_reach(call->eng->dev, &side->sgt);
+	ret = gupdemo_dma_check_reach(call->eng->dev, &side->map.sgt);
 	if (ret)
 		gupdemo_mirror_dma_end(side->mirror, 0);
 	return ret;
@@ -334,7 +380,7 @@ static unsigned long gupdemo_dma_npages(const struct gupdemo_dma_call *call)
 		const struct gupdemo_dma_side *side = &call->side[i];
 
 		if (side->kind == GUPDEMO_SIDE_MIRROR)
-			npages += side->sgt.orig_nents;
+			npages += side->map.sgt.orig_nents;
 		else if (side->kind != GUPDEMO_SIDE_NONE)
 			npages += side->pin->npages;
 	}
@@ -367,7 +413,7 @@ static void gupdemo_dma_quarantine(struct gupdemo_dma_call *call)
 	unsigned long npages = gupdemo_dma_npages(call);
 
 	if (side) {
-		gupdemo_mirror_dma_hold(side->mirror, &side->sgt, side->live);
+		gupdemo_mirror_dma_hold(side->mirror, &side->map.sgt, side->live);
 		side->held = true;
 	}
 	atomic64_add(npages, &gupdemo_stats.pages_quarantined);
@@ -377,11 +423,41 @@ static void gupdemo_dma_quarantine(struct gupdemo_dma_call *call)
 		"DMA does not stop: its memory stays mapped and pinned until the device is unbound\n");
 }
 
-/* The table of side @i for the engine, or NULL when the call has none. */
-static struct sg_table *gupdemo_dma_xfer_table(struct gupdemo_dma_call *call,
-					       int i)
+/* What the engine is handed for side @i, or NULL when the call has none. */
+static struct gupdemo_xfer_buf *gupdemo_dma_xfer_table(struct gupdemo_dma_call *call,
+						       int i)
 {
-	return gupdemo_dma_has(call, i) ? &call->side[i].sgt : NULL;
+	struct gupdemo_dma_side *side = &call->side[i];
+
+	if (!gupdemo_dma_has(call, i))
+		return NULL;
+	gupdemo_dma_xfer_buf(side->kept ?: &side->map, &side->xbuf);
+	return &side->xbuf;
+}
+
+/*
+ * The transfer, between handing kept mappings to the device and back:
+ * their syncs count as transfer time, so a call through kept mappings
+ * only reports map and unmap times of 0.
+ */
+static int gupdemo_dma_xfer(struct gupdemo_dma_call *call, u32 op,
+			    struct gupdemo_xfer *x)
+{
+	struct gupdemo_engine *eng = call->eng;
+	int ret;
+
+	x->op = op;
+	x->len = call->len;
+	x->src = gupdemo_dma_xfer_table(call, GUPDEMO_SRC);
+	x->dst = gupdemo_dma_xfer_table(call, GUPDEMO_DST);
+	gupdemo_dma_sync_kept(call, true);
+	/* Returns once the engine no longer touches the memory... */
+	ret = eng->ops->transfer(eng, x);
+	if (!x->stuck)
+		gupdemo_dma_sync_kept(call, false);
+	/* Even a failed transfer may have written the destination. */
+	call->wrote = gupdemo_dma_has(call, GUPDEMO_DST);
+	return ret;
 }
 
 /**
@@ -404,10 +480,9 @@ static struct sg_table *gupdemo_dma_xfer_table(struct gupdemo_dma_call *call,
 int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 		    struct gupdemo_dma_times *t)
 {
-	struct gupdemo_engine *eng = call->eng;
-	struct gupdemo_xfer x = { .op = op, .len = call->len };
+	struct gupdemo_xfer x = { };
+	int ret, mapped;
 	u64 stamp;
-	int ret;
 
 	/* Allocations first: no lock a notifier may wait for is held yet. */
 	gupdemo_stamp(&stamp);
@@ -426,16 +501,14 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 		return ret;
 	}
 	gupdemo_stamp(&stamp);
-	ret = gupdemo_dma_map_sides(call);
-	t->map = gupdemo_stamp(&stamp);
+	mapped = gupdemo_dma_map_sides(call);
+	/* Kept mappings only: no map or unmap stage at all. */
+	t->map = mapped ? gupdemo_stamp(&stamp) : 0;
+	ret = mapped < 0 ? mapped : 0;
 	if (!ret) {
-		x.src = gupdemo_dma_xfer_table(call, GUPDEMO_SRC);
-		x.dst = gupdemo_dma_xfer_table(call, GUPDEMO_DST);
-		/* Returns once the engine no longer touches the memory... */
-		ret = eng->ops->transfer(eng, &x);
+		gupdemo_stamp(&stamp);
+		ret = gupdemo_dma_xfer(call, op, &x);
 		t->xfer = gupdemo_stamp(&stamp);
-		/* Even a failed transfer may have written the destination. */
-		call->wrote = gupdemo_dma_has(call, GUPDEMO_DST);
 	}
 	if (x.stuck) {
 		/* ... unless it could not be stopped: keep everything. */
@@ -443,7 +516,7 @@ int gupdemo_dma_run(struct gupdemo_dma_call *call, u32 op,
 		ret = 1;
 	} else {
 		gupdemo_dma_unmap_sides(call);
-		t->unmap = gupdemo_stamp(&stamp);
+		t->unmap = mapped ? gupdemo_stamp(&stamp) : 0;
 		gupdemo_dma_mirror_unlock(call);
 	}
 	gupdemo_dma_call_unlock(call);

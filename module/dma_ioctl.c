@@ -33,6 +33,27 @@ static int gupdemo_dma_validate_mirror(const struct gupdemo_dma *d)
 	return 0;
 }
 
+/*
+ * The mapping flags: one path at most; they concern sides given by
+ * address or handle (a mirror maps its own way, MEMCPY maps nothing), and
+ * KEEP_MAPPED a side given by handle.
+ */
+static int gupdemo_dma_validate_map(const struct gupdemo_dma *d)
+{
+	const u32 map = GUPDEMO_DMA_MAP_SG | GUPDEMO_DMA_MAP_IOVA;
+	const u32 mirror = GUPDEMO_DMA_SRC_MIRROR | GUPDEMO_DMA_DST_MIRROR;
+	const u32 handle = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE;
+
+	if ((d->flags & map) == map)
+		return -EINVAL;
+	if ((d->flags & (map | GUPDEMO_DMA_KEEP_MAPPED)) &&
+	    (d->op == GUPDEMO_DMA_MEMCPY || (d->flags & mirror)))
+		return -EINVAL;
+	if ((d->flags & GUPDEMO_DMA_KEEP_MAPPED) && !(d->flags & handle))
+		return -EINVAL;
+	return 0;
+}
+
 static int gupdemo_dma_validate(const struct gupdemo_dma *d)
 {
 	const u32 src_h = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_SRC_MIRROR;
@@ -42,7 +63,7 @@ static int gupdemo_dma_validate(const struct gupdemo_dma *d)
 
 	if ((d->flags & ~GUPDEMO_DMA_ALL) || d->op >= GUPDEMO_DMA_OP_COUNT ||
 	    d->engine >= GUPDEMO_ENGINE_COUNT || !d->len ||
-	    gupdemo_dma_validate_mirror(d))
+	    gupdemo_dma_validate_mirror(d) || gupdemo_dma_validate_map(d))
 		return -EINVAL;
 	if (d->op == GUPDEMO_DMA_MEMCPY && d->engine != GUPDEMO_ENGINE_AUTO)
 		return -EINVAL;
@@ -323,7 +344,7 @@ static int gupdemo_dma_run_mirror(struct gupdemo_dma_call *call, u32 op,
 	/* At least a few tries: queueing for the locks may take the time. */
 	do {
 		ret = gupdemo_mirror_dma_prepare(side->mirror, call->eng,
-						 &side->sgt, call->len,
+						 &side->map.sgt, call->len,
 						 side == &call->side[GUPDEMO_DST]);
 		if (!ret)
 			ret = gupdemo_dma_run(call, op, t);
@@ -377,6 +398,23 @@ static int gupdemo_dma_move(struct gupdemo_dma_call *call,
 	return ret;
 }
 
+/* What the request asks of the call: engine, length, sides, mapping. */
+static void gupdemo_dma_call_init(struct gupdemo_dma_call *call,
+				  const struct gupdemo_dma *d,
+				  struct gupdemo_engine *eng)
+{
+	call->eng = eng;
+	call->len = d->len;
+	call->mode = d->flags & GUPDEMO_DMA_MAP_SG ? GUPDEMO_MAP_SG :
+		     d->flags & GUPDEMO_DMA_MAP_IOVA ? GUPDEMO_MAP_IOVA :
+		     GUPDEMO_MAP_AUTO;
+	call->keep = d->flags & GUPDEMO_DMA_KEEP_MAPPED;
+	gupdemo_dma_kinds(call, d);
+	call->side[GUPDEMO_SRC].dir = DMA_TO_DEVICE;
+	call->side[GUPDEMO_DST].dir = eng && eng->cpu_writes ?
+				      DMA_BIDIRECTIONAL : DMA_FROM_DEVICE;
+}
+
 /**
  * gupdemo_ioctl_dma() - GUPDEMO_IOC_DMA: pin, map, transfer, unmap, unpin
  * @f: the open file; its handles may be used
@@ -395,7 +433,10 @@ static int gupdemo_dma_move(struct gupdemo_dma_call *call,
  * pin budget), -ERANGE (the device cannot address the pages), -EIO (the
  * device did not stop: this call's memory stays pinned until it is
  * unbound, and until then no call writes memory through a device),
- * -ETIMEDOUT, -EINTR, or what pinning and mapping return.
+ * -ETIMEDOUT, -EINTR, or what pinning and mapping return; with the
+ * mapping flags also -EOPNOTSUPP (MAP_IOVA where there is no IOVA path;
+ * KEEP_MAPPED on a device that bounces every mapping) and -EXDEV (a handle
+ * kept mapped for the other engine's device).
  */
 int gupdemo_ioctl_dma(struct gupdemo_file *f, void *arg)
 {
@@ -408,6 +449,8 @@ int gupdemo_ioctl_dma(struct gupdemo_file *f, void *arg)
 	ret = gupdemo_dma_validate(d);
 	if (ret)
 		return ret;
+	d->src_path = GUPDEMO_DMA_PATH_NONE;
+	d->dst_path = GUPDEMO_DMA_PATH_NONE;
 	if (d->op != GUPDEMO_DMA_MEMCPY) {
 		ret = gupdemo_dma_engine_get(d, &eng);
 		if (ret)
@@ -417,12 +460,7 @@ int gupdemo_ioctl_dma(struct gupdemo_file *f, void *arg)
 	call = kzalloc(sizeof(*call), GFP_KERNEL_ACCOUNT);
 	if (!call)
 		goto out_put_engine;
-	call->eng = eng;
-	call->len = d->len;
-	gupdemo_dma_kinds(call, d);
-	call->side[GUPDEMO_SRC].dir = DMA_TO_DEVICE;
-	call->side[GUPDEMO_DST].dir = eng && eng->cpu_writes ?
-				      DMA_BIDIRECTIONAL : DMA_FROM_DEVICE;
+	gupdemo_dma_call_init(call, d, eng);
 
 	ret = gupdemo_dma_get_sides(f, call, d);
 	/* Pinning may have waited: do not start on an engine being removed. */
@@ -435,6 +473,8 @@ int gupdemo_ioctl_dma(struct gupdemo_file *f, void *arg)
 		ret = -EIO;
 		goto out_put_engine;
 	}
+	d->src_path = call->side[GUPDEMO_SRC].path;
+	d->dst_path = call->side[GUPDEMO_DST].path;
 	gupdemo_stamp(&t);
 	gupdemo_dma_side_put(&call->side[GUPDEMO_DST], call->wrote);
 	gupdemo_dma_side_put(&call->side[GUPDEMO_SRC], false);

@@ -191,57 +191,31 @@ static int gupdemo_edu_command(struct gupdemo_edu *edu, dma_addr_t bus,
 	return ret ? -EINTR : -ETIMEDOUT;
 }
 
-/**
- * struct gupdemo_edu_cursor - position in the DMA entries of an sg_table
- * @sg: current DMA entry
- * @left: DMA entries from @sg on
- * @off: bytes of @sg already used
- */
-struct gupdemo_edu_cursor {
-	struct scatterlist *sg;
-	unsigned int left;
-	unsigned int off;
-};
-
-static void gupdemo_edu_cursor_init(struct gupdemo_edu_cursor *c,
-				    struct sg_table *sgt)
-{
-	c->sg = sgt->sgl;
-	c->left = sgt->nents;
-	c->off = 0;
-}
-
 /*
- * Move @len bytes between the memory an sg_table describes and the device
- * buffer at @buf_off, one command per piece of a DMA entry: the device is
- * programmed from DMA addresses only (sg_dma_address/sg_dma_len).
+ * Move @len bytes between a mapped buffer and the device buffer at
+ * @buf_off, one command per piece: the device is programmed from bus
+ * addresses only, the DMA entries of an sg_table or the one IOVA range
+ * (gupdemo_seg_next()).
  */
 static int gupdemo_edu_move(struct gupdemo_edu *edu,
-			    struct gupdemo_edu_cursor *c, u32 buf_off,
+			    struct gupdemo_seg_cursor *c, u32 buf_off,
 			    u32 len, bool from_dev)
 {
 	while (len) {
-		u32 n;
+		dma_addr_t bus;
+		size_t n;
 		int ret;
 
-		if (!c->left)
-			return -EINVAL;
-		if (c->off == sg_dma_len(c->sg)) {
-			c->sg = sg_next(c->sg);
-			c->left--;
-			c->off = 0;
-			continue;
-		}
 		if (READ_ONCE(edu->eng.removing))
 			return -ENODEV;
 		if (gupdemo_should_fail())
 			return -ENOMEM;
-		n = min_t(u32, len, sg_dma_len(c->sg) - c->off);
-		ret = gupdemo_edu_command(edu, sg_dma_address(c->sg) + c->off,
-					  buf_off, n, from_dev);
+		n = gupdemo_seg_next(c, len, &bus);
+		if (!n)
+			return -EINVAL;
+		ret = gupdemo_edu_command(edu, bus, buf_off, n, from_dev);
 		if (ret)
 			return ret;
-		c->off += n;
 		buf_off += n;
 		len -= n;
 	}
@@ -252,7 +226,7 @@ static int gupdemo_edu_transfer(struct gupdemo_engine *eng,
 				struct gupdemo_xfer *x)
 {
 	struct gupdemo_edu *edu = container_of(eng, struct gupdemo_edu, eng);
-	struct gupdemo_edu_cursor src, dst;
+	struct gupdemo_seg_cursor src, dst;
 	size_t done = 0;
 	int ret;
 
@@ -264,9 +238,9 @@ static int gupdemo_edu_transfer(struct gupdemo_engine *eng,
 		goto out_unlock;
 	}
 	if (x->src)
-		gupdemo_edu_cursor_init(&src, x->src);
+		gupdemo_seg_cursor_init(&src, x->src);
 	if (x->dst)
-		gupdemo_edu_cursor_init(&dst, x->dst);
+		gupdemo_seg_cursor_init(&dst, x->dst);
 
 	/* Through the buffer in chunks, each at offset 0 of the buffer. */
 	while (done < x->len) {
@@ -451,6 +425,8 @@ static void gupdemo_edu_remove(struct pci_dev *pdev)
 	pci_clear_master(pdev);
 	gupdemo_edu_irq_put(edu);
 	gupdemo_engine_release_quarantine(&edu->eng);
+	/* Mappings handles keep for this device go while it is still here. */
+	gupdemo_dma_held_release_engine(&edu->eng);
 	gupdemo_edu_unmap(edu);
 	pci_disable_device(pdev);
 	mutex_destroy(&edu->lock);

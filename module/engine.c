@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mutex.h>
+#include <linux/scatterlist.h>
 #include <linux/wait_bit.h>
 
 #include "engine.h"
@@ -35,6 +36,58 @@ void gupdemo_engine_init(struct gupdemo_engine *eng, u32 id, const char *name,
 	eng->removing = false;
 	spin_lock_init(&eng->quarantine_lock);
 	INIT_LIST_HEAD(&eng->quarantine);
+	INIT_LIST_HEAD(&eng->held);
+}
+
+/**
+ * gupdemo_seg_cursor_init() - start walking a buffer's bus addresses
+ * @c: the cursor
+ * @buf: the buffer, mapped
+ */
+void gupdemo_seg_cursor_init(struct gupdemo_seg_cursor *c,
+			     const struct gupdemo_xfer_buf *buf)
+{
+	c->buf = buf;
+	c->sg = buf->sgt ? buf->sgt->sgl : NULL;
+	c->left = buf->sgt ? buf->sgt->nents : 0;
+	c->off = 0;
+}
+
+/**
+ * gupdemo_seg_next() - the next piece of a buffer, in bus addresses
+ * @c: the cursor
+ * @max: the most bytes the caller takes
+ * @addr: (out) the bus address of the piece
+ *
+ * On the sg_table shape the pieces come from the DMA entries
+ * (sg_dma_address()/sg_dma_len()), never the CPU entries; on the IOVA
+ * shape from the one contiguous range.
+ *
+ * Return: the bytes of the piece (at most @max), which the cursor moves
+ * past; 0 at the end of the buffer.
+ */
+size_t gupdemo_seg_next(struct gupdemo_seg_cursor *c, size_t max,
+			dma_addr_t *addr)
+{
+	size_t n;
+
+	if (!c->buf->sgt) {
+		n = min(max, c->buf->len - c->off);
+		*addr = c->buf->addr + c->off;
+		c->off += n;
+		return n;
+	}
+	while (c->left && c->off == sg_dma_len(c->sg)) {
+		c->sg = sg_next(c->sg);
+		c->left--;
+		c->off = 0;
+	}
+	if (!c->left)
+		return 0;
+	n = min_t(size_t, max, sg_dma_len(c->sg) - c->off);
+	*addr = sg_dma_address(c->sg) + c->off;
+	c->off += n;
+	return n;
 }
 
 /**

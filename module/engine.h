@@ -11,17 +11,55 @@
 #define _GUPDEMO_ENGINE_H
 
 #include <linux/atomic.h>
+#include <linux/dma-mapping.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
 struct device;
+struct scatterlist;
 struct sg_table;
 
 /* Both engines model edu's buffer: 4 KiB, at most 4095 bytes per command. */
 #define GUPDEMO_DEV_BUF_SIZE	4096
 #define GUPDEMO_DEV_CHUNK	(GUPDEMO_DEV_BUF_SIZE - 1)
+
+/**
+ * struct gupdemo_xfer_buf - one mapped buffer as an engine sees it
+ * @sgt: the sg_table shape: the device is programmed from its DMA entries,
+ *	a CPU engine copies through its CPU entries; NULL for the IOVA shape
+ * @addr: the IOVA shape: the device sees the whole buffer as one range,
+ *	bus addresses @addr to @addr + @len - 1 (dma_iova_link())
+ * @len: the IOVA shape: bytes mapped
+ *
+ * A device walks either shape as a list of (bus address, length) pieces
+ * with gupdemo_seg_next(); so it never looks at which shape it got.
+ */
+struct gupdemo_xfer_buf {
+	struct sg_table *sgt;
+	dma_addr_t addr;
+	size_t len;
+};
+
+/**
+ * struct gupdemo_seg_cursor - position in the bus addresses of a buffer
+ * @buf: the buffer
+ * @sg: the sg_table shape: the current DMA entry
+ * @left: the sg_table shape: DMA entries from @sg on
+ * @off: bytes of the current entry (or of the one IOVA range) used
+ */
+struct gupdemo_seg_cursor {
+	const struct gupdemo_xfer_buf *buf;
+	struct scatterlist *sg;
+	unsigned int left;
+	size_t off;
+};
+
+void gupdemo_seg_cursor_init(struct gupdemo_seg_cursor *c,
+			     const struct gupdemo_xfer_buf *buf);
+size_t gupdemo_seg_next(struct gupdemo_seg_cursor *c, size_t max,
+			dma_addr_t *addr);
 
 /**
  * struct gupdemo_xfer - one transfer handed to an engine
@@ -39,8 +77,8 @@ struct sg_table;
  */
 struct gupdemo_xfer {
 	u32 op;
-	struct sg_table *src;
-	struct sg_table *dst;
+	const struct gupdemo_xfer_buf *src;
+	const struct gupdemo_xfer_buf *dst;
 	size_t len;
 	bool stuck;
 };
@@ -88,6 +126,8 @@ struct gupdemo_quarantined {
  * @removing: set by unregister; transfers stop at the next chunk
  * @quarantine_lock: protects @quarantine
  * @quarantine: struct gupdemo_quarantined of commands that did not stop
+ * @held: held mappings made for @dev (dma_held.c, under its lock); torn
+ *	down by gupdemo_dma_held_release_engine() before @dev goes
  */
 struct gupdemo_engine {
 	u32 id;
@@ -101,6 +141,7 @@ struct gupdemo_engine {
 	bool removing;
 	spinlock_t quarantine_lock; /* protects quarantine */
 	struct list_head quarantine;
+	struct list_head held;
 };
 
 void gupdemo_engine_init(struct gupdemo_engine *eng, u32 id, const char *name,
@@ -114,6 +155,9 @@ bool gupdemo_engine_present(u32 id);
 void gupdemo_engine_quarantine(struct gupdemo_engine *eng,
 			       struct gupdemo_quarantined *q);
 void gupdemo_engine_release_quarantine(struct gupdemo_engine *eng);
+
+/* dma_held.c: before the engine's device goes, its held mappings go */
+void gupdemo_dma_held_release_engine(struct gupdemo_engine *eng);
 
 /* soft_engine.c */
 int gupdemo_soft_init(void);

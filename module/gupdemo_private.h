@@ -18,6 +18,7 @@
 #include "handles.h"
 #include "pinned.h"
 
+struct gupdemo_dma_held;
 struct mm_struct;
 struct page;
 
@@ -44,6 +45,8 @@ extern unsigned int gupdemo_max_mirror_pages_file;
  * @nfile: FOLL_GET (GUPDEMO_API_GET_FAST) only: pages among them that a
  *	reference does not let the module dirty (gupdemo_get_dirtiable())
  * @release_flags: GUPDEMO_UNPIN_* given by UNPIN, read by the last put
+ * @held: a held handle only: the mapping it keeps for a device
+ *	(GUPDEMO_DMA_KEEP_MAPPED), or NULL; dma_held.c's, under its lock
  */
 struct gupdemo_pinned {
 	struct gupdemo_pfns pfns;
@@ -58,6 +61,7 @@ struct gupdemo_pinned {
 	bool device_wrote;
 	u32 release_flags;
 	unsigned long nfile;
+	struct gupdemo_dma_held *held;
 };
 
 /**
@@ -105,6 +109,8 @@ struct gupdemo_file {
  * @mirror_live_entries: entries mapped in those now
  * @mirror_live_mapped: entries mapped into live mappings since load
  * @mirror_live_unmapped: entries invalidations unmapped since load
+ * @dma_maps_held: mappings pin handles keep for a device now
+ *	(GUPDEMO_DMA_KEEP_MAPPED)
  */
 struct gupdemo_stats {
 	atomic64_t pins_held;
@@ -125,6 +131,7 @@ struct gupdemo_stats {
 	atomic64_t mirror_live_entries;
 	atomic64_t mirror_live_mapped;
 	atomic64_t mirror_live_unmapped;
+	atomic64_t dma_maps_held;
 };
 
 extern struct gupdemo_stats gupdemo_stats;

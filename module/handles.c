@@ -10,6 +10,12 @@
  * that uses an object holds it by reference, taken under the file's lock,
  * never by holding that lock across its work; UNPIN and UNMIRROR take the
  * object out of the table only while the table's is the only reference.
+ *
+ * Handle h lives at index h - 1: handle 0 stays invalid, and the first
+ * handle sits in the xarray's head.  A file that holds one object at a
+ * time (PIN, DMA, UNPIN, again) then allocates no xarray node, and UNPIN
+ * frees none: a node is freed after an RCU grace period, work that runs
+ * on another CPU while the next PIN and UNPIN are timed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,13 +40,17 @@
 int gupdemo_handle_publish(struct gupdemo_file *f, struct xarray *table,
 			   struct gupdemo_object *obj, u32 *handle)
 {
+	u32 index;
 	int ret;
 
 	ret = mutex_lock_killable(&f->lock);
 	if (ret)
 		return ret;
-	ret = xa_alloc(table, handle, obj, xa_limit_31b, GFP_KERNEL_ACCOUNT);
+	ret = xa_alloc(table, &index, obj, XA_LIMIT(0, INT_MAX - 1),
+		       GFP_KERNEL_ACCOUNT);
 	mutex_unlock(&f->lock);
+	if (!ret)
+		*handle = index + 1;
 	return ret;
 }
 
@@ -62,7 +72,9 @@ struct gupdemo_object *gupdemo_handle_get(struct gupdemo_file *f,
 	struct gupdemo_object *obj;
 
 	lockdep_assert_held(&f->lock);
-	obj = xa_load(table, handle);
+	if (!handle)
+		return NULL;
+	obj = xa_load(table, handle - 1);
 	if (obj)
 		refcount_inc(&obj->ref);
 	return obj;
@@ -100,13 +112,12 @@ gupdemo_handle_take(struct gupdemo_file *f, struct xarray *table, u32 handle,
 	struct gupdemo_object *obj;
 	int ret;
 
-	/* Index 0 is never allocated; erasing it would make it allocatable. */
 	if (!handle)
 		return ERR_PTR(-ENOENT);
 	ret = mutex_lock_killable(&f->lock);
 	if (ret)
 		return ERR_PTR(ret);
-	obj = xa_load(table, handle);
+	obj = xa_load(table, handle - 1);
 	if (!obj)
 		ret = -ENOENT;
 	else if (may_take)
@@ -114,7 +125,7 @@ gupdemo_handle_take(struct gupdemo_file *f, struct xarray *table, u32 handle,
 	if (!ret && !refcount_dec_if_one(&obj->ref))
 		ret = -EBUSY;
 	if (!ret)
-		xa_erase(table, handle);
+		xa_erase(table, handle - 1);
 	mutex_unlock(&f->lock);
 	if (ret)
 		return ERR_PTR(ret);

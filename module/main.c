@@ -97,6 +97,9 @@ int gupdemo_ioctl_get_info(struct gupdemo_file *f, void *arg)
 		info->features |= GUPDEMO_FEAT_MIRROR;
 	if (IS_ENABLED(CONFIG_HMM_MIRROR) && GUPDEMO_HAVE_HMM_DMA)
 		info->features |= GUPDEMO_FEAT_MIRROR_LIVE;
+	if (GUPDEMO_HAVE_DMA_IOVA)
+		info->features |= GUPDEMO_FEAT_DMA_IOVA;
+	info->features |= GUPDEMO_FEAT_DMA_KEEP;
 	info->page_size = PAGE_SIZE;
 	info->max_pin_pages = gupdemo_max_pin_pages;
 	info->pins_held = atomic64_read(&gupdemo_stats.pins_held);

@@ -783,48 +783,51 @@ static int gupdemo_mirror_live_view(struct gupdemo_mirrored *m,
  * gupdemo_mirror_dma_map() - map a call's table: live, or for this call
  * @m: after gupdemo_mirror_dma_lock() (its lock held)
  * @dev: the engine's device
- * @sgt: the call's table, CPU entries filled
- * @dir: the direction of a per-call mapping (a live one is bidirectional)
+ * @map: the call's mapping: @map->sgt's CPU entries filled; on success
+ *	@map->mapped is set
  * @mapped: (out) increased by the entries this call mapped
  *
  * Through the mirror's live mapping when it is for @dev and not frozen,
- * else dma_map_sgtable() for this call (gupdemo_dma_map()).
+ * else dma_map_sgtable() for this call (gupdemo_dma_map()).  The caller
+ * frees the table (gupdemo_dma_unprepare()) either way.
  *
- * Return: 1 (live: unmap with gupdemo_mirror_dma_unmap(..., true)), 0
- * (mapped for the call), or -errno with @sgt freed.
+ * Return: GUPDEMO_DMA_PATH_HELD or-ed with the live mapping's path (IOVA
+ * when it is one IOVA range, else SG): unmap with
+ * gupdemo_mirror_dma_unmap(..., true); 0 (mapped for the call); or -errno.
  */
 int gupdemo_mirror_dma_map(struct gupdemo_mirrored *m, struct device *dev,
-			   struct sg_table *sgt, enum dma_data_direction dir,
-			   u32 *mapped)
+			   struct gupdemo_dma_map *map, u32 *mapped)
 {
 	int ret;
 
 	lockdep_assert_held(&m->lock);
 	if (!m->live || m->live->dev != dev || m->live->frozen) {
-		*mapped = sgt->orig_nents;
-		return gupdemo_dma_map(dev, sgt, dir);
+		*mapped = map->sgt.orig_nents;
+		return gupdemo_dma_map(dev, map, NULL);
 	}
-	ret = gupdemo_mirror_live_view(m, sgt, mapped);
-	if (ret) {
-		sg_free_table(sgt);
+	ret = gupdemo_mirror_live_view(m, &map->sgt, mapped);
+	if (ret)
 		return ret;
-	}
-	return 1;
+	map->mapped = true;
+	return GUPDEMO_DMA_PATH_HELD |
+	       (dma_use_iova(&m->live->map.state) ? GUPDEMO_DMA_PATH_IOVA :
+						     GUPDEMO_DMA_PATH_SG);
 }
 
 /**
  * gupdemo_mirror_dma_unmap() - undo gupdemo_mirror_dma_map() for a call
  * @dev: the engine's device
- * @sgt: the call's table; the caller frees it
- * @dir: as mapped
- * @live: gupdemo_mirror_dma_map() returned 1: the mapping stays, only the
- *	call's view of it goes
+ * @map: the call's mapping; the caller frees its table
+ * @live: gupdemo_mirror_dma_map() returned a path: the mapping stays, only
+ *	the call's view of it goes
  */
-void gupdemo_mirror_dma_unmap(struct device *dev, struct sg_table *sgt,
-			      enum dma_data_direction dir, bool live)
+void gupdemo_mirror_dma_unmap(struct device *dev, struct gupdemo_dma_map *map,
+			      bool live)
 {
-	if (!live)
-		gupdemo_dma_unmap(dev, sgt, dir);
+	if (live)
+		map->mapped = false;
+	else
+		gupdemo_dma_unmap(dev, map);
 }
 
 /**

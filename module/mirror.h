@@ -17,6 +17,7 @@
 #include "handles.h"
 
 struct device;
+struct gupdemo_dma_map;
 struct gupdemo_engine;
 struct gupdemo_mirror_live;
 struct sg_table;
@@ -109,10 +110,9 @@ int gupdemo_mirror_dma_prepare(struct gupdemo_mirrored *m,
 int gupdemo_mirror_dma_lock(struct gupdemo_mirrored *m, struct sg_table *sgt,
 			    size_t len, bool write);
 int gupdemo_mirror_dma_map(struct gupdemo_mirrored *m, struct device *dev,
-			   struct sg_table *sgt, enum dma_data_direction dir,
-			   u32 *mapped);
-void gupdemo_mirror_dma_unmap(struct device *dev, struct sg_table *sgt,
-			      enum dma_data_direction dir, bool live);
+			   struct gupdemo_dma_map *map, u32 *mapped);
+void gupdemo_mirror_dma_unmap(struct device *dev, struct gupdemo_dma_map *map,
+			      bool live);
 void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m, size_t written);
 void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt,
 			     bool live);
@@ -155,16 +155,14 @@ static inline void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m,
 
 static inline int gupdemo_mirror_dma_map(struct gupdemo_mirrored *m,
 					 struct device *dev,
-					 struct sg_table *sgt,
-					 enum dma_data_direction dir,
+					 struct gupdemo_dma_map *map,
 					 u32 *mapped)
 {
 	return -EOPNOTSUPP;
 }
 
 static inline void gupdemo_mirror_dma_unmap(struct device *dev,
-					    struct sg_table *sgt,
-					    enum dma_data_direction dir,
+					    struct gupdemo_dma_map *map,
 					    bool live)
 {
 }

@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
+#include "dma.h"
 #include "gupdemo_private.h"
 #include "handles.h"
 
@@ -27,6 +28,8 @@ static void gupdemo_handle_free(struct gupdemo_pinned *pin, u64 *put_ns)
 		dirty = true;
 	if (pin->release_flags & GUPDEMO_UNPIN_SKIP_DIRTY)
 		dirty = false;
+	/* A mapping the handle kept goes before the pages do. */
+	gupdemo_dma_held_drop(pin);
 	gupdemo_unpin_user_range(pin, dirty, put_ns);
 	kfree(pin);
 	atomic64_dec(&gupdemo_stats.pins_held);

@@ -93,6 +93,7 @@ int gupdemo_pfns_alloc(struct gupdemo_pfns *r, unsigned long npages)
 		return -ENOMEM;
 	r->size = npages * sizeof(*r->entries);
 	r->nentries = 0;
+	r->nruns = 0;
 	return 0;
 }
 
@@ -153,10 +154,12 @@ void gupdemo_pfns_add(struct gupdemo_pfns *r, unsigned long n)
 		/* The previous batch's last run may go on. */
 		if (!i && out && gupdemo_run_extend(&e[out - 1], pfn, len))
 			continue;
-		if (len == 1)
+		if (len == 1) {
 			e[out++].page = first;
-		else
+		} else {
 			e[out++] = gupdemo_run_encode(pfn, len);
+			r->nruns++;
+		}
 	}
 	r->nentries = out;
 }
@@ -190,13 +193,20 @@ void gupdemo_pfns_trim(struct gupdemo_pfns *r)
  *
  * Stretches of plain entries are a page array, released by the array API
  * as GUP's own callers do; a run is released folio by folio: one atomic
- * update for all 512 pages of a THP.
+ * update for all 512 pages of a THP.  A record without runs (4K memory) is
+ * one page array, released in one call without looking for runs.
  */
 void gupdemo_pfns_release(struct gupdemo_pfns *r, u32 api, bool dirty)
 {
 	union gupdemo_entry *e = r->entries;
 	unsigned long i = 0, j;
 
+	if (!r->nruns) {
+		if (r->nentries)
+			gupdemo_gup_release_pages(api, &e[0].page, r->nentries,
+						  dirty);
+		return;
+	}
 	while (i < r->nentries) {
 		if (gupdemo_entry_is_run(e[i])) {
 			gupdemo_gup_release_range(api,
@@ -219,6 +229,7 @@ void gupdemo_pfns_free(struct gupdemo_pfns *r)
 	kvfree(r->entries);
 	r->entries = NULL;
 	r->nentries = 0;
+	r->nruns = 0;
 	r->size = 0;
 }
 

@@ -26,11 +26,13 @@ union gupdemo_entry;
  * struct gupdemo_pfns - the pages a pin holds, in address order
  * @entries: private to pinned.c
  * @nentries: entries used
+ * @nruns: how many of them are runs (0: the record is a page array)
  * @size: bytes allocated for @entries
  */
 struct gupdemo_pfns {
 	union gupdemo_entry *entries;
 	unsigned long nentries;
+	unsigned long nruns;
 	size_t size;
 };
 

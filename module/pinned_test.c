@@ -136,6 +136,7 @@ static void gupdemo_test_add_small(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	gupdemo_test_add(&r, (struct page *[]){ a, b, a }, 3);
 	KUNIT_EXPECT_EQ(test, r.nentries, 3UL);
+	KUNIT_EXPECT_EQ(test, r.nruns, 0UL);
 	KUNIT_EXPECT_PTR_EQ(test, e[0].page, a);
 	KUNIT_EXPECT_PTR_EQ(test, e[1].page, b);
 	KUNIT_EXPECT_PTR_EQ(test, e[2].page, a);
@@ -170,6 +171,7 @@ static void gupdemo_test_add_fold(struct kunit *test)
 
 	gupdemo_test_add(&r, (struct page *[]){ gupdemo_nth_page(big, 2) }, 1);
 	KUNIT_ASSERT_EQ(test, r.nentries, 3UL);
+	KUNIT_EXPECT_EQ(test, r.nruns, 1UL);
 	KUNIT_EXPECT_PTR_EQ(test, e[2].page, gupdemo_nth_page(big, 2));
 	__free_page(other);
 	__free_pages(big, 2);
@@ -190,6 +192,7 @@ static void gupdemo_test_add_continue(struct kunit *test)
 	gupdemo_test_add(&r, (struct page *[]){ gupdemo_nth_page(big, 2),
 			 gupdemo_nth_page(big, 3) }, 2);
 	KUNIT_ASSERT_EQ(test, r.nentries, 1UL);
+	KUNIT_EXPECT_EQ(test, r.nruns, 1UL);
 	KUNIT_EXPECT_EQ(test, gupdemo_entry_pfn(e[0]), pfn);
 	KUNIT_EXPECT_EQ(test, gupdemo_entry_npages(e[0]), 4UL);
 	__free_pages(big, 2);

@@ -162,8 +162,8 @@ static int gupdemo_soft_buf_xfer(struct gupdemo_soft *soft,
 static int gupdemo_soft_loopback(struct gupdemo_soft *soft,
 				 const struct gupdemo_xfer *x)
 {
-	struct gupdemo_soft_cursor s = { .sg = x->src->sgl };
-	struct gupdemo_soft_cursor d = { .sg = x->dst->sgl };
+	struct gupdemo_soft_cursor s = { .sg = x->src->sgt->sgl };
+	struct gupdemo_soft_cursor d = { .sg = x->dst->sgt->sgl };
 	size_t done = 0;
 	int ret;
 
@@ -198,10 +198,10 @@ static void gupdemo_soft_work(struct work_struct *work)
 
 	switch (x->op) {
 	case GUPDEMO_DMA_TO_DEVICE:
-		ret = gupdemo_soft_buf_xfer(soft, x->src, x->len, true);
+		ret = gupdemo_soft_buf_xfer(soft, x->src->sgt, x->len, true);
 		break;
 	case GUPDEMO_DMA_FROM_DEVICE:
-		ret = gupdemo_soft_buf_xfer(soft, x->dst, x->len, false);
+		ret = gupdemo_soft_buf_xfer(soft, x->dst->sgt, x->len, false);
 		break;
 	case GUPDEMO_DMA_LOOPBACK:
 		ret = gupdemo_soft_loopback(soft, x);
@@ -220,6 +220,14 @@ static int gupdemo_soft_transfer(struct gupdemo_engine *eng,
 	long left;
 	int ret;
 
+	/*
+	 * The CPU copies through the pages, so it needs the sg_table shape.
+	 * It always gets it: its platform device has no IOMMU DMA domain, so
+	 * dma_iova_try_alloc() says no for it (the IOVA shape is a device's
+	 * view, one bus range, of which the CPU can make nothing).
+	 */
+	if ((x->src && !x->src->sgt) || (x->dst && !x->dst->sgt))
+		return -EINVAL;
 	ret = mutex_lock_killable(&soft->lock);
 	if (ret)
 		return ret;
@@ -245,7 +253,7 @@ static int gupdemo_soft_transfer(struct gupdemo_engine *eng,
 	}
 	/* What the engine wrote through the pages, to the device side. */
 	if (x->dst)
-		dma_sync_sgtable_for_device(eng->dev, x->dst,
+		dma_sync_sgtable_for_device(eng->dev, x->dst->sgt,
 					    DMA_BIDIRECTIONAL);
 	/* An abort on unregister reads as the device having gone away. */
 	if (ret == -ECANCELED)
@@ -320,6 +328,7 @@ void gupdemo_soft_exit(void)
 	struct gupdemo_soft *soft = gupdemo_soft;
 
 	gupdemo_engine_unregister(&soft->eng);
+	gupdemo_dma_held_release_engine(&soft->eng);
 	/* No transfer is left; the last work may still be returning. */
 	destroy_workqueue(soft->wq);
 	platform_device_unregister(soft->pdev);

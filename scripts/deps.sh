@@ -28,7 +28,7 @@
 #   util-linux coreutils                 flock, timeout
 #   sparse, shellcheck, cppcheck         make lint (cppcheck on user/ and tests/)
 #   dkms                                 tests/pkg/t_dkms (dkms build for each cached kernel)
-#   gnuplot-nox                          make bench: PNG plots (scripts/bench-plot)
+#   gnuplot-nox                          make demo and make bench: PNG plots (scripts/bench-plot)
 #   trinity                              tests/guest/t_trinity: Debian's syscall fuzzer, with
 #                                        gupdemo's ioctl group (tests/trinity/gupdemo.c)
 set -euo pipefail

@@ -11,7 +11,7 @@
 # memory blocks include gupdemo-lab.h) and tests/.
 TESTS_CFLAGS := $(USER_CFLAGS) $(USER_LAB_CFLAGS) -Itests
 
-HOST_TEST_NAMES := t_vmstat t_uapi t_lib t_cli t_pageinfo t_buf t_man t_version
+HOST_TEST_NAMES := t_vmstat t_uapi t_lib t_cli t_pageinfo t_buf t_man t_version t_units
 # Every tests/guest/t_*.c is a guest test binary.
 GUEST_TEST_NAMES := $(sort $(basename $(notdir $(wildcard tests/guest/t_*.c))))
 

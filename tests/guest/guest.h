@@ -179,6 +179,12 @@ static inline bool g_check_nothing_held(int fd, const char *what)
 	return true;
 }
 
+/*
+ * Every GET_INFO feature bit this test suite knows: a bit outside it is a
+ * feature the tests were not written for.  Add new bits here.
+ */
+#define G_FEAT_KNOWN		(GUPDEMO_FEAT_MIRROR_LIVE * 2 - 1)
+
 #define G_THP_DIR		"/sys/kernel/mm/transparent_hugepage"
 
 /*
@@ -236,6 +242,178 @@ static inline int g_open(void)
 	if (ret)
 		bail_out("cannot open " GUPDEMO_DEV_PATH ": %s", strerror(-ret));
 	return fd;
+}
+
+/*
+ * Named tests.  A guest program's tests are a table of named entries, one
+ * parser reads the options that choose among them, and g_run() walks the
+ * table in order:
+ *
+ *	static const struct g_test groups[] = {
+ *		G_TEST("errors", group_errors),
+ *		G_TEST("basic", group_basic),
+ *		G_VARIANT("copy/soft", copy_on, &engines[0]),
+ *	};
+ *
+ *	g_parse_args(argc, argv, G_OPT_GROUP | G_OPT_LIST,
+ *		     "t_mirror [--group NAME] [--list]");
+ *	g_run(groups, G_N(groups), G_BY_GROUP);
+ *
+ * The options a program takes (@opts of g_parse_args()):
+ *   --group NAME  runs the one entry of that name (G_BY_GROUP); a group may
+ *                 walk a table of its own parts with G_BY_NAME
+ *   --only NAME   runs only the entries of that name (repeatable)
+ *   --skip NAME   leaves those out (repeatable)
+ *   --list        prints the names of the entries it would run, one a line,
+ *                 and runs nothing
+ * With G_OPT_SUBSTR, --only and --skip match any part of a name
+ * (t_matrix's cells: --only get-w/ext4); without, the whole name, and a
+ * name no entry has is a bail-out (a typo must not pass with no test).
+ * A plain test is a function of no arguments (@fn).  A variant is an entry
+ * with @run and @arg, a row of the program's own table (an engine, a memory
+ * kind): several entries share @run, each with its own row.
+ */
+struct g_test {
+	const char *name;
+	void (*fn)(void);
+	void (*run)(const void *arg);
+	const void *arg;	/* the variant's row */
+};
+
+#define G_TEST(n, f)		{ .name = (n), .fn = (f) }
+#define G_VARIANT(n, r, a)	{ .name = (n), .run = (r), .arg = (a) }
+#define G_N(a)			(sizeof(a) / sizeof((a)[0]))
+
+enum {
+	G_OPT_GROUP		= 1 << 0,
+	G_OPT_GROUP_REQUIRED	= 1 << 1,
+	G_OPT_ONLY		= 1 << 2,
+	G_OPT_SKIP		= 1 << 3,
+	G_OPT_LIST		= 1 << 4,
+	G_OPT_SUBSTR		= 1 << 5,
+};
+
+/* Which option selects the entries of a table g_run() walks. */
+enum g_by { G_BY_GROUP, G_BY_NAME };
+
+#define G_SEL_MAX		16
+
+static struct g_sel {
+	unsigned int opts;
+	const char *group;
+	const char *only[G_SEL_MAX], *skip[G_SEL_MAX];
+	int nonly, nskip;
+	bool list;
+} g_sel_;
+
+__attribute__((noreturn))
+static inline void g_usage(const char *usage)
+{
+	bail_out("usage: %s", usage);
+}
+
+/* Reads the selection options @opts allows; anything else is a usage error. */
+static inline void g_parse_args(int argc, char **argv, unsigned int opts,
+				const char *usage)
+{
+	struct g_sel *s = &g_sel_;
+
+	s->opts = opts;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		bool arg = i + 1 < argc;
+
+		if (!strcmp(o, "--group") && arg && (opts & G_OPT_GROUP) &&
+		    !s->group)
+			s->group = argv[++i];
+		else if (!strcmp(o, "--only") && arg && (opts & G_OPT_ONLY) &&
+			 s->nonly < G_SEL_MAX)
+			s->only[s->nonly++] = argv[++i];
+		else if (!strcmp(o, "--skip") && arg && (opts & G_OPT_SKIP) &&
+			 s->nskip < G_SEL_MAX)
+			s->skip[s->nskip++] = argv[++i];
+		else if (!strcmp(o, "--list") && (opts & G_OPT_LIST))
+			s->list = true;
+		else
+			g_usage(usage);
+	}
+	if ((opts & G_OPT_GROUP_REQUIRED) && !s->group)
+		g_usage(usage);
+}
+
+static inline bool g_name_matches(const char *name, const char *pat)
+{
+	if (g_sel_.opts & G_OPT_SUBSTR)
+		return strstr(name, pat) != NULL;
+	return !strcmp(name, pat);
+}
+
+/* Whether --only and --skip let @name run. */
+static inline bool g_selected(const char *name)
+{
+	bool in = g_sel_.nonly == 0;
+
+	for (int i = 0; i < g_sel_.nonly; i++)
+		in |= g_name_matches(name, g_sel_.only[i]);
+	for (int i = 0; i < g_sel_.nskip; i++)
+		in &= !g_name_matches(name, g_sel_.skip[i]);
+	return in;
+}
+
+static inline bool g_listing(void)
+{
+	return g_sel_.list;
+}
+
+/* How many --only names were given (0: every entry runs). */
+static inline int g_only_count(void)
+{
+	return g_sel_.nonly;
+}
+
+/* Bails out on an exact --only or --group name no entry of @t has. */
+static inline void g_check_names(const struct g_test *t, size_t n,
+				 enum g_by by)
+{
+	int npat = by == G_BY_GROUP ? !!g_sel_.group : g_sel_.nonly;
+
+	if (by == G_BY_NAME && (g_sel_.opts & G_OPT_SUBSTR))
+		return;
+	for (int k = 0; k < npat; k++) {
+		const char *pat = by == G_BY_GROUP ? g_sel_.group :
+				  g_sel_.only[k];
+		size_t i = 0;
+
+		while (i < n && strcmp(t[i].name, pat))
+			i++;
+		if (i == n)
+			bail_out("no %s named '%s'",
+				 by == G_BY_GROUP ? "group" : "test", pat);
+	}
+}
+
+/*
+ * Runs, in table order, the entries of @t the options select (or with
+ * --list prints their names); returns how many.
+ */
+static inline int g_run(const struct g_test *t, size_t n, enum g_by by)
+{
+	int ran = 0;
+
+	g_check_names(t, n, by);
+	for (size_t i = 0; i < n; i++) {
+		if (by == G_BY_GROUP ? g_sel_.group &&
+		    strcmp(g_sel_.group, t[i].name) : !g_selected(t[i].name))
+			continue;
+		if (g_sel_.list)
+			printf("%s\n", t[i].name);
+		else if (t[i].fn)
+			t[i].fn();
+		else
+			t[i].run(t[i].arg);
+		ran++;
+	}
+	return ran;
 }
 
 #endif /* GUPDEMO_GUEST_H */

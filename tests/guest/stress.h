@@ -105,9 +105,15 @@ static const int errs_pin[] = { ERRS_COMMON, EOVERFLOW, EOPNOTSUPP, ENOMEM,
 				ENOSPC, 0 };
 static const int errs_unpin[] = { ERRS_COMMON, ENOENT, EBUSY, EPERM, 0 };
 static const int errs_query[] = { ERRS_COMMON, ENOENT, 0 };
-/* EBUSY: a mirror side kept being invalidated for the call's time bound. */
+/*
+ * EBUSY: a mirror side kept being invalidated for the call's time bound.
+ * EOPNOTSUPP: GUPDEMO_DMA_MAP_IOVA where no IOVA range can be used, or
+ * KEEP_MAPPED on a device that bounces; EXDEV: a handle kept mapped for the
+ * other engine.
+ */
 static const int errs_dma[] = { ERRS_COMMON, EOVERFLOW, ENOMEM, ENOENT, EPERM,
-				ENODEV, ERANGE, EIO, ETIMEDOUT, ENOSPC, EBUSY, 0 };
+				ENODEV, ERANGE, EIO, ETIMEDOUT, ENOSPC, EBUSY,
+				EOPNOTSUPP, EXDEV, 0 };
 static const int errs_bench[] = { ERRS_COMMON, EOVERFLOW, EOPNOTSUPP, ENOMEM,
 				  ENOSPC, 0 };
 /*

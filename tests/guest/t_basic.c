@@ -74,7 +74,7 @@ static void test_info(int fd)
 	   kver >> 16, (kver >> 8) & 0xff, kver & 0xff);
 	is_int(info.page_size, psz, "GET_INFO: page_size == sysconf(_SC_PAGESIZE)");
 	ok(info.features & GUPDEMO_FEAT_PIN, "GET_INFO: features has PIN");
-	known = GUPDEMO_FEAT_MIRROR_LIVE * 2 - 1;
+	known = G_FEAT_KNOWN;
 	ok(!(info.features & ~known),
 	   "GET_INFO: features has only defined bits (0x%llx)",
 	   (unsigned long long)info.features);
@@ -151,18 +151,9 @@ static const struct cmd_desc cmds[] = {
 	{ "BENCH", GUPDEMO_IOC_BENCH, sizeof(struct gupdemo_bench), 64 },
 };
 
-static void test_sizes(int fd)
+/* The size rules every command follows, in @buf (a page, then PROT_NONE). */
+static void sizes_every_cmd(int fd, char *buf)
 {
-	/* Two pages: a readable one, then a PROT_NONE one. */
-	char *buf = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct gupdemo_info *info = (struct gupdemo_info *)buf;
-	uint32_t sz = sizeof(*info);
-
-	if (buf == MAP_FAILED)
-		bail_out("mmap failed");
-	mprotect(buf + psz, psz, PROT_NONE);
-
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		const struct cmd_desc *c = &cmds[i];
 
@@ -190,6 +181,13 @@ static void test_sizes(int fd)
 		is_errno(gupdemo_ioctl(fd, c->cmd, NULL), EFAULT,
 			 "%s: NULL argument -> EFAULT", c->name);
 	}
+}
+
+/* GET_INFO's sizes that work, and the arguments it cannot read. */
+static void sizes_get_info(int fd, char *buf)
+{
+	struct gupdemo_info *info = (struct gupdemo_info *)buf;
+	uint32_t sz = sizeof(*info);
 
 	/* QUERY: a v1 caller (72 bytes) is served; the handle is unknown. */
 	memset(buf, 0, psz);
@@ -249,18 +247,94 @@ static void test_sizes(int fd)
 	info->flags = 0x80000000u;
 	is_errno(gupdemo_ioctl(fd, GUPDEMO_IOC_GET_INFO, buf), EINVAL,
 		 "GET_INFO: flags 0x80000000 -> EINVAL");
+}
 
+static void test_sizes(int fd)
+{
+	/* Two pages: a readable one, then a PROT_NONE one. */
+	char *buf = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		bail_out("mmap failed");
+	mprotect(buf + psz, psz, PROT_NONE);
+	sizes_every_cmd(fd, buf);
+	sizes_get_info(fd, buf);
 	munmap(buf, 2 * psz);
+}
+
+/* Loading things that are not this kernel's gupdemo module. */
+static void module_bad_loads(const char *ko)
+{
+	char garbage[] = "/tmp/t_basic.XXXXXX";
+	bool loaded = false;
+	int ret, gfd;
+
+	is_errno(gupdemo_module_load("/nonexistent/gupdemo.ko", NULL, NULL),
+		 ENOENT, "load of a missing file -> ENOENT");
+	gfd = mkstemp(garbage);
+	if (gfd >= 0) {
+		ssize_t n = write(gfd, "not an ELF module\n", 18);
+
+		(void)n;
+		close(gfd);
+		is_errno(gupdemo_module_load(garbage, NULL, NULL), ENOEXEC,
+			 "load of a file that is not a module -> ENOEXEC");
+		unlink(garbage);
+	} else {
+		skip(1, "cannot create a temporary file");
+	}
+	is_errno(gupdemo_module_load(ko, "max_pin_pages=abc", NULL), EINVAL,
+		 "load with an invalid parameter value -> EINVAL");
+	ret = gupdemo_module_loaded(&loaded);
+	ok(ret == 0 && !loaded, "... and the module is not loaded");
+}
+
+/* Load again with a parameter, twice; the fresh module's counters. */
+static void module_reload(const char *ko)
+{
+	struct gupdemo_info info;
+	bool already = true;
+	uint64_t param = 0;
+	int ret, fd2;
+
+	ret = gupdemo_module_load(ko, "max_pin_pages=4096", &already);
+	is_errno(ret, 0, "load via libkmod (%s, max_pin_pages=4096)", ko);
+	ok(ret == 0 && !already, "... reported as newly loaded");
+	ok(wait_node(true), GUPDEMO_DEV_PATH " appears again");
+	test_node("after reload");
+	ok(g_param_get("max_pin_pages", &param) == 0 && param == 4096,
+	   "the parameter given to load is in effect (%llu)",
+	   (unsigned long long)param);
+
+	already = false;
+	ret = gupdemo_module_load(ko, "max_pin_pages=8", &already);
+	is_errno(ret, 0, "loading it a second time is not an error");
+	ok(ret == 0 && already, "... reported as already loaded");
+	ok(g_param_get("max_pin_pages", &param) == 0 && param == 4096,
+	   "... and its parameters are left alone");
+	ok(g_param_set("max_pin_pages", 262144) == 0,
+	   "max_pin_pages is writable at run time (restored to 262144)");
+
+	ret = gupdemo_open(NULL, &fd2);
+	is_errno(ret, 0, "open after reload");
+	if (ret) {
+		skip(2, "no device after reload");
+		return;
+	}
+	is_errno(gupdemo_get_info(fd2, &info), 0, "GET_INFO after reload");
+	ok(info.pins_held == 0 && info.pages_held == 0 &&
+	   info.pins_total == 0 && info.failures_total == 0,
+	   "a fresh module starts with all counters at 0");
+	gupdemo_close(fd2);
 }
 
 static void test_module(int fd, struct gupdemo_vmstat *start)
 {
 	const char *ko = getenv("GUPDEMO_KO");
-	char garbage[] = "/tmp/t_basic.XXXXXX";
 	struct gupdemo_info info;
-	bool loaded = false, already = true;
-	uint64_t param = 0;
-	int refcnt = -1, ret, fd2, gfd;
+	bool loaded = false;
+	int refcnt = -1, ret, fd2;
 
 	ret = gupdemo_module_loaded(&loaded);
 	ok(ret == 0 && loaded, "module_loaded(): gupdemo is loaded");
@@ -297,57 +371,8 @@ static void test_module(int fd, struct gupdemo_vmstat *start)
 	is_errno(gupdemo_open(NULL, &fd2), ENOENT,
 		 "open after unload -> ENOENT");
 	is_errno(gupdemo_module_unload(), ENOENT, "unloading again -> ENOENT");
-
-	/* Loading things that are not this kernel's gupdemo module. */
-	is_errno(gupdemo_module_load("/nonexistent/gupdemo.ko", NULL, NULL),
-		 ENOENT, "load of a missing file -> ENOENT");
-	gfd = mkstemp(garbage);
-	if (gfd >= 0) {
-		ssize_t n = write(gfd, "not an ELF module\n", 18);
-
-		(void)n;
-		close(gfd);
-		is_errno(gupdemo_module_load(garbage, NULL, NULL), ENOEXEC,
-			 "load of a file that is not a module -> ENOEXEC");
-		unlink(garbage);
-	} else {
-		skip(1, "cannot create a temporary file");
-	}
-	is_errno(gupdemo_module_load(ko, "max_pin_pages=abc", NULL), EINVAL,
-		 "load with an invalid parameter value -> EINVAL");
-	ret = gupdemo_module_loaded(&loaded);
-	ok(ret == 0 && !loaded, "... and the module is not loaded");
-
-	ret = gupdemo_module_load(ko, "max_pin_pages=4096", &already);
-	is_errno(ret, 0, "load via libkmod (%s, max_pin_pages=4096)", ko);
-	ok(ret == 0 && !already, "... reported as newly loaded");
-	ok(wait_node(true), GUPDEMO_DEV_PATH " appears again");
-	test_node("after reload");
-	ok(g_param_get("max_pin_pages", &param) == 0 && param == 4096,
-	   "the parameter given to load is in effect (%llu)",
-	   (unsigned long long)param);
-
-	already = false;
-	ret = gupdemo_module_load(ko, "max_pin_pages=8", &already);
-	is_errno(ret, 0, "loading it a second time is not an error");
-	ok(ret == 0 && already, "... reported as already loaded");
-	ok(g_param_get("max_pin_pages", &param) == 0 && param == 4096,
-	   "... and its parameters are left alone");
-	ok(g_param_set("max_pin_pages", 262144) == 0,
-	   "max_pin_pages is writable at run time (restored to 262144)");
-
-	ret = gupdemo_open(NULL, &fd2);
-	is_errno(ret, 0, "open after reload");
-	if (ret == 0) {
-		is_errno(gupdemo_get_info(fd2, &info), 0,
-			 "GET_INFO after reload");
-		ok(info.pins_held == 0 && info.pages_held == 0 &&
-		   info.pins_total == 0 && info.failures_total == 0,
-		   "a fresh module starts with all counters at 0");
-		gupdemo_close(fd2);
-	} else {
-		skip(2, "no device after reload");
-	}
+	module_bad_loads(ko);
+	module_reload(ko);
 }
 
 int main(void)

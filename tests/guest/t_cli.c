@@ -14,6 +14,35 @@
 
 static struct run r;
 
+/*
+ * In `gupdemo info`'s parameter section, max_pin_pages reads 512 and every
+ * value starts in the same column, whatever the names' lengths.
+ */
+static void info_param_columns(const struct run *run)
+{
+	const char *sec = strstr(run->out, "module parameters\n");
+	const char *line = sec ? strchr(sec, '\n') + 1 : NULL;
+	int col = -1, lines = 0;
+	bool same = sec != NULL, found = false;
+
+	while (line && line[0] == ' ' && line[1] == ' ') {
+		const char *name_end = strchr(line + 2, ' ');
+		const char *val = name_end + strspn(name_end, " ");
+
+		if (col < 0)
+			col = (int)(val - line);
+		same &= (int)(val - line) == col;
+		if (!strncmp(line + 2, "max_pin_pages ", 14))
+			found = !strncmp(val, "512\n", 4);
+		lines++;
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	ok(found, "info shows max_pin_pages 512");
+	ok(same && lines >= 5, "info: %d parameters, values in one column",
+	   lines);
+}
+
 static void as_nobody(const char *const *argv, const char *what)
 {
 	run_cli(&r, NOBODY, argv);
@@ -98,7 +127,8 @@ int main(void)
 	ok(g_param_get("pin_batch", &param) == 0 && param == 16,
 	   "load: pin_batch=16 in effect");
 	RUN(&r, "info");
-	expect(&r, CLI_OK, "max_pin_pages    512", NULL, "info shows the parameter");
+	expect(&r, CLI_OK, "module parameters\n", NULL, "info: a section of parameters");
+	info_param_columns(&r);
 	clirun_keep_ko = true; /* the default module path is $GUPDEMO_KO */
 	RUN(&r, "load");
 	expect(&r, CLI_OK, "already loaded", NULL, "load again (path from $GUPDEMO_KO)");

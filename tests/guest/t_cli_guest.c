@@ -405,6 +405,81 @@ static bool lines_fit(const char *text, size_t width, char *bad, size_t size)
 	return true;
 }
 
+/* Terminal columns of a UTF-8 line of @len bytes ("µs": two bytes, one column). */
+static size_t line_cols(const char *line, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)line[i] & 0xc0) != 0x80;
+	return n;
+}
+
+/*
+ * The table whose header line starts with @head: every row up to the next
+ * blank line (but the rows of a cell not measured, "(reason)") ends in the
+ * same column as the header does.  A row that does not is put in @bad.
+ */
+static bool table_aligned(const char *text, const char *head, char *bad,
+			  size_t size)
+{
+	const char *line = text, *nl;
+	size_t width;
+	int rows = 0;
+
+	/* The first line that starts with @head. */
+	while (line && strncmp(line, head, strlen(head))) {
+		nl = strchr(line, '\n');
+		line = nl ? nl + 1 : NULL;
+	}
+	if (!line || !(nl = strchr(line, '\n'))) {
+		snprintf(bad, size, "no table '%s'", head);
+		return false;
+	}
+	width = line_cols(line, (size_t)(nl - line));
+	for (line = nl + 1; *line && *line != '\n'; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		if (memchr(line, '(', (size_t)(nl - line)))
+			continue;
+		rows++;
+		if (line_cols(line, (size_t)(nl - line)) != width) {
+			snprintf(bad, size, "%.*s", (int)(nl - line), line);
+			return false;
+		}
+	}
+	if (!rows)
+		snprintf(bad, size, "no rows under '%s'", head);
+	return rows > 0;
+}
+
+/* How many times @needle occurs in @hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* The text between `--markers` lines of @format, in a new string. */
+static char *marked_block(const char *out, const char *format)
+{
+	char b[64], e[64];
+	const char *a, *z;
+
+	snprintf(b, sizeof(b), "==== gupdemo-bench-%s-begin ====\n", format);
+	snprintf(e, sizeof(e), "==== gupdemo-bench-%s-end ====", format);
+	a = strstr(out, b);
+	z = a ? strstr(a, e) : NULL;
+	if (!a || !z)
+		return NULL;
+	a += strlen(b);
+	return strndup(a, (size_t)(z - a));
+}
+
 static void test_usage(void)
 {
 	struct run r;
@@ -535,6 +610,29 @@ static void test_run_human(void)
 	ok(lines_fit(r.out, 79, bad, sizeof(bad)),
 	   "run: fits in 79 columns%s%s", bad[0] ? ": " : "", bad);
 	ok(strchr(r.out, '\033') == NULL, "run: no colour when stdout is a file");
+	ok(!strstr(r.out, "consequences lab"),
+	   "run without a lab scenario: no lab table");
+	run_free(&r);
+
+	/* The lab's long names widen their own table, not the first one. */
+	RUN(&r, "run", "anon-fast", "fork-get-vs-pin");
+	is_int(r.status, X_OK_, "run anon-fast fork-get-vs-pin: exit 0");
+	if (!ok(strstr(r.out, "\nscenario  api       memory") &&
+		strstr(r.out, "\nanon-fast fast      anon-4k"),
+		"run: the first table's name column is its longest name's (9)"))
+		show(&r);
+	if (!ok(strstr(r.out, "\nscenario        api       memory") &&
+		strstr(r.out, "\nfork-get-vs-pin get/fast  anon-4k"),
+		"run: the lab table's name column is its longest name's (15)"))
+		show(&r);
+	ok(strstr(r.out, "2 scenarios: ") != NULL, "run: '2 scenarios'");
+	run_free(&r);
+	RUN(&r, "run", "fork-get-vs-pin");
+	ok(count_of(r.out, "\nscenario ") == 1 &&
+	   strstr(r.out, "lab)\nscenario "),
+	   "run of a lab scenario only: one table, under the lab's heading");
+	ok(strstr(r.out, "\n1 scenario: 1 passed") != NULL,
+	   "run of one scenario: '1 scenario: 1 passed' (singular)");
 	run_free(&r);
 }
 
@@ -563,23 +661,96 @@ static void test_run_failure(void)
 	run_free(&r);
 }
 
+/* A size in raw bytes ("4194304 bytes"), which the table must not print. */
+static bool raw_bytes(const char *text)
+{
+	for (const char *p = text; (p = strstr(p, " bytes")); p++)
+		if (p > text && isdigit((unsigned char)p[-1]))
+			return true;
+	return false;
+}
+
+/*
+ * The table is for people: sizes, times and rates in human units, aligned
+ * columns, every stages row, and a missed target says by how much.  @json
+ * is the same run's JSON (its targets' pass values).
+ */
+static void test_bench_table(const char *table, const char *json)
+{
+	const char *heads[] = { "api ", "    size ", "engine ", "mem " };
+	char bad[200] = "";
+	int digits = 0, longest = 0;
+
+	for (const char *p = table; *p; p++) {
+		digits = isdigit((unsigned char)*p) ? digits + 1 : 0;
+		if (digits > longest)
+			longest = digits;
+	}
+	ok(longest < 7, "bench table: no number of 7 digits or more "
+	   "(raw ns or bytes); longest %d", longest);
+	ok(!raw_bytes(table) && strstr(table, " MiB") &&
+	   strstr(table, " µs") && strstr(table, " ms") &&
+	   strstr(table, "iB/s"),
+	   "bench table: sizes in KiB/MiB, times in µs/ms, rates in "
+	   "KiB/s..GiB/s");
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		bad[0] = '\0';
+		ok(table_aligned(table, heads[i], bad, sizeof(bad)),
+		   "bench table '%s...': rows as wide as the header%s%s",
+		   heads[i], bad[0] ? ": " : "", bad);
+	}
+	ok(strstr(table, "\nsoft ") && strstr(table, "\nsoft-thp ") &&
+	   strstr(table, "\nedu "),
+	   "bench table: the stages of soft, soft-thp and edu");
+	bad[0] = '\0';
+	ok(strstr(table, "\nDMA pin stage vs PIN ioctl, same bytes, one side") &&
+	   table_aligned(table, "stage ", bad, sizeof(bad)) &&
+	   strstr(table, "\npin     ") && strstr(table, "\nunpin   "),
+	   "bench table: DMA pin stage vs PIN ioctl, a pin and an unpin row, "
+	   "aligned%s%s", bad[0] ? ": " : "", bad);
+	is_int(count_of(table, ": missed ("), count_of(json, "\"pass\": false"),
+	       "bench table: a 'missed (...)' per target the JSON says missed");
+	is_int(count_of(table, ": met ("), count_of(json, "\"pass\": true"),
+	       "bench table: a 'met (...)' per target met");
+	is_int(count_of(table, " vs target "),
+	       count_of(table, ": missed (") + count_of(table, ": met ("),
+	       "bench table: each says measured vs target");
+	ok(!strstr(table, " off "), "bench table: no 'off'");
+}
+
 static void test_bench(void)
 {
-	char why[200] = "";
+	char why[200] = "", *json, *table;
 	const char *a, *z;
 	struct run r;
 	int cols = -1;
 	bool same = true;
 
 	diag("--- bench --quick (timing reported, never asserted) ---");
-	RUN(&r, "bench", "--quick", "--json", "--quiet");
-	if (!is_int(r.status, X_OK_, "bench --quick --json: exit 0"))
+	RUN(&r, "bench", "--quick", "--json", "--table", "--markers",
+	    "--quiet");
+	if (!is_int(r.status, X_OK_, "bench --quick --json --table: exit 0"))
 		show(&r);
-	check_json(r.out, "bench --quick --json");
-	ok(strstr(r.out, "\"accel\": ") && strstr(r.out, "\"cpus\": ") &&
-	   strstr(r.out, "\"kernel\": ") && strstr(r.out, "\"time\": "),
+	json = marked_block(r.out, "json");
+	table = marked_block(r.out, "table");
+	if (!json || !table)
+		bail_out("bench --markers: no JSON or no table block");
+	check_json(json, "bench --quick --json");
+	ok(strstr(json, "\"accel\": ") && strstr(json, "\"cpus\": ") &&
+	   strstr(json, "\"kernel\": ") && strstr(json, "\"time\": "),
 	   "bench --json: states kernel, accelerator, CPUs and time");
-	ok(strstr(r.out, "\"targets\": ") != NULL, "bench --json: has targets");
+	ok(strstr(json, "\"targets\": ") != NULL, "bench --json: has targets");
+	ok(strstr(json, "\"xfer_ns\": {\"min\": ") &&
+	   strstr(json, "\"size\": 4194304"),
+	   "bench --json: raw numbers (ns, bytes)");
+	ok(strstr(json, "\"pin_stage\": {\"size\": 4194304, "
+		  "\"dma_pin_ns\": {\"min\": ") &&
+	   strstr(json, "\"unpin_put_ns\": {\"min\": ") &&
+	   strstr(json, "\"pin_ratio\": ") && strstr(json, "\"unpin_ratio\": "),
+	   "bench --json: the pin stage vs PIN, raw ns and both ratios");
+	test_bench_table(table, json);
+	free(json);
+	free(table);
 	run_free(&r);
 
 	RUN(&r, "bench", "--quick", "--csv", "--markers", "--quiet",
@@ -610,6 +781,8 @@ static void test_bench(void)
 	} else {
 		skip(1, "no CSV block");
 	}
+	is_int(count_of(r.out, "\npinstage,"), 2,
+	       "bench --csv: the pin stage's pin and unpin rows");
 	(void)why;
 	run_free(&r);
 }

@@ -458,6 +458,94 @@ static double mib_s(uint64_t bytes, uint64_t ns)
 }
 
 /*
+ * Pins both buffers of a copy long-term (the source read-only); with @thp
+ * both must be THP-backed.  Returns false when the copy cannot go on (its
+ * handles are released again).
+ */
+static bool copy_pin(const char *what, const struct xcase *x,
+		     const struct region *s, const struct region *d, bool thp,
+		     const struct gupdemo_vmstat *v0, uint32_t *hs, uint32_t *hd)
+{
+	struct gupdemo_query qs = { 0 }, qd = { 0 };
+	uint64_t ns = 0, nd = 0;
+	size_t want = x->len / THP_SIZE;
+	bool good;
+	int ret;
+
+	ret = pin(T.fd, s->p, x->len, GUPDEMO_PIN_LONGTERM, hs, &ns);
+	good = is_errno(ret, 0, "%s: pin the source (long-term, read-only)", what);
+	ret = pin(T.fd, d->p, x->len, GUPDEMO_PIN_LONGTERM | GUPDEMO_PIN_WRITE,
+		  hd, &nd);
+	good &= is_errno(ret, 0, "%s: pin the destination (long-term, write)",
+			 what);
+	if (!good) {
+		unpin_pair(*hs, *hd);
+		return false;
+	}
+	ok(ns == s->span && nd == d->span,
+	   "%s: the handles hold %zu + %zu pages (%llu + %llu)", what, s->span,
+	   d->span, (unsigned long long)ns, (unsigned long long)nd);
+	if (!thp)
+		return true;
+	qs.handle = *hs;
+	qd.handle = *hd;
+	if (!gupdemo_query(T.fd, &qs) && !gupdemo_query(T.fd, &qd) &&
+	    qs.nfolios == want && qd.nfolios == want)
+		return pass("%s: both buffers are THP-backed (%zu folios of "
+			    "512 pages each)", what, want);
+	if (!g_thp_built())
+		skip(1, "%s: %s", what, g_thp_off_reason());
+	else
+		skip(1, "%s: not THP-backed (folios %llu and %llu, want %zu each)",
+		     what, (unsigned long long)qs.nfolios,
+		     (unsigned long long)qd.nfolios, want);
+	gupdemo_unpin_handle(T.fd, *hs, 0);
+	gupdemo_unpin_handle(T.fd, *hd, 0);
+	g_check_delta(v0, s->span + d->span, s->span + d->span, what);
+	return false;
+}
+
+/* The DMA's result: its bytes, the engine that ran, the stage times. */
+static void copy_result(const char *what, int ret, uint32_t op,
+			uint32_t engine, const struct xcase *x,
+			const struct gupdemo_dma *out)
+{
+	if (!is_errno(ret, 0, "%s: DMA succeeds", what))
+		return;
+	is_u64(out->bytes, x->len, "%s: bytes moved", what);
+	if (op != GUPDEMO_DMA_MEMCPY)
+		is_int(out->engine, engine_ran(engine),
+		       "%s: the engine that ran is %s", what,
+		       eng_name(engine_ran(engine)));
+	if (x->len >= MiB)
+		diag("%s: pin %.1f ms, map %.1f ms, transfer %.1f ms "
+		     "(%.0f MiB/s), unmap %.1f ms, unpin %.1f ms", what,
+		     out->pin_ns / 1e6, out->map_ns / 1e6, out->xfer_ns / 1e6,
+		     mib_s(x->len, out->xfer_ns), out->unmap_ns / 1e6,
+		     out->unpin_ns / 1e6);
+}
+
+/* A MEMCPY of the same pinned pages, for the throughput comparison. */
+static void copy_memcpy_too(const char *what, const struct xcase *x,
+			    const struct region *s, const struct region *d,
+			    uint32_t hs, uint32_t hd, const struct gupdemo_dma *out)
+{
+	struct gupdemo_dma mc;
+	int ret;
+
+	ret = dma(GUPDEMO_DMA_MEMCPY, GUPDEMO_ENGINE_AUTO,
+		  GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE, hs, hd, x->len,
+		  &mc);
+	if (is_errno(ret, 0, "%s: MEMCPY on the same handles", what))
+		diag("throughput, %s: %s engine loopback %.0f MiB/s, "
+		     "in-kernel memcpy of the same pages %.0f MiB/s "
+		     "(engine/memcpy = %.2f)", x->name, eng_name(out->engine),
+		     mib_s(x->len, out->xfer_ns), mib_s(x->len, mc.xfer_ns),
+		     mc.xfer_ns ? (double)mc.xfer_ns / (double)out->xfer_ns : 0.0);
+	check_copy(s, region_pos(s, s->p), d, x->len, what);
+}
+
+/*
  * src -> dst through @engine (LOOPBACK) or the CPU (MEMCPY), with the
  * sides given by address (Case 1: the call pins them short-term) or as
  * held long-term handles (Case 2).  With @memcpy_too (handles only) a
@@ -466,6 +554,7 @@ static double mib_s(uint64_t bytes, uint64_t ns)
 static void t_copy(uint32_t op, uint32_t engine, const struct xcase *x,
 		   bool handles, bool thp, bool memcpy_too)
 {
+	const uint32_t both = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE;
 	struct gupdemo_vmstat v0, v1;
 	struct gupdemo_dma out;
 	struct region s, d;
@@ -486,85 +575,18 @@ static void t_copy(uint32_t op, uint32_t engine, const struct xcase *x,
 
 	v0 = g_vmstat();
 	if (handles) {
-		uint64_t ns = 0, nd = 0;
-		bool good;
-
-		ret = pin(T.fd, s.p, x->len, GUPDEMO_PIN_LONGTERM, &hs, &ns);
-		good = is_errno(ret, 0, "%s: pin the source (long-term, read-only)",
-				what);
-		ret = pin(T.fd, d.p, x->len,
-			  GUPDEMO_PIN_LONGTERM | GUPDEMO_PIN_WRITE, &hd, &nd);
-		good &= is_errno(ret, 0, "%s: pin the destination (long-term, "
-				 "write)", what);
-		if (!good) {
-			unpin_pair(hs, hd);
+		if (!copy_pin(what, x, &s, &d, thp, &v0, &hs, &hd))
 			goto out;
-		}
-		ok(ns == s.span && nd == d.span,
-		   "%s: the handles hold %zu + %zu pages (%llu + %llu)", what,
-		   s.span, d.span, (unsigned long long)ns,
-		   (unsigned long long)nd);
-		if (thp) {
-			struct gupdemo_query qs = { .handle = hs };
-			struct gupdemo_query qd = { .handle = hd };
-			size_t want = x->len / THP_SIZE;
-
-			if (gupdemo_query(T.fd, &qs) || gupdemo_query(T.fd, &qd) ||
-			    qs.nfolios != want || qd.nfolios != want) {
-				if (!g_thp_built())
-					skip(1, "%s: %s", what, g_thp_off_reason());
-				else
-					skip(1, "%s: not THP-backed (folios %llu "
-					     "and %llu, want %zu each)", what,
-					     (unsigned long long)qs.nfolios,
-					     (unsigned long long)qd.nfolios, want);
-				gupdemo_unpin_handle(T.fd, hs, 0);
-				gupdemo_unpin_handle(T.fd, hd, 0);
-				g_check_delta(&v0, s.span + d.span, s.span + d.span,
-					      what);
-				goto out;
-			}
-			pass("%s: both buffers are THP-backed (%zu folios of "
-			     "512 pages each)", what, want);
-		}
 		v1 = g_vmstat();
-		ret = dma(op, engine,
-			  GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE, hs, hd,
-			  x->len, &out);
+		ret = dma(op, engine, both, hs, hd, x->len, &out);
 		g_check_delta(&v1, 0, 0, what);
 	} else {
 		ret = dma(op, engine, 0, uaddr(s.p), uaddr(d.p), x->len, &out);
 	}
-	if (is_errno(ret, 0, "%s: DMA succeeds", what)) {
-		is_u64(out.bytes, x->len, "%s: bytes moved", what);
-		if (op != GUPDEMO_DMA_MEMCPY)
-			is_int(out.engine, engine_ran(engine),
-			       "%s: the engine that ran is %s", what,
-			       eng_name(engine_ran(engine)));
-		if (x->len >= MiB)
-			diag("%s: pin %.1f ms, map %.1f ms, transfer %.1f ms "
-			     "(%.0f MiB/s), unmap %.1f ms, unpin %.1f ms", what,
-			     out.pin_ns / 1e6, out.map_ns / 1e6, out.xfer_ns / 1e6,
-			     mib_s(x->len, out.xfer_ns), out.unmap_ns / 1e6,
-			     out.unpin_ns / 1e6);
-	}
+	copy_result(what, ret, op, engine, x, &out);
 	check_copy(&s, region_pos(&s, s.p), &d, x->len, what);
-
-	if (handles && memcpy_too) {
-		struct gupdemo_dma mc;
-
-		ret = dma(GUPDEMO_DMA_MEMCPY, GUPDEMO_ENGINE_AUTO,
-			  GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE, hs, hd,
-			  x->len, &mc);
-		if (is_errno(ret, 0, "%s: MEMCPY on the same handles", what))
-			diag("throughput, %s: %s engine loopback %.0f MiB/s, "
-			     "in-kernel memcpy of the same pages %.0f MiB/s "
-			     "(engine/memcpy = %.2f)", x->name, eng_name(out.engine),
-			     mib_s(x->len, out.xfer_ns), mib_s(x->len, mc.xfer_ns),
-			     mc.xfer_ns ? (double)mc.xfer_ns / (double)out.xfer_ns
-					: 0.0);
-		check_copy(&s, region_pos(&s, s.p), &d, x->len, what);
-	}
+	if (handles && memcpy_too)
+		copy_memcpy_too(what, x, &s, &d, hs, hd, &out);
 	if (handles) {
 		is_errno(gupdemo_unpin_handle(T.fd, hs, 0), 0,
 			 "%s: unpin the source", what);
@@ -811,20 +833,231 @@ static void t_alias(uint32_t engine)
 	close(mfd);
 }
 
+/* What goes into an address or handle field of a row of a DMA table. */
+enum dma_val {
+	V_NONE,		/* 0 */
+	V_A, V_B,	/* the two populated regions */
+	V_RO,		/* a never-touched PROT_READ page */
+	V_HOLE,		/* an address with nothing mapped */
+	V_H_RO,		/* handle: region a pinned read-only, short-term api */
+	V_H_RO_LT,	/* handle: region a pinned read-only, long-term */
+	V_H_W,		/* handle: region b pinned for writing, long-term */
+	V_H_GET,	/* handle: region a, a FOLL_GET reference */
+	V_H_UNKNOWN,	/* a handle nobody has */
+	V_COUNT
+};
+
+/*
+ * One DMA call of a table: its fields, and the errno it must fail with
+ * (@err 0: it works and, with @same_bytes, copies a's first 8 bytes to b).
+ * @pinned: FOLL_PIN pages the call pins and releases again: an address
+ * side is pinned before a handle is looked up or the other side fails.
+ */
+struct dma_row {
+	const char *what;
+	uint32_t op, flags;
+	bool bad_engine;	/* GUPDEMO_ENGINE_COUNT, not the group's engine */
+	enum dma_val src_addr, src_handle, dst_addr, dst_handle;
+	uint64_t len;
+	int err;
+	bool same_bytes;
+	int64_t pinned;
+};
+
+struct dma_table_ctx {
+	uint32_t engine;
+	const char *w;
+	uint64_t v[V_COUNT];
+	uint8_t *a, *b;
+};
+
+/* Runs the rows in order; returns the pages they pinned and released. */
+static int64_t dma_table(const struct dma_table_ctx *c,
+			 const struct dma_row *rows, size_t n)
+{
+	int64_t pinned = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct dma_row *r = &rows[i];
+		struct gupdemo_dma d = {
+			.flags = r->flags, .op = r->op, .len = r->len,
+			.engine = r->bad_engine ? GUPDEMO_ENGINE_COUNT : c->engine,
+			.src_addr = c->v[r->src_addr],
+			.src_handle = (uint32_t)c->v[r->src_handle],
+			.dst_addr = c->v[r->dst_addr],
+			.dst_handle = (uint32_t)c->v[r->dst_handle],
+		};
+		int ret;
+
+		if (r->same_bytes)
+			memset(c->b, 0, 8);
+		ret = gupdemo_dma(T.fd, &d);
+		if (r->err)
+			is_errno(ret, r->err, "%s: %s -> %s", c->w, r->what,
+				 strerrorname_np(r->err));
+		else
+			ok(ret == 0 && (!r->same_bytes || !memcmp(c->a, c->b, 8)),
+			   "%s: %s", c->w, r->what);
+		pinned += r->pinned;
+	}
+	return pinned;
+}
+
+#define LB	GUPDEMO_DMA_LOOPBACK
+#define TO	GUPDEMO_DMA_TO_DEVICE
+#define FROM	GUPDEMO_DMA_FROM_DEVICE
+#define SRC_H	GUPDEMO_DMA_SRC_HANDLE
+#define DST_H	GUPDEMO_DMA_DST_HANDLE
+
+/* Handles that do not fit, after requests that are malformed. */
+static const struct dma_row dma_refused[] = {
+	{ "unknown op", .op = GUPDEMO_DMA_OP_COUNT, .src_addr = V_A,
+	  .dst_addr = V_B, .len = 8, .err = EINVAL },
+	{ "unknown engine", .op = LB, .bad_engine = true, .src_addr = V_A,
+	  .dst_addr = V_B, .len = 8, .err = EINVAL },
+	{ "unknown flag", .op = LB, .flags = 1U << 3, .src_addr = V_A,
+	  .dst_addr = V_B, .len = 8, .err = EINVAL },
+	{ "ALLOW_GET without a handle", .op = LB,
+	  .flags = GUPDEMO_DMA_ALLOW_GET, .src_addr = V_A, .dst_addr = V_B,
+	  .len = 8, .err = EINVAL },
+	{ "len 0", .op = LB, .src_addr = V_A, .dst_addr = V_B, .err = EINVAL },
+	{ "TO_DEVICE with a destination address", .op = TO, .src_addr = V_A,
+	  .dst_addr = V_B, .len = 8, .err = EINVAL },
+	{ "TO_DEVICE with DST_HANDLE", .op = TO, .flags = DST_H,
+	  .src_addr = V_A, .len = 8, .err = EINVAL },
+	{ "FROM_DEVICE with a source address", .op = FROM, .src_addr = V_A,
+	  .dst_addr = V_B, .len = 8, .err = EINVAL },
+	{ "FROM_DEVICE with SRC_HANDLE", .op = FROM, .flags = SRC_H,
+	  .src_handle = V_H_RO, .dst_addr = V_B, .len = 8, .err = EINVAL },
+	{ "SRC_HANDLE and a source address", .op = LB, .flags = SRC_H,
+	  .src_handle = V_H_RO, .src_addr = V_A, .dst_addr = V_B, .len = 8,
+	  .err = EINVAL },
+	{ "a destination handle without DST_HANDLE", .op = LB,
+	  .dst_handle = V_H_W, .src_addr = V_A, .dst_addr = V_B, .len = 8,
+	  .err = EINVAL },
+	{ NULL /* "MEMCPY with engine <engine>" */, .op = GUPDEMO_DMA_MEMCPY,
+	  .src_addr = V_A, .dst_addr = V_B, .len = 8, .err = EINVAL },
+	{ "unknown source handle", .op = LB, .flags = SRC_H,
+	  .src_handle = V_H_UNKNOWN, .dst_addr = V_B, .len = 8, .err = ENOENT,
+	  .pinned = 1 },
+	{ "unknown destination handle", .op = LB, .flags = DST_H,
+	  .src_addr = V_A, .dst_handle = V_H_UNKNOWN, .len = 8, .err = ENOENT,
+	  .pinned = 1 },
+	{ "a FOLL_GET (GET_FAST) handle as source", .op = LB, .flags = SRC_H,
+	  .src_handle = V_H_GET, .dst_addr = V_B, .len = 8, .err = EINVAL,
+	  .pinned = 1 },
+	{ "the same with ALLOW_GET moves the bytes", .op = LB,
+	  .flags = SRC_H | GUPDEMO_DMA_ALLOW_GET, .src_handle = V_H_GET,
+	  .dst_addr = V_B, .len = 8, .same_bytes = true, .pinned = 1 },
+	{ "read-only pin as FROM_DEVICE destination", .op = FROM,
+	  .flags = DST_H, .dst_handle = V_H_RO, .len = 8, .err = EPERM },
+	{ "read-only long-term pin as LOOPBACK destination", .op = LB,
+	  .flags = DST_H, .src_addr = V_B, .dst_handle = V_H_RO_LT, .len = 8,
+	  .err = EPERM, .pinned = 1 },
+};
+
+/* Memory GUP refuses: a LOOPBACK pins its source before its destination fails. */
+static const struct dma_row dma_faults[] = {
+	{ "FROM_DEVICE into a PROT_READ mapping", .op = FROM,
+	  .dst_addr = V_RO, .len = 8, .err = EFAULT },
+	{ "LOOPBACK into a PROT_READ mapping", .op = LB, .src_addr = V_A,
+	  .dst_addr = V_RO, .len = 8, .err = EFAULT, .pinned = 1 },
+	{ "TO_DEVICE from an unmapped address", .op = TO, .src_addr = V_HOLE,
+	  .len = 8, .err = EFAULT },
+	{ "LOOPBACK into an unmapped address", .op = LB, .src_addr = V_A,
+	  .dst_addr = V_HOLE, .len = 8, .err = EFAULT, .pinned = 1 },
+};
+
+#undef LB
+#undef TO
+#undef FROM
+#undef SRC_H
+#undef DST_H
+
+/* The four handles of the error checks; returns the pages they pinned. */
+static uint64_t errors_pin(struct dma_table_ctx *c, const struct region *a,
+			   const struct region *b)
+{
+	uint64_t np, pins = 0;
+	uint32_t h = 0;
+
+	is_errno(pin(T.fd, a->p, a->len, 0, &h, &np), 0,
+		 "%s: pin read-only (short-term api)", c->w);
+	c->v[V_H_RO] = h;
+	pins += np;
+	is_errno(pin(T.fd, a->p, a->len, GUPDEMO_PIN_LONGTERM, &h, &np), 0,
+		 "%s: pin read-only long-term", c->w);
+	c->v[V_H_RO_LT] = h;
+	pins += np;
+	is_errno(pin(T.fd, b->p, b->len, GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM,
+		     &h, &np), 0, "%s: pin for writing long-term", c->w);
+	c->v[V_H_W] = h;
+	pins += np;
+	is_errno(gupdemo_pin_range(T.fd, a->p, a->len, GUPDEMO_API_GET_FAST,
+				   GUPDEMO_PIN_WRITE, &h, &np), 0,
+		 "%s: FOLL_GET reference (get_user_pages_fast)", c->w);
+	c->v[V_H_GET] = h;
+	return pins;
+}
+
+/* A handle covers its pages from the range's start on: that long, no more. */
+static void errors_cover(const struct dma_table_ctx *c, const struct region *a,
+			 const struct region *b)
+{
+	size_t cover = a->span * T.psz - 100;
+	uint32_t h_ro = (uint32_t)c->v[V_H_RO], h_w = (uint32_t)c->v[V_H_W];
+
+	is_errno(dma(GUPDEMO_DMA_TO_DEVICE, c->engine, GUPDEMO_DMA_SRC_HANDLE,
+		     h_ro, 0, cover + 1, NULL), EINVAL,
+		 "%s: len one byte past what the handle covers -> EINVAL", c->w);
+	is_errno(dma(GUPDEMO_DMA_TO_DEVICE, c->engine, GUPDEMO_DMA_SRC_HANDLE,
+		     h_ro, 0, cover, NULL), 0,
+		 "%s: len exactly what the handle covers (%zu) works", c->w,
+		 cover);
+	is_errno(dma(GUPDEMO_DMA_LOOPBACK, c->engine,
+		     GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE, h_ro, h_w,
+		     cover, NULL), 0,
+		 "%s: LOOPBACK handle -> handle of that length works", c->w);
+	check_copy(a, region_pos(a, a->p), b, cover, c->w);
+}
+
+/* Write pins of a PROT_READ mapping, short- and long-term. */
+static void errors_ro_pins(const struct dma_table_ctx *c)
+{
+	static const struct {
+		uint32_t flags;
+		const char *what;
+	} rows[] = {
+		{ GUPDEMO_PIN_WRITE, "write pin" },
+		{ GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM, "long-term write pin" },
+	};
+
+	for (size_t i = 0; i < G_N(rows); i++) {
+		uint32_t h = 0;
+		uint64_t np;
+		int ret = pin(T.fd, (void *)(uintptr_t)c->v[V_RO], T.psz,
+			      rows[i].flags, &h, &np);
+
+		is_errno(ret, EFAULT, "%s: %s of a PROT_READ mapping -> EFAULT",
+			 c->w, rows[i].what);
+		if (!ret)
+			gupdemo_unpin_handle(T.fd, h, 0);
+	}
+}
+
 static void group_errors(uint32_t engine)
 {
-	const uint32_t S = GUPDEMO_DMA_SRC_HANDLE, D = GUPDEMO_DMA_DST_HANDLE;
-	const uint32_t LB = GUPDEMO_DMA_LOOPBACK, TO = GUPDEMO_DMA_TO_DEVICE;
-	const uint32_t FROM = GUPDEMO_DMA_FROM_DEVICE;
-	uint32_t h_ro = 0, h_w = 0, h_get = 0, h_ro_lt = 0, h_tmp = 0;
+	struct dma_table_ctx c = { .engine = engine, .v[V_H_UNKNOWN] = 0x7fffffff };
+	struct dma_row refused[G_N(dma_refused)];
 	struct gupdemo_vmstat v0;
 	struct region a, b;
+	uint64_t pins, held;
+	int64_t pinned;
+	char w[64], memcpy_what[64];
 	uint8_t *ro, *hole;
-	uint64_t np, pins = 0, held = 0;
-	char w[64];
-	int ret;
 
 	snprintf(w, sizeof(w), "errors (%s)", eng_name(engine));
+	c.w = w;
 	diag("--- argument checks and refused pins, %s engine ---",
 	     eng_name(engine));
 	if (!region_alloc(&a, 100, 2 * T.psz, next_seed(), false) ||
@@ -835,130 +1068,33 @@ static void group_errors(uint32_t engine)
 	if (ro == MAP_FAILED || hole == MAP_FAILED)
 		bail_out("mmap: %s", strerror(errno));
 	munmap(hole, T.psz);	/* now an address with nothing mapped */
+	c.a = a.p;
+	c.b = b.p;
+	c.v[V_A] = uaddr(a.p);
+	c.v[V_B] = uaddr(b.p);
+	c.v[V_RO] = uaddr(ro);
+	c.v[V_HOLE] = uaddr(hole);
 	v0 = g_vmstat();
-
-	/* Handles for the handle checks. */
-	ret = pin(T.fd, a.p, a.len, 0, &h_ro, &np);
-	is_errno(ret, 0, "%s: pin read-only (short-term api)", w);
-	pins += np;
-	ret = pin(T.fd, a.p, a.len, GUPDEMO_PIN_LONGTERM, &h_ro_lt, &np);
-	is_errno(ret, 0, "%s: pin read-only long-term", w);
-	pins += np;
-	ret = pin(T.fd, b.p, b.len, GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM,
-		  &h_w, &np);
-	is_errno(ret, 0, "%s: pin for writing long-term", w);
-	pins += np;
-	ret = gupdemo_pin_range(T.fd, a.p, a.len, GUPDEMO_API_GET_FAST,
-				GUPDEMO_PIN_WRITE, &h_get, &np);
-	is_errno(ret, 0, "%s: FOLL_GET reference (get_user_pages_fast)", w);
+	pins = errors_pin(&c, &a, &b);
 	held = 2 * a.span + b.span + a.span;
 
-	/* Malformed requests. */
-	is_errno(dma(GUPDEMO_DMA_OP_COUNT, engine, 0, uaddr(a.p), uaddr(b.p), 8,
-		     NULL), EINVAL, "%s: unknown op -> EINVAL", w);
-	is_errno(dma(LB, GUPDEMO_ENGINE_COUNT, 0, uaddr(a.p), uaddr(b.p), 8, NULL),
-		 EINVAL, "%s: unknown engine -> EINVAL", w);
-	is_errno(dma(LB, engine, 1U << 3, uaddr(a.p), uaddr(b.p), 8, NULL), EINVAL,
-		 "%s: unknown flag -> EINVAL", w);
-	is_errno(dma(LB, engine, GUPDEMO_DMA_ALLOW_GET, uaddr(a.p), uaddr(b.p), 8,
-		     NULL), EINVAL, "%s: ALLOW_GET without a handle -> EINVAL", w);
-	is_errno(dma(LB, engine, 0, uaddr(a.p), uaddr(b.p), 0, NULL), EINVAL,
-		 "%s: len 0 -> EINVAL", w);
-	is_errno(dma(TO, engine, 0, uaddr(a.p), uaddr(b.p), 8, NULL), EINVAL,
-		 "%s: TO_DEVICE with a destination address -> EINVAL", w);
-	is_errno(dma(TO, engine, D, uaddr(a.p), 0, 8, NULL), EINVAL,
-		 "%s: TO_DEVICE with DST_HANDLE -> EINVAL", w);
-	is_errno(dma(FROM, engine, 0, uaddr(a.p), uaddr(b.p), 8, NULL), EINVAL,
-		 "%s: FROM_DEVICE with a source address -> EINVAL", w);
-	is_errno(dma(FROM, engine, S, h_ro, uaddr(b.p), 8, NULL), EINVAL,
-		 "%s: FROM_DEVICE with SRC_HANDLE -> EINVAL", w);
-	{
-		struct gupdemo_dma d = { .flags = S, .op = LB, .engine = engine,
-					 .src_handle = h_ro,
-					 .src_addr = uaddr(a.p),
-					 .dst_addr = uaddr(b.p), .len = 8 };
-
-		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
-			 "%s: SRC_HANDLE and a source address -> EINVAL", w);
-		d = (struct gupdemo_dma){ .op = LB, .engine = engine,
-					  .dst_handle = h_w,
-					  .src_addr = uaddr(a.p),
-					  .dst_addr = uaddr(b.p), .len = 8 };
-		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
-			 "%s: a destination handle without DST_HANDLE -> EINVAL",
-			 w);
-	}
-	is_errno(dma(GUPDEMO_DMA_MEMCPY, engine, 0, uaddr(a.p), uaddr(b.p), 8,
-		     NULL), EINVAL, "%s: MEMCPY with engine %s -> EINVAL", w,
+	memcpy(refused, dma_refused, sizeof(refused));
+	snprintf(memcpy_what, sizeof(memcpy_what), "MEMCPY with engine %s",
 		 eng_name(engine));
-
-	/* Handles that do not fit. */
-	is_errno(dma(LB, engine, S, 0x7fffffff, uaddr(b.p), 8, NULL), ENOENT,
-		 "%s: unknown source handle -> ENOENT", w);
-	is_errno(dma(LB, engine, D, uaddr(a.p), 0x7fffffff, 8, NULL), ENOENT,
-		 "%s: unknown destination handle -> ENOENT", w);
-	is_errno(dma(LB, engine, S, h_get, uaddr(b.p), 8, NULL), EINVAL,
-		 "%s: a FOLL_GET (GET_FAST) handle as source -> EINVAL", w);
-	memset(b.p, 0, 8);
-	ok(dma(LB, engine, S | GUPDEMO_DMA_ALLOW_GET, h_get, uaddr(b.p), 8,
-	       NULL) == 0 && !memcmp(a.p, b.p, 8),
-	   "%s: the same with ALLOW_GET moves the bytes", w);
-	is_errno(dma(FROM, engine, D, 0, h_ro, 8, NULL), EPERM,
-		 "%s: read-only pin as FROM_DEVICE destination -> EPERM", w);
-	is_errno(dma(LB, engine, D, uaddr(b.p), h_ro_lt, 8, NULL), EPERM,
-		 "%s: read-only long-term pin as LOOPBACK destination -> EPERM",
-		 w);
-	{
-		/* The handle covers its pages from the range's start on. */
-		size_t cover = a.span * T.psz - 100;
-
-		is_errno(dma(TO, engine, S, h_ro, 0, cover + 1, NULL), EINVAL,
-			 "%s: len one byte past what the handle covers -> EINVAL",
-			 w);
-		is_errno(dma(TO, engine, S, h_ro, 0, cover, NULL), 0,
-			 "%s: len exactly what the handle covers (%zu) works", w,
-			 cover);
-		is_errno(dma(LB, engine, S | D, h_ro, h_w, cover, NULL), 0,
-			 "%s: LOOPBACK handle -> handle of that length works", w);
-		check_copy(&a, region_pos(&a, a.p), &b, cover, w);
-	}
-
-	/* Pins GUP refuses. */
-	ret = pin(T.fd, ro, T.psz, GUPDEMO_PIN_WRITE, &h_tmp, &np);
-	is_errno(ret, EFAULT, "%s: write pin of a PROT_READ mapping -> EFAULT", w);
-	if (!ret)
-		gupdemo_unpin_handle(T.fd, h_tmp, 0);
-	ret = pin(T.fd, ro, T.psz, GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM,
-		  &h_tmp, &np);
-	is_errno(ret, EFAULT,
-		 "%s: long-term write pin of a PROT_READ mapping -> EFAULT", w);
-	if (!ret)
-		gupdemo_unpin_handle(T.fd, h_tmp, 0);
-	is_errno(dma(FROM, engine, 0, 0, uaddr(ro), 8, NULL), EFAULT,
-		 "%s: FROM_DEVICE into a PROT_READ mapping -> EFAULT", w);
-	is_errno(dma(LB, engine, 0, uaddr(a.p), uaddr(ro), 8, NULL), EFAULT,
-		 "%s: LOOPBACK into a PROT_READ mapping -> EFAULT", w);
-	is_errno(dma(TO, engine, 0, uaddr(hole), 0, 8, NULL), EFAULT,
-		 "%s: TO_DEVICE from an unmapped address -> EFAULT", w);
-	is_errno(dma(LB, engine, 0, uaddr(a.p), uaddr(hole), 8, NULL), EFAULT,
-		 "%s: LOOPBACK into an unmapped address -> EFAULT", w);
+	for (size_t i = 0; i < G_N(refused); i++)
+		if (!refused[i].what)
+			refused[i].what = memcpy_what;
+	pinned = dma_table(&c, refused, G_N(refused));
+	errors_cover(&c, &a, &b);
+	errors_ro_pins(&c);
+	pinned += dma_table(&c, dma_faults, G_N(dma_faults));
 	check_held(4, held, w);
 
-	is_errno(gupdemo_unpin_handle(T.fd, h_ro, 0), 0, "%s: unpin", w);
-	is_errno(gupdemo_unpin_handle(T.fd, h_ro_lt, 0), 0, "%s: unpin", w);
-	is_errno(gupdemo_unpin_handle(T.fd, h_w, 0), 0, "%s: unpin", w);
-	is_errno(gupdemo_unpin_handle(T.fd, h_get, 0), 0, "%s: unpin", w);
-	/*
-	 * FOLL_PIN pins: the 3 FOLL_PIN handles, plus one page for each refused
-	 * call whose other side is an 8-byte address: address sides are pinned
-	 * before handles are looked up (the two ENOENT, the GET_FAST and the
-	 * read-only long-term destination), the GET_FAST with ALLOW_GET pins
-	 * its destination, and a LOOPBACK pins its source before its
-	 * destination fails (into PROT_READ, into the hole): 7.
-	 * Malformed requests, the refused pins and the FROM_DEVICE into
-	 * PROT_READ pin nothing.
-	 */
-	g_check_delta(&v0, pins + 7, pins + 7, w);
+	for (enum dma_val h = V_H_RO; h <= V_H_GET; h++)
+		is_errno(gupdemo_unpin_handle(T.fd, (uint32_t)c.v[h], 0), 0,
+			 "%s: unpin", w);
+	/* The FOLL_PIN handles, and what the refused calls pinned (7). */
+	g_check_delta(&v0, pins + pinned, pins + pinned, w);
 	g_check_nothing_held(T.fd, w);
 	munmap(ro, T.psz);
 	region_free(&a);
@@ -1085,134 +1221,163 @@ static void fcase_verify(const struct fcase *f)
 	free(buf);
 }
 
+/*
+ * The ways a device writes into a MAP_SHARED ext4 file: each runs one DMA
+ * (@engine, source @src) into f->off..+f->len of the mapping @m and returns
+ * the pages it pinned (the delta both pin counters must move by).
+ */
+static uint64_t file_loopback(struct fcase *f, uint8_t *m, uint32_t engine,
+			      const uint8_t *src)
+{
+	/* The call pins the file pages short-term. */
+	is_errno(dma(GUPDEMO_DMA_LOOPBACK, engine, 0, uaddr(src),
+		     uaddr(m + f->off), f->len, NULL), 0, "%s", f->name);
+	return span(src, f->len) + span(m + f->off, f->len);
+}
+
+/* A short-term (not LONGTERM) write handle, UNPIN DIRTY. */
+static uint64_t file_handle(struct fcase *f, uint8_t *m, uint32_t engine,
+			    const uint8_t *src)
+{
+	uint64_t np = 0;
+	uint32_t h = 0;
+	int ret;
+
+	ret = pin(T.fd, m + f->off, f->len, GUPDEMO_PIN_WRITE, &h, &np);
+	is_errno(ret, 0, "%s: pin the file range for writing (not long-term)",
+		 f->name);
+	ret = ret ?: dma(GUPDEMO_DMA_TO_DEVICE, engine, 0, uaddr(src), 0,
+			 f->len, NULL);
+	ret = ret ?: dma(GUPDEMO_DMA_FROM_DEVICE, engine, GUPDEMO_DMA_DST_HANDLE,
+			 0, h, f->len, NULL);
+	is_errno(ret, 0, "%s", f->name);
+	is_errno(gupdemo_unpin_handle(T.fd, h, GUPDEMO_UNPIN_DIRTY), 0,
+		 "%s: UNPIN with GUPDEMO_UNPIN_DIRTY", f->name);
+	return span(src, f->len) + np;
+}
+
+/* A handle on another file, dirtied at close(). */
+static uint64_t file_close(struct fcase *f, uint8_t *m, uint32_t engine,
+			   const uint8_t *src)
+{
+	int fd2 = g_open(), ret;
+	uint64_t np = 0;
+	uint32_t h = 0;
+
+	ret = pin(fd2, m + f->off, f->len, GUPDEMO_PIN_WRITE, &h, &np);
+	is_errno(ret, 0, "%s: pin on a second descriptor", f->name);
+	if (!ret) {
+		struct gupdemo_dma d = {
+			.flags = GUPDEMO_DMA_DST_HANDLE,
+			.op = GUPDEMO_DMA_LOOPBACK, .engine = engine,
+			.src_addr = uaddr(src), .dst_handle = h, .len = f->len,
+		};
+
+		ret = gupdemo_dma(fd2, &d);
+	}
+	is_errno(ret, 0, "%s", f->name);
+	close(fd2);
+	return span(src, f->len) + np;
+}
+
+/* A LONGTERM write pin of a shared ext4 mapping: refused on 6.5+. */
+static uint64_t file_longterm(struct fcase *f, uint8_t *m, uint32_t engine,
+			      const uint8_t *src)
+{
+	uint64_t np = 0;
+	uint32_t h = 0;
+	int ret;
+
+	ret = pin(T.fd, m + f->off, f->len,
+		  GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM, &h, &np);
+	if (T.kver >= KV(6, 5, 0)) {
+		is_errno(ret, EFAULT, "%s: refused by this kernel (>= 6.5: no "
+			 "writable long-term pins of ext4 MAP_SHARED) -> EFAULT",
+			 f->name);
+		f->written = false;
+		if (!ret)
+			gupdemo_unpin_handle(T.fd, h, 0);
+		return ret ? 0 : np;
+	}
+	is_errno(ret, 0, "%s: allowed on this kernel (< 6.5)", f->name);
+	if (ret) {
+		f->written = false;
+		return 0;
+	}
+	is_errno(dma(GUPDEMO_DMA_LOOPBACK, engine, GUPDEMO_DMA_DST_HANDLE,
+		     uaddr(src), h, f->len, NULL), 0, "%s", f->name);
+	is_errno(gupdemo_unpin_handle(T.fd, h, GUPDEMO_UNPIN_DIRTY), 0,
+		 "%s: UNPIN dirty", f->name);
+	return span(src, f->len) + np;
+}
+
+/*
+ * The file cases: where in the 6-page file the device writes (@off_pages
+ * pages + @off bytes, @len_pages pages + @len bytes) and from where in the
+ * source region (@src_pages pages + @src bytes).
+ */
+static const struct {
+	const char *what;
+	uint64_t (*run)(struct fcase *f, uint8_t *m, uint32_t engine,
+			const uint8_t *src);
+	int off_pages, off, len_pages, len, src_pages, src;
+} file_cases[] = {
+	{ "LOOPBACK to an address", file_loopback, 0, 100, 2, 500, 0, 0 },
+	{ "FROM_DEVICE into a write handle", file_handle, 1, -1000, 0, 3000,
+	  0, 5 },
+	{ "LOOPBACK into a handle released by close", file_close, 2, 7, 1, 3,
+	  0, 1 },
+	{ "long-term write handle", file_longterm, 0, 0, 2, 0, 2, 0 },
+};
+
+/* One file case: a new file, the DMA, msync and the pin deltas. */
+static bool file_case(struct fcase *f, int v, uint32_t engine,
+		      const struct region *s)
+{
+	struct gupdemo_vmstat v0 = g_vmstat();
+	size_t p = T.psz;
+	uint64_t pins;
+	const uint8_t *src = s->p + file_cases[v].src_pages * p +
+			     file_cases[v].src;
+	uint8_t *m;
+	int fd = -1;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), FS_MNT "/f-%s-%d", eng_name(engine),
+		 v);
+	f->fsize = 6 * p;
+	f->fseed = next_seed();
+	f->dseed = s->seed;
+	f->written = true;
+	m = fcase_create(f, &fd);
+	if (!ok(m, "file %s created and mapped MAP_SHARED", f->path))
+		return false;
+	snprintf(f->name, sizeof(f->name), "file %s: %s", eng_name(engine),
+		 file_cases[v].what);
+	f->off = (size_t)(file_cases[v].off_pages * (ssize_t)p + file_cases[v].off);
+	f->len = (size_t)(file_cases[v].len_pages * (ssize_t)p + file_cases[v].len);
+	f->dpos = region_pos(s, src);
+	pins = file_cases[v].run(f, m, engine, src);
+	ok(fcase_release(f, m, fd), "%s: msync(MS_SYNC), munmap, fsync",
+	   f->name);
+	g_check_delta(&v0, pins, pins, f->name);
+	return true;
+}
+
 static void group_file(uint32_t engine)
 {
-	const uint32_t LB = GUPDEMO_DMA_LOOPBACK;
-	struct fcase fc[4];
-	size_t nf = 0, p = T.psz;
+	struct fcase fc[G_N(file_cases)];
+	size_t nf = 0;
 	struct region s;
-	bool long_ok = T.kver < KV(6, 5, 0);
 
 	diag("--- device writes into a MAP_SHARED file on ext4 (%s) ---",
 	     eng_name(engine));
 	if (!ok(fs_setup(), "ext4 on a loop device in the guest: mke2fs + mount"))
 		return;
-	if (!region_alloc(&s, 0, 4 * p, next_seed(), false))
+	if (!region_alloc(&s, 0, 4 * T.psz, next_seed(), false))
 		bail_out("no memory");
-
-	for (int v = 0; v < 4; v++) {
-		struct fcase *f = &fc[nf++];
-		struct gupdemo_vmstat v0 = g_vmstat();
-		uint64_t pins = 0, np = 0;
-		uint32_t h = 0;
-		uint8_t *m;
-		int fd = -1, ret, fd2;
-
-		memset(f, 0, sizeof(*f));
-		snprintf(f->path, sizeof(f->path), FS_MNT "/f-%s-%d",
-			 eng_name(engine), v);
-		f->fsize = 6 * p;
-		f->fseed = next_seed();
-		f->dseed = s.seed;
-		f->written = true;
-		m = fcase_create(f, &fd);
-		if (!ok(m, "file %s created and mapped MAP_SHARED", f->path)) {
-			nf--;
-			continue;
-		}
-		switch (v) {
-		case 0: /* Case 1: the call pins the file pages short-term. */
-			snprintf(f->name, sizeof(f->name),
-				 "file %s: LOOPBACK to an address", eng_name(engine));
-			f->off = 100;
-			f->len = 2 * p + 500;
-			f->dpos = region_pos(&s, s.p);
-			ret = dma(LB, engine, 0, uaddr(s.p), uaddr(m + f->off),
-				  f->len, NULL);
-			is_errno(ret, 0, "%s", f->name);
-			pins = span(s.p, f->len) + span(m + f->off, f->len);
-			break;
-		case 1: /* A short-term (not LONGTERM) write handle, UNPIN DIRTY. */
-			snprintf(f->name, sizeof(f->name),
-				 "file %s: FROM_DEVICE into a write handle",
-				 eng_name(engine));
-			f->off = p - 1000;
-			f->len = 3000;
-			f->dpos = region_pos(&s, s.p + 5);
-			ret = pin(T.fd, m + f->off, f->len, GUPDEMO_PIN_WRITE, &h,
-				  &np);
-			is_errno(ret, 0, "%s: pin the file range for writing "
-				 "(not long-term)", f->name);
-			ret = ret ?: dma(GUPDEMO_DMA_TO_DEVICE, engine, 0,
-					 uaddr(s.p + 5), 0, f->len, NULL);
-			ret = ret ?: dma(GUPDEMO_DMA_FROM_DEVICE, engine,
-					 GUPDEMO_DMA_DST_HANDLE, 0, h, f->len, NULL);
-			is_errno(ret, 0, "%s", f->name);
-			is_errno(gupdemo_unpin_handle(T.fd, h, GUPDEMO_UNPIN_DIRTY),
-				 0, "%s: UNPIN with GUPDEMO_UNPIN_DIRTY", f->name);
-			pins = span(s.p + 5, f->len) + np;
-			break;
-		case 2: /* A handle on another file, dirtied at close(). */
-			snprintf(f->name, sizeof(f->name),
-				 "file %s: LOOPBACK into a handle released by close",
-				 eng_name(engine));
-			f->off = 2 * p + 7;
-			f->len = p + 3;
-			f->dpos = region_pos(&s, s.p + 1);
-			fd2 = g_open();
-			ret = pin(fd2, m + f->off, f->len, GUPDEMO_PIN_WRITE, &h,
-				  &np);
-			is_errno(ret, 0, "%s: pin on a second descriptor", f->name);
-			if (!ret) {
-				struct gupdemo_dma d = {
-					.flags = GUPDEMO_DMA_DST_HANDLE, .op = LB,
-					.engine = engine,
-					.src_addr = uaddr(s.p + 1),
-					.dst_handle = h, .len = f->len,
-				};
-
-				ret = gupdemo_dma(fd2, &d);
-			}
-			is_errno(ret, 0, "%s", f->name);
-			close(fd2);
-			pins = span(s.p + 1, f->len) + np;
-			break;
-		case 3: /* LONGTERM write pin of a shared ext4 mapping. */
-			snprintf(f->name, sizeof(f->name),
-				 "file %s: long-term write handle", eng_name(engine));
-			f->off = 0;
-			f->len = 2 * p;
-			f->dpos = region_pos(&s, s.p + 2 * p);
-			ret = pin(T.fd, m, f->len,
-				  GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM, &h, &np);
-			if (!long_ok) {
-				is_errno(ret, EFAULT, "%s: refused by this kernel "
-					 "(>= 6.5: no writable long-term pins of "
-					 "ext4 MAP_SHARED) -> EFAULT", f->name);
-				f->written = false;
-				if (!ret)
-					gupdemo_unpin_handle(T.fd, h, 0);
-				pins = ret ? 0 : np;
-				break;
-			}
-			is_errno(ret, 0, "%s: allowed on this kernel (< 6.5)",
-				 f->name);
-			if (ret) {
-				f->written = false;
-				break;
-			}
-			ret = dma(LB, engine, GUPDEMO_DMA_DST_HANDLE, uaddr(s.p + 2 * p),
-				  h, f->len, NULL);
-			is_errno(ret, 0, "%s", f->name);
-			is_errno(gupdemo_unpin_handle(T.fd, h, GUPDEMO_UNPIN_DIRTY),
-				 0, "%s: UNPIN dirty", f->name);
-			pins = span(s.p + 2 * p, f->len) + np;
-			break;
-		}
-		ok(fcase_release(f, m, fd), "%s: msync(MS_SYNC), munmap, fsync",
-		   f->name);
-		g_check_delta(&v0, pins, pins, f->name);
-	}
+	for (size_t v = 0; v < G_N(file_cases); v++)
+		nf += file_case(&fc[nf], (int)v, engine, &s);
 	g_check_nothing_held(T.fd, "file DMA");
 	/* Data must come from the disk image, not from the page cache. */
 	ok(run_cmd("umount " FS_MNT) == 0 && fs_mount() &&
@@ -1229,14 +1394,6 @@ static void group_file(uint32_t engine)
 /* ------------------------------------------------------------------ */
 
 /*
- * For N = 1, 2, ...: arm fail_nth = N, DMA: -ENOMEM with nothing held and
- * the counters balanced, until the call succeeds; it then left the
- * countdown at 1 (armed, unused) and moved the data.  Steps, in order:
- * per address side the pages-array allocation and the GUP call (one batch
- * here), then per side the sg_table allocation and dma_map, then each
- * engine step.
- */
-/*
  * Pages a short-term pin of @pages pages in batches of @batch holds when
  * its @k-th fail-able step fails (step 1: the pages array, then one per
  * GUP call): the batches before that one, released again.  Past its last
@@ -1252,19 +1409,99 @@ static int64_t pinned_at(uint64_t k, uint64_t pages, uint64_t batch)
 							      : pages);
 }
 
+/* One fail_nth sweep: its buffers, and what it holds throughout. */
+struct sweep {
+	const char *what;
+	uint32_t engine;
+	size_t len;
+	bool handles;
+	uint64_t batch;
+	struct region s, d;
+	uint32_t hs, hd;
+	uint64_t held_pins, held_pages;
+};
+
+/* Pins both buffers long-term, for a sweep over handles. */
+static bool sweep_pin(struct sweep *w)
+{
+	int ret = pin(T.fd, w->s.p, w->len, GUPDEMO_PIN_LONGTERM, &w->hs, NULL);
+
+	ret = ret ?: pin(T.fd, w->d.p, w->len,
+			 GUPDEMO_PIN_LONGTERM | GUPDEMO_PIN_WRITE, &w->hd, NULL);
+	if (!is_errno(ret, 0, "%s: pin both buffers", w->what)) {
+		unpin_pair(w->hs, w->hd);
+		return false;
+	}
+	w->held_pins = 2;
+	w->held_pages = w->s.span + w->d.span;
+	return true;
+}
+
 /*
+ * The DMA with fail_nth = @n; when it fails with ENOMEM, whether the pages
+ * pinned before the failing step were released and nothing else moved
+ * (false, with a failed TAP line, if not).  @ret and @left: its result and
+ * what fail_nth reads afterwards.
+ */
+static bool sweep_step(const struct sweep *w, int n, int *ret, uint64_t *left)
+{
+	uint32_t fl = w->handles ? GUPDEMO_DMA_SRC_HANDLE |
+				   GUPDEMO_DMA_DST_HANDLE : 0;
+	struct gupdemo_vmstat v0 = g_vmstat(), v1;
+	uint64_t src_steps = 1 + (w->s.span + w->batch - 1) / w->batch;
+	struct gupdemo_info i;
+	int64_t da, dr, exp = 0;
+
+	if (g_write_u64(FAIL_NTH, (uint64_t)n))
+		bail_out("cannot write " FAIL_NTH);
+	if (w->handles)
+		*ret = dma(GUPDEMO_DMA_LOOPBACK, w->engine, fl, w->hs, w->hd,
+			   w->len, NULL);
+	else
+		*ret = dma(GUPDEMO_DMA_LOOPBACK, w->engine, fl, uaddr(w->s.p),
+			   uaddr(w->d.p), w->len, NULL);
+	if (g_read_u64(FAIL_NTH, left))
+		bail_out("cannot read " FAIL_NTH);
+	v1 = g_vmstat();
+	if (*ret != -ENOMEM)
+		return true;
+	i = info();
+	da = (int64_t)(v1.acquired - v0.acquired);
+	dr = (int64_t)(v1.released - v0.released);
+	if (!w->handles) {
+		exp = pinned_at((uint64_t)n, w->s.span, w->batch);
+		if ((uint64_t)n > src_steps)
+			exp += pinned_at((uint64_t)n - src_steps, w->d.span,
+					 w->batch);
+	}
+	if (*left == 0 && da == exp && dr == exp &&
+	    i.pins_held == w->held_pins && i.pages_held == w->held_pages)
+		return true;
+	fail("%s: fail_nth=%d: ENOMEM, countdown used up, delta acq/rel "
+	     "%lld/%lld (expected %lld), held %llu/%llu", w->what, n,
+	     (long long)da, (long long)dr, (long long)exp,
+	     (unsigned long long)i.pins_held, (unsigned long long)i.pages_held);
+	diag("fail_nth reads %llu", (unsigned long long)*left);
+	return false;
+}
+
+/*
+ * For N = 1, 2, ...: arm fail_nth = N, DMA: -ENOMEM with nothing held and
+ * the counters balanced, until the call succeeds; it then left the
+ * countdown at 1 (armed, unused) and moved the data.  Steps, in order:
+ * per address side the pages-array allocation and the GUP call (one batch
+ * here), then per side the sg_table allocation and dma_map, then each
+ * engine step.
  * @batch: pin_batch module parameter during the sweep (0: leave it); with
  * 1 every page is its own GUP call, so failures hit half-pinned ranges.
  */
 static void t_fail_sweep(uint32_t engine, size_t len, size_t soff,
 			 size_t doff, bool handles, uint64_t batch)
 {
-	uint64_t old_batch = 0;
-	struct gupdemo_vmstat v0, v1;
-	struct region s, d;
-	uint32_t hs = 0, hd = 0;
-	uint64_t held_pins = 0, held_pages = 0, left = 0;
-	int steps = -1, ret = 0, n;
+	struct sweep w = { .engine = engine, .len = len, .handles = handles };
+	uint64_t old_batch = 0, left = 0;
+	struct gupdemo_vmstat v0;
+	int steps, ret = 0, n;
 	bool all = true;
 	char what[128];
 
@@ -1274,66 +1511,19 @@ static void t_fail_sweep(uint32_t engine, size_t len, size_t soff,
 		 "pin_batch %llu", eng_name(engine), len,
 		 handles ? "handles" : "addresses",
 		 (unsigned long long)(batch ?: old_batch));
+	w.what = what;
 	if (batch && g_param_set("pin_batch", batch))
 		bail_out("cannot set the pin_batch parameter");
-	batch = batch ?: old_batch;
-	if (!region_alloc(&s, soff, len, next_seed(), false) ||
-	    !region_alloc(&d, doff, len, next_seed(), false))
+	w.batch = batch ?: old_batch;
+	if (!region_alloc(&w.s, soff, len, next_seed(), false) ||
+	    !region_alloc(&w.d, doff, len, next_seed(), false))
 		bail_out("no memory");
-	if (handles) {
-		ret = pin(T.fd, s.p, len, GUPDEMO_PIN_LONGTERM, &hs, NULL);
-		ret = ret ?: pin(T.fd, d.p, len,
-				 GUPDEMO_PIN_LONGTERM | GUPDEMO_PIN_WRITE, &hd,
-				 NULL);
-		if (!is_errno(ret, 0, "%s: pin both buffers", what)) {
-			unpin_pair(hs, hd);
-			goto out;
-		}
-		held_pins = 2;
-		held_pages = s.span + d.span;
-	}
+	if (handles && !sweep_pin(&w))
+		goto out;
 	for (n = 1; n <= 100; n++) {
-		uint32_t fl = handles ? GUPDEMO_DMA_SRC_HANDLE |
-					GUPDEMO_DMA_DST_HANDLE : 0;
-		struct gupdemo_info i;
-		int64_t da, dr, exp;
-
-		v0 = g_vmstat();
-		if (g_write_u64(FAIL_NTH, (uint64_t)n))
-			bail_out("cannot write " FAIL_NTH);
-		if (handles)
-			ret = dma(GUPDEMO_DMA_LOOPBACK, engine, fl, hs, hd, len, NULL);
-		else
-			ret = dma(GUPDEMO_DMA_LOOPBACK, engine, fl, uaddr(s.p),
-				  uaddr(d.p), len, NULL);
-		if (g_read_u64(FAIL_NTH, &left))
-			bail_out("cannot read " FAIL_NTH);
-		v1 = g_vmstat();
+		all &= sweep_step(&w, n, &ret, &left);
 		if (ret != -ENOMEM)
 			break;
-		i = info();
-		da = (int64_t)(v1.acquired - v0.acquired);
-		dr = (int64_t)(v1.released - v0.released);
-		if (handles) {
-			exp = 0;
-		} else {
-			uint64_t src_steps = 1 + (s.span + batch - 1) / batch;
-
-			exp = pinned_at((uint64_t)n, s.span, batch);
-			if ((uint64_t)n > src_steps)
-				exp += pinned_at((uint64_t)n - src_steps, d.span,
-						 batch);
-		}
-		if (left != 0 || da != exp || dr != exp ||
-		    i.pins_held != held_pins || i.pages_held != held_pages) {
-			all = false;
-			fail("%s: fail_nth=%d: ENOMEM, countdown used up, "
-			     "delta acq/rel %lld/%lld (expected %lld), held %llu/%llu",
-			     what, n, (long long)da, (long long)dr, (long long)exp,
-			     (unsigned long long)i.pins_held,
-			     (unsigned long long)i.pages_held);
-			diag("fail_nth reads %llu", (unsigned long long)left);
-		}
 	}
 	steps = n - 1;
 	ok(all, "%s: each of the first %d steps failed alone with ENOMEM, "
@@ -1346,19 +1536,19 @@ static void t_fail_sweep(uint32_t engine, size_t len, size_t soff,
 	is_u64(left, 0, "%s: writing 0 disarms it", what);
 	ok(steps > 3, "%s: %d fail-able steps (> 3)", what, steps);
 	if (!ret)
-		check_copy(&s, region_pos(&s, s.p), &d, len, what);
+		check_copy(&w.s, region_pos(&w.s, w.s.p), &w.d, len, what);
 	v0 = g_vmstat();
 	if (handles) {
-		gupdemo_unpin_handle(T.fd, hs, 0);
-		gupdemo_unpin_handle(T.fd, hd, 0);
-		g_check_delta(&v0, 0, s.span + d.span, what);
+		gupdemo_unpin_handle(T.fd, w.hs, 0);
+		gupdemo_unpin_handle(T.fd, w.hd, 0);
+		g_check_delta(&v0, 0, w.s.span + w.d.span, what);
 	}
 	g_check_nothing_held(T.fd, what);
 out:
 	g_write_u64(FAIL_NTH, 0);
 	g_param_set("pin_batch", old_batch);
-	region_free(&s);
-	region_free(&d);
+	region_free(&w.s);
+	region_free(&w.d);
 }
 
 static void group_fail(uint32_t engine)
@@ -1687,71 +1877,77 @@ static void high_pages_blind(uint8_t *big, size_t npages)
 	g_check_nothing_held(T.fd, "28-bit refusals");
 }
 
-/*
- * edu TO_DEVICE / FROM_DEVICE on single pages below and above 256 MiB.
- * @refuse: no IOMMU, 28-bit mask: pages above the limit give ERANGE (and
- * stay untouched); with an IOMMU every page works.
- */
-static void group_high_pages(bool refuse)
-{
-	const size_t npages = 384 * MiB / T.psz;
-	uint64_t *phys = calloc(npages, sizeof(*phys));
-	size_t low[4], high[8], nl = 0, nh = 0, nlow = 0, nhigh = 0;
-	size_t bytes = npages * T.psz;
-	uint64_t pins = 0;
-	struct gupdemo_vmstat v0;
+/* 384 MiB of touched pages, where they lie, and the ones picked to try. */
+struct high_area {
 	uint8_t *big;
+	uint64_t *phys;
+	size_t npages, nlow, nhigh;
+	size_t low[4], high[8], nl, nh;	/* picked page indexes */
+};
 
-	diag("--- edu and pages above 256 MiB (%s) ---",
-	     refuse ? "28-bit mask, no IOMMU" : "IOMMU");
-	big = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (big == MAP_FAILED || !phys)
+static bool high_page(const struct high_area *a, size_t i)
+{
+	return a->phys[i] + T.psz - 1 > EDU_LIMIT;
+}
+
+static void high_area_map(struct high_area *a)
+{
+	size_t bytes;
+
+	a->npages = 384 * MiB / T.psz;
+	bytes = a->npages * T.psz;
+	a->phys = calloc(a->npages, sizeof(*a->phys));
+	a->big = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a->big == MAP_FAILED || !a->phys)
 		bail_out("no memory for 384 MiB");
-	madvise(big, bytes, MADV_NOHUGEPAGE);
-	for (size_t i = 0; i < npages; i++)
-		big[i * T.psz] = 1;
-	phys_of(big, npages, phys);
-	for (size_t i = 0; i < npages; i++) {
-		if (!phys[i])
+	madvise(a->big, bytes, MADV_NOHUGEPAGE);
+	for (size_t i = 0; i < a->npages; i++)
+		a->big[i * T.psz] = 1;
+	phys_of(a->big, a->npages, a->phys);
+	for (size_t i = 0; i < a->npages; i++) {
+		if (!a->phys[i])
 			continue;
-		if (phys[i] + T.psz - 1 > EDU_LIMIT)
-			nhigh++;
+		if (high_page(a, i))
+			a->nhigh++;
 		else
-			nlow++;
+			a->nlow++;
 	}
 	diag("384 MiB touched: %zu pages below 256 MiB, %zu above, %zu unknown",
-	     nlow, nhigh, npages - nlow - nhigh);
-	if (refuse && (T.blind || (!nlow && !nhigh))) {
-		high_pages_blind(big, npages);
-		munmap(big, bytes);
-		free(phys);
-		return;
-	}
-	if (!ok(nhigh > 0, "some touched pages lie above 256 MiB (pagemap)")) {
-		munmap(big, bytes);
-		free(phys);
-		return;
-	}
-	/* Spread the candidates over the area. */
-	for (size_t i = 0, kl = 0, kh = 0; i < npages; i++) {
-		if (!phys[i])
+	     a->nlow, a->nhigh, a->npages - a->nlow - a->nhigh);
+}
+
+static void high_area_unmap(struct high_area *a)
+{
+	munmap(a->big, a->npages * T.psz);
+	free(a->phys);
+}
+
+/* Up to 3 pages below the limit and 8 above, spread over the area. */
+static void high_area_pick(struct high_area *a)
+{
+	for (size_t i = 0, kl = 0, kh = 0; i < a->npages; i++) {
+		if (!a->phys[i])
 			continue;
-		if (phys[i] + T.psz - 1 > EDU_LIMIT) {
-			if (nh < 8 && kh++ % (nhigh / 8 + 1) == 0)
-				high[nh++] = i;
-		} else if (nl < 3 && kl++ % (nlow / 3 + 1) == 0) {
-			low[nl++] = i;
+		if (high_page(a, i)) {
+			if (a->nh < 8 && kh++ % (a->nhigh / 8 + 1) == 0)
+				a->high[a->nh++] = i;
+		} else if (a->nl < 3 && kl++ % (a->nlow / 3 + 1) == 0) {
+			a->low[a->nl++] = i;
 		}
 	}
+}
 
-	v0 = g_vmstat();
-	for (size_t k = 0; k < nl + nh; k++) {
-		bool is_high = k >= nl;
-		size_t i = is_high ? high[k - nl] : low[k];
-		uint8_t *pg = big + i * T.psz;
+/* TO_DEVICE + FROM_DEVICE on each picked page; returns the pages pinned. */
+static uint64_t high_pages_each(const struct high_area *a, bool refuse)
+{
+	uint64_t pins = 0;
+
+	for (size_t k = 0; k < a->nl + a->nh; k++) {
+		bool is_high = k >= a->nl;
+		size_t i = is_high ? a->high[k - a->nl] : a->low[k];
+		uint8_t *pg = a->big + i * T.psz;
 		uint64_t seed = next_seed();
-		bool expect_ok = !refuse || !is_high;
 		int r1, r2;
 
 		pat_fill(pg, T.psz, seed, 0);
@@ -1760,64 +1956,102 @@ static void group_high_pages(bool refuse)
 		r2 = dma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_EDU, 0, 0,
 			 uaddr(pg + 1024), 64, NULL);
 		pins += 2;
-		if (expect_ok)
+		if (!refuse || !is_high)
 			ok(r1 == 0 && r2 == 0 &&
 			   pat_check(pg + 1024, 64, seed, 64) == NONE,
 			   "edu page at phys %#llx (%s 256 MiB): TO_DEVICE + "
 			   "FROM_DEVICE work, bytes right (%d, %d)",
-			   (unsigned long long)phys[i], is_high ? "above" : "below",
-			   r1, r2);
+			   (unsigned long long)a->phys[i],
+			   is_high ? "above" : "below", r1, r2);
 		else
 			ok(r1 == -ERANGE && r2 == -ERANGE &&
 			   pat_check(pg, T.psz, seed, 0) == NONE,
 			   "edu page at phys %#llx (above 256 MiB): TO_DEVICE and "
 			   "FROM_DEVICE -> ERANGE, page untouched (%d, %d)",
-			   (unsigned long long)phys[i], r1, r2);
+			   (unsigned long long)a->phys[i], r1, r2);
 	}
-	if (refuse && nl) {
-		uint8_t *lo = big + low[0] * T.psz, *hi = big + high[0] * T.psz;
+	return pins;
+}
 
-		is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, 0,
-			     uaddr(lo), uaddr(hi + 8), 16, NULL), ERANGE,
-			 "edu LOOPBACK low -> high page: ERANGE (source was "
-			 "mapped, then unwound)");
-		is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, 0,
-			     uaddr(hi), uaddr(lo + 8), 16, NULL), ERANGE,
-			 "edu LOOPBACK high -> low page: ERANGE");
-		pins += 4;
-	}
-	if (refuse) {
-		/* A held handle over mixed pages: refused on edu, fine on soft. */
-		size_t first = high[0] >= 8 ? high[0] - 8 : 0, n = 16;
-		uint8_t *a = big + first * T.psz;
-		struct region d;
-		uint32_t h;
-		uint64_t np = 0;
-		int ret;
+/* LOOPBACK between a low and a high page, both ways; returns the pages pinned. */
+static uint64_t high_pages_low_high(const struct high_area *a)
+{
+	uint8_t *lo = a->big + a->low[0] * T.psz, *hi = a->big + a->high[0] * T.psz;
 
-		if (!region_alloc(&d, 0, n * T.psz, next_seed(), false))
-			bail_out("no memory");
-		pat_fill(a, n * T.psz, next_seed(), 0);
-		ret = pin(T.fd, a, n * T.psz, GUPDEMO_PIN_LONGTERM, &h, &np);
-		is_errno(ret, 0, "long-term handle over 16 pages incl. one above "
-			 "256 MiB");
-		is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU,
-			     GUPDEMO_DMA_SRC_HANDLE, h, uaddr(d.p), n * T.psz, NULL),
-			 ERANGE, "edu LOOPBACK from that handle -> ERANGE");
-		check_held(1, np, "after ERANGE the handle is still held");
-		is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_SOFT,
-			     GUPDEMO_DMA_SRC_HANDLE, h, uaddr(d.p), n * T.psz, NULL),
-			 0, "soft LOOPBACK from the same handle works");
-		ok(memcmp(a, d.p, n * T.psz) == 0, "soft: bytes right");
-		is_errno(gupdemo_unpin_handle(T.fd, h, 0), 0, "unpin the handle");
-		/* edu pinned the destination, then refused; soft pinned it. */
-		pins += np + 2 * d.span;
-		region_free(&d);
+	is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, 0, uaddr(lo),
+		     uaddr(hi + 8), 16, NULL), ERANGE,
+		 "edu LOOPBACK low -> high page: ERANGE (source was mapped, "
+		 "then unwound)");
+	is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, 0, uaddr(hi),
+		     uaddr(lo + 8), 16, NULL), ERANGE,
+		 "edu LOOPBACK high -> low page: ERANGE");
+	return 4;
+}
+
+/* A held handle over mixed pages: refused on edu, fine on soft. */
+static uint64_t high_pages_handle(const struct high_area *a)
+{
+	size_t first = a->high[0] >= 8 ? a->high[0] - 8 : 0, n = 16;
+	uint8_t *p = a->big + first * T.psz;
+	struct region d;
+	uint64_t np = 0;
+	uint32_t h;
+	int ret;
+
+	if (!region_alloc(&d, 0, n * T.psz, next_seed(), false))
+		bail_out("no memory");
+	pat_fill(p, n * T.psz, next_seed(), 0);
+	ret = pin(T.fd, p, n * T.psz, GUPDEMO_PIN_LONGTERM, &h, &np);
+	is_errno(ret, 0, "long-term handle over 16 pages incl. one above 256 MiB");
+	is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU,
+		     GUPDEMO_DMA_SRC_HANDLE, h, uaddr(d.p), n * T.psz, NULL),
+		 ERANGE, "edu LOOPBACK from that handle -> ERANGE");
+	check_held(1, np, "after ERANGE the handle is still held");
+	is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_SOFT,
+		     GUPDEMO_DMA_SRC_HANDLE, h, uaddr(d.p), n * T.psz, NULL),
+		 0, "soft LOOPBACK from the same handle works");
+	ok(memcmp(p, d.p, n * T.psz) == 0, "soft: bytes right");
+	is_errno(gupdemo_unpin_handle(T.fd, h, 0), 0, "unpin the handle");
+	/* edu pinned the destination, then refused; soft pinned it. */
+	np += 2 * d.span;
+	region_free(&d);
+	return np;
+}
+
+/*
+ * edu TO_DEVICE / FROM_DEVICE on single pages below and above 256 MiB.
+ * @refuse: no IOMMU, 28-bit mask: pages above the limit give ERANGE (and
+ * stay untouched); with an IOMMU every page works.
+ */
+static void group_high_pages(bool refuse)
+{
+	const char *what = refuse ? "28-bit refusals" : "high pages";
+	struct high_area a = { 0 };
+	struct gupdemo_vmstat v0;
+	uint64_t pins;
+
+	diag("--- edu and pages above 256 MiB (%s) ---",
+	     refuse ? "28-bit mask, no IOMMU" : "IOMMU");
+	high_area_map(&a);
+	if (refuse && (T.blind || (!a.nlow && !a.nhigh))) {
+		high_pages_blind(a.big, a.npages);
+		high_area_unmap(&a);
+		return;
 	}
-	g_check_delta(&v0, pins, pins, refuse ? "28-bit refusals" : "high pages");
-	g_check_nothing_held(T.fd, refuse ? "28-bit refusals" : "high pages");
-	munmap(big, bytes);
-	free(phys);
+	if (!ok(a.nhigh > 0, "some touched pages lie above 256 MiB (pagemap)")) {
+		high_area_unmap(&a);
+		return;
+	}
+	high_area_pick(&a);
+	v0 = g_vmstat();
+	pins = high_pages_each(&a, refuse);
+	if (refuse && a.nl)
+		pins += high_pages_low_high(&a);
+	if (refuse)
+		pins += high_pages_handle(&a);
+	g_check_delta(&v0, pins, pins, what);
+	g_check_nothing_held(T.fd, what);
+	high_area_unmap(&a);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1940,6 +2174,94 @@ static void skip_edu(const char *what)
 		     what);
 }
 
+/* The next DMA after the kill works. */
+static void t_sigkill_then_copy(void)
+{
+	struct xcase x = { 0 };
+
+	t_sigkill();
+	xcase_set(&x, "4097 bytes after SIGKILL", 4097, 0, 0);
+	t_copy(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, &x, false, false, false);
+}
+
+static void t_high_pages_iommu(void)
+{
+	group_high_pages(false);
+}
+
+static void t_unbind_both(void)
+{
+	t_unbind();
+	t_unbind_inflight();
+}
+
+#define CFG_ANY		(-1)
+
+/*
+ * The run, in order: a group on one engine (@on, the variant @engine) or a
+ * test of its own (@fn).  @edu: it needs edu bound; without, it reports
+ * skip_edu(@edu_skip) when that is set.  @cfg: only in that configuration.
+ */
+static const struct {
+	void (*on)(uint32_t engine);
+	void (*fn)(void);
+	uint32_t engine;
+	bool edu;
+	const char *edu_skip;
+	int cfg;
+} steps[] = {
+	{ group_errors, NULL, GUPDEMO_ENGINE_SOFT, false, NULL, CFG_ANY },
+	{ group_errors, NULL, GUPDEMO_ENGINE_EDU, true, NULL, CFG_ANY },
+	{ group_loopback, NULL, GUPDEMO_ENGINE_SOFT, false, NULL, CFG_ANY },
+	{ group_roundtrip, NULL, GUPDEMO_ENGINE_SOFT, false, NULL, CFG_ANY },
+	{ NULL, group_memcpy, 0, false, NULL, CFG_ANY },
+	{ NULL, group_soft_large, 0, false, NULL, CFG_ANY },
+	{ group_file, NULL, GUPDEMO_ENGINE_SOFT, false, NULL, CFG_ANY },
+	{ group_fail, NULL, GUPDEMO_ENGINE_SOFT, false, NULL, CFG_ANY },
+	{ NULL, group_noedu, 0, false, NULL, CFG_NOEDU },
+	{ group_loopback, NULL, GUPDEMO_ENGINE_EDU, true, "edu loopback matrix",
+	  CFG_ANY },
+	{ group_roundtrip, NULL, GUPDEMO_ENGINE_EDU, true, "edu round trips",
+	  CFG_ANY },
+	{ group_file, NULL, GUPDEMO_ENGINE_EDU, true, "edu file writes", CFG_ANY },
+	{ group_fail, NULL, GUPDEMO_ENGINE_EDU, true, "edu failure injection",
+	  CFG_ANY },
+	{ NULL, t_sigkill_then_copy, 0, true, "SIGKILL during an edu transfer",
+	  CFG_ANY },
+	{ NULL, t_concurrent, 0, true, "concurrent edu DMA", CFG_ANY },
+	{ NULL, t_high_pages_iommu, 0, true, NULL, CFG_IOMMU },
+	{ NULL, t_unbind_both, 0, true, "edu unbind / rebind", CFG_ANY },
+};
+
+static void run_steps(void)
+{
+	for (size_t i = 0; i < G_N(steps); i++) {
+		if (steps[i].cfg != CFG_ANY && steps[i].cfg != (int)T.cfg)
+			continue;
+		if (steps[i].edu && !T.edu_ok) {
+			if (steps[i].edu_skip)
+				skip_edu(steps[i].edu_skip);
+			continue;
+		}
+		if (steps[i].on)
+			steps[i].on(steps[i].engine);
+		else
+			steps[i].fn();
+	}
+}
+
+/* mask28: edu reaches only pages below 256 MiB, the soft engine all. */
+static void run_mask28(void)
+{
+	group_errors(GUPDEMO_ENGINE_SOFT);
+	if (T.edu_ok)
+		group_high_pages(true);
+	else
+		skip(1, "28-bit refusals: edu expected but not bound");
+	skip_edu("edu loopback matrix");
+	group_loopback(GUPDEMO_ENGINE_SOFT);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: t_dma --config edu|iommu|noedu|mask28 [--seed N] "
@@ -1957,7 +2279,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool have_cfg = false, edu;
+	bool have_cfg = false;
 	double t0 = now_s();
 	int o;
 
@@ -1992,60 +2314,10 @@ int main(int argc, char **argv)
 	T.mem_kb = meminfo_kb("MemTotal");
 	T.fd = g_open();
 	check_config();
-	edu = T.edu_ok;
-
-	if (T.cfg == CFG_MASK28) {
-		group_errors(GUPDEMO_ENGINE_SOFT);
-		if (edu)
-			group_high_pages(true);
-		else
-			skip(1, "28-bit refusals: edu expected but not bound");
-		skip_edu("edu loopback matrix");
-		group_loopback(GUPDEMO_ENGINE_SOFT);
-		goto out;
-	}
-
-	group_errors(GUPDEMO_ENGINE_SOFT);
-	if (edu)
-		group_errors(GUPDEMO_ENGINE_EDU);
-	group_loopback(GUPDEMO_ENGINE_SOFT);
-	group_roundtrip(GUPDEMO_ENGINE_SOFT);
-	group_memcpy();
-	group_soft_large();
-	group_file(GUPDEMO_ENGINE_SOFT);
-	group_fail(GUPDEMO_ENGINE_SOFT);
-	if (T.cfg == CFG_NOEDU)
-		group_noedu();
-
-	if (!edu) {
-		skip_edu("edu loopback matrix");
-		skip_edu("edu round trips");
-		skip_edu("edu file writes");
-		skip_edu("edu failure injection");
-		skip_edu("SIGKILL during an edu transfer");
-		skip_edu("concurrent edu DMA");
-		skip_edu("edu unbind / rebind");
-		goto out;
-	}
-	group_loopback(GUPDEMO_ENGINE_EDU);
-	group_roundtrip(GUPDEMO_ENGINE_EDU);
-	group_file(GUPDEMO_ENGINE_EDU);
-	group_fail(GUPDEMO_ENGINE_EDU);
-	t_sigkill();
-	{
-		/* The next DMA after the kill works. */
-		struct xcase x = { 0 };
-
-		xcase_set(&x, "4097 bytes after SIGKILL", 4097, 0, 0);
-		t_copy(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, &x, false, false,
-		       false);
-	}
-	t_concurrent();
-	if (T.cfg == CFG_IOMMU)
-		group_high_pages(false);
-	t_unbind();
-	t_unbind_inflight();
-out:
+	if (T.cfg == CFG_MASK28)
+		run_mask28();
+	else
+		run_steps();
 	g_write_u64(FAIL_NTH, 0);
 	g_check_nothing_held(T.fd, "at the end");
 	gupdemo_close(T.fd);

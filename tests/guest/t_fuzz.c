@@ -267,55 +267,91 @@ static void ext4_region(size_t off, size_t offw)
 	ext4w_region(offw, len);
 }
 
-static void arena_setup(void)
+#define HUGE_2M		(2UL << 20)
+
+/* The regions in arena order: their size and alignment (0: a page each). */
+static const struct {
+	int r;
+	size_t pages;	/* 0: one 2 MiB huge page, 2 MiB aligned */
+} arena_layout[] = {
+	{ R_THP, 0 }, { R_HUGE, 0 }, { R_ANON, 256 }, { R_EMPTY, 64 },
+	{ R_RO, 16 }, { R_NONE, 16 }, { R_PFN, 1 }, { R_MEMFD, 32 },
+	{ R_EXT4, 16 }, { R_EXT4W, 16 }, { R_VOL, 64 }, { R_PROT, 32 },
+	{ R_HOLE, 16 },
+};
+
+/* Reserves the arena (PROT_NONE) and places every region in it. */
+static void arena_reserve(size_t *off)
 {
-	const size_t huge = 2UL << 20;
-	const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
-	size_t cur = F.psz, off[R_COUNT];
-	uint64_t nr;
-	int mfd;
+	size_t cur = F.psz;
 
 	F.arena_len = 24UL << 20;
-	F.arena = mmap(NULL, F.arena_len + huge, PROT_NONE,
-		       anon | MAP_NORESERVE, -1, 0);
+	F.arena = mmap(NULL, F.arena_len + HUGE_2M, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (F.arena == MAP_FAILED)
 		bail_out("arena mmap: %s", strerror(errno));
 	/* 2 MiB aligned, for the THP and hugetlb regions. */
-	F.arena = (uint8_t *)(((uintptr_t)F.arena + huge - 1) & ~(huge - 1));
+	F.arena = (uint8_t *)(((uintptr_t)F.arena + HUGE_2M - 1) & ~(HUGE_2M - 1));
+	for (size_t i = 0; i < G_N(arena_layout); i++) {
+		size_t pages = arena_layout[i].pages;
 
-	off[R_THP] = arena_place(&cur, huge, huge);
-	off[R_HUGE] = arena_place(&cur, huge, huge);
-	off[R_ANON] = arena_place(&cur, 256 * F.psz, F.psz);
-	off[R_EMPTY] = arena_place(&cur, 64 * F.psz, F.psz);
-	off[R_RO] = arena_place(&cur, 16 * F.psz, F.psz);
-	off[R_NONE] = arena_place(&cur, 16 * F.psz, F.psz);
-	off[R_PFN] = arena_place(&cur, F.psz, F.psz);
-	off[R_MEMFD] = arena_place(&cur, 32 * F.psz, F.psz);
-	off[R_EXT4] = arena_place(&cur, 16 * F.psz, F.psz);
-	off[R_EXT4W] = arena_place(&cur, 16 * F.psz, F.psz);
-	off[R_VOL] = arena_place(&cur, 64 * F.psz, F.psz);
-	off[R_PROT] = arena_place(&cur, 32 * F.psz, F.psz);
-	off[R_HOLE] = arena_place(&cur, 16 * F.psz, F.psz);
+		off[arena_layout[i].r] = pages ?
+			arena_place(&cur, pages * F.psz, F.psz) :
+			arena_place(&cur, HUGE_2M, HUGE_2M);
+	}
 	off[R_ARGS] = arena_place(&cur, (MAX_THREADS + 1) * ARG_WINDOW +
 				  2 * F.psz, F.psz);
 	if (cur > F.arena_len)
 		bail_out("arena too small (%zu > %zu)", cur, F.arena_len);
+}
 
-	arena_map(R_THP, off[R_THP], huge, PROT_READ | PROT_WRITE, anon, -1);
+/* THP, and hugetlb (it needs reserved huge pages; without, a hole). */
+static void arena_map_huge(const size_t *off)
+{
+	const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	uint64_t nr;
+
+	arena_map(R_THP, off[R_THP], HUGE_2M, PROT_READ | PROT_WRITE, anon, -1);
 	if (F.r[R_THP].present) {
-		madvise(F.r[R_THP].p, huge, MADV_HUGEPAGE);
-		populate(F.r[R_THP].p, huge);
+		madvise(F.r[R_THP].p, HUGE_2M, MADV_HUGEPAGE);
+		populate(F.r[R_THP].p, HUGE_2M);
 	}
-	/* hugetlb needs reserved huge pages; without them the region is a hole. */
 	if (g_read_u64("/proc/sys/vm/nr_hugepages", &F.huge_old) == 0 &&
 	    g_write_u64("/proc/sys/vm/nr_hugepages", F.huge_old + 2) == 0 &&
 	    g_read_u64("/proc/sys/vm/nr_hugepages", &nr) == 0 &&
 	    nr >= F.huge_old + 1)
 		F.huge_set = true;
-	arena_map(R_HUGE, off[R_HUGE], huge, PROT_READ | PROT_WRITE,
+	arena_map(R_HUGE, off[R_HUGE], HUGE_2M, PROT_READ | PROT_WRITE,
 		  anon | MAP_HUGETLB, -1);
 	if (F.r[R_HUGE].present)
-		populate(F.r[R_HUGE].p, huge);
+		populate(F.r[R_HUGE].p, HUGE_2M);
+}
+
+/*
+ * The argument windows, then two pages: one read-only, one read-write that
+ * ends at the guard page.
+ */
+static void arena_map_args(const size_t *off)
+{
+	arena_map(R_ARGS, off[R_ARGS], (MAX_THREADS + 1) * ARG_WINDOW + 2 * F.psz,
+		  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	if (!F.r[R_ARGS].present)
+		bail_out("no argument pages");
+	F.args_ro = F.r[R_ARGS].p + (MAX_THREADS + 1) * ARG_WINDOW;
+	F.args_edge = F.args_ro + F.psz;
+	memset(F.args_ro, 0x5a, F.psz);
+	if (mprotect(F.args_ro, F.psz, PROT_READ))
+		bail_out("mprotect: %s", strerror(errno));
+}
+
+static void arena_setup(void)
+{
+	const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	size_t off[R_COUNT];
+	int mfd;
+
+	arena_reserve(off);
+	arena_map_huge(off);
 	arena_map(R_ANON, off[R_ANON], 256 * F.psz, PROT_READ | PROT_WRITE,
 		  anon, -1);
 	madvise(F.r[R_ANON].p, 256 * F.psz, MADV_NOHUGEPAGE);
@@ -345,16 +381,7 @@ static void arena_setup(void)
 	F.r[R_HOLE].p = F.arena + off[R_HOLE];
 	F.r[R_HOLE].len = 16 * F.psz;
 	munmap(F.r[R_HOLE].p, F.r[R_HOLE].len);
-	arena_map(R_ARGS, off[R_ARGS], (MAX_THREADS + 1) * ARG_WINDOW + 2 * F.psz,
-		  PROT_READ | PROT_WRITE, anon, -1);
-	if (!F.r[R_ARGS].present)
-		bail_out("no argument pages");
-	/* The last two pages: one read-only, one RW that ends at the guard. */
-	F.args_ro = F.r[R_ARGS].p + (MAX_THREADS + 1) * ARG_WINDOW;
-	F.args_edge = F.args_ro + F.psz;
-	memset(F.args_ro, 0x5a, F.psz);
-	if (mprotect(F.args_ro, F.psz, PROT_READ))
-		bail_out("mprotect: %s", strerror(errno));
+	arena_map_args(off);
 
 	diag("arena %p: thp %s, hugetlb %s, memfd %s, pfnmap %s", (void *)F.arena,
 	     !F.r[R_THP].present ? "no" : g_thp_built() ? "yes" :
@@ -524,6 +551,55 @@ union ioc_arg {
 
 enum argwhere { A_NORMAL, A_UNALIGNED, A_NULL, A_KERNEL, A_RO, A_NONE, A_EDGE };
 
+/* A DMA call: the sides' flags, handles and addresses mostly consistent. */
+static void build_dma(struct rng *r, struct gupdemo_dma *d)
+{
+	const uint32_t src_h = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_SRC_MIRROR;
+	const uint32_t dst_h = GUPDEMO_DMA_DST_HANDLE | GUPDEMO_DMA_DST_MIRROR;
+
+	d->flags = pick_bits(r, GUPDEMO_DMA_ALL);
+	d->op = pick_small(r, GUPDEMO_DMA_OP_COUNT);
+	/*
+	 * Random flags rarely make a valid call on a mirror (one side
+	 * only, the matching op): often build one.
+	 */
+	if (rng_pct(r, 30)) {
+		bool to = rng_pct(r, 50);
+
+		d->op = to ? GUPDEMO_DMA_TO_DEVICE : GUPDEMO_DMA_FROM_DEVICE;
+		d->flags = to ? GUPDEMO_DMA_SRC_MIRROR : GUPDEMO_DMA_DST_MIRROR;
+		if (rng_pct(r, 5))
+			d->flags |= pick_bits(r, GUPDEMO_DMA_ALL);
+	}
+	/* Mostly the soft engine: edu is 100 ms a command. */
+	d->engine = rng_pct(r, 5) ? pick_small(r, GUPDEMO_ENGINE_COUNT) :
+		    rng_pct(r, 40) ? GUPDEMO_ENGINE_AUTO : GUPDEMO_ENGINE_SOFT;
+	/* A *_MIRROR side names a mirror, a *_HANDLE side a pin. */
+	d->src_handle = (d->flags & GUPDEMO_DMA_SRC_MIRROR) ? pick_mhandle(r) :
+			((d->flags & GUPDEMO_DMA_SRC_HANDLE) ||
+			 rng_pct(r, 5)) ? pick_handle(r) : 0;
+	d->dst_handle = (d->flags & GUPDEMO_DMA_DST_MIRROR) ? pick_mhandle(r) :
+			((d->flags & GUPDEMO_DMA_DST_HANDLE) ||
+			 rng_pct(r, 5)) ? pick_handle(r) : 0;
+	d->src_addr = !(d->flags & src_h) || rng_pct(r, 5) ? pick_addr(r) : 0;
+	d->dst_addr = !(d->flags & dst_h) || rng_pct(r, 5) ? pick_addr(r) : 0;
+	/* The unused side must be empty: mostly make it so. */
+	if (d->op == GUPDEMO_DMA_TO_DEVICE && rng_pct(r, 90)) {
+		d->dst_handle = 0;
+		d->dst_addr = 0;
+		d->flags &= ~dst_h;
+	}
+	if (d->op == GUPDEMO_DMA_FROM_DEVICE && rng_pct(r, 90)) {
+		d->src_handle = 0;
+		d->src_addr = 0;
+		d->flags &= ~src_h;
+	}
+	if (d->op == GUPDEMO_DMA_MEMCPY && rng_pct(r, 90))
+		d->engine = GUPDEMO_ENGINE_AUTO;
+	d->len = rng_pct(r, 85) ? 1 + rng_below(r, 16 * F.psz) :
+		 pick_len(r, d->src_addr);
+}
+
 static void build(struct rng *r, int c, union ioc_arg *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -554,55 +630,9 @@ static void build(struct rng *r, int c, union ioc_arg *a)
 		a->query.handle = pick_handle(r);
 		a->query.__reserved = pick_reserved(r);
 		break;
-	case C_DMA: {
-		const uint32_t src_h = GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_SRC_MIRROR;
-		const uint32_t dst_h = GUPDEMO_DMA_DST_HANDLE | GUPDEMO_DMA_DST_MIRROR;
-
-		a->dma.flags = pick_bits(r, GUPDEMO_DMA_ALL);
-		a->dma.op = pick_small(r, GUPDEMO_DMA_OP_COUNT);
-		/*
-		 * Random flags rarely make a valid call on a mirror (one side
-		 * only, the matching op): often build one.
-		 */
-		if (rng_pct(r, 30)) {
-			bool to = rng_pct(r, 50);
-
-			a->dma.op = to ? GUPDEMO_DMA_TO_DEVICE : GUPDEMO_DMA_FROM_DEVICE;
-			a->dma.flags = to ? GUPDEMO_DMA_SRC_MIRROR : GUPDEMO_DMA_DST_MIRROR;
-			if (rng_pct(r, 5))
-				a->dma.flags |= pick_bits(r, GUPDEMO_DMA_ALL);
-		}
-		/* Mostly the soft engine: edu is 100 ms a command. */
-		a->dma.engine = rng_pct(r, 5) ? pick_small(r, GUPDEMO_ENGINE_COUNT) :
-				rng_pct(r, 40) ? GUPDEMO_ENGINE_AUTO : GUPDEMO_ENGINE_SOFT;
-		/* A *_MIRROR side names a mirror, a *_HANDLE side a pin. */
-		a->dma.src_handle = (a->dma.flags & GUPDEMO_DMA_SRC_MIRROR) ? pick_mhandle(r) :
-				    ((a->dma.flags & GUPDEMO_DMA_SRC_HANDLE) ||
-				     rng_pct(r, 5)) ? pick_handle(r) : 0;
-		a->dma.dst_handle = (a->dma.flags & GUPDEMO_DMA_DST_MIRROR) ? pick_mhandle(r) :
-				    ((a->dma.flags & GUPDEMO_DMA_DST_HANDLE) ||
-				     rng_pct(r, 5)) ? pick_handle(r) : 0;
-		a->dma.src_addr = !(a->dma.flags & src_h) ||
-				  rng_pct(r, 5) ? pick_addr(r) : 0;
-		a->dma.dst_addr = !(a->dma.flags & dst_h) ||
-				  rng_pct(r, 5) ? pick_addr(r) : 0;
-		/* The unused side must be empty: mostly make it so. */
-		if (a->dma.op == GUPDEMO_DMA_TO_DEVICE && rng_pct(r, 90)) {
-			a->dma.dst_handle = 0;
-			a->dma.dst_addr = 0;
-			a->dma.flags &= ~dst_h;
-		}
-		if (a->dma.op == GUPDEMO_DMA_FROM_DEVICE && rng_pct(r, 90)) {
-			a->dma.src_handle = 0;
-			a->dma.src_addr = 0;
-			a->dma.flags &= ~src_h;
-		}
-		if (a->dma.op == GUPDEMO_DMA_MEMCPY && rng_pct(r, 90))
-			a->dma.engine = GUPDEMO_ENGINE_AUTO;
-		a->dma.len = rng_pct(r, 85) ? 1 + rng_below(r, 16 * F.psz) :
-			     pick_len(r, a->dma.src_addr);
+	case C_DMA:
+		build_dma(r, &a->dma);
 		break;
-	}
 	case C_BENCH:
 		a->bench.flags = rng_pct(r, 5) ? 1u << rng_below(r, 32) : 0;
 		a->bench.addr = pick_addr(r);
@@ -662,73 +692,114 @@ static uint64_t span_of(uint64_t addr, uint64_t len)
 	return ((addr + len + psz - 1) / psz) - addr / psz;
 }
 
+static const char *check_info(const struct gupdemo_info *i)
+{
+	if (i->uapi_version != GUPDEMO_UAPI_VERSION)
+		return "uapi_version";
+	if (i->page_size != F.psz)
+		return "page_size";
+	if (i->features & ~G_FEAT_KNOWN)
+		return "features";
+	if (!(i->features & GUPDEMO_FEAT_MIRROR) != !F.mirror)
+		return "features (FEAT_MIRROR changed)";
+	if (i->max_pin_pages != F.max_pin_pages)
+		return "max_pin_pages";
+	if (i->pins_held > (1u << 24) || i->pages_held > (1ULL << 32) ||
+	    i->pins_total > (1ULL << 40) || i->failures_total > (1ULL << 40))
+		return "counters";
+	return NULL;
+}
+
+static const char *check_pin(const struct gupdemo_pin *in,
+			     const struct gupdemo_pin *out)
+{
+	if (!out->handle || out->handle > INT32_MAX)
+		return "handle";
+	if (!out->npages || out->npages > span_of(in->addr, in->len) ||
+	    (!(in->flags & GUPDEMO_PIN_NO_RETRY) &&
+	     out->npages != span_of(in->addr, in->len)))
+		return "npages";
+	if (!ns_ok(out->get_ns))
+		return "get_ns";
+	return NULL;
+}
+
+static const char *check_query(const struct gupdemo_query *q, uint32_t usize)
+{
+	if (q->api >= GUPDEMO_API_COUNT)
+		return "api";
+	if (q->pin_flags & ~GUPDEMO_PIN_ALL)
+		return "pin_flags";
+	if (!q->len || q->addr >= 0x0000800000000000ULL ||
+	    span_of(q->addr, q->len) > F.max_pin_pages)
+		return "addr/len";
+	if (!q->npages || q->npages > span_of(q->addr, q->len))
+		return "npages";
+	if (q->npinned + q->nzero > q->npages || q->nfolios > q->npages)
+		return "npinned/nzero/nfolios";
+	/* ksize() of the pages array: up to twice what was asked. */
+	if (usize < offsetofend(struct gupdemo_query, kmem_bytes))
+		return NULL;	/* a first-version struct: not returned */
+	if (!q->kmem_bytes ||
+	    q->kmem_bytes > 16 * span_of(q->addr, q->len) + 3 * F.psz + 4096)
+		return "kmem_bytes";
+	return NULL;
+}
+
+static const char *check_dma(const struct gupdemo_dma *in,
+			     const struct gupdemo_dma *out)
+{
+	if (out->bytes != in->len)
+		return "bytes";
+	if (in->op == GUPDEMO_DMA_MEMCPY ? out->engine != in->engine :
+	    out->engine != GUPDEMO_ENGINE_EDU && out->engine != GUPDEMO_ENGINE_SOFT)
+		return "engine";
+	if (!ns_ok(out->pin_ns) || !ns_ok(out->map_ns) || !ns_ok(out->xfer_ns) ||
+	    !ns_ok(out->unmap_ns) || !ns_ok(out->unpin_ns))
+		return "timings";
+	return NULL;
+}
+
+static const char *check_mquery(const struct gupdemo_mirror_query *q)
+{
+	uint64_t sum = 0;
+
+	if (q->mirror_flags & ~GUPDEMO_MIRROR_ALL)
+		return "mirror_flags";
+	if (!q->len || q->addr >= 0x0000800000000000ULL ||
+	    span_of(q->addr, q->len) > F.max_pin_pages)
+		return "addr/len";
+	if (q->npages != span_of(q->addr, q->len))
+		return "npages";
+	if (q->nvalid > q->npages)
+		return "nvalid";
+	/* MIRROR filled the table once before it returned the handle. */
+	if (!q->faults || q->refaults > q->faults || q->faults >= COUNT_LIMIT)
+		return "faults/refaults";
+	if (q->retries >= COUNT_LIMIT || q->invalidations >= COUNT_LIMIT)
+		return "retries/invalidations";
+	for (int e = 0; e < GUPDEMO_MIRROR_EVENTS; e++)
+		sum += q->events[e];
+	if (sum != q->invalidations)
+		return "events (their sum is not invalidations)";
+	return NULL;
+}
+
 /* Output fields of a successful call: only plausible values. */
 static const char *check_output(int c, const union ioc_arg *in,
 				const union ioc_arg *out, uint32_t usize)
 {
 	switch (c) {
 	case C_INFO:
-		if (out->info.uapi_version != GUPDEMO_UAPI_VERSION)
-			return "uapi_version";
-		if (out->info.page_size != F.psz)
-			return "page_size";
-		if (out->info.features & ~(GUPDEMO_FEAT_MIRROR_LIVE * 2 - 1))
-			return "features";
-		if (!(out->info.features & GUPDEMO_FEAT_MIRROR) != !F.mirror)
-			return "features (FEAT_MIRROR changed)";
-		if (out->info.max_pin_pages != F.max_pin_pages)
-			return "max_pin_pages";
-		if (out->info.pins_held > (1u << 24) || out->info.pages_held > (1ULL << 32) ||
-		    out->info.pins_total > (1ULL << 40) ||
-		    out->info.failures_total > (1ULL << 40))
-			return "counters";
-		return NULL;
+		return check_info(&out->info);
 	case C_PIN:
-		if (!out->pin.handle || out->pin.handle > INT32_MAX)
-			return "handle";
-		if (!out->pin.npages || out->pin.npages > span_of(in->pin.addr, in->pin.len) ||
-		    (!(in->pin.flags & GUPDEMO_PIN_NO_RETRY) &&
-		     out->pin.npages != span_of(in->pin.addr, in->pin.len)))
-			return "npages";
-		if (!ns_ok(out->pin.get_ns))
-			return "get_ns";
-		return NULL;
+		return check_pin(&in->pin, &out->pin);
 	case C_UNPIN:
 		return ns_ok(out->unpin.put_ns) ? NULL : "put_ns";
 	case C_QUERY:
-		if (out->query.api >= GUPDEMO_API_COUNT)
-			return "api";
-		if (out->query.pin_flags & ~GUPDEMO_PIN_ALL)
-			return "pin_flags";
-		if (!out->query.len || out->query.addr >= 0x0000800000000000ULL ||
-		    span_of(out->query.addr, out->query.len) > F.max_pin_pages)
-			return "addr/len";
-		if (!out->query.npages ||
-		    out->query.npages > span_of(out->query.addr, out->query.len))
-			return "npages";
-		if (out->query.npinned + out->query.nzero > out->query.npages ||
-		    out->query.nfolios > out->query.npages)
-			return "npinned/nzero/nfolios";
-		/* ksize() of the pages array: up to twice what was asked. */
-		if (usize < offsetofend(struct gupdemo_query, kmem_bytes))
-			return NULL;	/* a first-version struct: not returned */
-		if (!out->query.kmem_bytes ||
-		    out->query.kmem_bytes > 16 * span_of(out->query.addr, out->query.len) +
-					    3 * F.psz + 4096)
-			return "kmem_bytes";
-		return NULL;
+		return check_query(&out->query, usize);
 	case C_DMA:
-		if (out->dma.bytes != in->dma.len)
-			return "bytes";
-		if (in->dma.op == GUPDEMO_DMA_MEMCPY ? out->dma.engine != in->dma.engine :
-		    out->dma.engine != GUPDEMO_ENGINE_EDU &&
-		    out->dma.engine != GUPDEMO_ENGINE_SOFT)
-			return "engine";
-		if (!ns_ok(out->dma.pin_ns) || !ns_ok(out->dma.map_ns) ||
-		    !ns_ok(out->dma.xfer_ns) || !ns_ok(out->dma.unmap_ns) ||
-		    !ns_ok(out->dma.unpin_ns))
-			return "timings";
-		return NULL;
+		return check_dma(&in->dma, &out->dma);
 	case C_BENCH:
 		if (!out->bench.npages ||
 		    out->bench.npages != span_of(in->bench.addr, in->bench.len))
@@ -744,30 +815,8 @@ static const char *check_output(int c, const union ioc_arg *in,
 		return NULL;
 	case C_UNMIRROR:
 		return out->unmirror.invalidations < COUNT_LIMIT ? NULL : "invalidations";
-	case C_MQUERY: {
-		const struct gupdemo_mirror_query *q = &out->mquery;
-		uint64_t sum = 0;
-
-		if (q->mirror_flags & ~GUPDEMO_MIRROR_ALL)
-			return "mirror_flags";
-		if (!q->len || q->addr >= 0x0000800000000000ULL ||
-		    span_of(q->addr, q->len) > F.max_pin_pages)
-			return "addr/len";
-		if (q->npages != span_of(q->addr, q->len))
-			return "npages";
-		if (q->nvalid > q->npages)
-			return "nvalid";
-		/* MIRROR filled the table once before it returned the handle. */
-		if (!q->faults || q->refaults > q->faults || q->faults >= COUNT_LIMIT)
-			return "faults/refaults";
-		if (q->retries >= COUNT_LIMIT || q->invalidations >= COUNT_LIMIT)
-			return "retries/invalidations";
-		for (int e = 0; e < GUPDEMO_MIRROR_EVENTS; e++)
-			sum += q->events[e];
-		if (sum != q->invalidations)
-			return "events (their sum is not invalidations)";
-		return NULL;
-	}
+	case C_MQUERY:
+		return check_mquery(&out->mquery);
 	}
 	return "unknown command";
 }
@@ -853,124 +902,161 @@ static const int *errs_of(int c, const union ioc_arg *a)
 	return cmds[c].errs;
 }
 
-static void fuzz_one(struct rng *r, uint8_t *win)
+/* One fuzzed call: what it sent, where, and what came back. */
+struct fcall {
+	int c;			/* C_*: the command */
+	unsigned long cmd;
+	union ioc_arg a;	/* the struct as built */
+	uint32_t usize;		/* the size field sent */
+	size_t ksize;		/* the struct as this header knows it */
+	bool tail_nz;		/* bytes past ksize are not all zero */
+	bool exact_einval;	/* usize below the first version's */
+	enum argwhere where;
+	uint8_t *arg;
+	size_t checklen;	/* bytes of the window that can be checked after */
+	uint8_t shadow[ARG_WINDOW];
+	int err;
+};
+
+/* Weights: pins, mirrors and DMA dominate, like real use. */
+static int pick_cmd(struct rng *r)
 {
 	int c = (int)rng_below(r, 100);
-	union ioc_arg a;
-	enum argwhere where;
-	unsigned long cmd;
-	bool tail_nz = false, exact_einval = false;
-	uint32_t usize = 0;
-	size_t checklen, ksize;
-	uint8_t *arg, shadow[ARG_WINDOW];
-	int fd = F.fds[rng_below(r, NFDS)];
-	int ret, err;
 
-	/* Weights: pins, mirrors and DMA dominate, like real use. */
-	c = c < 4 ? C_INFO : c < 31 ? C_PIN : c < 42 ? C_UNPIN : c < 50 ? C_QUERY :
-	    c < 70 ? C_DMA : c < 75 ? C_BENCH : c < 85 ? C_MIRROR :
-	    c < 90 ? C_UNMIRROR : c < 94 ? C_MQUERY : C_BAD;
-	cmd = c == C_BAD ? pick_bad_cmd(r) : cmds[c].cmd;
-	ksize = cmds[c].ksize;
-	if (c != C_BAD) {
-		build(r, c, &a);
-		usize = pick_size(r, ksize, cmds[c].min_size, &tail_nz);
-		a.info.size = usize;	/* size is the first field of every struct */
-	} else {
-		for (size_t i = 0; i < sizeof(a); i++)
-			a.raw[i] = (uint8_t)rng_next(r);
+	return c < 4 ? C_INFO : c < 31 ? C_PIN : c < 42 ? C_UNPIN : c < 50 ? C_QUERY :
+	       c < 70 ? C_DMA : c < 75 ? C_BENCH : c < 85 ? C_MIRROR :
+	       c < 90 ? C_UNMIRROR : c < 94 ? C_MQUERY : C_BAD;
+}
+
+/* A readable window: a pattern everywhere, then the struct, then the tail. */
+static void stage_window(struct rng *r, uint8_t *win, struct fcall *f)
+{
+	size_t room = ARG_WINDOW - (size_t)(f->arg - win);
+	size_t n = f->ksize < sizeof(f->a) ? f->ksize : sizeof(f->a);
+
+	for (size_t i = 0; i < ARG_WINDOW; i++)
+		win[i] = (uint8_t)(0xa5 ^ i);
+	if (f->c == C_BAD)
+		n = sizeof(f->a);
+	memcpy(f->arg, &f->a, n);
+	if (f->usize > f->ksize && f->c != C_BAD) {
+		size_t tail = f->usize - f->ksize < room - f->ksize ?
+			      f->usize - f->ksize : room - f->ksize;
+
+		memset(f->arg + f->ksize, 0, tail);
+		if (f->tail_nz)
+			f->arg[f->ksize + rng_below(r, tail)] =
+				(uint8_t)(1 + rng_below(r, 255));
+		else if (f->usize - f->ksize > room - f->ksize)
+			f->tail_nz = true;	/* runs into the pattern: non-zero */
 	}
+	f->checklen = room;
+	memcpy(f->shadow, f->arg, f->checklen);
+	if (f->c != C_BAD && f->usize < cmds[f->c].min_size)
+		f->exact_einval = true;
+}
 
-	arg = place_arg(r, win, &where, usize);
-	checklen = 0;
-	if (where == A_NORMAL || where == A_UNALIGNED) {
-		/* Pattern everywhere, then the struct, then the tail. */
-		size_t room = ARG_WINDOW - (size_t)(arg - win);
-		size_t n = ksize < sizeof(a) ? ksize : sizeof(a);
+/* The errno: documented, and exact where the uapi says which. */
+static void check_errno(const struct fcall *f)
+{
+	const char *name = cmds[f->c].name;
+	const char *got = f->err ? strerrorname_np(f->err) : "success";
 
-		for (size_t i = 0; i < ARG_WINDOW; i++)
-			win[i] = (uint8_t)(0xa5 ^ i);
-		if (c == C_BAD)
-			n = sizeof(a);
-		memcpy(arg, &a, n);
-		if (usize > ksize && c != C_BAD) {
-			size_t tail = usize - ksize < room - ksize ? usize - ksize : room - ksize;
-
-			memset(arg + ksize, 0, tail);
-			if (tail_nz)
-				arg[ksize + rng_below(r, tail)] = (uint8_t)(1 + rng_below(r, 255));
-			else if (usize - ksize > room - ksize)
-				tail_nz = true;	/* runs into the pattern: non-zero */
-		}
-		checklen = room;
-		memcpy(shadow, arg, checklen);
-		if (c != C_BAD && usize < cmds[c].min_size)
-			exact_einval = true;
-	}
-
-	ret = ioctl(fd, cmd, arg);
-	err = ret < 0 ? errno : 0;
-	atomic_fetch_add(&F.hist[c][err < NERRNO ? err : NERRNO - 1], 1);
-	if (c == C_DMA &&
-	    (a.dma.flags & (GUPDEMO_DMA_SRC_MIRROR | GUPDEMO_DMA_DST_MIRROR)))
-		atomic_fetch_add(&F.hist_dma_mirror[err < NERRNO ? err : NERRNO - 1], 1);
-	atomic_fetch_add(&F.done, 1);
-
-	if (err && !errset_has(errs_of(c, &a), err)) {
+	if (f->err && !errset_has(errs_of(f->c, &f->a), f->err))
 		record(FAIL_ERRNO, "%s (cmd %#lx, size %u, arg %d): undocumented errno %s",
-		       cmds[c].name, cmd, usize, where, strerrorname_np(err));
-	}
-	if (c == C_BAD && err != ENOTTY)
-		record(FAIL_EXACT, "unknown cmd %#lx: got %s, not ENOTTY", cmd,
-		       err ? strerrorname_np(err) : "success");
-	if (c == C_MIRROR && !F.mirror && !err)
+		       name, f->cmd, f->usize, f->where, got);
+	if (f->c == C_BAD && f->err != ENOTTY)
+		record(FAIL_EXACT, "unknown cmd %#lx: got %s, not ENOTTY", f->cmd, got);
+	if (f->c == C_MIRROR && !F.mirror && !f->err)
 		record(FAIL_EXACT, "MIRROR succeeded on a kernel without "
 		       "GUPDEMO_FEAT_MIRROR");
-	if (!checklen)
+	if (!f->checklen)
 		return;
-	if (exact_einval && err != EINVAL)
+	if (f->exact_einval && f->err != EINVAL)
 		record(FAIL_EXACT, "%s with size %u < %zu: got %s, not EINVAL",
-		       cmds[c].name, usize, cmds[c].min_size,
-		       err ? strerrorname_np(err) : "success");
-	if (c != C_BAD && usize > ksize && tail_nz && err != E2BIG)
+		       name, f->usize, cmds[f->c].min_size, got);
+	if (f->c != C_BAD && f->usize > f->ksize && f->tail_nz && f->err != E2BIG)
 		record(FAIL_EXACT, "%s with size %u and a non-zero tail: got %s, not E2BIG",
-		       cmds[c].name, usize, err ? strerrorname_np(err) : "success");
+		       name, f->usize, got);
+}
 
-	if (err || c == C_BAD) {
-		if (memcmp(shadow, arg, checklen)) {
-			size_t i = 0;
+/* A failed call leaves its argument as it was. */
+static void check_untouched(const struct fcall *f)
+{
+	size_t i = 0;
 
-			while (shadow[i] == arg[i])
-				i++;
-			record(FAIL_UNTOUCHED, "%s failed with %s but changed byte %zu "
-			       "of its argument (%#x -> %#x)", cmds[c].name,
-			       strerrorname_np(err), i, shadow[i], arg[i]);
-		}
+	if (!memcmp(f->shadow, f->arg, f->checklen))
 		return;
-	}
+	while (f->shadow[i] == f->arg[i])
+		i++;
+	record(FAIL_UNTOUCHED, "%s failed with %s but changed byte %zu of its "
+	       "argument (%#x -> %#x)", cmds[f->c].name, strerrorname_np(f->err),
+	       i, f->shadow[i], f->arg[i]);
+}
 
-	/* Success: inputs and everything past what is copied back untouched. */
-	size_t copied = usize < ksize ? usize : ksize;
+/* Success: inputs and everything past what is copied back untouched. */
+static void check_success(struct rng *r, const struct fcall *f)
+{
+	size_t copied = f->usize < f->ksize ? f->usize : f->ksize;
+	union ioc_arg out;
+	const char *bad;
 
-	for (size_t i = 0; i < checklen; i++) {
-		if (shadow[i] == arg[i] || (i < copied && is_output_byte(c, i)))
+	for (size_t i = 0; i < f->checklen; i++) {
+		if (f->shadow[i] == f->arg[i] ||
+		    (i < copied && is_output_byte(f->c, i)))
 			continue;
 		record(FAIL_UNTOUCHED, "%s (size %u) changed byte %zu, not an output "
-		       "(%#x -> %#x)", cmds[c].name, usize, i, shadow[i], arg[i]);
+		       "(%#x -> %#x)", cmds[f->c].name, f->usize, i, f->shadow[i],
+		       f->arg[i]);
 		break;
 	}
-	union ioc_arg out;
-
-	memcpy(&out, &a, sizeof(out));
-	memcpy(&out, arg, copied);
-	const char *bad = check_output(c, &a, &out, usize);
-
+	memcpy(&out, &f->a, sizeof(out));
+	memcpy(&out, f->arg, copied);
+	bad = check_output(f->c, &f->a, &out, f->usize);
 	if (bad)
-		record(FAIL_OUTPUT, "%s: implausible output field %s", cmds[c].name, bad);
-	if (c == C_PIN && !bad)
+		record(FAIL_OUTPUT, "%s: implausible output field %s", cmds[f->c].name,
+		       bad);
+	if (f->c == C_PIN && !bad)
 		remember_handle(r, F.hpool, out.pin.handle);
-	if (c == C_MIRROR && !bad)
+	if (f->c == C_MIRROR && !bad)
 		remember_handle(r, F.mpool, out.mirror.handle);
+}
+
+static void fuzz_one(struct rng *r, uint8_t *win)
+{
+	struct fcall f = { .c = pick_cmd(r) };
+	int fd = F.fds[rng_below(r, NFDS)];
+	int idx;
+
+	f.cmd = f.c == C_BAD ? pick_bad_cmd(r) : cmds[f.c].cmd;
+	f.ksize = cmds[f.c].ksize;
+	if (f.c != C_BAD) {
+		build(r, f.c, &f.a);
+		f.usize = pick_size(r, f.ksize, cmds[f.c].min_size, &f.tail_nz);
+		f.a.info.size = f.usize;	/* size is the first field of every struct */
+	} else {
+		for (size_t i = 0; i < sizeof(f.a); i++)
+			f.a.raw[i] = (uint8_t)rng_next(r);
+	}
+	f.arg = place_arg(r, win, &f.where, f.usize);
+	if (f.where == A_NORMAL || f.where == A_UNALIGNED)
+		stage_window(r, win, &f);
+
+	f.err = ioctl(fd, f.cmd, f.arg) < 0 ? errno : 0;
+	idx = f.err < NERRNO ? f.err : NERRNO - 1;
+	atomic_fetch_add(&F.hist[f.c][idx], 1);
+	if (f.c == C_DMA &&
+	    (f.a.dma.flags & (GUPDEMO_DMA_SRC_MIRROR | GUPDEMO_DMA_DST_MIRROR)))
+		atomic_fetch_add(&F.hist_dma_mirror[idx], 1);
+	atomic_fetch_add(&F.done, 1);
+
+	check_errno(&f);
+	if (!f.checklen)
+		return;
+	if (f.err || f.c == C_BAD)
+		check_untouched(&f);
+	else
+		check_success(r, &f);
 }
 
 struct worker {
@@ -997,11 +1083,6 @@ static void *worker_main(void *p)
 enum {
 	X_REMAP, X_MPROTECT, X_FORK, X_REOPEN, X_UNPIN, X_DONTNEED, X_DMA,
 	X_MIRROR, X_SECRET, X_PAGEOUT, X_FSYNC, X_FILEPIN, X_COUNT
-};
-static const char *const chaos_names[X_COUNT] = {
-	"munmap+mmap", "mprotect", "fork", "close/reopen", "unpin", "MADV_DONTNEED",
-	"dma", "mirror+dma+unmirror", "memfd_secret", "MADV_PAGEOUT", "fsync",
-	"pin ext4-rw",
 };
 _Static_assert(X_COUNT <= sizeof(F.chaos_ops) / sizeof(F.chaos_ops[0]),
 	       "chaos_ops has a counter for every action");
@@ -1123,136 +1204,170 @@ static void child_pins(struct rng *r)
 	_exit(0);
 }
 
+static void chaos_remap(struct rng *r)
+{
+	struct region *g = &F.r[R_VOL];
+
+	(void)r;
+	munmap(g->p, g->len);
+	sched_yield();	/* a window in which it is a hole */
+	if (mmap(g->p, g->len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
+		populate(g->p, g->len / 2);
+}
+
+static void chaos_mprotect(struct rng *r)
+{
+	static const int prots[] = { PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE };
+	struct region *g = &F.r[R_PROT];
+
+	mprotect(g->p + F.psz * rng_below(r, 16), F.psz * (1 + rng_below(r, 16)),
+		 prots[rng_below(r, 3)]);
+}
+
+static void chaos_fork(struct rng *r)
+{
+	struct rng cr = { rng_next(r) };
+	pid_t pid = fork();
+
+	if (pid == 0)
+		child_pins(&cr);
+	if (pid > 0) {
+		atomic_fetch_add(&F.forks, 1);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+/* dup2() closes the old file while workers may be in an ioctl on it. */
+static void chaos_reopen(struct rng *r)
+{
+	int slot = (int)rng_below(r, NFDS), nfd;
+
+	if (gupdemo_open(NULL, &nfd) == 0) {
+		dup2(nfd, F.fds[slot]);
+		close(nfd);
+	}
+}
+
+static void chaos_unpin(struct rng *r)
+{
+	for (int i = 0; i < 4; i++) {
+		struct gupdemo_unpin u = {
+			.size = sizeof(u),
+			.flags = (uint32_t)rng_below(r, 2),
+			.handle = pick_handle(r),
+		};
+
+		chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_UNPIN, &u);
+	}
+}
+
+static void chaos_dontneed(struct rng *r)
+{
+	struct region *g = &F.r[R_ANON];
+
+	madvise(g->p + F.psz * rng_below(r, 128), F.psz * (1 + rng_below(r, 64)),
+		MADV_DONTNEED);
+}
+
+static void chaos_dma(struct rng *r)
+{
+	struct region *g = &F.r[R_ANON];
+	struct gupdemo_dma d = {
+		.size = sizeof(d),
+		.op = GUPDEMO_DMA_LOOPBACK,
+		.engine = GUPDEMO_ENGINE_SOFT,
+		.src_addr = (uint64_t)(uintptr_t)g->p + rng_below(r, g->len / 2),
+		.dst_addr = (uint64_t)(uintptr_t)F.r[R_VOL].p + rng_below(r, F.r[R_VOL].len / 2),
+		.len = 1 + rng_below(r, 8 * F.psz),
+	};
+
+	chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_DMA, &d);
+}
+
+static void chaos_mirror(struct rng *r)
+{
+	int fd = F.fds[rng_below(r, NFDS)];
+	uint32_t h = mirror_some(r, fd);
+	struct gupdemo_unmirror u = { .size = sizeof(u) };
+
+	if (h) {
+		atomic_store(&F.mpool[rng_below(r, HPOOL)], h);
+		mirror_dma(r, fd, h);
+	}
+	/* Keep the number held bounded: drop one of the pool's. */
+	u.handle = atomic_load(&F.mpool[rng_below(r, HPOOL)]);
+	chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_UNMIRROR, &u);
+}
+
+static void chaos_secret(struct rng *r)
+{
+	(void)r;
+	remap_secret(&F.r[R_VOL]);
+}
+
+/*
+ * A writable pin (often FOLL_GET) of the file the chaos thread writes back
+ * and reclaims, into the handle pool: UNPIN DIRTY and DMA from the workers
+ * and the chaos thread meet it.
+ */
+static void chaos_filepin(struct rng *r)
+{
+	struct region *g = &F.r[R_EXT4W];
+	struct gupdemo_pin p = {
+		.size = sizeof(p), .flags = GUPDEMO_PIN_WRITE,
+		.api = rng_pct(r, 75) ? GUPDEMO_API_GET_FAST :
+					GUPDEMO_API_PIN_FAST,
+	};
+
+	p.addr = (uint64_t)(uintptr_t)g->p + F.psz * rng_below(r, g->len / F.psz);
+	p.len = 1 + rng_below(r, 2 * F.psz);
+	if (chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_PIN, &p) == 0)
+		atomic_store(&F.hpool[rng_below(r, HPOOL)], p.handle);
+}
+
+/*
+ * Dirty a page through the mapping, write the file back, and mostly reclaim
+ * it all at once: the sequence after which a page only a FOLL_GET handle
+ * holds has lost its buffers.
+ */
+static void chaos_fsync(struct rng *r)
+{
+	struct region *g = &F.r[R_EXT4W];
+
+	if (g->present)
+		g->p[F.psz * rng_below(r, g->len / F.psz)]++;
+	if (F.ext4w_fd >= 0)
+		fsync(F.ext4w_fd);
+	if (g->present && rng_pct(r, 75))
+		madvise(g->p, g->len, MADV_PAGEOUT);
+}
+
+/* The chaos thread's actions: one picked at random per step. */
+static const struct {
+	const char *name;
+	void (*run)(struct rng *r);
+} chaos_actions[X_COUNT] = {
+	[X_REMAP] = { "munmap+mmap", chaos_remap },
+	[X_MPROTECT] = { "mprotect", chaos_mprotect },
+	[X_FORK] = { "fork", chaos_fork },
+	[X_REOPEN] = { "close/reopen", chaos_reopen },
+	[X_UNPIN] = { "unpin", chaos_unpin },
+	[X_DONTNEED] = { "MADV_DONTNEED", chaos_dontneed },
+	[X_DMA] = { "dma", chaos_dma },
+	[X_MIRROR] = { "mirror+dma+unmirror", chaos_mirror },
+	[X_SECRET] = { "memfd_secret", chaos_secret },
+	[X_PAGEOUT] = { "MADV_PAGEOUT", pageout_some },
+	[X_FSYNC] = { "fsync", chaos_fsync },
+	[X_FILEPIN] = { "pin ext4-rw", chaos_filepin },
+};
+
 static void chaos_step(struct rng *r)
 {
 	int x = (int)rng_below(r, X_COUNT);
-	struct region *g;
 
 	atomic_fetch_add(&F.chaos_ops[x], 1);
-	switch (x) {
-	case X_REMAP:
-		g = &F.r[R_VOL];
-		munmap(g->p, g->len);
-		sched_yield();	/* a window in which it is a hole */
-		if (mmap(g->p, g->len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
-			populate(g->p, g->len / 2);
-		break;
-	case X_MPROTECT: {
-		static const int prots[] = { PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE };
-
-		g = &F.r[R_PROT];
-		mprotect(g->p + F.psz * rng_below(r, 16), F.psz * (1 + rng_below(r, 16)),
-			 prots[rng_below(r, 3)]);
-		break;
-	}
-	case X_FORK: {
-		pid_t pid;
-		struct rng cr = { rng_next(r) };
-
-		pid = fork();
-		if (pid == 0)
-			child_pins(&cr);
-		if (pid > 0) {
-			atomic_fetch_add(&F.forks, 1);
-			waitpid(pid, NULL, 0);
-		}
-		break;
-	}
-	case X_REOPEN: {
-		/* dup2() closes the old file while workers may be in an ioctl on it. */
-		int slot = (int)rng_below(r, NFDS), nfd;
-
-		if (gupdemo_open(NULL, &nfd) == 0) {
-			dup2(nfd, F.fds[slot]);
-			close(nfd);
-		}
-		break;
-	}
-	case X_UNPIN:
-		for (int i = 0; i < 4; i++) {
-			struct gupdemo_unpin u = {
-				.size = sizeof(u),
-				.flags = (uint32_t)rng_below(r, 2),
-				.handle = pick_handle(r),
-			};
-
-			chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_UNPIN, &u);
-		}
-		break;
-	case X_DONTNEED:
-		g = &F.r[R_ANON];
-		madvise(g->p + F.psz * rng_below(r, 128), F.psz * (1 + rng_below(r, 64)),
-			MADV_DONTNEED);
-		break;
-	case X_DMA: {
-		g = &F.r[R_ANON];
-		struct gupdemo_dma d = {
-			.size = sizeof(d),
-			.op = GUPDEMO_DMA_LOOPBACK,
-			.engine = GUPDEMO_ENGINE_SOFT,
-			.src_addr = (uint64_t)(uintptr_t)g->p + rng_below(r, g->len / 2),
-			.dst_addr = (uint64_t)(uintptr_t)F.r[R_VOL].p + rng_below(r, F.r[R_VOL].len / 2),
-			.len = 1 + rng_below(r, 8 * F.psz),
-		};
-
-		chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_DMA, &d);
-		break;
-	}
-	case X_MIRROR: {
-		int fd = F.fds[rng_below(r, NFDS)];
-		uint32_t h = mirror_some(r, fd);
-		struct gupdemo_unmirror u = { .size = sizeof(u) };
-
-		if (h) {
-			atomic_store(&F.mpool[rng_below(r, HPOOL)], h);
-			mirror_dma(r, fd, h);
-		}
-		/* Keep the number held bounded: drop one of the pool's. */
-		u.handle = atomic_load(&F.mpool[rng_below(r, HPOOL)]);
-		chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_UNMIRROR, &u);
-		break;
-	}
-	case X_SECRET:
-		remap_secret(&F.r[R_VOL]);
-		break;
-	case X_PAGEOUT:
-		pageout_some(r);
-		break;
-	case X_FILEPIN: {
-		/*
-		 * A writable pin (often FOLL_GET) of the file the chaos thread
-		 * writes back and reclaims, into the handle pool: UNPIN
-		 * DIRTY and DMA from the workers and the chaos thread meet it.
-		 */
-		struct gupdemo_pin p = {
-			.size = sizeof(p), .flags = GUPDEMO_PIN_WRITE,
-			.api = rng_pct(r, 75) ? GUPDEMO_API_GET_FAST :
-						GUPDEMO_API_PIN_FAST,
-		};
-
-		g = &F.r[R_EXT4W];
-		p.addr = (uint64_t)(uintptr_t)g->p + F.psz * rng_below(r, g->len / F.psz);
-		p.len = 1 + rng_below(r, 2 * F.psz);
-		if (chaos_ioctl(F.fds[rng_below(r, NFDS)], GUPDEMO_IOC_PIN, &p) == 0)
-			atomic_store(&F.hpool[rng_below(r, HPOOL)], p.handle);
-		break;
-	}
-	case X_FSYNC:
-		/*
-		 * Dirty a page through the mapping, write the file back, and
-		 * mostly reclaim it all at once: the sequence after which a
-		 * page only a FOLL_GET handle holds has lost its buffers.
-		 */
-		g = &F.r[R_EXT4W];
-		if (g->present)
-			g->p[F.psz * rng_below(r, g->len / F.psz)]++;
-		if (F.ext4w_fd >= 0)
-			fsync(F.ext4w_fd);
-		if (g->present && rng_pct(r, 75))
-			madvise(g->p, g->len, MADV_PAGEOUT);
-		break;
-	}
+	chaos_actions[x].run(r);
 }
 
 static void *chaos_main(void *p)
@@ -1272,7 +1387,7 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "seed", required_argument, NULL, 's' },
@@ -1281,14 +1396,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct worker w[MAX_THREADS];
-	struct gupdemo_vmstat before;
-	struct gupdemo_info info;
-	struct rng chaos_rng;
-	pthread_t chaos;
 	bool have_seed = false;
-	uint64_t total = 0;
-	double t0, el;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "s:i:t:h", opts, NULL)) != -1) {
@@ -1303,6 +1411,92 @@ int main(int argc, char **argv)
 		usage();
 	if (!have_seed)
 		F.seed = stress_seed_from_clock();
+}
+
+/* The workers until they made their ioctls, the chaos thread meanwhile. */
+static void run_threads(void)
+{
+	struct worker w[MAX_THREADS];
+	struct rng chaos_rng;
+	pthread_t chaos;
+
+	for (unsigned int i = 0; i < F.threads; i++) {
+		w[i].idx = i;
+		w[i].rng.s = F.seed ^ (0x1000193ULL * (i + 1));
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]))
+			bail_out("pthread_create failed");
+	}
+	chaos_rng.s = F.seed ^ 0xc4a05ULL;
+	if (pthread_create(&chaos, NULL, chaos_main, &chaos_rng))
+		bail_out("pthread_create failed");
+	for (unsigned int i = 0; i < F.threads; i++)
+		pthread_join(w[i].tid, NULL);
+	atomic_store(&F.stop, true);
+	pthread_join(chaos, NULL);
+}
+
+/* " ENAME count" for each errno of @hist seen, after @line[0..n). */
+static int errno_spread(char *line, size_t size, int n,
+			const _Atomic uint64_t *hist, uint64_t *sum)
+{
+	for (int e = 0; e < NERRNO && n < (int)size; e++) {
+		uint64_t v = atomic_load(&hist[e]);
+
+		if (!v)
+			continue;
+		*sum += v;
+		n += snprintf(line + n, size - (size_t)n, " %s %llu",
+			      e ? strerrorname_np(e) : "ok", (unsigned long long)v);
+	}
+	return n;
+}
+
+/* "#" lines: the errnos of every command, the chaos actions; the ioctl count. */
+static uint64_t report_spread(void)
+{
+	uint64_t total = 0, dma_mirror = 0;
+	char line[512];
+	int n;
+
+	for (int c = 0; c < C_COUNT; c++) {
+		n = snprintf(line, sizeof(line), "%-8s", cmds[c].name);
+		errno_spread(line, sizeof(line), n, F.hist[c], &total);
+		diag("%s", line);
+	}
+	n = snprintf(line, sizeof(line), "(of DMA, with a *_MIRROR flag:");
+	errno_spread(line, sizeof(line), n, F.hist_dma_mirror, &dma_mirror);
+	diag("%s)", line);
+	n = 0;
+	for (int x = 0; x < X_COUNT; x++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %llu",
+			      x ? ", " : "", chaos_actions[x].name,
+			      (unsigned long long)atomic_load(&F.chaos_ops[x]));
+	diag("chaos: %s; %llu ioctls", line,
+	     (unsigned long long)atomic_load(&F.chaos_ioctls));
+	return total;
+}
+
+static void report_mirrors(void)
+{
+	int64_t v[4] = { -1, -1, -1, -1 };
+
+	g_stat_get("mirrors_held", &v[0]);
+	g_stat_get("mirrors_total", &v[1]);
+	g_stat_get("mirror_invalidations", &v[2]);
+	g_stat_get("mirror_refaults", &v[3]);
+	diag("mirrors: %lld held before the descriptors close, %lld made since load, %lld "
+	     "invalidations, %lld re-faults", (long long)v[0],
+	     (long long)v[1], (long long)v[2], (long long)v[3]);
+}
+
+int main(int argc, char **argv)
+{
+	struct gupdemo_vmstat before;
+	struct gupdemo_info info;
+	uint64_t total;
+	double t0, el;
+
+	parse_args(argc, argv);
 	/* Children must not flush our stdio buffers twice. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -1326,65 +1520,10 @@ int main(int argc, char **argv)
 
 	before = g_vmstat();
 	t0 = stress_now();
-	for (unsigned int i = 0; i < F.threads; i++) {
-		w[i].idx = i;
-		w[i].rng.s = F.seed ^ (0x1000193ULL * (i + 1));
-		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i]))
-			bail_out("pthread_create failed");
-	}
-	chaos_rng.s = F.seed ^ 0xc4a05ULL;
-	if (pthread_create(&chaos, NULL, chaos_main, &chaos_rng))
-		bail_out("pthread_create failed");
-	for (unsigned int i = 0; i < F.threads; i++)
-		pthread_join(w[i].tid, NULL);
-	atomic_store(&F.stop, true);
-	pthread_join(chaos, NULL);
+	run_threads();
 	el = stress_now() - t0;
 
-	for (int c = 0; c < C_COUNT; c++) {
-		char line[512];
-		int n = snprintf(line, sizeof(line), "%-8s", cmds[c].name);
-		uint64_t sum = 0;
-
-		for (int e = 0; e < NERRNO; e++) {
-			uint64_t v = atomic_load(&F.hist[c][e]);
-
-			if (!v)
-				continue;
-			sum += v;
-			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu",
-				      e ? strerrorname_np(e) : "ok", (unsigned long long)v);
-			if (n >= (int)sizeof(line))
-				break;
-		}
-		total += sum;
-		diag("%s", line);
-	}
-	{
-		char line[512];
-		int n = snprintf(line, sizeof(line), "(of DMA, with a *_MIRROR flag:");
-
-		for (int e = 0; e < NERRNO && n < (int)sizeof(line); e++) {
-			uint64_t v = atomic_load(&F.hist_dma_mirror[e]);
-
-			if (v)
-				n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu",
-					      e ? strerrorname_np(e) : "ok",
-					      (unsigned long long)v);
-		}
-		diag("%s)", line);
-	}
-	{
-		char line[256];
-		int n = 0;
-
-		for (int x = 0; x < X_COUNT; x++)
-			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %llu",
-				      x ? ", " : "", chaos_names[x],
-				      (unsigned long long)atomic_load(&F.chaos_ops[x]));
-		diag("chaos: %s; %llu ioctls", line,
-		     (unsigned long long)atomic_load(&F.chaos_ioctls));
-	}
+	total = report_spread();
 	diag("%llu fuzzed ioctls in %.1f s (%.0f/s), %u threads, seed %llu",
 	     (unsigned long long)total, el, total / (el > 0 ? el : 1), F.threads,
 	     (unsigned long long)F.seed);
@@ -1392,18 +1531,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)total,
 	       (unsigned long long)atomic_load(&F.chaos_ioctls),
 	     (unsigned long long)atomic_load(&F.forks), (unsigned long long)F.seed);
-
-	{
-		int64_t v[4] = { -1, -1, -1, -1 };
-
-		g_stat_get("mirrors_held", &v[0]);
-		g_stat_get("mirrors_total", &v[1]);
-		g_stat_get("mirror_invalidations", &v[2]);
-		g_stat_get("mirror_refaults", &v[3]);
-		diag("mirrors: %lld held before the descriptors close, %lld made since load, %lld "
-		     "invalidations, %lld re-faults", (long long)v[0],
-		     (long long)v[1], (long long)v[2], (long long)v[3]);
-	}
+	report_mirrors();
 	for (unsigned int i = 0; i < F.nmsgs; i++)
 		diag("finding: %s", F.msgs[i]);
 	ok(total >= F.iterations, "%llu ioctls made (asked for %llu)",

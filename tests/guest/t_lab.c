@@ -13,14 +13,22 @@
  * The defconfig-based debug kernel has neither memory hotplug nor NUMA.
  * Anything else that skips is a failure.
  *
- * Usage: t_lab [--only NAME]...
+ * Usage: t_lab [--only NAME]... [--list]
  */
 #include <dirent.h>
 
 #include "guest.h"
 #include "gupdemo-lab.h"
 
-#define MAX_ONLY	16
+#define MAX_SCENARIOS	32
+
+/* One entry of the registry: a scenario of the catalogue. */
+struct lab_case {
+	unsigned int index;
+	const struct gupdemo_scenario *sc;
+};
+
+static struct gupdemo_scenario_env env;
 
 /* Why this guest cannot run @sc, or NULL when it can. */
 static const char *missing(const struct gupdemo_scenario *sc)
@@ -73,13 +81,15 @@ static void check_blocks_online(const char *after)
 	is_int(offline, 0, "%s: every memory block online", after);
 }
 
-static void run_one(const struct gupdemo_scenario_env *env, unsigned int i,
-		    const struct gupdemo_scenario *sc)
+static void run_one(const void *arg)
 {
+	const struct lab_case *c = arg;
+	const struct gupdemo_scenario *sc = c->sc;
 	struct gupdemo_scenario_outcome o;
 	const char *why = missing(sc);
 
-	is_int(gupdemo_scenario_exec(i, env, &o), 0, "%s: ran", sc->name);
+	is_int(gupdemo_scenario_exec(c->index, &env, &o), 0, "%s: ran",
+	       sc->name);
 	if (o.verdict == GUPDEMO_VERDICT_SKIP) {
 		if (!ok(why != NULL, "%s: skipped only for a missing feature",
 			sc->name))
@@ -97,35 +107,41 @@ static void run_one(const struct gupdemo_scenario_env *env, unsigned int i,
 	   "%s: pins +%lld/+%lld acquired/released, expected +%lld/+%lld",
 	   sc->name, (long long)o.d_acquired, (long long)o.d_released,
 	   (long long)o.exp_acquired, (long long)o.exp_released);
-	g_check_nothing_held(env->fd, sc->name);
+	g_check_nothing_held(env.fd, sc->name);
 }
 
-static bool wanted(const char *name, char **only, int nonly)
+/* The registry: every scenario of the catalogue with a lesson, in its order. */
+static size_t lab_cases(struct g_test *t, struct lab_case *c)
 {
-	if (!nonly)
-		return true;
-	for (int i = 0; i < nonly; i++)
-		if (!strcmp(only[i], name))
-			return true;
-	return false;
+	const struct gupdemo_scenario *sc;
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < gupdemo_scenario_count(); i++) {
+		if (gupdemo_scenario_get(i, &sc) || !sc->lesson)
+			continue;
+		if (n == MAX_SCENARIOS)
+			bail_out("more than %d lab scenarios", MAX_SCENARIOS);
+		c[n] = (struct lab_case){ .index = i, .sc = sc };
+		t[n] = (struct g_test)G_VARIANT(sc->name, run_one, &c[n]);
+		n++;
+	}
+	return n;
 }
 
 int main(int argc, char **argv)
 {
-	struct gupdemo_scenario_env env = { 0 };
-	const struct gupdemo_scenario *sc;
+	static struct lab_case cases[MAX_SCENARIOS];
+	static struct g_test tests[MAX_SCENARIOS];
 	struct gupdemo_ext4 fs;
 	struct gupdemo_info info;
-	char *only[MAX_ONLY];
-	int nonly = 0, ran = 0;
+	size_t n;
+	int ran;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--only") && i + 1 < argc &&
-		    nonly < MAX_ONLY)
-			only[nonly++] = argv[++i];
-		else
-			bail_out("usage: t_lab [--only NAME]...");
-	}
+	g_parse_args(argc, argv, G_OPT_ONLY | G_OPT_LIST,
+		     "t_lab [--only NAME]... [--list]");
+	n = lab_cases(tests, cases);
+	if (g_listing())
+		return !g_run(tests, n, G_BY_NAME);
 	env.fd = g_open();
 	env.kernel = g_kernel_version();
 	if (gupdemo_get_info(env.fd, &info))
@@ -134,14 +150,9 @@ int main(int argc, char **argv)
 	if (is_int(gupdemo_ext4_mount("/tmp", 16, &fs), 0,
 		   "scratch ext4 on a loop device"))
 		env.ext4_dir = fs.dir;
-	for (unsigned int i = 0; i < gupdemo_scenario_count(); i++) {
-		if (gupdemo_scenario_get(i, &sc) || !sc->lesson ||
-		    !wanted(sc->name, only, nonly))
-			continue;
-		run_one(&env, i, sc);
-		ran++;
-	}
-	ok(ran == (nonly ? nonly : 9), "%d lab scenarios ran", ran);
+	ran = g_run(tests, n, G_BY_NAME);
+	ok(ran == (g_only_count() ? g_only_count() : 9), "%d lab scenarios ran",
+	   ran);
 	check_blocks_online("after the lab");
 	if (env.ext4_dir)
 		is_int(gupdemo_ext4_umount(&fs), 0, "ext4 unmounted");

@@ -229,21 +229,7 @@ static struct {
 	char *scratch;		/* one populated anon page: the address side */
 	unsigned int scratch_pins;	/* address-side pins since the mark */
 	unsigned int cells, skipped;
-	const char *only[16], *skip[16];
-	int nonly, nskip;
-	bool list;
 } T;
-
-static bool selected(const char *name)
-{
-	bool in = T.nonly == 0;
-
-	for (int i = 0; i < T.nonly; i++)
-		in |= strstr(name, T.only[i]) != NULL;
-	for (int i = 0; i < T.nskip; i++)
-		in &= strstr(name, T.skip[i]) == NULL;
-	return in;
-}
 
 /* ------------------------------------------------------------------ */
 /* Per-kernel expectations                                             */
@@ -933,7 +919,7 @@ static bool seq_selected(const struct cell *c, size_t i)
 	char n[64];
 
 	snprintf(n, sizeof(n), "%s/%s", c->name, seqs[i].name);
-	return selected(n);
+	return g_selected(n);
 }
 
 static void run_row(const struct exp *e)
@@ -949,7 +935,7 @@ static void run_row(const struct exp *e)
 		;
 	if (i == NSEQS)
 		return;
-	if (T.list) {
+	if (g_listing()) {
 		for (i = 0; i < NSEQS; i++)
 			if (seq_selected(&c, i))
 				printf("%s/%s\n", c.name, seqs[i].name);
@@ -983,12 +969,6 @@ static void special_secret_replaced(void)
 	uint32_t h;
 	int sfd;
 
-	if (!selected(cell) || T.list) {
-		if (T.list)
-			printf("%s\n", cell);
-		munmap(p, 2 * T.psz);
-		return;
-	}
 	if (gupdemo_mirror_range(T.fd, p, 2 * T.psz, GUPDEMO_MIRROR_WRITE, &h,
 				 NULL))
 		bail_out("%s: MIRROR of anon memory failed", cell);
@@ -1023,12 +1003,6 @@ static void special_fork(void)
 	uint32_t h;
 	pid_t pid;
 
-	if (T.list || !selected(cell)) {
-		if (T.list)
-			printf("%s\n", cell);
-		munmap(p, 2 * T.psz);
-		return;
-	}
 	if (gupdemo_mirror_range(T.fd, p, 2 * T.psz, GUPDEMO_MIRROR_WRITE, &h,
 				 NULL) || pipe(pfd))
 		bail_out("%s: MIRROR failed", cell);
@@ -1098,11 +1072,6 @@ static void special_budget(void)
 	int fd2;
 	uint32_t h[4];
 
-	if (T.list || !selected(cell)) {
-		if (T.list)
-			printf("%s\n", cell);
-		return;
-	}
 	if (g_param_get("max_mirror_pages", &all) ||
 	    g_param_get("max_mirror_pages_file", &file)) {
 		skip(1, "%s: the module has no max_mirror_pages / "
@@ -1150,24 +1119,12 @@ static void reserve_hugetlb(uint64_t *old)
 		     (unsigned long long)(now - *old));
 }
 
-static void usage(void)
-{
-	bail_out("usage: t_matrix [--only SUBSTR]... [--skip SUBSTR]... [--list]");
-}
-
-static void parse_args(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--only") && i + 1 < argc && T.nonly < 16)
-			T.only[T.nonly++] = argv[++i];
-		else if (!strcmp(argv[i], "--skip") && i + 1 < argc && T.nskip < 16)
-			T.skip[T.nskip++] = argv[++i];
-		else if (!strcmp(argv[i], "--list"))
-			T.list = true;
-		else
-			usage();
-	}
-}
+/* The specials, after the cells; each names itself "special/<name>". */
+static const struct g_test specials[] = {
+	G_TEST("special/secret-replaced", special_secret_replaced),
+	G_TEST("special/mirror-from-child", special_fork),
+	G_TEST("special/mirror-budget", special_budget),
+};
 
 int main(int argc, char **argv)
 {
@@ -1175,15 +1132,15 @@ int main(int argc, char **argv)
 	uint64_t huge_old = 0;
 	time_t t0 = time(NULL);
 
-	parse_args(argc, argv);
+	g_parse_args(argc, argv, G_OPT_ONLY | G_OPT_SKIP | G_OPT_LIST |
+		     G_OPT_SUBSTR,
+		     "t_matrix [--only SUBSTR]... [--skip SUBSTR]... [--list]");
 	mems = memtab;
 	T.psz = (size_t)sysconf(_SC_PAGESIZE);
-	if (T.list) {
+	if (g_listing()) {
 		for (size_t i = 0; i < NROWS; i++)
 			run_row(&table[i]);
-		special_secret_replaced();
-		special_fork();
-		special_budget();
+		g_run(specials, G_N(specials), G_BY_NAME);
 		return 0;
 	}
 	T.fd = g_open();
@@ -1202,9 +1159,7 @@ int main(int argc, char **argv)
 	ext4_setup();
 	for (size_t i = 0; i < NROWS; i++)
 		run_row(&table[i]);
-	special_secret_replaced();
-	special_fork();
-	special_budget();
+	g_run(specials, G_N(specials), G_BY_NAME);
 	ext4_teardown();
 	g_write_u64("/proc/sys/vm/nr_hugepages", huge_old);
 	diag("%u cells, %u combinations skipped, %lld s", T.cells, T.skipped,

@@ -3,7 +3,7 @@
  * Guest test: the mirror mode (module/mirror.c): mmu_interval_notifier +
  * hmm_range_fault() instead of pins, on the same engines.
  *
- * Groups (--group, default all):
+ * Groups (--group NAME, default all; --list names them):
  *   errors   every refused input with its exact errno, nothing left held
  *   basic    TO_DEVICE from a mirror, FROM_DEVICE into another: byte-exact
  *            round trips on the soft engine and on edu (when bound); the
@@ -54,13 +54,7 @@ static struct {
 	int fd;
 	size_t psz;
 	bool edu;
-	const char *group;
 } T;
-
-static bool want(const char *g)
-{
-	return !T.group || !strcmp(T.group, g);
-}
 
 static char *map_pages(size_t n, int byte)
 {
@@ -122,98 +116,156 @@ static const char *eng_name(uint32_t e)
 
 /* ---- errors ---- */
 
+/* Where a refused MIRROR's range lies. */
+enum merr_at {
+	M_ABS,	/* nowhere: the offset is the address itself */
+	M_BUF,	/* N populated pages, the last one unmapped again */
+	M_RO,	/* a PROT_READ page */
+};
+
+/* One refused MIRROR: @at + @off, @len_pages pages + @len bytes long. */
+struct merr_row {
+	const char *what;
+	enum merr_at at;
+	int64_t off;
+	int64_t len_pages;
+	uint64_t len;
+	uint32_t flags, reserved;
+	int err;
+};
+
+static const struct merr_row merr_rows[] = {
+	{ "MIRROR unknown flag", M_BUF, 0, 1, 0, 1U << 1, 0, EINVAL },
+	{ "MIRROR __reserved", M_BUF, 0, 1, 0, 0, 1, EINVAL },
+	{ "MIRROR len 0", M_BUF, 0, 0, 0, 0, 0, EINVAL },
+	/* The last page of the address space, 2 pages long. */
+	{ "MIRROR wrapping range", M_ABS, -1, 2, 0, 0, 0, EOVERFLOW },
+	{ "MIRROR kernel address", M_ABS, (int64_t)0xffff888000000000ULL, 1, 0,
+	  0, 0, EFAULT },
+	{ "MIRROR beyond max_pin_pages", M_ABS, 0x100000, 0, (uint64_t)1 << 40,
+	  0, 0, E2BIG },
+	{ "MIRROR over an unmapped page", M_BUF, 0, N, 0, 0, 0, EFAULT },
+	{ "MIRROR WRITE of a PROT_READ mapping", M_RO, 0, 1, 0,
+	  GUPDEMO_MIRROR_WRITE, 0, EPERM },
+};
+
 static void errors_mirror(void)
 {
-	char *p = map_pages(N, 1), *ro;
-	struct gupdemo_mirror m = { 0 };
-	uint32_t h;
+	char *mem[] = { [M_ABS] = NULL, [M_BUF] = map_pages(N, 1),
+			[M_RO] = mmap(NULL, T.psz, PROT_READ,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) };
 
-	ro = mmap(NULL, T.psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	m = (struct gupdemo_mirror){ .flags = 1U << 1, .addr = (uintptr_t)p,
-				     .len = T.psz };
-	is_errno(gupdemo_mirror(T.fd, &m), EINVAL, "MIRROR unknown flag -> EINVAL");
-	m = (struct gupdemo_mirror){ .__reserved = 1, .addr = (uintptr_t)p,
-				     .len = T.psz };
-	is_errno(gupdemo_mirror(T.fd, &m), EINVAL, "MIRROR __reserved -> EINVAL");
-	is_errno(mirror(p, 0, 0, &h), EINVAL, "MIRROR len 0 -> EINVAL");
-	is_errno(mirror((void *)(uintptr_t)-T.psz, 2 * T.psz, 0, &h), EOVERFLOW,
-		 "MIRROR wrapping range -> EOVERFLOW");
-	is_errno(mirror((void *)0xffff888000000000ULL, T.psz, 0, &h), EFAULT,
-		 "MIRROR kernel address -> EFAULT");
-	is_errno(mirror((void *)0x100000, (size_t)1 << 40, 0, &h), E2BIG,
-		 "MIRROR beyond max_pin_pages -> E2BIG");
-	munmap(p + (N - 1) * T.psz, T.psz);
-	is_errno(mirror(p, N * T.psz, 0, &h), EFAULT,
-		 "MIRROR over an unmapped page -> EFAULT");
-	is_errno(mirror(ro, T.psz, GUPDEMO_MIRROR_WRITE, &h), EPERM,
-		 "MIRROR WRITE of a PROT_READ mapping -> EPERM");
-	munmap(ro, T.psz);
-	munmap(p, (N - 1) * T.psz);
+	munmap(mem[M_BUF] + (N - 1) * T.psz, T.psz);
+	for (size_t i = 0; i < G_N(merr_rows); i++) {
+		const struct merr_row *r = &merr_rows[i];
+		/* M_ABS: a negative @off counts pages back from the top. */
+		uint64_t off = r->at == M_ABS && r->off < 0 ?
+			       (uint64_t)r->off * T.psz : (uint64_t)r->off;
+		struct gupdemo_mirror m = {
+			.flags = r->flags, .__reserved = r->reserved,
+			.addr = (uintptr_t)mem[r->at] + off,
+			.len = (uint64_t)r->len_pages * T.psz + r->len,
+		};
+
+		is_errno(gupdemo_mirror(T.fd, &m), r->err, "%s -> %s", r->what,
+			 strerrorname_np(r->err));
+	}
+	munmap(mem[M_RO], T.psz);
+	munmap(mem[M_BUF], (N - 1) * T.psz);
+}
+
+/* What goes into a handle or address field of a refused call. */
+enum merr_val { MV_NONE, MV_UNKNOWN, MV_R, MV_W, MV_BUF };
+
+/*
+ * One refused UNMIRROR, MIRROR_QUERY (@cmd, of handle @h) or DMA (@op,
+ * the rest) on a read (MV_R) and a write (MV_W) mirror of MV_BUF.
+ */
+struct merr_call {
+	const char *what;
+	unsigned long cmd;
+	enum merr_val h;
+	uint32_t flags, reserved;
+	uint32_t op;
+	enum merr_val src_handle, src_addr, dst_handle, dst_addr;
+	bool over;		/* one byte longer than the mirror */
+	int err;
+};
+
+#define SRC_M	GUPDEMO_DMA_SRC_MIRROR
+#define DST_M	GUPDEMO_DMA_DST_MIRROR
+
+static const struct merr_call merr_calls[] = {
+	{ "UNMIRROR unknown", GUPDEMO_IOC_UNMIRROR, MV_UNKNOWN, .err = ENOENT },
+	{ "UNMIRROR flags", GUPDEMO_IOC_UNMIRROR, MV_UNKNOWN, .flags = 1,
+	  .err = EINVAL },
+	{ "UNMIRROR __reserved", GUPDEMO_IOC_UNMIRROR, MV_UNKNOWN,
+	  .reserved = 1, .err = EINVAL },
+	{ "MIRROR_QUERY flags", GUPDEMO_IOC_MIRROR_QUERY, MV_UNKNOWN,
+	  .flags = 1, .err = EINVAL },
+	{ "MIRROR_QUERY unknown", GUPDEMO_IOC_MIRROR_QUERY, MV_UNKNOWN,
+	  .err = ENOENT },
+	{ "FROM_DEVICE into a read-only mirror", GUPDEMO_IOC_DMA, .flags = DST_M,
+	  .op = GUPDEMO_DMA_FROM_DEVICE, .dst_handle = MV_R, .err = EPERM },
+	{ "TO_DEVICE from an unknown mirror", GUPDEMO_IOC_DMA, .flags = SRC_M,
+	  .op = GUPDEMO_DMA_TO_DEVICE, .src_handle = MV_UNKNOWN, .err = ENOENT },
+	{ "TO_DEVICE longer than the mirror", GUPDEMO_IOC_DMA, .flags = SRC_M,
+	  .op = GUPDEMO_DMA_TO_DEVICE, .src_handle = MV_R, .over = true,
+	  .err = EINVAL },
+	{ "LOOPBACK with a mirror side", GUPDEMO_IOC_DMA, .flags = SRC_M,
+	  .op = GUPDEMO_DMA_LOOPBACK, .src_handle = MV_R, .dst_addr = MV_BUF,
+	  .err = EINVAL },
+	{ "SRC_MIRROR with SRC_HANDLE", GUPDEMO_IOC_DMA,
+	  .flags = SRC_M | GUPDEMO_DMA_SRC_HANDLE, .op = GUPDEMO_DMA_TO_DEVICE,
+	  .src_handle = MV_R, .err = EINVAL },
+	{ "SRC_MIRROR with an address", GUPDEMO_IOC_DMA, .flags = SRC_M,
+	  .op = GUPDEMO_DMA_TO_DEVICE, .src_handle = MV_R, .src_addr = MV_BUF,
+	  .err = EINVAL },
+	{ "DST_MIRROR on TO_DEVICE", GUPDEMO_IOC_DMA, .flags = DST_M,
+	  .op = GUPDEMO_DMA_TO_DEVICE, .src_addr = MV_BUF, .dst_handle = MV_W,
+	  .err = EINVAL },
+};
+
+#undef SRC_M
+#undef DST_M
+
+static int merr_call(const struct merr_call *c, const uint64_t *v)
+{
+	struct gupdemo_unmirror u = { .size = sizeof(u), .handle = (uint32_t)v[c->h],
+				      .flags = c->flags, .__reserved = c->reserved };
+	struct gupdemo_mirror_query q = { .size = sizeof(q), .flags = c->flags,
+					  .handle = (uint32_t)v[c->h] };
+	struct gupdemo_dma d = {
+		.size = sizeof(d), .flags = c->flags, .op = c->op,
+		.engine = GUPDEMO_ENGINE_SOFT,
+		.src_handle = (uint32_t)v[c->src_handle], .src_addr = v[c->src_addr],
+		.dst_handle = (uint32_t)v[c->dst_handle], .dst_addr = v[c->dst_addr],
+		.len = c->over ? N * T.psz + 1 : 8,
+	};
+
+	if (c->cmd == GUPDEMO_IOC_UNMIRROR)
+		return gupdemo_ioctl(T.fd, c->cmd, &u);
+	if (c->cmd == GUPDEMO_IOC_MIRROR_QUERY)
+		return gupdemo_ioctl(T.fd, c->cmd, &q);
+	return gupdemo_ioctl(T.fd, c->cmd, &d);
 }
 
 static void errors_handles(void)
 {
-	struct gupdemo_unmirror u = { .size = sizeof(u), .handle = 12345 };
-	struct gupdemo_mirror_query q = { .handle = 12345 };
 	char *p = map_pages(N, 2);
+	uint64_t v[] = { [MV_NONE] = 0, [MV_UNKNOWN] = 12345, [MV_R] = 0,
+			 [MV_W] = 0, [MV_BUF] = (uintptr_t)p };
 	uint32_t r, w;
 
-	is_errno(gupdemo_unmirror(T.fd, 12345), ENOENT, "UNMIRROR unknown -> ENOENT");
-	u.flags = 1;
-	is_errno(gupdemo_ioctl(T.fd, GUPDEMO_IOC_UNMIRROR, &u), EINVAL,
-		 "UNMIRROR flags -> EINVAL");
-	u.flags = 0;
-	u.__reserved = 1;
-	is_errno(gupdemo_ioctl(T.fd, GUPDEMO_IOC_UNMIRROR, &u), EINVAL,
-		 "UNMIRROR __reserved -> EINVAL");
-	q.size = sizeof(q);
-	q.flags = 1;
-	is_errno(gupdemo_ioctl(T.fd, GUPDEMO_IOC_MIRROR_QUERY, &q), EINVAL,
-		 "MIRROR_QUERY flags -> EINVAL");
-	q.flags = 0;
-	is_errno(gupdemo_mirror_query(T.fd, &q), ENOENT,
-		 "MIRROR_QUERY unknown -> ENOENT");
 	if (mirror(p, N * T.psz, 0, &r) || mirror(p, N * T.psz,
 						 GUPDEMO_MIRROR_WRITE, &w))
 		bail_out("MIRROR of a plain buffer failed");
-	is_errno(mdma(GUPDEMO_DMA_FROM_DEVICE, GUPDEMO_ENGINE_SOFT, r, 8), EPERM,
-		 "FROM_DEVICE into a read-only mirror -> EPERM");
-	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, 9999, 8), ENOENT,
-		 "TO_DEVICE from an unknown mirror -> ENOENT");
-	is_errno(mdma(GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT, r,
-		      N * T.psz + 1), EINVAL,
-		 "TO_DEVICE longer than the mirror -> EINVAL");
-	{
-		struct gupdemo_dma d = {
-			.flags = GUPDEMO_DMA_SRC_MIRROR, .op = GUPDEMO_DMA_LOOPBACK,
-			.engine = GUPDEMO_ENGINE_SOFT, .src_handle = r,
-			.dst_addr = (uintptr_t)p, .len = 8,
-		};
-
-		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
-			 "LOOPBACK with a mirror side -> EINVAL");
-		d = (struct gupdemo_dma){
-			.flags = GUPDEMO_DMA_SRC_MIRROR | GUPDEMO_DMA_SRC_HANDLE,
-			.op = GUPDEMO_DMA_TO_DEVICE, .engine = GUPDEMO_ENGINE_SOFT,
-			.src_handle = r, .len = 8,
-		};
-		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
-			 "SRC_MIRROR with SRC_HANDLE -> EINVAL");
-		d = (struct gupdemo_dma){
-			.flags = GUPDEMO_DMA_SRC_MIRROR, .op = GUPDEMO_DMA_TO_DEVICE,
-			.engine = GUPDEMO_ENGINE_SOFT, .src_handle = r,
-			.src_addr = (uintptr_t)p, .len = 8,
-		};
-		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
-			 "SRC_MIRROR with an address -> EINVAL");
-		d = (struct gupdemo_dma){
-			.flags = GUPDEMO_DMA_DST_MIRROR, .op = GUPDEMO_DMA_TO_DEVICE,
-			.engine = GUPDEMO_ENGINE_SOFT, .src_addr = (uintptr_t)p,
-			.dst_handle = w, .len = 8,
-		};
-		is_errno(gupdemo_dma(T.fd, &d), EINVAL,
-			 "DST_MIRROR on TO_DEVICE -> EINVAL");
-	}
+	v[MV_R] = r;
+	v[MV_W] = w;
+	for (size_t i = 0; i < G_N(merr_calls); i++)
+		is_errno(merr_call(&merr_calls[i], v), merr_calls[i].err,
+			 "%s -> %s", merr_calls[i].what,
+			 strerrorname_np(merr_calls[i].err));
 	/* A pin handle is not a mirror handle: separate spaces. */
 	is_errno(gupdemo_unpin_handle(T.fd, r, 0), ENOENT,
 		 "UNPIN of a mirror handle -> ENOENT");
@@ -978,16 +1030,31 @@ static void group_owner(void)
 	check_none_held("owner");
 }
 
+/* The groups, in the order a run without --group takes them. */
+static const struct g_test groups[] = {
+	G_TEST("errors", group_errors),
+	G_TEST("basic", group_basic),
+	G_TEST("munmap", group_munmap),
+	G_TEST("dirty", group_dirty),
+	G_TEST("fork", group_fork),
+	G_TEST("migrate", group_migrate),
+	G_TEST("offline", group_offline),
+	G_TEST("stress", group_stress),
+	G_TEST("close", group_close),
+	G_TEST("kinds", group_kinds),
+	G_TEST("budget", group_budget),
+	G_TEST("cow", group_cow),
+	G_TEST("owner", group_owner),
+};
+
 int main(int argc, char **argv)
 {
 	struct gupdemo_info info;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--group") && i + 1 < argc)
-			T.group = argv[++i];
-		else
-			bail_out("usage: t_mirror [--group NAME]");
-	}
+	g_parse_args(argc, argv, G_OPT_GROUP | G_OPT_LIST,
+		     "t_mirror [--group NAME] [--list]");
+	if (g_listing())
+		return !g_run(groups, G_N(groups), G_BY_GROUP);
 	T.psz = (size_t)sysconf(_SC_PAGESIZE);
 	T.fd = g_open();
 	if (gupdemo_get_info(T.fd, &info))
@@ -997,31 +1064,6 @@ int main(int argc, char **argv)
 		return done_testing();
 	}
 	T.edu = info.features & GUPDEMO_FEAT_ENGINE_EDU;
-	if (want("errors"))
-		group_errors();
-	if (want("basic"))
-		group_basic();
-	if (want("munmap"))
-		group_munmap();
-	if (want("dirty"))
-		group_dirty();
-	if (want("fork"))
-		group_fork();
-	if (want("migrate"))
-		group_migrate();
-	if (want("offline"))
-		group_offline();
-	if (want("stress"))
-		group_stress();
-	if (want("close"))
-		group_close();
-	if (want("kinds"))
-		group_kinds();
-	if (want("budget"))
-		group_budget();
-	if (want("cow"))
-		group_cow();
-	if (want("owner"))
-		group_owner();
+	g_run(groups, G_N(groups), G_BY_GROUP);
 	return done_testing();
 }

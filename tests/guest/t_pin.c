@@ -308,8 +308,177 @@ static void pin_err(const void *addr, size_t len, uint32_t api, uint32_t flags,
 }
 
 /* ------------------------------------------------------------------ */
+/* tables of PIN rows                                                  */
+/* ------------------------------------------------------------------ */
+
+/* Pins of the zero page moved the counters on some kernels. */
+static bool zero_page_counted(void)
+{
+	/* "mm: don't pin ZERO_PAGE" is 6.5, backported to 6.1.130. */
+	return kver < KV(6, 1, 130) || (kver >= KV(6, 2, 0) && kver < KV(6, 5, 0));
+}
+
+/* Where the range of a row of a PIN table lies (row_mem[] has the memory). */
+enum row_at {
+	AT_ABS,		/* nowhere: the offset is the address itself */
+	AT_BUF,		/* 4 populated anonymous pages */
+	AT_NONE,	/* 4 PROT_NONE pages */
+	AT_RO,		/* 4 never-touched read-only pages */
+	AT_GONE,	/* 4 pages unmapped again */
+	AT_HOLE,	/* [4 populated][4 unmapped][4 populated] */
+	AT_PFN,		/* the VM_PFNMAP | VM_IO page of mmap(/dev/gupdemo) */
+	AT_ANON_PFN,	/* [a populated anonymous page][the PFN page] */
+	AT_COUNT
+};
+
+#define ACQ_ZERO	(-2)	/* .acq: the zero page's pages, if counted */
+
+/*
+ * One PIN of a table: the range starts @pages pages + @bytes into @at and
+ * is @len_pages pages + @len_bytes long (plus max_pin_pages with
+ * @over_max).  It runs with @api, or with every API (@each_api; with W too
+ * when @rw), unless the kernel is @until or newer.  @err 0: the pin must
+ * work and QUERY must show @q, the counters move by @acq; else it must fail
+ * with @err, the counters move by @rolled in both directions (pages GUP
+ * pinned before the failure and the module released again; FOLL_GET pins
+ * none) and nothing stays held (pin_err()).
+ */
+struct pin_row {
+	const char *what;
+	enum row_at at;
+	int64_t pages, bytes, len_pages, len_bytes;
+	bool over_max, each_api, rw;
+	uint32_t api, flags, batch, until;
+	int err;
+	int64_t rolled, acq;
+	struct qexp q;
+};
+
+static const uint32_t row_apis[] = {
+	GUPDEMO_API_PIN_FAST, GUPDEMO_API_PIN, GUPDEMO_API_PIN_UNLOCKED,
+	GUPDEMO_API_PIN_REMOTE, GUPDEMO_API_GET_FAST,
+};
+
+/* The memory the rows' ranges lie in (one mapping per enum row_at). */
+static char *row_mem[AT_COUNT];
+
+static void pin_row_run(const struct pin_row *r, uint32_t api, uint32_t flags,
+			uint64_t max_pages)
+{
+	uintptr_t base = r->at == AT_ABS ? 0 : (uintptr_t)row_mem[r->at];
+	const void *addr = (const void *)(base + (uint64_t)r->pages * psz +
+					  (uint64_t)r->bytes);
+	uint64_t len = (uint64_t)r->len_pages * psz + (uint64_t)r->len_bytes +
+		       (r->over_max ? max_pages * psz : 0);
+	int64_t acq = r->acq;
+
+	if (r->err) {
+		pin_err(addr, len, api, flags, r->batch, r->err,
+			api == GUPDEMO_API_GET_FAST ? 0 : r->rolled, r->what);
+		return;
+	}
+	if (acq == ACQ_ZERO)
+		acq = zero_page_counted() ? r->q.npages : 0;
+	pin_ok(addr, len, api, flags, r->batch, r->q, acq, r->what);
+}
+
+/* Runs every row of a PIN table, in order. */
+static void pin_table(const struct pin_row *rows, size_t n)
+{
+	uint64_t max_pages = 0;
+
+	g_param_get("max_pin_pages", &max_pages);
+	for (size_t i = 0; i < n; i++) {
+		const struct pin_row *r = &rows[i];
+		size_t na = r->each_api ? G_N(row_apis) : 1;
+
+		if (r->until && kver >= r->until)
+			continue;
+		for (size_t a = 0; a < na; a++) {
+			uint32_t api = r->each_api ? row_apis[a] : r->api;
+
+			pin_row_run(r, api, r->flags, max_pages);
+			if (r->rw)
+				pin_row_run(r, api, r->flags | W, max_pages);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* 1, 2: the APIs on populated anonymous 4K pages; FOLL_GET control   */
 /* ------------------------------------------------------------------ */
+
+/* The same pages pinned twice count twice. */
+static void api_pinned_twice(char *buf)
+{
+	struct gupdemo_vmstat before;
+	struct gupdemo_query q;
+	struct gupdemo_pin a, b;
+	int r1, r2;
+
+	diag("the same pages pinned twice count twice");
+	before = g_vmstat();
+	r1 = do_pin(fd, buf, N * psz, GUPDEMO_API_PIN_FAST, W, 0, &a);
+	r2 = do_pin(fd, buf, N * psz, GUPDEMO_API_PIN, 0, 0, &b);
+
+	ok(r1 == 0 && r2 == 0 && a.handle != b.handle,
+	   "two pins of one range: two handles");
+	delta_is(&before, 2 * N, 0, "two pins of one range");
+	ok(do_query(fd, b.handle, &q) == 0 && q.npinned == N,
+	   "QUERY of the second pin: all pages dma-pinned");
+	if (!r1)
+		gupdemo_unpin_handle(fd, a.handle, 0);
+	ok(do_query(fd, b.handle, &q) == 0 && q.npinned == N,
+	   "after one unpin the other pin still holds every page");
+	if (!r2)
+		gupdemo_unpin_handle(fd, b.handle, 0);
+	delta_is(&before, 2 * N, 2 * N, "two pins of one range, both unpinned");
+	held_nothing("two pins of one range");
+}
+
+/* Lengths and starts on the edges of a page (buf: N populated pages). */
+static const struct pin_row api_edges[] = {
+	{ .what = "len 1", .at = AT_BUF, .len_bytes = 1,
+	  .api = GUPDEMO_API_PIN_FAST, .flags = W, .acq = 1,
+	  .q = { 1, 1, 1, 0, 0 } },
+	{ .what = "len PAGE_SIZE-1", .at = AT_BUF, .len_pages = 1,
+	  .len_bytes = -1, .api = GUPDEMO_API_PIN_FAST, .flags = W, .acq = 1,
+	  .q = { 1, 1, 1, 0, 0 } },
+	{ .what = "len PAGE_SIZE", .at = AT_BUF, .len_pages = 1,
+	  .api = GUPDEMO_API_PIN_FAST, .flags = W, .acq = 1,
+	  .q = { 1, 1, 1, 0, 0 } },
+	{ .what = "len PAGE_SIZE+1", .at = AT_BUF, .len_pages = 1,
+	  .len_bytes = 1, .api = GUPDEMO_API_PIN_FAST, .flags = W, .acq = 2,
+	  .q = { 2, 2, 2, 0, 0 } },
+	{ .what = "2 bytes across a page boundary", .at = AT_BUF, .pages = 1,
+	  .bytes = -1, .len_bytes = 2, .api = GUPDEMO_API_PIN, .flags = W,
+	  .acq = 2, .q = { 2, 2, 2, 0, 0 } },
+	{ .what = "unaligned start, 2 pages long", .at = AT_BUF, .bytes = 100,
+	  .len_pages = 2, .api = GUPDEMO_API_PIN_FAST, .acq = 3,
+	  .q = { 3, 3, 3, 0, 0 } },
+	{ .what = "last byte of the buffer", .at = AT_BUF, .pages = N,
+	  .bytes = -1, .len_bytes = 1, .api = GUPDEMO_API_PIN_UNLOCKED,
+	  .flags = W, .acq = 1, .q = { 1, 1, 1, 0, 0 } },
+};
+
+/* Several GUP calls per pin (.batch). */
+static const struct pin_row api_batches[] = {
+	{ .what = "batch 1", .at = AT_BUF, .len_pages = N,
+	  .api = GUPDEMO_API_PIN_FAST, .flags = W, .batch = 1, .acq = N,
+	  .q = { N, N, N, 0, 0 } },
+	{ .what = "batch 3", .at = AT_BUF, .len_pages = N,
+	  .api = GUPDEMO_API_PIN, .flags = W, .batch = 3, .acq = N,
+	  .q = { N, N, N, 0, 0 } },
+	{ .what = "batch 5", .at = AT_BUF, .len_pages = N,
+	  .api = GUPDEMO_API_PIN_REMOTE, .flags = W | LT, .batch = 5, .acq = N,
+	  .q = { N, N, N, 0, 0 } },
+	{ .what = "batch N+1", .at = AT_BUF, .len_pages = N,
+	  .api = GUPDEMO_API_PIN_FAST, .flags = W, .batch = N + 1, .acq = N,
+	  .q = { N, N, N, 0, 0 } },
+	{ .what = "FOLL_GET batch 3", .at = AT_BUF, .len_pages = N,
+	  .api = GUPDEMO_API_GET_FAST, .flags = W, .batch = 3,
+	  .q = { N, 0, N, 0, 0 } },
+};
 
 static void test_apis(void)
 {
@@ -357,52 +526,13 @@ static void test_apis(void)
 		pin_err(buf, N * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0,
 			EOPNOTSUPP, 0, "FAST_ONLY on a kernel without it");
 
+	row_mem[AT_BUF] = buf;
 	diag("edges: sizes and alignment");
-	pin_ok(buf, 1, GUPDEMO_API_PIN_FAST, W, 0, (struct qexp){ 1, 1, 1, 0, 0 },
-	       1, "len 1");
-	pin_ok(buf, psz - 1, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ 1, 1, 1, 0, 0 }, 1, "len PAGE_SIZE-1");
-	pin_ok(buf, psz, GUPDEMO_API_PIN_FAST, W, 0, (struct qexp){ 1, 1, 1, 0, 0 },
-	       1, "len PAGE_SIZE");
-	pin_ok(buf, psz + 1, GUPDEMO_API_PIN_FAST, W, 0,
-	       (struct qexp){ 2, 2, 2, 0, 0 }, 2, "len PAGE_SIZE+1");
-	pin_ok(buf + psz - 1, 2, GUPDEMO_API_PIN, W, 0,
-	       (struct qexp){ 2, 2, 2, 0, 0 }, 2, "2 bytes across a page boundary");
-	pin_ok(buf + 100, 2 * psz, GUPDEMO_API_PIN_FAST, 0, 0,
-	       (struct qexp){ 3, 3, 3, 0, 0 }, 3, "unaligned start, 2 pages long");
-	pin_ok(buf + N * psz - 1, 1, GUPDEMO_API_PIN_UNLOCKED, W, 0,
-	       (struct qexp){ 1, 1, 1, 0, 0 }, 1, "last byte of the buffer");
-
+	pin_table(api_edges, G_N(api_edges));
 	diag("batches: several GUP calls per pin");
-	pin_ok(buf, N * psz, GUPDEMO_API_PIN_FAST, W, 1, full, N, "batch 1");
-	pin_ok(buf, N * psz, GUPDEMO_API_PIN, W, 3, full, N, "batch 3");
-	pin_ok(buf, N * psz, GUPDEMO_API_PIN_REMOTE, W | LT, 5, full, N, "batch 5");
-	pin_ok(buf, N * psz, GUPDEMO_API_PIN_FAST, W, N + 1, full, N, "batch N+1");
-	pin_ok(buf, N * psz, GUPDEMO_API_GET_FAST, W, 3,
-	       (struct qexp){ N, 0, N, 0, 0 }, 0, "FOLL_GET batch 3");
+	pin_table(api_batches, G_N(api_batches));
 
-	diag("the same pages pinned twice count twice");
-	{
-		struct gupdemo_vmstat before = g_vmstat();
-		struct gupdemo_query q;
-		struct gupdemo_pin a, b;
-		int r1 = do_pin(fd, buf, N * psz, GUPDEMO_API_PIN_FAST, W, 0, &a);
-		int r2 = do_pin(fd, buf, N * psz, GUPDEMO_API_PIN, 0, 0, &b);
-
-		ok(r1 == 0 && r2 == 0 && a.handle != b.handle,
-		   "two pins of one range: two handles");
-		delta_is(&before, 2 * N, 0, "two pins of one range");
-		ok(do_query(fd, b.handle, &q) == 0 && q.npinned == N,
-		   "QUERY of the second pin: all pages dma-pinned");
-		if (!r1)
-			gupdemo_unpin_handle(fd, a.handle, 0);
-		ok(do_query(fd, b.handle, &q) == 0 && q.npinned == N,
-		   "after one unpin the other pin still holds every page");
-		if (!r2)
-			gupdemo_unpin_handle(fd, b.handle, 0);
-		delta_is(&before, 2 * N, 2 * N, "two pins of one range, both unpinned");
-		held_nothing("two pins of one range");
-	}
+	api_pinned_twice(buf);
 	munmap(buf, N * psz);
 }
 
@@ -969,13 +1099,6 @@ static void test_ext4(void)
 /* 6: the zero page                                                    */
 /* ------------------------------------------------------------------ */
 
-/* Pins of the zero page moved the counters on some kernels. */
-static bool zero_page_counted(void)
-{
-	/* "mm: don't pin ZERO_PAGE" is 6.5, backported to 6.1.130. */
-	return kver < KV(6, 1, 130) || (kver >= KV(6, 2, 0) && kver < KV(6, 5, 0));
-}
-
 static void test_zero_page(void)
 {
 	const size_t np = 8;
@@ -1019,241 +1142,348 @@ static void test_zero_page(void)
 /* 7: negative cases                                                   */
 /* ------------------------------------------------------------------ */
 
-static void test_negative(void)
+/*
+ * Maps the memory of the ranges table (the PFN page comes later).  Nothing
+ * may be mapped until its rows ran: it could land in AT_GONE or the hole.
+ */
+static void neg_mem_map(void)
 {
-	static const uint32_t apis[] = {
-		GUPDEMO_API_PIN_FAST, GUPDEMO_API_PIN, GUPDEMO_API_PIN_UNLOCKED,
-		GUPDEMO_API_PIN_REMOTE, GUPDEMO_API_GET_FAST,
+	row_mem[AT_BUF] = g_map_anon(4, true);
+	row_mem[AT_NONE] = mmap(NULL, 4 * psz, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	row_mem[AT_RO] = mmap(NULL, 4 * psz, PROT_READ,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (row_mem[AT_NONE] == MAP_FAILED || row_mem[AT_RO] == MAP_FAILED)
+		bail_out("mmap: %s", strerror(errno));
+	row_mem[AT_HOLE] = g_map_anon(12, true);
+	munmap(row_mem[AT_HOLE] + 4 * psz, 4 * psz);
+	/* Last: the next mapping could take its place. */
+	row_mem[AT_GONE] = g_map_anon(4, true);
+	munmap(row_mem[AT_GONE], 4 * psz);
+}
+
+static void neg_mem_unmap(void)
+{
+	munmap(row_mem[AT_BUF], 4 * psz);
+	munmap(row_mem[AT_NONE], 4 * psz);
+	munmap(row_mem[AT_RO], 4 * psz);
+	munmap(row_mem[AT_HOLE], 4 * psz);
+	munmap(row_mem[AT_HOLE] + 8 * psz, 4 * psz);
+}
+
+/* Ranges GUP cannot pin, and the one read-only pin that works. */
+static const struct pin_row neg_ranges[] = {
+	{ .what = "PROT_NONE", .at = AT_NONE, .len_pages = 4,
+	  .each_api = true, .err = EFAULT },
+	{ .what = "read-only mapping with WRITE", .at = AT_RO, .len_pages = 4,
+	  .each_api = true, .flags = W, .err = EFAULT },
+	{ .what = "read-only mapping without WRITE", .at = AT_RO,
+	  .len_pages = 4, .api = GUPDEMO_API_PIN_FAST, .acq = ACQ_ZERO,
+	  .q = { 4, 0, 1, 4, 0 } },
+	{ .what = "unmapped range", .at = AT_GONE, .len_pages = 4,
+	  .each_api = true, .flags = W, .err = EFAULT },
+	/* The pages before the hole are pinned, then rolled back. */
+	{ .what = "hole in the middle (4 pages pinned, rolled back)",
+	  .at = AT_HOLE, .len_pages = 12, .each_api = true, .flags = W,
+	  .err = EFAULT, .rolled = 4 },
+	{ .what = "range ending in the hole, batch 7", .at = AT_HOLE,
+	  .pages = 2, .len_pages = 4, .api = GUPDEMO_API_PIN_FAST, .flags = W,
+	  .batch = 7, .err = EFAULT, .rolled = 2 },
+};
+
+/* The VM_PFNMAP page alone, and after an anonymous page GUP pins first. */
+static const struct pin_row neg_pfn[] = {
+	{ .what = "VM_PFNMAP page", .at = AT_PFN, .len_pages = 1,
+	  .each_api = true, .rw = true, .err = EFAULT },
+	{ .what = "VM_PFNMAP page", .at = AT_PFN, .len_pages = 1,
+	  .api = GUPDEMO_API_PIN_FAST_ONLY, .flags = W, .until = KV(6, 3, 0),
+	  .err = EFAULT },
+};
+
+static const struct pin_row neg_anon_pfn[] = {
+	{ .what = "anon + VM_PFNMAP (1 page rolled back)", .at = AT_ANON_PFN,
+	  .len_pages = 2, .api = GUPDEMO_API_PIN_FAST, .flags = W,
+	  .err = EFAULT, .rolled = 1 },
+	{ .what = "anon + VM_PFNMAP (1 page rolled back)", .at = AT_ANON_PFN,
+	  .len_pages = 2, .api = GUPDEMO_API_PIN, .err = EFAULT, .rolled = 1 },
+};
+
+/* Addresses and lengths PIN refuses before it pins anything. */
+static const struct pin_row neg_args[] = {
+	{ .what = "kernel address", .bytes = (int64_t)0xffffffff81000000ULL,
+	  .len_pages = 1, .api = GUPDEMO_API_PIN_FAST, .err = EFAULT },
+	{ .what = "kernel direct map address",
+	  .bytes = (int64_t)0xffff888000000000ULL, .len_pages = 1,
+	  .api = GUPDEMO_API_PIN, .flags = W, .err = EFAULT },
+	{ .what = "range crossing the end of user space",
+	  .bytes = 0x00007ffffffff000LL, .len_pages = 2,
+	  .api = GUPDEMO_API_PIN_FAST, .err = EFAULT },
+	{ .what = "address 0", .len_pages = 1, .api = GUPDEMO_API_PIN_FAST,
+	  .err = EFAULT },
+	{ .what = "len 0", .at = AT_BUF, .api = GUPDEMO_API_PIN_FAST,
+	  .flags = W, .err = EINVAL },
+	/* The last page of the address space, 2 pages long. */
+	{ .what = "addr + len overflows", .pages = -1, .len_pages = 2,
+	  .api = GUPDEMO_API_PIN_FAST, .err = EOVERFLOW },
+	{ .what = "len UINT64_MAX", .at = AT_BUF, .len_bytes = -1,
+	  .api = GUPDEMO_API_PIN_FAST, .err = EOVERFLOW },
+	{ .what = "max_pin_pages + 1 pages", .at = AT_BUF, .len_pages = 1,
+	  .over_max = true, .api = GUPDEMO_API_PIN_FAST, .err = E2BIG },
+	{ .what = "max_pin_pages bytes spanning one page more", .at = AT_BUF,
+	  .bytes = 1, .over_max = true, .api = GUPDEMO_API_PIN_FAST,
+	  .err = E2BIG },
+};
+
+/* With max_pin_pages set to 4. */
+static const struct pin_row neg_max4[] = {
+	{ .what = "exactly max_pin_pages (4)", .at = AT_BUF, .len_pages = 4,
+	  .api = GUPDEMO_API_PIN_FAST, .flags = W, .acq = 4,
+	  .q = { 4, 4, 4, 0, 0 } },
+	{ .what = "max_pin_pages (4) + 1 byte", .at = AT_BUF, .len_pages = 4,
+	  .len_bytes = 1, .api = GUPDEMO_API_PIN_FAST, .flags = W,
+	  .err = E2BIG },
+	{ .what = "4 pages' worth from an unaligned start (span 5)",
+	  .at = AT_BUF, .bytes = 1, .len_pages = 4,
+	  .api = GUPDEMO_API_PIN_FAST, .flags = W, .err = E2BIG },
+};
+
+/* Unknown APIs and every unknown flag bit. */
+static void neg_api_flags(void)
+{
+	struct pin_row rows[2 + 28] = {
+		{ .what = "api GUPDEMO_API_COUNT", .at = AT_BUF, .len_pages = 1,
+		  .api = GUPDEMO_API_COUNT, .err = EINVAL },
+		{ .what = "api 0xffffffff", .at = AT_BUF, .len_pages = 1,
+		  .api = 0xffffffffu, .err = EINVAL },
 	};
-	const size_t na = sizeof(apis) / sizeof(apis[0]);
-	uint64_t max_pages = 0;
-	char *p, *ro, *pf;
+	char names[28][32];
 
-	diag("7. negative cases");
-	p = mmap(NULL, 4 * psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	for (size_t a = 0; a < na; a++)
-		pin_err(p, 4 * psz, apis[a], 0, 0, EFAULT, 0, "PROT_NONE");
-	munmap(p, 4 * psz);
-
-	ro = mmap(NULL, 4 * psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	for (size_t a = 0; a < na; a++)
-		pin_err(ro, 4 * psz, apis[a], W, 0, EFAULT, 0,
-			"read-only mapping with WRITE");
-	pin_ok(ro, 4 * psz, GUPDEMO_API_PIN_FAST, 0, 0,
-	       (struct qexp){ 4, 0, 1, 4, 0 }, zero_page_counted() ? 4 : 0,
-	       "read-only mapping without WRITE");
-	munmap(ro, 4 * psz);
-
-	p = g_map_anon(4, true);
-	munmap(p, 4 * psz);
-	for (size_t a = 0; a < na; a++)
-		pin_err(p, 4 * psz, apis[a], W, 0, EFAULT, 0, "unmapped range");
-
-	/* [4 populated pages][hole of 4][4 populated]: the prefix is rolled back. */
-	p = g_map_anon(12, true);
-	munmap(p + 4 * psz, 4 * psz);
-	for (size_t a = 0; a < na; a++)
-		pin_err(p, 12 * psz, apis[a], W, 0, EFAULT,
-			apis[a] == GUPDEMO_API_GET_FAST ? 0 : 4,
-			"hole in the middle (4 pages pinned, rolled back)");
-	pin_err(p + 2 * psz, 4 * psz, GUPDEMO_API_PIN_FAST, W, 7, EFAULT, 2,
-		"range ending in the hole, batch 7");
-	munmap(p, 4 * psz);
-	munmap(p + 8 * psz, 4 * psz);
-
-	/* The VM_PFNMAP | VM_IO page of mmap(/dev/gupdemo). */
-	if (!(info0.features & GUPDEMO_FEAT_MMAP_PFNMAP)) {
-		skip(1, "FEAT_MMAP_PFNMAP not advertised");
-	} else {
-		pf = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (ok(pf != MAP_FAILED, "mmap(/dev/gupdemo) of one page")) {
-			pf[0] = 'x';
-			ok(pf[0] == 'x', "the PFN mapping is usable from userspace");
-			for (size_t a = 0; a < na; a++) {
-				pin_err(pf, psz, apis[a], 0, 0, EFAULT, 0,
-					"VM_PFNMAP page");
-				pin_err(pf, psz, apis[a], W, 0, EFAULT, 0,
-					"VM_PFNMAP page");
-			}
-			if (kver < KV(6, 3, 0))
-				pin_err(pf, psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0,
-					EFAULT, 0, "VM_PFNMAP page");
-			munmap(pf, psz);
-		}
-		is_syscall_errno(mmap(NULL, 2 * psz, PROT_READ, MAP_SHARED, fd, 0) ==
-				 MAP_FAILED ? -1 : 0, EINVAL,
-				 "mmap(/dev/gupdemo) of two pages -> EINVAL");
-		is_syscall_errno(mmap(NULL, psz, PROT_READ, MAP_SHARED, fd, psz) ==
-				 MAP_FAILED ? -1 : 0, EINVAL,
-				 "mmap(/dev/gupdemo) at offset PAGE_SIZE -> EINVAL");
-		is_syscall_errno(mmap(NULL, psz, PROT_READ, MAP_PRIVATE, fd, 0) ==
-				 MAP_FAILED ? -1 : 0, EINVAL,
-				 "mmap(/dev/gupdemo) MAP_PRIVATE -> EINVAL");
-
-		/* [anon page][PFN page]: GUP pins the first, then must stop. */
-		p = g_map_anon(2, true);
-		pf = mmap(p + psz, psz, PROT_READ | PROT_WRITE,
-			  MAP_SHARED | MAP_FIXED, fd, 0);
-		if (ok(pf == p + psz, "an anonymous page followed by the PFN page")) {
-			pin_err(p, 2 * psz, GUPDEMO_API_PIN_FAST, W, 0, EFAULT, 1,
-				"anon + VM_PFNMAP (1 page rolled back)");
-			pin_err(p, 2 * psz, GUPDEMO_API_PIN, 0, 0, EFAULT, 1,
-				"anon + VM_PFNMAP (1 page rolled back)");
-		}
-		munmap(p, 2 * psz);
+	for (unsigned int bit = 4; bit < 32; bit++) {
+		snprintf(names[bit - 4], sizeof(names[0]), "unknown flag bit %u",
+			 bit);
+		rows[bit - 2] = (struct pin_row){
+			.what = names[bit - 4], .at = AT_BUF, .len_pages = 1,
+			.api = GUPDEMO_API_PIN_FAST, .flags = 1u << bit,
+			.err = EINVAL,
+		};
 	}
+	pin_table(rows, G_N(rows));
+}
 
-	p = g_map_anon(4, true);
-	pin_err((void *)(uintptr_t)0xffffffff81000000ULL, psz,
-		GUPDEMO_API_PIN_FAST, 0, 0, EFAULT, 0, "kernel address");
-	pin_err((void *)(uintptr_t)0xffff888000000000ULL, psz, GUPDEMO_API_PIN,
-		W, 0, EFAULT, 0, "kernel direct map address");
-	pin_err((void *)(uintptr_t)0x00007ffffffff000ULL, 2 * psz,
-		GUPDEMO_API_PIN_FAST, 0, 0, EFAULT, 0,
-		"range crossing the end of user space");
-	pin_err(NULL, psz, GUPDEMO_API_PIN_FAST, 0, 0, EFAULT, 0, "address 0");
-	pin_err(p, 0, GUPDEMO_API_PIN_FAST, W, 0, EINVAL, 0, "len 0");
-	pin_err((void *)(uintptr_t)(UINT64_MAX & ~(uint64_t)(psz - 1)), 2 * psz,
-		GUPDEMO_API_PIN_FAST, 0, 0, EOVERFLOW, 0, "addr + len overflows");
-	pin_err(p, UINT64_MAX, GUPDEMO_API_PIN_FAST, 0, 0, EOVERFLOW, 0,
-		"len UINT64_MAX");
+static void neg_max_pin_pages(void)
+{
+	uint64_t max_pages = 0;
 
 	g_param_get("max_pin_pages", &max_pages);
-	pin_err(p, (max_pages + 1) * psz, GUPDEMO_API_PIN_FAST, 0, 0, E2BIG, 0,
-		"max_pin_pages + 1 pages");
-	pin_err(p + 1, max_pages * psz, GUPDEMO_API_PIN_FAST, 0, 0, E2BIG, 0,
-		"max_pin_pages bytes spanning one page more");
-	if (g_param_set("max_pin_pages", 4) == 0) {
-		pin_ok(p, 4 * psz, GUPDEMO_API_PIN_FAST, W, 0,
-		       (struct qexp){ 4, 4, 4, 0, 0 }, 4, "exactly max_pin_pages (4)");
-		pin_err(p, 4 * psz + 1, GUPDEMO_API_PIN_FAST, W, 0, E2BIG, 0,
-			"max_pin_pages (4) + 1 byte");
-		pin_err(p + 1, 4 * psz, GUPDEMO_API_PIN_FAST, W, 0, E2BIG, 0,
-			"4 pages' worth from an unaligned start (span 5)");
-		ok(g_param_set("max_pin_pages", max_pages) == 0,
-		   "max_pin_pages restored to %llu", (unsigned long long)max_pages);
-	} else {
+	if (g_param_set("max_pin_pages", 4)) {
 		skip(1, "max_pin_pages is not writable");
+		return;
 	}
+	pin_table(neg_max4, G_N(neg_max4));
+	ok(g_param_set("max_pin_pages", max_pages) == 0,
+	   "max_pin_pages restored to %llu", (unsigned long long)max_pages);
+}
 
-	pin_err(p, psz, GUPDEMO_API_COUNT, 0, 0, EINVAL, 0, "api GUPDEMO_API_COUNT");
-	pin_err(p, psz, 0xffffffffu, 0, 0, EINVAL, 0, "api 0xffffffff");
-	for (unsigned int bit = 4; bit < 32; bit++) {
-		char what[64];
+static bool mmap_fails(size_t len, int flags, off_t off)
+{
+	void *m = mmap(NULL, len, PROT_READ, flags, fd, off);
 
-		snprintf(what, sizeof(what), "unknown flag bit %u", bit);
-		pin_err(p, psz, GUPDEMO_API_PIN_FAST, 1u << bit, 0, EINVAL, 0, what);
+	if (m == MAP_FAILED)
+		return true;
+	munmap(m, len);
+	return false;
+}
+
+static void neg_pfnmap(void)
+{
+	char *pf, *p;
+
+	if (!(info0.features & GUPDEMO_FEAT_MMAP_PFNMAP)) {
+		skip(1, "FEAT_MMAP_PFNMAP not advertised");
+		return;
 	}
-	{
-		struct gupdemo_vmstat before = g_vmstat();
-		struct gupdemo_pin pr = { .addr = (uintptr_t)p, .len = psz,
-					  .api = GUPDEMO_API_PIN_FAST };
-
-		pr.__reserved = 1;
-		is_errno(gupdemo_pin(fd, &pr), EINVAL, "PIN __reserved 1 -> EINVAL");
-		pr.__reserved = 0x80000000u;
-		is_errno(gupdemo_pin(fd, &pr), EINVAL,
-			 "PIN __reserved 0x80000000 -> EINVAL");
-		delta_is(&before, 0, 0, "PIN with __reserved set");
-		held_nothing("PIN with __reserved set");
+	pf = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (ok(pf != MAP_FAILED, "mmap(/dev/gupdemo) of one page")) {
+		pf[0] = 'x';
+		ok(pf[0] == 'x', "the PFN mapping is usable from userspace");
+		row_mem[AT_PFN] = pf;
+		pin_table(neg_pfn, G_N(neg_pfn));
+		munmap(pf, psz);
 	}
+	is_syscall_errno(mmap_fails(2 * psz, MAP_SHARED, 0) ? -1 : 0, EINVAL,
+			 "mmap(/dev/gupdemo) of two pages -> EINVAL");
+	is_syscall_errno(mmap_fails(psz, MAP_SHARED, (off_t)psz) ? -1 : 0,
+			 EINVAL, "mmap(/dev/gupdemo) at offset PAGE_SIZE -> EINVAL");
+	is_syscall_errno(mmap_fails(psz, MAP_PRIVATE, 0) ? -1 : 0, EINVAL,
+			 "mmap(/dev/gupdemo) MAP_PRIVATE -> EINVAL");
 
+	/* [anon page][PFN page]: GUP pins the first, then must stop. */
+	p = g_map_anon(2, true);
+	pf = mmap(p + psz, psz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		  fd, 0);
+	if (ok(pf == p + psz, "an anonymous page followed by the PFN page")) {
+		row_mem[AT_ANON_PFN] = p;
+		pin_table(neg_anon_pfn, G_N(neg_anon_pfn));
+	}
+	munmap(p, 2 * psz);
+}
+
+/* PIN with __reserved set: refused, nothing pinned. */
+static void neg_pin_reserved(void)
+{
+	struct gupdemo_vmstat before = g_vmstat();
+	struct gupdemo_pin pr = { .addr = (uintptr_t)row_mem[AT_BUF],
+				  .len = psz, .api = GUPDEMO_API_PIN_FAST };
+
+	pr.__reserved = 1;
+	is_errno(gupdemo_pin(fd, &pr), EINVAL, "PIN __reserved 1 -> EINVAL");
+	pr.__reserved = 0x80000000u;
+	is_errno(gupdemo_pin(fd, &pr), EINVAL,
+		 "PIN __reserved 0x80000000 -> EINVAL");
+	delta_is(&before, 0, 0, "PIN with __reserved set");
+	held_nothing("PIN with __reserved set");
+}
+
+/*
+ * One refused UNPIN or QUERY of a held pin (its handle + @handle_add), on
+ * this file or on a second one: the pin stays held.
+ */
+struct neg_handle {
+	const char *what;
+	bool query, other_fd;
+	uint32_t handle_add, flags, reserved;
+	int err;
+};
+
+static int neg_handle_call(const struct neg_handle *r, int f, uint32_t h)
+{
+	struct gupdemo_unpin u = { .size = sizeof(u), .handle = h,
+				   .flags = r->flags,
+				   .__reserved = r->reserved };
+	struct gupdemo_query q = { .size = sizeof(q), .handle = h,
+				   .flags = r->flags,
+				   .__reserved = r->reserved };
+
+	if (r->query)
+		return gupdemo_ioctl(f, GUPDEMO_IOC_QUERY, &q);
+	return gupdemo_ioctl(f, GUPDEMO_IOC_UNPIN, &u);
+}
+
+static void neg_handle_table(const struct neg_handle *rows, size_t n,
+			     uint32_t h, int fd2)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct neg_handle *r = &rows[i];
+
+		is_errno(neg_handle_call(r, r->other_fd ? fd2 : fd,
+					 h + r->handle_add), r->err, "%s -> %s",
+			 r->what, strerrorname_np(r->err));
+	}
+}
+
+/* Handle 0 is never handed out, not even after an UNPIN of it. */
+static void neg_handle_zero(void)
+{
+	struct gupdemo_pin z;
+	int rz;
+
+	is_errno(gupdemo_unpin_handle(fd, 0, 0), ENOENT,
+		 "UNPIN handle 0 -> ENOENT");
+	rz = do_pin(fd, row_mem[AT_BUF], psz, GUPDEMO_API_PIN_FAST, 0, 0, &z);
+	ok(rz == 0 && z.handle > 0,
+	   "after UNPIN of handle 0 a new pin still gets a handle > 0 (got %u)",
+	   rz ? 0 : z.handle);
+	if (rz == 0)
+		gupdemo_unpin_handle(fd, z.handle, 0);
+	is_errno(gupdemo_unpin_handle(fd, 0, 0), ENOENT,
+		 "UNPIN handle 0 again -> ENOENT");
+}
+
+static void neg_handles(void)
+{
+	/* The lowest unknown UNPIN flag bit, a middle and the top one. */
+	const unsigned int bits[3] = {
+		(unsigned int)__builtin_ctz(~(uint32_t)GUPDEMO_UNPIN_ALL), 16, 31,
+	};
+	char names[3][32];
+	const struct neg_handle rows[] = {
+		{ "UNPIN unknown handle", .handle_add = 1000, .err = ENOENT },
+		{ "QUERY unknown handle", .query = true, .handle_add = 1000,
+		  .err = ENOENT },
+		{ "UNPIN of another fd's handle", .other_fd = true,
+		  .err = ENOENT },
+		{ "QUERY of another fd's handle", .query = true,
+		  .other_fd = true, .err = ENOENT },
+		{ names[0], .flags = 1u << bits[0], .err = EINVAL },
+		{ names[1], .flags = 1u << bits[1], .err = EINVAL },
+		{ names[2], .flags = 1u << bits[2], .err = EINVAL },
+		{ "UNPIN __reserved", .reserved = 1, .err = EINVAL },
+		{ "QUERY flags 1", .query = true, .flags = 1, .err = EINVAL },
+		{ "QUERY __reserved", .query = true, .reserved = 1,
+		  .err = EINVAL },
+	};
+	struct gupdemo_query q;
+	struct gupdemo_pin pn;
+	int fd2 = g_open();
+
+	for (size_t i = 0; i < 3; i++)
+		snprintf(names[i], sizeof(names[i]), "UNPIN flag bit %u",
+			 bits[i]);
 	diag("UNPIN and QUERY: handles and fields");
-	{
-		struct gupdemo_unpin u;
-		struct gupdemo_query q;
-		struct gupdemo_pin pn;
-		int fd2 = g_open();
-		int ret = do_pin(fd, p, 4 * psz, GUPDEMO_API_PIN_FAST, W, 0, &pn);
+	is_errno(do_pin(fd, row_mem[AT_BUF], 4 * psz, GUPDEMO_API_PIN_FAST, W, 0,
+			&pn), 0, "a pin to play with");
+	neg_handle_zero();
+	neg_handle_table(rows, G_N(rows), pn.handle, fd2);
+	ok(do_query(fd, pn.handle, &q) == 0 && q.npages == 4,
+	   "after the refused calls the pin is still held");
+	is_errno(gupdemo_unpin_handle(fd, pn.handle, GUPDEMO_UNPIN_DIRTY), 0,
+		 "UNPIN with DIRTY");
+	is_errno(gupdemo_unpin_handle(fd, pn.handle, 0), ENOENT,
+		 "double UNPIN -> ENOENT");
+	is_errno(do_query(fd, pn.handle, &q), ENOENT,
+		 "QUERY after UNPIN -> ENOENT");
+	gupdemo_close(fd2);
+	held_nothing("handles");
+}
 
-		is_errno(ret, 0, "a pin to play with");
-		is_errno(gupdemo_unpin_handle(fd, 0, 0), ENOENT,
-			 "UNPIN handle 0 -> ENOENT");
-		{
-			/* Handle 0 is never handed out, even after that. */
-			struct gupdemo_pin z;
-			int rz = do_pin(fd, p, psz, GUPDEMO_API_PIN_FAST, 0, 0, &z);
+/* The module-wide budget of held pages. */
+static void neg_max_held(void)
+{
+	struct gupdemo_vmstat before;
+	uint64_t old = 0;
+	struct gupdemo_pin a;
+	int r1;
 
-			ok(rz == 0 && z.handle > 0,
-			   "after UNPIN of handle 0 a new pin still gets a "
-			   "handle > 0 (got %u)", rz ? 0 : z.handle);
-			if (rz == 0)
-				gupdemo_unpin_handle(fd, z.handle, 0);
-			is_errno(gupdemo_unpin_handle(fd, 0, 0), ENOENT,
-				 "UNPIN handle 0 again -> ENOENT");
-		}
-		is_errno(gupdemo_unpin_handle(fd, pn.handle + 1000, 0), ENOENT,
-			 "UNPIN unknown handle -> ENOENT");
-		is_errno(do_query(fd, pn.handle + 1000, &q), ENOENT,
-			 "QUERY unknown handle -> ENOENT");
-		is_errno(gupdemo_unpin_handle(fd2, pn.handle, 0), ENOENT,
-			 "UNPIN of another fd's handle -> ENOENT");
-		is_errno(do_query(fd2, pn.handle, &q), ENOENT,
-			 "QUERY of another fd's handle -> ENOENT");
-		/* The lowest unknown bit, a middle and the top one. */
-		for (unsigned int i = 0; i < 3; i++) {
-			unsigned int bit = i == 0 ? (unsigned int)
-				__builtin_ctz(~(uint32_t)GUPDEMO_UNPIN_ALL) :
-				i == 1 ? 16 : 31;
-
-			memset(&u, 0, sizeof(u));
-			u.handle = pn.handle;
-			u.flags = 1u << bit;
-			is_errno(gupdemo_unpin(fd, &u), EINVAL,
-				 "UNPIN flag bit %u -> EINVAL", bit);
-		}
-		memset(&u, 0, sizeof(u));
-		u.handle = pn.handle;
-		u.__reserved = 1;
-		is_errno(gupdemo_unpin(fd, &u), EINVAL, "UNPIN __reserved -> EINVAL");
-		memset(&q, 0, sizeof(q));
-		q.size = sizeof(q);
-		q.handle = pn.handle;
-		q.flags = 1;
-		is_errno(gupdemo_ioctl(fd, GUPDEMO_IOC_QUERY, &q), EINVAL,
-			 "QUERY flags 1 -> EINVAL");
-		memset(&q, 0, sizeof(q));
-		q.size = sizeof(q);
-		q.handle = pn.handle;
-		q.__reserved = 1;
-		is_errno(gupdemo_ioctl(fd, GUPDEMO_IOC_QUERY, &q), EINVAL,
-			 "QUERY __reserved -> EINVAL");
-		ok(do_query(fd, pn.handle, &q) == 0 && q.npages == 4,
-		   "after the refused calls the pin is still held");
-		is_errno(gupdemo_unpin_handle(fd, pn.handle, GUPDEMO_UNPIN_DIRTY), 0,
-			 "UNPIN with DIRTY");
-		is_errno(gupdemo_unpin_handle(fd, pn.handle, 0), ENOENT,
-			 "double UNPIN -> ENOENT");
-		is_errno(do_query(fd, pn.handle, &q), ENOENT,
-			 "QUERY after UNPIN -> ENOENT");
-		gupdemo_close(fd2);
-		held_nothing("handles");
+	if (g_param_get("max_held_pages", &old) ||
+	    g_param_set("max_held_pages", 4)) {
+		skip(1, "no writable max_held_pages parameter");
+		return;
 	}
+	before = g_vmstat();
+	r1 = do_pin(fd, row_mem[AT_BUF], 4 * psz, GUPDEMO_API_PIN_FAST, W, 0, &a);
+	is_errno(r1, 0, "max_held_pages 4: a 4-page pin fits");
+	is_errno(do_pin(fd, row_mem[AT_BUF], psz, GUPDEMO_API_PIN, 0, 0, NULL),
+		 ENOSPC, "max_held_pages 4: one page more -> ENOSPC");
+	if (r1 == 0)
+		gupdemo_unpin_handle(fd, a.handle, 0);
+	delta_is(&before, 4, 4, "max_held_pages");
+	held_nothing("max_held_pages");
+	ok(g_param_set("max_held_pages", old) == 0, "max_held_pages restored");
+}
 
-	/* The module-wide budget of held pages. */
-	{
-		uint64_t old = 0;
-		struct gupdemo_pin a;
-
-		if (g_param_get("max_held_pages", &old) == 0 &&
-		    g_param_set("max_held_pages", 4) == 0) {
-			struct gupdemo_vmstat before = g_vmstat();
-			int r1 = do_pin(fd, p, 4 * psz, GUPDEMO_API_PIN_FAST, W, 0, &a);
-
-			is_errno(r1, 0, "max_held_pages 4: a 4-page pin fits");
-			is_errno(do_pin(fd, p, psz, GUPDEMO_API_PIN, 0, 0, NULL),
-				 ENOSPC, "max_held_pages 4: one page more -> ENOSPC");
-			if (r1 == 0)
-				gupdemo_unpin_handle(fd, a.handle, 0);
-			delta_is(&before, 4, 4, "max_held_pages");
-			held_nothing("max_held_pages");
-			ok(g_param_set("max_held_pages", old) == 0,
-			   "max_held_pages restored");
-		} else {
-			skip(1, "no writable max_held_pages parameter");
-		}
-	}
-	munmap(p, 4 * psz);
+static void test_negative(void)
+{
+	diag("7. negative cases");
+	neg_mem_map();
+	pin_table(neg_ranges, G_N(neg_ranges));
+	neg_pfnmap();
+	pin_table(neg_args, G_N(neg_args));
+	neg_max_pin_pages();
+	neg_api_flags();
+	neg_pin_reserved();
+	neg_handles();
+	neg_max_held();
+	neg_mem_unmap();
 }
 
 /* ------------------------------------------------------------------ */
@@ -1283,27 +1513,9 @@ static void retry_case(void *addr, size_t len, uint32_t api, uint32_t flags,
 	held_nothing(what);
 }
 
-static void test_nofault(void)
+/* 9: NO_RETRY keeps a partial pin's short count (@p: first half touched). */
+static void nofault_no_retry(char *p, size_t np, bool fo)
 {
-	const size_t np = 8;
-	bool fo = kver < KV(6, 3, 0);
-	char *p, *pf;
-
-	diag("8. FOLL_NOFAULT and FAST_ONLY: no faults, bounded retries");
-	p = g_map_anon(np, false);
-	pin_err(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0, EFAULT, 0,
-		"NOFAULT, never touched");
-	pin_err(p, np * psz, GUPDEMO_API_PIN, W | NOFAULT, 0, EFAULT, 0,
-		"NOFAULT, never touched");
-	if (fo)
-		pin_err(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0, EFAULT, 0,
-			"FAST_ONLY, never touched");
-	memset(p, 1, np / 2 * psz);
-	pin_err(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0, EFAULT,
-		np / 2, "NOFAULT, first half touched (half rolled back)");
-	pin_err(p, np * psz, GUPDEMO_API_PIN, W | NOFAULT, 0, EFAULT, np / 2,
-		"NOFAULT, first half touched (half rolled back)");
-
 	diag("9. partial pins: NO_RETRY keeps the short count");
 	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT | NORETRY, 0,
 	       (struct qexp){ np / 2, np / 2, np / 2, 0, 0 }, np / 2,
@@ -1334,14 +1546,13 @@ static void test_nofault(void)
 		       "NO_RETRY up to a hole");
 		munmap(h, 4 * psz);
 	}
-	memset(p, 1, np * psz);
-	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0,
-	       (struct qexp){ np, np, np, 0, 0 }, np, "NOFAULT after touching");
-	if (fo)
-		pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0,
-		       (struct qexp){ np, np, np, 0, 0 }, np,
-		       "FAST_ONLY after touching");
-	munmap(p, np * psz);
+}
+
+static void test_retry_helper(void)
+{
+	const size_t np = 8;
+	bool fo = kver < KV(6, 3, 0);
+	char *p, *pf;
 
 	diag("8. the bounded fault-in-and-retry helper");
 	p = g_map_anon(np, false);
@@ -1387,6 +1598,40 @@ static void test_nofault(void)
 	} else {
 		skip(1, "no PFN mapping of /dev/gupdemo");
 	}
+}
+
+static void test_nofault(void)
+{
+	const size_t np = 8;
+	bool fo = kver < KV(6, 3, 0);
+	char *p;
+
+	diag("8. FOLL_NOFAULT and FAST_ONLY: no faults, bounded retries");
+	p = g_map_anon(np, false);
+	pin_err(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0, EFAULT, 0,
+		"NOFAULT, never touched");
+	pin_err(p, np * psz, GUPDEMO_API_PIN, W | NOFAULT, 0, EFAULT, 0,
+		"NOFAULT, never touched");
+	if (fo)
+		pin_err(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0, EFAULT, 0,
+			"FAST_ONLY, never touched");
+	memset(p, 1, np / 2 * psz);
+	pin_err(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0, EFAULT,
+		np / 2, "NOFAULT, first half touched (half rolled back)");
+	pin_err(p, np * psz, GUPDEMO_API_PIN, W | NOFAULT, 0, EFAULT, np / 2,
+		"NOFAULT, first half touched (half rolled back)");
+
+	nofault_no_retry(p, np, fo);
+	memset(p, 1, np * psz);
+	pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST, W | NOFAULT, 0,
+	       (struct qexp){ np, np, np, 0, 0 }, np, "NOFAULT after touching");
+	if (fo)
+		pin_ok(p, np * psz, GUPDEMO_API_PIN_FAST_ONLY, W, 0,
+		       (struct qexp){ np, np, np, 0, 0 }, np,
+		       "FAST_ONLY after touching");
+	munmap(p, np * psz);
+
+	test_retry_helper();
 }
 
 static void test_fail_inject(void)
@@ -1515,15 +1760,48 @@ static void memlock_child(int wfd)
 	_exit(0);
 }
 
+/* RLIMIT_MEMLOCK of 16 pages, no CAP_IPC_LOCK, in a child. */
+static void memlock_rlimit(void)
+{
+	struct gupdemo_vmstat before = g_vmstat();
+	struct memlock_result r;
+	int pfd[2], st;
+	pid_t pid;
+
+	if (pipe(pfd))
+		bail_out("pipe failed");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		memlock_child(pfd[1]);
+	}
+	close(pfd[1]);
+	memset(&r, 0, sizeof(r));
+	r.setup = -EIO;
+	if (read(pfd[0], &r, sizeof(r)) != sizeof(r))
+		r.setup = -EIO;
+	close(pfd[0]);
+	waitpid(pid, &st, 0);
+	is_errno(r.setup, 0, "child: RLIMIT_MEMLOCK 16 pages, CAP_IPC_LOCK dropped");
+	is_errno(r.over, ENOMEM, "child: LONGTERM pin of 32 pages -> ENOMEM");
+	is_errno(r.at_limit, 0, "child: LONGTERM pin of exactly 16 pages works");
+	is_int(r.vmpin_at_limit, 16, "child: VmPin 16 pages at the limit");
+	is_errno(r.one_more, ENOMEM, "child: one long-term page more -> ENOMEM");
+	is_errno(r.short_term, 0,
+		 "child: a short-term pin of 32 pages is not limited");
+	is_int(r.vmpin_end, 0, "child: VmPin 0 after unpinning");
+	/* Only the two successful pins moved the counters (16 + 32). */
+	delta_is(&before, 48, 48, "RLIMIT_MEMLOCK child");
+	held_nothing("RLIMIT_MEMLOCK child");
+}
+
 static void test_memlock(void)
 {
 	int64_t vm0 = vmpin_pages();
-	struct gupdemo_vmstat before;
-	struct memlock_result r;
 	struct gupdemo_pin a, b, c;
 	char *p = g_map_anon(N, true);
-	int pfd[2], st, fd2;
-	pid_t pid;
+	int fd2;
 
 	diag("10. long-term pins are charged to VmPin / RLIMIT_MEMLOCK");
 	ok(vm0 >= 0, "VmPin is shown in /proc/self/status (%lld pages)",
@@ -1565,34 +1843,7 @@ static void test_memlock(void)
 		munmap(h, 8 * psz);
 	}
 
-	/* RLIMIT_MEMLOCK of 16 pages, no CAP_IPC_LOCK, in a child. */
-	before = g_vmstat();
-	if (pipe(pfd))
-		bail_out("pipe failed");
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		memlock_child(pfd[1]);
-	}
-	close(pfd[1]);
-	memset(&r, 0, sizeof(r));
-	r.setup = -EIO;
-	if (read(pfd[0], &r, sizeof(r)) != sizeof(r))
-		r.setup = -EIO;
-	close(pfd[0]);
-	waitpid(pid, &st, 0);
-	is_errno(r.setup, 0, "child: RLIMIT_MEMLOCK 16 pages, CAP_IPC_LOCK dropped");
-	is_errno(r.over, ENOMEM, "child: LONGTERM pin of 32 pages -> ENOMEM");
-	is_errno(r.at_limit, 0, "child: LONGTERM pin of exactly 16 pages works");
-	is_int(r.vmpin_at_limit, 16, "child: VmPin 16 pages at the limit");
-	is_errno(r.one_more, ENOMEM, "child: one long-term page more -> ENOMEM");
-	is_errno(r.short_term, 0,
-		 "child: a short-term pin of 32 pages is not limited");
-	is_int(r.vmpin_end, 0, "child: VmPin 0 after unpinning");
-	/* Only the two successful pins moved the counters (16 + 32). */
-	delta_is(&before, 48, 48, "RLIMIT_MEMLOCK child");
-	held_nothing("RLIMIT_MEMLOCK child");
+	memlock_rlimit();
 	munmap(p, N * psz);
 }
 
@@ -1627,6 +1878,28 @@ static bool all_bytes(const char *p, size_t len, char c)
 	return true;
 }
 
+/*
+ * The forked child: once told (@go), whether it still sees its own copy of
+ * @buf and whether its write stays in it, two 'y'/'n' bytes into @res.
+ */
+__attribute__((noreturn))
+static void fork_child(char *buf, size_t len, const int go[2], const int res[2])
+{
+	char c, v[2];
+
+	close(go[1]);
+	close(res[0]);
+	if (read(go[0], &c, 1) != 1)
+		_exit(2);
+	/* The device wrote into the parent's pages, not ours. */
+	v[0] = all_bytes(buf, len, 'P') ? 'y' : 'n';
+	memset(buf, 'C', len);
+	v[1] = all_bytes(buf, len, 'C') ? 'y' : 'n';
+	if (write(res[1], v, 2) != 2)
+		_exit(2);
+	_exit(0);
+}
+
 static void test_fork(void)
 {
 	const size_t np = 4, len = 2048;
@@ -1658,21 +1931,8 @@ static void test_fork(void)
 		bail_out("pipe failed");
 	fflush(stdout);
 	pid = fork();
-	if (pid == 0) {
-		char c, v[2];
-
-		close(go[1]);
-		close(res[0]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(2);
-		/* The device wrote into the parent's pages, not ours. */
-		v[0] = all_bytes(buf, np * psz, 'P') ? 'y' : 'n';
-		memset(buf, 'C', np * psz);
-		v[1] = all_bytes(buf, np * psz, 'C') ? 'y' : 'n';
-		if (write(res[1], v, 2) != 2)
-			_exit(2);
-		_exit(0);
-	}
+	if (pid == 0)
+		fork_child(buf, np * psz, go, res);
 	close(go[0]);
 	close(res[1]);
 

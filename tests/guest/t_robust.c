@@ -205,8 +205,15 @@ static bool file_read_cold(uint8_t *out, size_t len)
 /* basic                                                                */
 /* ------------------------------------------------------------------ */
 
-static void t_dirty_ro(int fd)
+/* What the parts of group basic share: one open file, and whether edu is bound. */
+static struct {
+	int fd;
+	bool edu;
+} B;
+
+static void t_dirty_ro(void)
 {
+	int fd = B.fd;
 	struct gupdemo_vmstat before = g_vmstat();
 	uint32_t h;
 	char *p = map_anon(4 * psz);
@@ -292,8 +299,9 @@ static void unpin_after_write(int fd, uint32_t unpin_flags, char expect,
 	free(cold);
 }
 
-static void t_unpin_dirties(int fd)
+static void t_unpin_dirties(void)
 {
+	int fd = B.fd;
 	diag("--- UNPIN dirties what the device wrote ---");
 	if (!ok(fs_setup(), "ext4 on a loop device")) {
 		skip(1, "no ext4");
@@ -360,8 +368,10 @@ static double kill_time(int fd, int op, uint32_t h)
 	return now_s() - t0;
 }
 
-static void t_busy_and_kill(int fd, bool edu)
+static void t_busy_and_kill(void)
 {
+	int fd = B.fd;
+	bool edu = B.edu;
 	size_t len = 15 * DEV_CHUNK;
 	uint8_t *src = map_anon(len), *dst = map_anon(len);
 	struct gupdemo_query q = { 0 };
@@ -420,8 +430,10 @@ static void t_busy_and_kill(int fd, bool edu)
 	munmap(dst, len);
 }
 
-static void t_lengths(int fd, bool edu)
+static void t_lengths(void)
 {
+	int fd = B.fd;
+	bool edu = B.edu;
 	size_t len = 65536 + psz;
 	uint8_t *src = map_anon(len), *dst = map_anon(len);
 
@@ -450,8 +462,9 @@ static void param_refused(const char *name, uint64_t bad)
 	   "%s is still %llu", name, (unsigned long long)was);
 }
 
-static void t_params(bool edu)
+static void t_params(void)
 {
+	bool edu = B.edu;
 	uint64_t was = 0;
 
 	diag("--- module parameters refuse values out of range ---");
@@ -469,8 +482,9 @@ static void t_params(bool edu)
 	param_refused("edu_timeout_ms", 10001);
 }
 
-static void t_budget(int fd)
+static void t_budget(void)
 {
+	int fd = B.fd;
 	size_t len = 16 * psz;
 	uint8_t *src = map_anon(len), *dst = map_anon(len);
 	struct gupdemo_vmstat before;
@@ -500,8 +514,9 @@ static void t_budget(int fd)
 	munmap(dst, len);
 }
 
-static void t_usize(int fd)
+static void t_usize(void)
 {
+	int fd = B.fd;
 	static uint64_t big[1024];	/* 8 KiB of zeroes */
 	struct gupdemo_info *info = (struct gupdemo_info *)big;
 
@@ -515,24 +530,26 @@ static void t_usize(int fd)
 		 "GET_INFO with a zero tail of 8 bytes works");
 }
 
-/* @only: run just the part of that name (all when NULL). */
-static void group_basic(const char *only)
+/* The parts of group basic; --only PART runs one of them. */
+static const struct g_test basic_parts[] = {
+	G_TEST("dirty-ro", t_dirty_ro),
+	G_TEST("unpin-dirties", t_unpin_dirties),
+	G_TEST("busy", t_busy_and_kill),
+	G_TEST("lengths", t_lengths),
+	G_TEST("params", t_params),
+	G_TEST("budget", t_budget),
+	G_TEST("usize", t_usize),
+};
+
+static void group_basic(void)
 {
 	struct gupdemo_vmstat before = g_vmstat();
 	char bdf[32];
-	bool edu = edu_bound(bdf, sizeof(bdf));
-	int fd = g_open();
 
-#define PART(name, call) do { if (!only || !strcmp(only, name)) call; } while (0)
-	PART("dirty-ro", t_dirty_ro(fd));
-	PART("unpin-dirties", t_unpin_dirties(fd));
-	PART("busy", t_busy_and_kill(fd, edu));
-	PART("lengths", t_lengths(fd, edu));
-	PART("params", t_params(edu));
-	PART("budget", t_budget(fd));
-	PART("usize", t_usize(fd));
-#undef PART
-	close(fd);
+	B.edu = edu_bound(bdf, sizeof(bdf));
+	B.fd = g_open();
+	g_run(basic_parts, G_N(basic_parts), G_BY_NAME);
+	close(B.fd);
 	stress_final_checks(&before, "basic");
 }
 
@@ -853,29 +870,19 @@ static void group_unbind_race(void)
 	stress_final_checks(&before, "unbind-race");
 }
 
+static const struct g_test groups[] = {
+	G_TEST("basic", group_basic),
+	G_TEST("stuck", group_stuck),
+	G_TEST("bounce", group_bounce),
+	G_TEST("unbind-race", group_unbind_race),
+};
+
 int main(int argc, char **argv)
 {
-	const char *group = argc >= 3 && !strcmp(argv[1], "--group") ?
-			    argv[2] : NULL;
-	const char *only = argc == 5 && !strcmp(argv[3], "--only") ?
-			   argv[4] : NULL;
-
 	psz = (size_t)sysconf(_SC_PAGESIZE);
-	if (!group || (argc != 3 && !only)) {
-		fprintf(stderr, "usage: t_robust --group "
-			"basic|stuck|bounce|unbind-race "
-			"[--only PART]\n");
-		return 2;
-	}
-	if (!strcmp(group, "basic"))
-		group_basic(only);
-	else if (!strcmp(group, "stuck"))
-		group_stuck();
-	else if (!strcmp(group, "bounce"))
-		group_bounce();
-	else if (!strcmp(group, "unbind-race"))
-		group_unbind_race();
-	else
-		bail_out("unknown group '%s'", group);
+	g_parse_args(argc, argv, G_OPT_GROUP | G_OPT_GROUP_REQUIRED | G_OPT_ONLY,
+		     "t_robust --group basic|stuck|bounce|unbind-race "
+		     "[--only PART]");
+	g_run(groups, G_N(groups), G_BY_GROUP);
 	return done_testing();
 }

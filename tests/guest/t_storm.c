@@ -52,116 +52,152 @@ static struct {
 	volatile int *state;	/* shared with the children, one int each */
 } S = { .kills = 100, .parallel = 4, .big = 32 };
 
+/* What one child works with, across its rounds. */
+struct child_ctx {
+	struct rng r;
+	int fd;
+	uint8_t *mem, *dst;	/* mem: S.big bytes, dst: a quarter of that */
+	size_t big, dlen;
+	uint32_t mirrors[NMIRRORS], dst_mirror;
+	unsigned int nm;	/* mirrors made so far */
+};
+
+static void do_pin_big(struct child_ctx *c)
+{
+	struct gupdemo_pin p = { .size = sizeof(p) };
+
+	p.addr = (uint64_t)(uintptr_t)c->mem;
+	p.len = c->big - rng_below(&c->r, c->big / 2);
+	p.flags = GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM;
+	p.api = (uint32_t)rng_below(&c->r, 4);
+	p.batch = rng_pct(&c->r, 50) ? 0 : 16;
+	ioctl(c->fd, GUPDEMO_IOC_PIN, &p);
+}
+
+static void do_pin_many(struct child_ctx *c)
+{
+	struct gupdemo_pin p = { .size = sizeof(p) };
+
+	for (int i = 0; i < 64; i++) {
+		p.size = sizeof(p);
+		p.addr = (uint64_t)(uintptr_t)c->mem + rng_below(&c->r, c->big / 2);
+		p.len = 1 + rng_below(&c->r, 16 * S.psz);
+		p.flags = (uint32_t)rng_below(&c->r, 4);
+		p.api = (uint32_t)rng_below(&c->r, 4);
+		p.batch = 0;
+		ioctl(c->fd, GUPDEMO_IOC_PIN, &p);
+	}
+}
+
+static void do_dma_soft(struct child_ctx *c)
+{
+	struct gupdemo_dma d = { .size = sizeof(d) };
+
+	d.op = GUPDEMO_DMA_LOOPBACK;
+	d.engine = GUPDEMO_ENGINE_SOFT;
+	d.src_addr = (uint64_t)(uintptr_t)c->mem;
+	d.dst_addr = (uint64_t)(uintptr_t)c->dst;
+	d.len = 1 + rng_below(&c->r, c->dlen);
+	ioctl(c->fd, GUPDEMO_IOC_DMA, &d);
+}
+
+static void do_mirror(struct child_ctx *c)
+{
+	struct gupdemo_mirror m = { .size = sizeof(m) };
+	struct gupdemo_unmirror u = { .size = sizeof(u) };
+
+	/* Drop the oldest first: the file holds at most NMIRRORS. */
+	u.handle = c->mirrors[c->nm % NMIRRORS];
+	if (u.handle)
+		ioctl(c->fd, GUPDEMO_IOC_UNMIRROR, &u);
+	/* Any part of mem: what PIN has not touched faults in. */
+	m.addr = (uint64_t)(uintptr_t)c->mem + rng_below(&c->r, c->big / 2);
+	m.len = 1 + rng_below(&c->r, c->big / 2);
+	m.flags = rng_pct(&c->r, 50) ? GUPDEMO_MIRROR_WRITE : 0;
+	if (ioctl(c->fd, GUPDEMO_IOC_MIRROR, &m))
+		m.handle = 0;
+	c->mirrors[c->nm % NMIRRORS] = m.handle;
+	c->nm++;
+}
+
+/* The device reads a mirror of mem and writes one of dst. */
+static void do_dma_mirror(struct child_ctx *c)
+{
+	struct gupdemo_mirror m = { .size = sizeof(m) };
+	struct gupdemo_dma d = { .size = sizeof(d) };
+	uint32_t last = c->nm ? c->mirrors[(c->nm - 1) % NMIRRORS] : 0;
+
+	if (!c->dst_mirror) {
+		m.addr = (uint64_t)(uintptr_t)c->dst;
+		m.len = c->dlen;
+		m.flags = GUPDEMO_MIRROR_WRITE;
+		if (ioctl(c->fd, GUPDEMO_IOC_MIRROR, &m))
+			return;
+		c->dst_mirror = m.handle;
+	}
+	d.engine = GUPDEMO_ENGINE_SOFT;
+	d.len = 1 + rng_below(&c->r, c->dlen);
+	d.op = GUPDEMO_DMA_FROM_DEVICE;
+	d.flags = GUPDEMO_DMA_DST_MIRROR;
+	d.dst_handle = c->dst_mirror;
+	if (rng_pct(&c->r, 50) && last) {
+		d.op = GUPDEMO_DMA_TO_DEVICE;
+		d.flags = GUPDEMO_DMA_SRC_MIRROR;
+		d.dst_handle = 0;
+		d.src_handle = last;
+	}
+	/* Zap part of it: the next DMA faults it in again. */
+	if (rng_pct(&c->r, 30))
+		madvise(c->dst, c->dlen / 2, MADV_DONTNEED);
+	ioctl(c->fd, GUPDEMO_IOC_DMA, &d);
+}
+
+/* Several 100 ms commands: the kill lands in the wait. */
+static void do_dma_edu(struct child_ctx *c)
+{
+	struct gupdemo_dma d = { .size = sizeof(d) };
+
+	d.op = GUPDEMO_DMA_LOOPBACK;
+	d.engine = GUPDEMO_ENGINE_EDU;
+	d.src_addr = (uint64_t)(uintptr_t)c->mem;
+	d.dst_addr = (uint64_t)(uintptr_t)c->dst;
+	d.len = 1 + rng_below(&c->r, 3 * S.psz);
+	ioctl(c->fd, GUPDEMO_IOC_DMA, &d);
+}
+
+/* What a child does in each state (the shared page says which one it is in). */
+static void (*const child_ops[S_COUNT])(struct child_ctx *c) = {
+	[S_PIN_BIG] = do_pin_big,
+	[S_PIN_MANY] = do_pin_many,
+	[S_DMA_SOFT] = do_dma_soft,
+	[S_MIRROR] = do_mirror,
+	[S_DMA_MIRROR] = do_dma_mirror,
+	[S_DMA_EDU] = do_dma_edu,
+};
+
 /* The child: loops until killed.  Nothing here prints. */
 static __attribute__((noreturn)) void child(unsigned int slot, uint64_t seed,
 					    bool edu)
 {
-	struct rng r = { seed };
+	struct child_ctx c = { .r = { seed }, .big = S.big, .dlen = S.big / 4 };
 	volatile int *st = &S.state[slot];
-	size_t big = S.big, dlen = big / 4;
-	uint32_t mirrors[NMIRRORS] = { 0 }, dst_mirror = 0;
-	unsigned int nm = 0;
-	uint8_t *mem, *dst;
-	int fd;
 
-	if (gupdemo_open(NULL, &fd))
+	if (gupdemo_open(NULL, &c.fd))
 		_exit(10);
 	/* Not populated: the PIN faults every page in, a long kill window. */
-	mem = mmap(NULL, big, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	dst = mmap(NULL, dlen, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED || dst == MAP_FAILED)
+	c.mem = mmap(NULL, c.big, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	c.dst = mmap(NULL, c.dlen, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c.mem == MAP_FAILED || c.dst == MAP_FAILED)
 		_exit(11);
 
 	for (;;) {
 		unsigned int what = edu ? S_DMA_EDU :
-				    S_PIN_BIG + (unsigned int)rng_below(&r, S_SOFT_KINDS);
-		struct gupdemo_pin p = { .size = sizeof(p) };
-		struct gupdemo_dma d = { .size = sizeof(d) };
-		struct gupdemo_mirror m = { .size = sizeof(m) };
-		struct gupdemo_unmirror u = { .size = sizeof(u) };
+				    S_PIN_BIG + (unsigned int)rng_below(&c.r, S_SOFT_KINDS);
 
 		*st = (int)what;
-		switch (what) {
-		case S_PIN_BIG:
-			p.addr = (uint64_t)(uintptr_t)mem;
-			p.len = big - rng_below(&r, big / 2);
-			p.flags = GUPDEMO_PIN_WRITE | GUPDEMO_PIN_LONGTERM;
-			p.api = (uint32_t)rng_below(&r, 4);
-			p.batch = rng_pct(&r, 50) ? 0 : 16;
-			ioctl(fd, GUPDEMO_IOC_PIN, &p);
-			break;
-		case S_PIN_MANY:
-			for (int i = 0; i < 64; i++) {
-				p.size = sizeof(p);
-				p.addr = (uint64_t)(uintptr_t)mem +
-					 rng_below(&r, big / 2);
-				p.len = 1 + rng_below(&r, 16 * S.psz);
-				p.flags = (uint32_t)rng_below(&r, 4);
-				p.api = (uint32_t)rng_below(&r, 4);
-				p.batch = 0;
-				ioctl(fd, GUPDEMO_IOC_PIN, &p);
-			}
-			break;
-		case S_DMA_SOFT:
-			d.op = GUPDEMO_DMA_LOOPBACK;
-			d.engine = GUPDEMO_ENGINE_SOFT;
-			d.src_addr = (uint64_t)(uintptr_t)mem;
-			d.dst_addr = (uint64_t)(uintptr_t)dst;
-			d.len = 1 + rng_below(&r, dlen);
-			ioctl(fd, GUPDEMO_IOC_DMA, &d);
-			break;
-		case S_MIRROR:
-			/* Drop the oldest first: the file holds at most NMIRRORS. */
-			u.handle = mirrors[nm % NMIRRORS];
-			if (u.handle)
-				ioctl(fd, GUPDEMO_IOC_UNMIRROR, &u);
-			/* Any part of mem: what PIN has not touched faults in. */
-			m.addr = (uint64_t)(uintptr_t)mem + rng_below(&r, big / 2);
-			m.len = 1 + rng_below(&r, big / 2);
-			m.flags = rng_pct(&r, 50) ? GUPDEMO_MIRROR_WRITE : 0;
-			if (ioctl(fd, GUPDEMO_IOC_MIRROR, &m))
-				m.handle = 0;
-			mirrors[nm % NMIRRORS] = m.handle;
-			nm++;
-			break;
-		case S_DMA_MIRROR:
-			/* The device reads a mirror of mem and writes one of dst. */
-			if (!dst_mirror) {
-				m.addr = (uint64_t)(uintptr_t)dst;
-				m.len = dlen;
-				m.flags = GUPDEMO_MIRROR_WRITE;
-				if (ioctl(fd, GUPDEMO_IOC_MIRROR, &m))
-					break;
-				dst_mirror = m.handle;
-			}
-			d.engine = GUPDEMO_ENGINE_SOFT;
-			d.len = 1 + rng_below(&r, dlen);
-			d.op = GUPDEMO_DMA_FROM_DEVICE;
-			d.flags = GUPDEMO_DMA_DST_MIRROR;
-			d.dst_handle = dst_mirror;
-			if (rng_pct(&r, 50) && nm && mirrors[(nm - 1) % NMIRRORS]) {
-				d.op = GUPDEMO_DMA_TO_DEVICE;
-				d.flags = GUPDEMO_DMA_SRC_MIRROR;
-				d.dst_handle = 0;
-				d.src_handle = mirrors[(nm - 1) % NMIRRORS];
-			}
-			/* Zap part of it: the next DMA faults it in again. */
-			if (rng_pct(&r, 30))
-				madvise(dst, dlen / 2, MADV_DONTNEED);
-			ioctl(fd, GUPDEMO_IOC_DMA, &d);
-			break;
-		case S_DMA_EDU:
-			/* Several 100 ms commands: the kill lands in the wait. */
-			d.op = GUPDEMO_DMA_LOOPBACK;
-			d.engine = GUPDEMO_ENGINE_EDU;
-			d.src_addr = (uint64_t)(uintptr_t)mem;
-			d.dst_addr = (uint64_t)(uintptr_t)dst;
-			d.len = 1 + rng_below(&r, 3 * S.psz);
-			ioctl(fd, GUPDEMO_IOC_DMA, &d);
-			break;
-		}
+		child_ops[what](&c);
 		*st = S_IDLE;
 	}
 }
@@ -172,6 +208,12 @@ struct kid {
 	bool edu;
 };
 
+/* Where the kills landed, and how the children ended. */
+struct tally {
+	unsigned int at[S_COUNT];
+	unsigned int started, reaped, killed, exited, edu_started;
+};
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: t_storm [--seed N] [--kills N] [--parallel N] "
@@ -179,7 +221,7 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "seed", required_argument, NULL, 's' },
@@ -189,15 +231,8 @@ int main(int argc, char **argv)
 		{ "edu", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kid kids[MAX_PAR] = { 0 };
-	unsigned int started = 0, reaped = 0, killed = 0, exited = 0;
-	unsigned int at[S_COUNT] = { 0 }, edu_started = 0;
-	struct gupdemo_vmstat before;
-	struct gupdemo_info info;
-	bool have_seed = false, edu_ok, mirror_ok;
-	struct rng r;
-	double t0;
-	int o, fd;
+	bool have_seed = false;
+	int o;
 
 	while ((o = getopt_long(argc, argv, "s:k:p:b:e:", opts, NULL)) != -1) {
 		switch (o) {
@@ -214,6 +249,102 @@ int main(int argc, char **argv)
 		usage();
 	if (!have_seed)
 		S.seed = stress_seed_from_clock();
+}
+
+/* Starts the child of slot @i, to be killed after a random delay. */
+static void spawn(struct kid *k, unsigned int i, double now, struct rng *r,
+		  struct tally *t)
+{
+	/* Spread the edu children over the run. */
+	k->edu = t->edu_started < S.edu &&
+		 t->started * S.edu >= t->edu_started * S.kills;
+	S.state[i] = S_IDLE;
+	k->pid = fork();
+	if (k->pid < 0)
+		bail_out("fork: %s", strerror(errno));
+	if (k->pid == 0)
+		child(i, rng_next(r), k->edu);
+	t->started++;
+	t->edu_started += k->edu;
+	/* edu: 100 ms a command; soft: tens of ms a call. */
+	k->kill_at = now + (k->edu ? 0.05 + rng_below(r, 1500) / 1000.0 :
+			    rng_below(r, 400) / 1000.0);
+}
+
+/* SIGKILLs the child of slot @i, noting which call it was in. */
+static void reap(struct kid *k, unsigned int i, struct tally *t)
+{
+	int status;
+
+	t->at[S.state[i] >= 0 && S.state[i] < S_COUNT ? S.state[i] : 0]++;
+	kill(k->pid, SIGKILL);
+	if (waitpid(k->pid, &status, 0) != k->pid)
+		bail_out("waitpid: %s", strerror(errno));
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		t->killed++;
+	else
+		t->exited++;
+	if (t->exited == 1 && !WIFSIGNALED(status))
+		diag("a child exited with status %d before the kill",
+		     WEXITSTATUS(status));
+	k->pid = 0;
+	t->reaped++;
+}
+
+static void storm(struct rng *r, struct tally *t)
+{
+	struct kid kids[MAX_PAR] = { 0 };
+
+	while (t->reaped < S.kills) {
+		double now = stress_now();
+
+		for (unsigned int i = 0; i < S.parallel; i++) {
+			struct kid *k = &kids[i];
+
+			if (!k->pid && t->started < S.kills) {
+				spawn(k, i, now, r, t);
+				continue;
+			}
+			if (k->pid && now >= k->kill_at)
+				reap(k, i, t);
+		}
+		usleep(2000);
+	}
+}
+
+static void check_tally(const struct tally *t, bool mirror_ok)
+{
+	const unsigned int *at = t->at;
+
+	diag("gupdemo-storm: kills %u edu %u", t->killed, t->edu_started);
+	ok(t->killed >= S.kills, "%u of %u children were killed by SIGKILL",
+	   t->killed, S.kills);
+	ok(at[S_PIN_BIG] + at[S_PIN_MANY] > 0 &&
+	   at[S_DMA_SOFT] + at[S_DMA_MIRROR] + at[S_DMA_EDU] > 0,
+	   "kills landed inside PIN (%u) and inside DMA (%u)",
+	   at[S_PIN_BIG] + at[S_PIN_MANY],
+	   at[S_DMA_SOFT] + at[S_DMA_MIRROR] + at[S_DMA_EDU]);
+	if (S.edu)
+		ok(at[S_DMA_EDU] > 0, "kills landed inside edu DMA (%u)", at[S_DMA_EDU]);
+	if (mirror_ok)
+		ok(at[S_MIRROR] + at[S_DMA_MIRROR] > 0,
+		   "kills landed inside MIRROR (%u) or DMA on a mirror (%u)",
+		   at[S_MIRROR], at[S_DMA_MIRROR]);
+	else
+		skip(1, "no GUPDEMO_FEAT_MIRROR: the mirror calls fail at once");
+}
+
+int main(int argc, char **argv)
+{
+	struct gupdemo_vmstat before;
+	struct gupdemo_info info;
+	struct tally t = { 0 };
+	bool edu_ok, mirror_ok;
+	struct rng r;
+	double t0;
+	int fd;
+
+	parse_args(argc, argv);
 	S.psz = (size_t)sysconf(_SC_PAGESIZE);
 	S.big <<= 20;
 	diag("t_storm: seed %llu (rerun: t_storm --seed %llu --kills %u --parallel %u "
@@ -238,71 +369,15 @@ int main(int argc, char **argv)
 
 	before = g_vmstat();
 	t0 = stress_now();
-	while (reaped < S.kills) {
-		double now = stress_now();
-
-		for (unsigned int i = 0; i < S.parallel; i++) {
-			struct kid *k = &kids[i];
-			int status;
-
-			if (!k->pid && started < S.kills) {
-				/* Spread the edu children over the run. */
-				k->edu = edu_started < S.edu &&
-					 started * S.edu >= edu_started * S.kills;
-				S.state[i] = S_IDLE;
-				k->pid = fork();
-				if (k->pid < 0)
-					bail_out("fork: %s", strerror(errno));
-				if (k->pid == 0)
-					child(i, rng_next(&r), k->edu);
-				started++;
-				edu_started += k->edu;
-				/* edu: 100 ms a command; soft: tens of ms a call. */
-				k->kill_at = now + (k->edu ? 0.05 + rng_below(&r, 1500) / 1000.0 :
-						    rng_below(&r, 400) / 1000.0);
-				continue;
-			}
-			if (!k->pid || now < k->kill_at)
-				continue;
-			at[S.state[i] >= 0 && S.state[i] < S_COUNT ? S.state[i] : 0]++;
-			kill(k->pid, SIGKILL);
-			if (waitpid(k->pid, &status, 0) != k->pid)
-				bail_out("waitpid: %s", strerror(errno));
-			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-				killed++;
-			else
-				exited++;
-			if (exited == 1 && !WIFSIGNALED(status))
-				diag("a child exited with status %d before the kill",
-				     WEXITSTATUS(status));
-			k->pid = 0;
-			reaped++;
-		}
-		usleep(2000);
-	}
+	storm(&r, &t);
 	diag("%u children SIGKILLed in %.1f s (%u ended by themselves); the kill "
-	     "landed: %s %u, %s %u, %s %u, %s %u, %s %u, %s %u, %s %u", killed,
-	     stress_now() - t0, exited, state_names[S_PIN_BIG], at[S_PIN_BIG],
-	     state_names[S_PIN_MANY], at[S_PIN_MANY], state_names[S_DMA_SOFT],
-	     at[S_DMA_SOFT], state_names[S_MIRROR], at[S_MIRROR],
-	     state_names[S_DMA_MIRROR], at[S_DMA_MIRROR], state_names[S_DMA_EDU],
-	     at[S_DMA_EDU], state_names[S_IDLE], at[S_IDLE]);
-	diag("gupdemo-storm: kills %u edu %u", killed, edu_started);
-	ok(killed >= S.kills, "%u of %u children were killed by SIGKILL", killed,
-	   S.kills);
-	ok(at[S_PIN_BIG] + at[S_PIN_MANY] > 0 &&
-	   at[S_DMA_SOFT] + at[S_DMA_MIRROR] + at[S_DMA_EDU] > 0,
-	   "kills landed inside PIN (%u) and inside DMA (%u)",
-	   at[S_PIN_BIG] + at[S_PIN_MANY],
-	   at[S_DMA_SOFT] + at[S_DMA_MIRROR] + at[S_DMA_EDU]);
-	if (S.edu)
-		ok(at[S_DMA_EDU] > 0, "kills landed inside edu DMA (%u)", at[S_DMA_EDU]);
-	if (mirror_ok)
-		ok(at[S_MIRROR] + at[S_DMA_MIRROR] > 0,
-		   "kills landed inside MIRROR (%u) or DMA on a mirror (%u)",
-		   at[S_MIRROR], at[S_DMA_MIRROR]);
-	else
-		skip(1, "no GUPDEMO_FEAT_MIRROR: the mirror calls fail at once");
+	     "landed: %s %u, %s %u, %s %u, %s %u, %s %u, %s %u, %s %u", t.killed,
+	     stress_now() - t0, t.exited, state_names[S_PIN_BIG], t.at[S_PIN_BIG],
+	     state_names[S_PIN_MANY], t.at[S_PIN_MANY], state_names[S_DMA_SOFT],
+	     t.at[S_DMA_SOFT], state_names[S_MIRROR], t.at[S_MIRROR],
+	     state_names[S_DMA_MIRROR], t.at[S_DMA_MIRROR], state_names[S_DMA_EDU],
+	     t.at[S_DMA_EDU], state_names[S_IDLE], t.at[S_IDLE]);
+	check_tally(&t, mirror_ok);
 	munmap((void *)S.state, S.psz);
 	stress_final_checks(&before, "after the kill storm");
 	return done_testing();

@@ -64,6 +64,8 @@ static struct {
 	const char *trinity;
 	const char *preload;
 	bool verbose;
+	char **extra;		/* trinity options after "--" */
+	int nextra;
 } opt = {
 	.count = 5000,
 	.children = 4,
@@ -548,7 +550,7 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
@@ -561,14 +563,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char count_s[32], seed_s[32], children_s[32], preload_env[256];
-	bool have_file;
-	int64_t s0[NR_STATS], s1[NR_STATS];
-	struct gupdemo_vmstat before, after;
-	bool have_seed = false, in_time;
-	int o, pfd[2], status = 0;
-	double t0, elapsed;
-	pid_t pid;
+	bool have_seed = false;
+	int o;
 
 	while ((o = getopt_long(argc, argv, "n:s:C:t:T:P:vh", opts, NULL)) != -1) {
 		switch (o) {
@@ -588,34 +584,77 @@ int main(int argc, char **argv)
 	if (opt.count == 0 || opt.children == 0 || opt.children > MAX_SLOTS ||
 	    argc - optind > MAX_EXTRA)
 		usage();
+	opt.extra = argv + optind;
+	opt.nextra = argc - optind;
 	if (!have_seed)
 		opt.seed = (unsigned int)stress_seed_from_clock();
-	diag("t_trinity: seed %u (rerun: t_trinity --seed %u --count %lu --children %u)",
-	     opt.seed, opt.seed, opt.count, opt.children);
-	if (geteuid() != 0)
-		bail_out("t_trinity runs as root (trinity itself runs as uid %d)", UID_FUZZ);
-	if (access(opt.trinity, X_OK) || access(opt.preload, R_OK))
-		bail_out("%s or %s missing (make tests puts both into the guest)",
-			 opt.trinity, opt.preload);
+}
 
-	/* Where trinity runs: its cwd, HOME and the group's counts file. */
-	if ((mkdir(WORKDIR, 0755) && errno != EEXIST) ||
-	    chown(WORKDIR, UID_FUZZ, GID_FUZZ))
-		bail_out("cannot make " WORKDIR ": %s", strerror(errno));
-	unlink(STATS_FILE);
-	have_file = region_fs_setup();
+/* In the forked child: trinity as the fuzz user, its output into @wfd. */
+__attribute__((noreturn))
+static void exec_trinity(int wfd, bool have_file)
+{
+	static const char *const fixed[] = {
+		"-c", "ioctl", "-V", GUPDEMO_DEV_PATH, "-l", "off", "--stats",
+		/*
+		 * As few other descriptors as work: the vfs, btrfs,
+		 * ext and [socket] ioctl groups' fd tests walk the
+		 * pipe, file, test file and socket lists, so those
+		 * must stay (unix sockets only: quick to make).
+		 */
+		"--disable-fds=perf,epoll,eventfd,timerfd,memfd,drm", "-P", "UNIX",
+	};
+	char count_s[32], seed_s[32], children_s[32], preload_env[256];
+	char *const envp[] = {
+		"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=" WORKDIR,
+		"TMPDIR=" WORKDIR, "GUPDEMO_TRINITY_STATS=" STATS_FILE,
+		have_file ? "GUPDEMO_TRINITY_FILE=" REGION_FILE :
+			    "GUPDEMO_TRINITY_FILE=",
+		preload_env, NULL,
+	};
+	char *args[32 + MAX_EXTRA];
+	int n = 0;
+
 	snprintf(preload_env, sizeof(preload_env), "LD_PRELOAD=%s", opt.preload);
 	snprintf(count_s, sizeof(count_s), "%lu", opt.count);
 	snprintf(seed_s, sizeof(seed_s), "%u", opt.seed);
 	snprintf(children_s, sizeof(children_s), "%u", opt.children);
+	args[n++] = (char *)opt.trinity;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		args[n++] = (char *)fixed[i];
+	args[n++] = "-N";
+	args[n++] = count_s;
+	args[n++] = "-s";
+	args[n++] = seed_s;
+	args[n++] = "-C";
+	args[n++] = children_s;
+	for (int i = 0; i < opt.nextra; i++)
+		args[n++] = opt.extra[i];
+	args[n] = NULL;
 
-	/* What 60-gupdemo.rules does: GROUP="gupdemo", MODE="0660". */
-	ok(chown(GUPDEMO_DEV_PATH, 0, GID_FUZZ) == 0 &&
-	   chmod(GUPDEMO_DEV_PATH, 0660) == 0,
-	   GUPDEMO_DEV_PATH " opened to group %d (chgrp + chmod 0660); trinity runs "
-	   "as uid %d", GID_FUZZ, UID_FUZZ);
-	before = g_vmstat();
-	read_stats(s0);
+	setpgid(0, 0);
+	dup2(wfd, 1);
+	dup2(wfd, 2);
+	close(wfd);
+	if (chdir(WORKDIR) || !become_fuzzer()) {
+		perror("t_trinity: becoming the fuzz user");
+		_exit(127);
+	}
+	execve(opt.trinity, args, envp);
+	perror("t_trinity: execve trinity");
+	_exit(127);
+}
+
+/*
+ * Runs trinity to its end (killed after --timeout): three TAP lines, in
+ * time, exit status 0, the count of syscalls it ran.
+ */
+static void run_trinity(bool have_file)
+{
+	int pfd[2], status = 0;
+	double t0, elapsed;
+	bool in_time;
+	pid_t pid;
 
 	if (pipe(pfd))
 		bail_out("pipe: %s", strerror(errno));
@@ -624,51 +663,8 @@ int main(int argc, char **argv)
 	if (pid < 0)
 		bail_out("fork: %s", strerror(errno));
 	if (pid == 0) {
-		static const char *const fixed[] = {
-			"-c", "ioctl", "-V", GUPDEMO_DEV_PATH, "-l", "off", "--stats",
-			/*
-			 * As few other descriptors as work: the vfs, btrfs,
-			 * ext and [socket] ioctl groups' fd tests walk the
-			 * pipe, file, test file and socket lists, so those
-			 * must stay (unix sockets only: quick to make).
-			 */
-			"--disable-fds=perf,epoll,eventfd,timerfd,memfd,drm", "-P", "UNIX",
-		};
-		char *const envp[] = {
-			"PATH=/bin:/sbin:/usr/bin:/usr/sbin", "HOME=" WORKDIR,
-			"TMPDIR=" WORKDIR, "GUPDEMO_TRINITY_STATS=" STATS_FILE,
-			have_file ? "GUPDEMO_TRINITY_FILE=" REGION_FILE :
-				    "GUPDEMO_TRINITY_FILE=",
-			preload_env, NULL,
-		};
-		char *args[32 + MAX_EXTRA];
-		int n = 0;
-
-		args[n++] = (char *)opt.trinity;
-		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-			args[n++] = (char *)fixed[i];
-		args[n++] = "-N";
-		args[n++] = count_s;
-		args[n++] = "-s";
-		args[n++] = seed_s;
-		args[n++] = "-C";
-		args[n++] = children_s;
-		for (int i = optind; i < argc; i++)
-			args[n++] = argv[i];
-		args[n] = NULL;
-
-		setpgid(0, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
 		close(pfd[0]);
-		close(pfd[1]);
-		if (chdir(WORKDIR) || !become_fuzzer()) {
-			perror("t_trinity: becoming the fuzz user");
-			_exit(127);
-		}
-		execve(opt.trinity, args, envp);
-		perror("t_trinity: execve trinity");
-		_exit(127);
+		exec_trinity(pfd[1], have_file);
 	}
 	close(pfd[1]);
 	in_time = pump_output(pfd[0], t0 + opt.timeout_s);
@@ -688,13 +684,13 @@ int main(int argc, char **argv)
 	   "trinity ran at least %lu syscalls (%ld; %ld succeeded, %ld failed; %.1f/s)",
 	   opt.count, tr.ran, tr.successes, tr.failures,
 	   elapsed > 0 ? (double)tr.ran / elapsed : 0);
-	diag("trinity printed %lu lines (%lu shown); its descriptors of the device:%s",
-	     tr.lines, tr.shown, tr.nr_dev_fds ? "" : " none found");
-	for (unsigned int i = 0; i < tr.nr_dev_fds; i++)
-		diag("  fd %d", tr.dev_fds[i]);
-	print_logged();
-	check_group_stats(have_file);
-	region_fs_teardown(have_file);
+}
+
+/* What the module and the pin counters saw while trinity ran. */
+static void check_module(const int64_t *s0, const struct gupdemo_vmstat *before)
+{
+	struct gupdemo_vmstat after;
+	int64_t s1[NR_STATS];
 
 	read_stats(s1);
 	after = g_vmstat();
@@ -706,16 +702,56 @@ int main(int argc, char **argv)
 	diag("module: MIRROR succeeded %lld times; the mirrors saw %lld invalidations",
 	     (long long)(s1[7] - s0[7]), (long long)(s1[8] - s0[8]));
 	diag("nr_foll_pin_acquired +%llu, nr_foll_pin_released +%llu",
-	     (unsigned long long)(after.acquired - before.acquired),
-	     (unsigned long long)(after.released - before.released));
+	     (unsigned long long)(after.acquired - before->acquired),
+	     (unsigned long long)(after.released - before->released));
 	ok(s1[0] > s0[0], "trinity's PINs got through: pins_total +%lld",
 	   (long long)(s1[0] - s0[0]));
-	ok(after.acquired > before.acquired,
+	ok(after.acquired > before->acquired,
 	   "pages were pinned: nr_foll_pin_acquired moved (+%llu)",
-	   (unsigned long long)(after.acquired - before.acquired));
+	   (unsigned long long)(after.acquired - before->acquired));
 	ok(s1[5] == 0 && s1[6] == 0,
 	   "debugfs stats: pins_held %lld, pages_held %lld after trinity",
 	   (long long)s1[5], (long long)s1[6]);
+}
+
+int main(int argc, char **argv)
+{
+	struct gupdemo_vmstat before;
+	int64_t s0[NR_STATS];
+	bool have_file;
+
+	parse_args(argc, argv);
+	diag("t_trinity: seed %u (rerun: t_trinity --seed %u --count %lu --children %u)",
+	     opt.seed, opt.seed, opt.count, opt.children);
+	if (geteuid() != 0)
+		bail_out("t_trinity runs as root (trinity itself runs as uid %d)", UID_FUZZ);
+	if (access(opt.trinity, X_OK) || access(opt.preload, R_OK))
+		bail_out("%s or %s missing (make tests puts both into the guest)",
+			 opt.trinity, opt.preload);
+
+	/* Where trinity runs: its cwd, HOME and the group's counts file. */
+	if ((mkdir(WORKDIR, 0755) && errno != EEXIST) ||
+	    chown(WORKDIR, UID_FUZZ, GID_FUZZ))
+		bail_out("cannot make " WORKDIR ": %s", strerror(errno));
+	unlink(STATS_FILE);
+	have_file = region_fs_setup();
+
+	/* What 60-gupdemo.rules does: GROUP="gupdemo", MODE="0660". */
+	ok(chown(GUPDEMO_DEV_PATH, 0, GID_FUZZ) == 0 &&
+	   chmod(GUPDEMO_DEV_PATH, 0660) == 0,
+	   GUPDEMO_DEV_PATH " opened to group %d (chgrp + chmod 0660); trinity runs "
+	   "as uid %d", GID_FUZZ, UID_FUZZ);
+	before = g_vmstat();
+	read_stats(s0);
+	run_trinity(have_file);
+	diag("trinity printed %lu lines (%lu shown); its descriptors of the device:%s",
+	     tr.lines, tr.shown, tr.nr_dev_fds ? "" : " none found");
+	for (unsigned int i = 0; i < tr.nr_dev_fds; i++)
+		diag("  fd %d", tr.dev_fds[i]);
+	print_logged();
+	check_group_stats(have_file);
+	region_fs_teardown(have_file);
+	check_module(s0, &before);
 
 	ok(chown(GUPDEMO_DEV_PATH, 0, 0) == 0 && chmod(GUPDEMO_DEV_PATH, 0600) == 0,
 	   "node restored to 0600 root:root");

@@ -116,9 +116,11 @@ static void test_layout(void)
 	FIELD(struct gupdemo_dma, unmap_ns, 80, 8);
 	FIELD(struct gupdemo_dma, unpin_ns, 88, 8);
 	FIELD(struct gupdemo_dma, sg_ns, 96, 8);
-	FIELD(struct gupdemo_dma, mirror_map, 104, 4);
-	FIELD(struct gupdemo_dma, mirror_mapped, 108, 4);
-	STRUCT_END(struct gupdemo_dma, 112);
+	FIELD(struct gupdemo_dma, src_path, 104, 4);
+	FIELD(struct gupdemo_dma, dst_path, 108, 4);
+	FIELD(struct gupdemo_dma, mirror_map, 112, 4);
+	FIELD(struct gupdemo_dma, mirror_mapped, 116, 4);
+	STRUCT_END(struct gupdemo_dma, 120);
 
 	FIELD(struct gupdemo_bench, size, 0, 4);
 	FIELD(struct gupdemo_bench, flags, 4, 4);
@@ -192,7 +194,9 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_FEAT_ENGINE_EDU, 1ULL << 7);
 	CONST_IS(GUPDEMO_FEAT_BENCH, 1ULL << 8);
 	CONST_IS(GUPDEMO_FEAT_MIRROR, 1ULL << 9);
-	CONST_IS(GUPDEMO_FEAT_MIRROR_LIVE, 1ULL << 10);
+	CONST_IS(GUPDEMO_FEAT_DMA_IOVA, 1ULL << 10);
+	CONST_IS(GUPDEMO_FEAT_DMA_KEEP, 1ULL << 11);
+	CONST_IS(GUPDEMO_FEAT_MIRROR_LIVE, 1ULL << 12);
 
 	CONST_IS(GUPDEMO_API_PIN_FAST, 0);
 	CONST_IS(GUPDEMO_API_PIN, 1);
@@ -228,7 +232,14 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_DMA_ALLOW_GET, 1U << 2);
 	CONST_IS(GUPDEMO_DMA_SRC_MIRROR, 1U << 3);
 	CONST_IS(GUPDEMO_DMA_DST_MIRROR, 1U << 4);
-	CONST_IS(GUPDEMO_DMA_ALL, 0x1fU);
+	CONST_IS(GUPDEMO_DMA_MAP_SG, 1U << 5);
+	CONST_IS(GUPDEMO_DMA_MAP_IOVA, 1U << 6);
+	CONST_IS(GUPDEMO_DMA_KEEP_MAPPED, 1U << 7);
+	CONST_IS(GUPDEMO_DMA_ALL, 0xffU);
+	CONST_IS(GUPDEMO_DMA_PATH_NONE, 0);
+	CONST_IS(GUPDEMO_DMA_PATH_SG, 1);
+	CONST_IS(GUPDEMO_DMA_PATH_IOVA, 2);
+	CONST_IS(GUPDEMO_DMA_PATH_HELD, 1U << 8);
 	CONST_IS(GUPDEMO_MIRROR_WRITE, 1U << 0);
 	CONST_IS(GUPDEMO_MIRROR_ALL, 0x1U);
 	CONST_IS(GUPDEMO_MIRROR_EV_UNMAP, 0);

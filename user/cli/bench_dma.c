@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gupdemo bench - DMA: the soft engine's LOOPBACK against an in-kernel
- * memcpy of the same pinned pages, the edu device's rate, and the stages
- * (pin, sg_table, map, transfer, unmap, unpin) of one DMA by address.
+ * memcpy of the same pinned pages, the edu device's rate, the stages
+ * (pin, sg_table, map, transfer, unmap, unpin) of one DMA by address, and
+ * its pin stage for one side next to PIN and UNPIN of the same bytes.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -230,6 +231,101 @@ static void run_stages(struct bench *b, struct stages *st, uint32_t engine,
 		 st->err ? strerror(-st->err) : "done");
 }
 
+/* One soft TO_DEVICE by address (one side): its pin and unpin stages. */
+static int pinstage_dma(struct bench *b, const struct gupdemo_buf *m,
+			uint64_t size, double *pin, double *unpin)
+{
+	struct gupdemo_dma d = {
+		.op = GUPDEMO_DMA_TO_DEVICE, .engine = GUPDEMO_ENGINE_SOFT,
+		.src_addr = (uintptr_t)m->p, .len = size,
+	};
+	int ret = gupdemo_dma(b->fd, &d);
+
+	if (!ret) {
+		*pin = (double)d.pin_ns;
+		*unpin = (double)d.unpin_ns;
+	}
+	return ret;
+}
+
+/*
+ * PIN and UNPIN of the bytes the DMA side pins, as it pins them: read
+ * only, pin_user_pages_fast(), the module's batch, not long-term.
+ */
+static int pinstage_pin(struct bench *b, const struct gupdemo_buf *m,
+			uint64_t size, double *get, double *put)
+{
+	struct gupdemo_pin p = {
+		.addr = (uintptr_t)m->p, .len = size,
+		.api = GUPDEMO_API_PIN_FAST,
+	};
+	struct gupdemo_unpin u = { 0 };
+	int ret = gupdemo_pin(b->fd, &p);
+
+	if (ret)
+		return ret;
+	u.handle = p.handle;
+	ret = gupdemo_unpin(b->fd, &u);
+	if (!ret) {
+		*get = (double)p.get_ns;
+		*put = (double)u.put_ns;
+	}
+	return ret;
+}
+
+/* The repeats, A B B A ... so that drift hits both alike; paired ratios. */
+static int pinstage_reps(struct bench *b, struct pinstage_cell *c,
+			 const struct gupdemo_buf *m)
+{
+	double v[4][MAX_REPS], rp[MAX_REPS], ru[MAX_REPS];
+	unsigned int r;
+	int ret = 0;
+
+	for (r = 0; r < b->o.reps && !ret; r++) {
+		for (int k = 0; k < 2 && !ret; k++) {
+			if ((r + (unsigned int)k) % 2 == 0)
+				ret = pinstage_dma(b, m, c->size, &v[0][r],
+						   &v[1][r]);
+			else
+				ret = pinstage_pin(b, m, c->size, &v[2][r],
+						   &v[3][r]);
+		}
+	}
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < r; i++) {
+		rp[i] = v[2][i] > 0 ? v[0][i] / v[2][i] : 0;
+		ru[i] = v[3][i] > 0 ? v[1][i] / v[3][i] : 0;
+	}
+	c->pin_ratio = median_of(rp, r);
+	c->unpin_ratio = median_of(ru, r);
+	c->dma_pin = stat3_of(v[0], r);
+	c->dma_unpin = stat3_of(v[1], r);
+	c->pin_get = stat3_of(v[2], r);
+	c->pin_put = stat3_of(v[3], r);
+	return 0;
+}
+
+/* The DMA call's pin stage, one side, against PIN of the same bytes. */
+static void run_pin_stage(struct bench *b, uint64_t size)
+{
+	struct pinstage_cell *c = &b->pinstage;
+	struct gupdemo_buf m;
+
+	c->size = size;
+	if (!size || !(b->features & GUPDEMO_FEAT_ENGINE_SOFT)) {
+		c->err = -ENODEV;
+		return;
+	}
+	c->err = bench_buf_alloc(b, MEM_4K, size, &m);
+	if (!c->err) {
+		c->err = pinstage_reps(b, c, &m);
+		gupdemo_buf_free(&m);
+	}
+	progress(b, "pin stage vs PIN: %s",
+		 c->err ? strerror(-c->err) : "done");
+}
+
 void run_all_stages(struct bench *b)
 {
 	const struct bench_opts *o = &b->o;
@@ -242,6 +338,7 @@ void run_all_stages(struct bench *b)
 	if (!stage && o->ndma)
 		stage = o->dma_sizes[0];
 	run_stages(b, &b->stages[0], GUPDEMO_ENGINE_SOFT, MEM_4K, stage);
+	run_pin_stage(b, stage);
 	/*
 	 * The same on THP: pin and sg building are per folio there, so this
 	 * row shows what the stages around the copy cost when they are not

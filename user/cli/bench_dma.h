@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * gupdemo bench - soft engine vs memcpy, edu, the stages of one DMA (bench_dma.c).
+ * gupdemo bench - soft engine vs memcpy, edu, the stages of one DMA, its
+ * pin stage vs PIN (bench_dma.c).
  */
 #ifndef GUPDEMO_BENCH_DMA_H
 #define GUPDEMO_BENCH_DMA_H

@@ -8,10 +8,11 @@
  *   bench.c         the command line and the order of the runs (everything)
  *   bench_report.c  the targets and the table, JSON and CSV outputs
  *   bench_matrix.c  the PIN/UNPIN matrix against bare GUP; held-pin memory
- *   bench_dma.c     soft engine vs memcpy, edu, the stages of one DMA
+ *   bench_dma.c     soft engine vs memcpy, edu, the stages of one DMA, its
+ *                   pin stage vs PIN of the same bytes
  *   bench_mirror.c  pin vs mirror: one DMA call from each
  *   bench_env.c     the machine: kernel, accelerator, CPUs, memory, THP
- *   bench_stat.c    statistics, sizes as text, progress lines, the clock
+ *   bench_stat.c    statistics, human units as text, progress lines, the clock
  *   bench_model.c   the APIs and memory kinds; buffers and held pins
  */
 #ifndef GUPDEMO_BENCH_MODEL_H
@@ -100,6 +101,19 @@ struct stages {
 	struct stat3 pin, sg, map, xfer, unmap, unpin;
 };
 
+/*
+ * The pin stage of a DMA call by address, one side (soft TO_DEVICE), next
+ * to PIN and UNPIN of the same bytes: the stage's clock covers the range
+ * check, the charges, the page record and GUP; PIN's get_ns only GUP.
+ */
+struct pinstage_cell {
+	uint64_t size;
+	int err;
+	struct stat3 dma_pin, dma_unpin;	/* DMA pin_ns, unpin_ns */
+	struct stat3 pin_get, pin_put;		/* PIN get_ns, UNPIN put_ns */
+	double pin_ratio, unpin_ratio;		/* medians of paired ratios */
+};
+
 struct kmem_cell {
 	enum mem_kind mem;
 	uint64_t size;
@@ -149,6 +163,7 @@ struct bench {
 	struct edu_cell edu[MAX_LIST];
 	/* soft engine on 4K pages, the same on THP, edu (4K) */
 	struct stages stages[3];
+	struct pinstage_cell pinstage;
 	struct mirror_cell mirror;
 	struct kmem_cell kmem[2 * MAX_LIST];
 	unsigned int nkmem;
@@ -157,7 +172,9 @@ struct bench {
 /* A target the run is compared against: information, never a verdict. */
 struct target {
 	const char *name;
-	char value[160];
+	const char *goal;	/* the target value: "<= 1.05x" */
+	char measured[40];	/* what this run gave: "worst 1.082x" */
+	char value[160];	/* the detail: which cells, how many */
 	int pass;		/* 1 pass, 0 fail, -1 not measured */
 };
 #define MAX_TARGETS	8

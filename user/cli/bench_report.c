@@ -35,33 +35,42 @@ static void target_ratio(const struct bench *b, struct target *t)
 		if (!worst || c->ratio > worst->ratio)
 			worst = c;
 	}
-	t->name = "PIN+UNPIN ns/page within 5 % of bare GUP (every cell)";
+	t->name = "PIN+UNPIN vs bare GUP, every cell";
+	t->goal = "<= 1.05x";
 	t->pass = total ? within == total : -1;
 	if (!worst)
 		return;
 	size_text(worst->size, sz, sizeof(sz));
+	snprintf(t->measured, sizeof(t->measured), "%.3fx", worst->ratio);
 	snprintf(t->value, sizeof(t->value),
-		 "%u of %u cells; worst %.3fx (%s %s %s b%u %s)", within, total,
-		 worst->ratio, apis[worst->api].name, mem_names[worst->mem], sz,
-		 worst->batch, worst->write ? "w" : "r");
+		 "%u of %u cells within 5 %%; the worst: %s %s %s, batch %u, %s",
+		 within, total, apis[worst->api].name, mem_names[worst->mem],
+		 sz, worst->batch, worst->write ? "write" : "read");
 }
 
 /* 2. Soft-engine loopback >= 0.8x memcpy of the same pages. */
 static void target_dma(const struct bench *b, struct target *t)
 {
 	double min_ratio = 0;
+	uint64_t min_size = 0;
 	int have_dma = 0;
+	char sz[24];
 
 	for (unsigned int i = 0; i < b->o.ndma; i++) {
 		if (b->dma[i].err)
 			continue;
-		if (!have_dma++ || b->dma[i].ratio < min_ratio)
+		if (!have_dma++ || b->dma[i].ratio < min_ratio) {
 			min_ratio = b->dma[i].ratio;
+			min_size = b->dma[i].size;
+		}
 	}
-	t->name = "soft-engine loopback >= 0.8x in-kernel memcpy";
+	t->name = "soft-engine loopback vs in-kernel memcpy";
+	t->goal = ">= 0.80x";
 	t->pass = have_dma ? min_ratio >= 0.8 : -1;
-	snprintf(t->value, sizeof(t->value), "lowest %.2fx over %d sizes",
-		 min_ratio, have_dma);
+	snprintf(t->measured, sizeof(t->measured), "%.2fx", min_ratio);
+	size_text(min_size, sz, sizeof(sz));
+	snprintf(t->value, sizeof(t->value), "the lowest of %d sizes: %s",
+		 have_dma, have_dma ? sz : "none");
 }
 
 /*
@@ -127,11 +136,15 @@ static void target_flat(const struct bench *b, struct target *t)
 			}
 		}
 	}
-	t->name = "ns/page flat +-20 % over the sizes (per API, memory)";
+	t->name = "ns/page flat over the sizes";
+	t->goal = "+-20 %";
 	t->pass = groups ? flat == groups : -1;
+	snprintf(t->measured, sizeof(t->measured), "+-%.0f %%",
+		 worst_flat * 100);
 	snprintf(t->value, sizeof(t->value),
-		 "%u of %u flat (batch %u, %s); worst +-%.0f %% (%s)", flat,
-		 groups, batch, write ? "write" : "read", worst_flat * 100, what);
+		 "%u of %u API and memory pairs flat (batch %u, %s); the "
+		 "worst: %s", flat, groups,
+		 batch, write ? "write" : "read", what);
 }
 
 /*
@@ -164,21 +177,26 @@ static void target_kmem(const struct bench *b, struct target *t)
 	unsigned int cells;
 	double per_page;
 
-	t[0].name = "held 4K pin: <= 8 bytes/page + constant";
+	t[0].name = "kernel memory of a held 4K pin";
+	t[0].goal = "<= 8 B/page";
 	t[0].pass = -1;
 	if (kmem_worst(b, MEM_4K, KMEM_CONSTANT, &per_page, &cells)) {
 		t[0].pass = per_page <= 8.0 + 1e-9;
+		snprintf(t[0].measured, sizeof(t[0].measured), "%.2f B/page",
+			 per_page);
 		snprintf(t[0].value, sizeof(t[0].value),
-			 "at most %.2f bytes/page + %d bytes (%u sizes)",
-			 per_page, KMEM_CONSTANT, cells);
+			 "the most over %u sizes, after a constant of %d B",
+			 cells, KMEM_CONSTANT);
 	}
-	t[1].name = "held THP pin: far less than 8 bytes/page";
+	t[1].name = "kernel memory of a held THP pin";
+	t[1].goal = "< 1 B/page";
 	t[1].pass = -1;
 	if (kmem_worst(b, MEM_THP, 0, &per_page, &cells)) {
 		t[1].pass = per_page < 1.0;
+		snprintf(t[1].measured, sizeof(t[1].measured), "%.3f B/page",
+			 per_page);
 		snprintf(t[1].value, sizeof(t[1].value),
-			 "at most %.3f bytes/page, all included (%u sizes)",
-			 per_page, cells);
+			 "the most over %u sizes, all included", cells);
 	}
 }
 
@@ -194,10 +212,21 @@ unsigned int compute_targets(const struct bench *b, struct target *t)
 
 /* ---- table ---- */
 
-/* Targets are information: a noisy host is not a failure. */
-static const char *pass_text(int pass)
+/*
+ * The table is for people: sizes in KiB/MiB, times in ns/µs/ms, rates in
+ * KiB/s..GiB/s, every column as wide as its header or its widest value.
+ * Per-page costs stay in ns (the header says so): they are small numbers.
+ */
+
+/* The cell texts of one row, printed in @w (put_col() widths). */
+static void put_row(const char *const *cells, const int *w, unsigned int n)
 {
-	return pass > 0 ? "met" : pass == 0 ? "off" : "n/a";
+	for (unsigned int i = 0; i < n; i++) {
+		if (i)
+			putchar(' ');
+		put_col(cells[i], i + 1 == n && w[i] < 0 ? 0 : w[i]);
+	}
+	putchar('\n');
 }
 
 static void table_env(const struct bench *b)
@@ -212,74 +241,121 @@ static void table_env(const struct bench *b)
 	       "/ max\n", b->o.reps);
 }
 
+/* api mem size batch rw | get put | bare get put | min med max bare ratio */
+static const int pin_w[] = { -8, -7, 7, 5, -5, 8, 8, 8, 8, 8, 8, 8, 8, 6 };
+#define PIN_COLS	(sizeof(pin_w) / sizeof(pin_w[0]))
+
+static void pin_row(const struct pin_cell *c)
+{
+	char t[PIN_COLS][24];
+	const char *cells[PIN_COLS];
+	const double v[] = { c->get_ns, c->put_ns, c->base_get_ns,
+			     c->base_put_ns };
+	const double pp[] = { c->nspp.min, c->nspp.med, c->nspp.max,
+			      c->base_nspp.med };
+
+	for (unsigned int i = 0; i < PIN_COLS; i++)
+		cells[i] = t[i];
+	cells[0] = apis[c->api].name;
+	cells[1] = mem_names[c->mem];
+	size_text(c->size, t[2], sizeof(t[2]));
+	snprintf(t[3], sizeof(t[3]), "%u", c->batch);
+	cells[4] = c->write ? "write" : "read";
+	for (unsigned int i = 0; i < 4; i++)
+		time_text(v[i], t[5 + i], sizeof(t[5 + i]));
+	for (unsigned int i = 0; i < 4; i++)
+		snprintf(t[9 + i], sizeof(t[9 + i]), "%.1f", pp[i]);
+	snprintf(t[13], sizeof(t[13]), "%.3f", c->ratio);
+	put_row(cells, pin_w, PIN_COLS);
+}
+
 static void table_pin(const struct bench *b)
 {
-	char sz[24], gp[40], bgp[40];
+	static const char *const head[PIN_COLS] = {
+		"api", "mem", "size", "batch", "rw", "get", "put", "get",
+		"put", "min", "med", "max", "bare", "ratio",
+	};
+	char sz[24];
 
-	printf("\nPIN + UNPIN (gup_test style, medians) against the bare GUP "
-	       "loop (GUPDEMO_IOC_BENCH)\n");
-	printf("%-8s %-7s %5s %5s %s  %-24s %-24s %7s %7s %7s  %7s %6s\n",
-	       "api", "mem", "size", "batch", "rw", "gupdemo (median)",
-	       "bare GUP (median)", "min", "med", "max", "base", "ratio");
-	printf("%-8s %-7s %5s %5s %s  %-24s %-24s %23s  %7s\n", "", "", "", "",
-	       "  ", "", "", "ns/page (get+put)", "ns/page");
+	printf("\nPIN + UNPIN (gup_test style) against the bare GUP loop "
+	       "(GUPDEMO_IOC_BENCH)\n");
+	/* Over get+put, bare get+put, the four ns/page columns. */
+	printf("%37s%17s %17s %35s\n", "", "gupdemo, median",
+	       "bare GUP, median", "ns per page (get + put)");
+	put_row(head, pin_w, PIN_COLS);
 	for (size_t i = 0; i < b->ncells; i++) {
 		const struct pin_cell *c = &b->cells[i];
 
-		size_text(c->size, sz, sizeof(sz));
-		if (c->err) {
-			printf("%-8s %-7s %5s %5u %s   (%s: %s)\n",
-			       apis[c->api].name, mem_names[c->mem], sz,
-			       c->batch, c->write ? "w " : "r ", c->why,
-			       strerror(-c->err));
+		if (!c->err) {
+			pin_row(c);
 			continue;
 		}
-		snprintf(gp, sizeof(gp), "get:%.0f put:%.0f us",
-			 c->get_ns / 1e3, c->put_ns / 1e3);
-		snprintf(bgp, sizeof(bgp), "get:%.0f put:%.0f us",
-			 c->base_get_ns / 1e3, c->base_put_ns / 1e3);
-		printf("%-8s %-7s %5s %5u %s  %-24s %-24s %7.1f %7.1f %7.1f  "
-		       "%7.1f %6.3f\n", apis[c->api].name, mem_names[c->mem],
-		       sz, c->batch, c->write ? "w " : "r ", gp, bgp, c->nspp.min,
-		       c->nspp.med, c->nspp.max, c->base_nspp.med, c->ratio);
+		size_text(c->size, sz, sizeof(sz));
+		printf("%-8s %-7s %7s %5u %-5s (%s: %s)\n", apis[c->api].name,
+		       mem_names[c->mem], sz, c->batch,
+		       c->write ? "write" : "read", c->why, strerror(-c->err));
 	}
+}
+
+/* One row of three rates (bytes per second) and, when > 0, a ratio. */
+static void rate_row(const char *sz, const struct stat3 *r, double scale,
+		     const struct stat3 *r2, double ratio)
+{
+	char t[6][24];
+	const char *cells[8] = { sz, t[0], t[1], t[2], t[3], t[4], t[5], "" };
+	static const int w[] = { 8, 11, 11, 11, 11, 11, 11, 6 };
+	char rt[16] = "";
+
+	rate_text(r->min * scale, t[0], sizeof(t[0]));
+	rate_text(r->med * scale, t[1], sizeof(t[1]));
+	rate_text(r->max * scale, t[2], sizeof(t[2]));
+	if (!r2) {
+		put_row(cells, w, 4);
+		return;
+	}
+	rate_text(r2->min * scale, t[3], sizeof(t[3]));
+	rate_text(r2->med * scale, t[4], sizeof(t[4]));
+	rate_text(r2->max * scale, t[5], sizeof(t[5]));
+	snprintf(rt, sizeof(rt), "%.3f", ratio);
+	cells[7] = rt;
+	put_row(cells, w, 8);
 }
 
 static void table_dma(const struct bench *b)
 {
+	static const char *const head[] = {
+		"size", "min", "med", "max", "min", "med", "max", "ratio",
+	};
+	static const int w[] = { 8, 11, 11, 11, 11, 11, 11, 6 };
 	char sz[24];
 
 	printf("\nDMA between held handles: soft-engine LOOPBACK vs in-kernel "
-	       "memcpy (GB/s)\n");
-	printf("%6s  %7s %7s %7s  %7s %7s %7s  %6s\n", "size", "soft min",
-	       "med", "max", "cpy min", "med", "max", "ratio");
+	       "memcpy\n");
+	printf("%8s %35s %35s\n", "", "soft engine", "memcpy in the kernel");
+	put_row(head, w, 8);
 	for (unsigned int i = 0; i < b->o.ndma; i++) {
 		const struct dma_cell *c = &b->dma[i];
 
 		size_text(c->size, sz, sizeof(sz));
 		if (c->err)
-			printf("%6s  (%s)\n", sz, strerror(-c->err));
-		else
-			printf("%6s  %8.3f %7.3f %7.3f  %7.3f %7.3f %7.3f  "
-			       "%6.3f\n", sz, c->soft_gbps.min,
-			       c->soft_gbps.med, c->soft_gbps.max,
-			       c->memcpy_gbps.min, c->memcpy_gbps.med,
-			       c->memcpy_gbps.max, c->ratio);
+			printf("%8s (%s)\n", sz, strerror(-c->err));
+		else	/* GB/s: bytes per ns */
+			rate_row(sz, &c->soft_gbps, 1e9, &c->memcpy_gbps,
+				 c->ratio);
 	}
 	if (!b->o.nedu)
 		return;
-	printf("\nedu device LOOPBACK (100 ms per command), KiB/s\n");
+	printf("\nedu device LOOPBACK (100 ms per command)\n");
+	put_row(head, w, 4);
 	for (unsigned int i = 0; i < b->o.nedu; i++) {
 		const struct edu_cell *c = &b->edu[i];
 
+		size_text(c->size, sz, sizeof(sz));
 		if (c->err)
-			printf("%6" PRIu64 " B  (%s)\n", c->size,
-			       c->err == -ENODEV ? "no edu device" :
-			       strerror(-c->err));
+			printf("%8s (%s)\n", sz, c->err == -ENODEV ?
+			       "no edu device" : strerror(-c->err));
 		else
-			printf("%6" PRIu64 " B  min %.2f  med %.2f  max %.2f\n",
-			       c->size, c->kibps.min, c->kibps.med,
-			       c->kibps.max);
+			rate_row(sz, &c->kibps, 1024, NULL, 0);
 	}
 }
 
@@ -292,15 +368,38 @@ static double around_pct(const struct stages *s)
 	return s->xfer.med > 0 ? 100.0 * around / s->xfer.med : 0;
 }
 
+static const int stage_w[] = { -8, 8, 9, 9, 9, 9, 9, 9, 6 };
+
+static void stage_row(const struct stages *s, const char *sz)
+{
+	const struct stat3 *v[6] = {
+		&s->pin, &s->sg, &s->map, &s->xfer, &s->unmap, &s->unpin,
+	};
+	const char *cells[9] = { s->engine, sz };
+	char t[7][24];
+
+	for (int j = 0; j < 6; j++) {
+		time_text(v[j]->med, t[j], sizeof(t[j]));
+		cells[2 + j] = t[j];
+	}
+	snprintf(t[6], sizeof(t[6]), "%.0f%%", around_pct(s));
+	cells[8] = t[6];
+	put_row(cells, stage_w, 9);
+}
+
 static void table_stages(const struct bench *b)
 {
+	static const char *const head[] = {
+		"engine", "size", "pin", "sg", "map", "transfer", "unmap",
+		"unpin", "around",
+	};
 	char sz[24];
 
-	printf("\nstages of one LOOPBACK by address (median ns; around: pin + sg"
-	       " + map + unmap\n+ unpin in %% of the transfer; soft-thp: the "
-	       "soft engine on THP buffers)\n");
-	printf("%-8s %5s %8s %8s %8s %9s %8s %8s %6s\n", "engine", "size",
-	       "pin", "sg", "map", "transfer", "unmap", "unpin", "around");
+	printf("\nstages of one LOOPBACK by address (medians; pin and unpin: "
+	       "both buffers, source\nand destination; around: pin + sg + "
+	       "map + unmap + unpin in %% of the transfer;\nsoft-thp: the soft "
+	       "engine on THP buffers)\n");
+	put_row(head, stage_w, 9);
 	for (int k = 0; k < 3; k++) {
 		const struct stages *s = &b->stages[k];
 
@@ -308,35 +407,72 @@ static void table_stages(const struct bench *b)
 			continue;
 		size_text(s->size, sz, sizeof(sz));
 		if (s->err)
-			printf("%-8s %5s (%s)\n", s->engine, sz,
+			printf("%-8s %8s (%s)\n", s->engine, sz,
 			       s->err == -ENODEV ? "engine not present" :
 			       s->err == -EOPNOTSUPP ? "the kernel has no THP" :
 			       strerror(-s->err));
 		else
-			printf("%-8s %5s %8.0f %8.0f %8.0f %9.0f %8.0f %8.0f "
-			       "%5.0f%%\n", s->engine, sz, s->pin.med,
-			       s->sg.med, s->map.med, s->xfer.med, s->unmap.med,
-			       s->unpin.med, around_pct(s));
+			stage_row(s, sz);
 	}
+}
+
+/* One row: the stage's median, PIN's (or UNPIN's), the paired ratio. */
+static void pinstage_row(const char *name, const struct stat3 *dma,
+			 const struct stat3 *pin, double ratio, const int *w)
+{
+	char t[3][24];
+	const char *cells[] = { name, t[0], t[1], t[2] };
+
+	time_text(dma->med, t[0], sizeof(t[0]));
+	time_text(pin->med, t[1], sizeof(t[1]));
+	snprintf(t[2], sizeof(t[2]), "%.3f", ratio);
+	put_row(cells, w, 4);
+}
+
+static void table_pinstage(const struct bench *b)
+{
+	static const char *const head[] = {
+		"stage", "DMA call", "PIN ioctl", "ratio",
+	};
+	static const int w[] = { -7, 9, 9, 6 };
+	const struct pinstage_cell *c = &b->pinstage;
+	char sz[24];
+
+	size_text(c->size, sz, sizeof(sz));
+	printf("\nDMA pin stage vs PIN ioctl, same bytes, one side (soft "
+	       "TO_DEVICE by address,\n%s of 4K pages, medians; the stage "
+	       "also checks the range and allocates the\npage record, PIN's "
+	       "get_ns times the GUP calls only)\n", c->size ? sz : "no size");
+	if (c->err) {
+		printf("  (%s)\n", c->err == -ENODEV ?
+		       "no soft engine or no DMA size" : strerror(-c->err));
+		return;
+	}
+	put_row(head, w, 4);
+	pinstage_row("pin", &c->dma_pin, &c->pin_get, c->pin_ratio, w);
+	pinstage_row("unpin", &c->dma_unpin, &c->pin_put, c->unpin_ratio, w);
 }
 
 static void table_kmem(const struct bench *b)
 {
-	char sz[24];
+	char sz[24], kb[24];
 
 	printf("\nkernel memory of a held pin (QUERY.kmem_bytes)\n");
+	printf("%-7s %8s %8s %10s %10s\n", "mem", "size", "pages", "kmem",
+	       "per page");
 	for (unsigned int i = 0; i < b->nkmem; i++) {
 		const struct kmem_cell *c = &b->kmem[i];
 
 		size_text(c->size, sz, sizeof(sz));
-		if (c->err)
-			printf("%-4s %6s (%s)\n", mem_names[c->mem], sz,
+		if (c->err) {
+			printf("%-7s %8s (%s)\n", mem_names[c->mem], sz,
 			       strerror(-c->err));
-		else
-			printf("%-4s %6s %8" PRIu64 " pages %10" PRIu64
-			       " bytes  %.3f bytes/page\n", mem_names[c->mem],
-			       sz, c->pages, c->kmem_bytes,
-			       (double)c->kmem_bytes / (double)c->pages);
+			continue;
+		}
+		size_text(c->kmem_bytes, kb, sizeof(kb));
+		printf("%-7s %8s %8" PRIu64 " %10s %8.3f B\n",
+		       mem_names[c->mem], sz, c->pages, kb,
+		       (double)c->kmem_bytes / (double)c->pages);
 	}
 }
 
@@ -349,6 +485,36 @@ static const char *const pin_vs_mirror[][3] = {
 	{ "munmap", "pages live until UNPIN", "invalidated; next DMA EFAULT" },
 };
 
+/* The costs of one DMA call from a pin and from a mirror. */
+static void mirror_costs(const struct mirror_cell *c)
+{
+	static const int w[] = { -8, 12, 12, 24 };
+	static const char *const head[] = {
+		"", "TO_DEVICE", "FROM_DEVICE", "TO_DEVICE, invalidated",
+	};
+	char t[6][24];
+	const char *pin[] = { "  pin", t[0], t[1], "-" };
+	const char *mirror[] = { "  mirror", t[2], t[3], t[4] };
+	double extra = c->invalidated.med - c->to_mirror.med;
+
+	time_text(c->to_pin.med, t[0], sizeof(t[0]));
+	time_text(c->from_pin.med, t[1], sizeof(t[1]));
+	time_text(c->to_mirror.med, t[2], sizeof(t[2]));
+	time_text(c->from_mirror.med, t[3], sizeof(t[3]));
+	time_text(c->invalidated.med, t[4], sizeof(t[4]));
+	put_row(head, w, 4);
+	put_row(pin, w, 4);
+	put_row(mirror, w, 4);
+	printf("  mirror/pin %.2fx (TO_DEVICE); ", c->to_mirror.med / c->to_pin.med);
+	if (extra > 0) {
+		time_text(extra, t[5], sizeof(t[5]));
+		printf("an invalidation and its re-fault add %s\n", t[5]);
+	} else {
+		printf("an invalidation and its re-fault cost less than this\n"
+		       "  run's noise (the invalidated call was the faster)\n");
+	}
+}
+
 static void table_mirror(const struct bench *b)
 {
 	const struct mirror_cell *c = &b->mirror;
@@ -359,22 +525,36 @@ static void table_mirror(const struct bench *b)
 		printf("  %-24s %-29s %s\n", pin_vs_mirror[i][0],
 		       pin_vs_mirror[i][1], pin_vs_mirror[i][2]);
 	size_text(c->size, sz, sizeof(sz));
-	printf("\npin vs mirror: what each costs (soft engine, %s, median ns of "
+	printf("\npin vs mirror: what each costs (soft engine, %s, median of "
 	       "one DMA call)\n", sz);
 	if (c->err) {
 		printf("  (%s)\n", c->err == -EOPNOTSUPP ?
 		       "the kernel has no HMM_MIRROR" : strerror(-c->err));
 		return;
 	}
-	printf("  %-8s %12s %12s %24s\n", "", "TO_DEVICE", "FROM_DEVICE",
-	       "TO_DEVICE, invalidated");
-	printf("  %-8s %12.0f %12.0f %24s\n", "pin", c->to_pin.med,
-	       c->from_pin.med, "-");
-	printf("  %-8s %12.0f %12.0f %24.0f\n", "mirror", c->to_mirror.med,
-	       c->from_mirror.med, c->invalidated.med);
-	printf("  mirror/pin %.3f (TO_DEVICE); an invalidation and its re-fault "
-	       "add %.0f ns\n", c->to_mirror.med / c->to_pin.med,
-	       c->invalidated.med - c->to_mirror.med);
+	mirror_costs(c);
+}
+
+/*
+ * Targets are information: a noisy host is not a failure.  A missed one
+ * says by how much: "missed (1.082x vs target <= 1.05x)".
+ */
+static void table_targets(const struct bench *b, const struct target *t,
+			  unsigned int nt)
+{
+	printf("\ntargets (information, not assertions; medians of %u "
+	       "repeats, this run)\n", b->o.reps);
+	for (unsigned int i = 0; i < nt; i++) {
+		printf("  %s: ", t[i].name);
+		if (t[i].pass < 0)
+			printf("n/a (not measured)\n");
+		else
+			printf("%s (%s vs target %s)\n",
+			       t[i].pass ? "met" : "missed", t[i].measured,
+			       t[i].goal);
+		if (t[i].value[0])
+			printf("      %s\n", t[i].value);
+	}
 }
 
 void print_table(const struct bench *b, const struct target *t,
@@ -384,12 +564,9 @@ void print_table(const struct bench *b, const struct target *t,
 	table_pin(b);
 	table_dma(b);
 	table_stages(b);
+	table_pinstage(b);
 	table_kmem(b);
-	printf("\ntargets (information; measured, median of %u repeats, this run)\n",
-	       b->o.reps);
-	for (unsigned int i = 0; i < nt; i++)
-		printf("  %-4s %s\n       %s\n", pass_text(t[i].pass), t[i].name,
-		       t[i].value[0] ? t[i].value : "not measured");
+	table_targets(b, t, nt);
 	table_mirror(b);
 }
 
@@ -534,6 +711,26 @@ static void json_stages(const struct bench *b)
 	printf("\n  ],\n");
 }
 
+static void json_pinstage(const struct bench *b)
+{
+	const struct pinstage_cell *c = &b->pinstage;
+
+	printf("  \"pin_stage\": {\"size\": %" PRIu64 ", ", c->size);
+	if (json_error(c->err)) {
+		printf(",\n");
+		return;
+	}
+	json_stat3("dma_pin_ns", &c->dma_pin);
+	printf(", ");
+	json_stat3("pin_get_ns", &c->pin_get);
+	printf(",\n     ");
+	json_stat3("dma_unpin_ns", &c->dma_unpin);
+	printf(", ");
+	json_stat3("unpin_put_ns", &c->pin_put);
+	printf(",\n     \"pin_ratio\": %.4f, \"unpin_ratio\": %.4f},\n",
+	       c->pin_ratio, c->unpin_ratio);
+}
+
 static void json_kmem(const struct bench *b)
 {
 	printf("  \"kmem\": [");
@@ -557,6 +754,7 @@ void print_json(const struct bench *b, const struct target *t,
 	json_pin(b);
 	json_dma(b);
 	json_stages(b);
+	json_pinstage(b);
 	json_kmem(b);
 	json_mirror(b);
 	printf("  \"targets\": [");
@@ -565,6 +763,10 @@ void print_json(const struct bench *b, const struct target *t,
 		json_str(stdout, t[i].name);
 		printf(", \"value\": ");
 		json_str(stdout, t[i].value);
+		printf(", \"measured\": ");
+		json_str(stdout, t[i].measured);
+		printf(", \"target\": ");
+		json_str(stdout, t[i].goal ? t[i].goal : "");
 		printf(", \"pass\": %s}", t[i].pass > 0 ? "true" :
 		       t[i].pass == 0 ? "false" : "null");
 	}
@@ -581,6 +783,9 @@ void print_json(const struct bench *b, const struct target *t,
  *   edu:   v_* = KiB/s
  *   stage: api = engine (soft, soft-thp: on THP buffers, edu),
  *          mem = stage name, v_* = ns
+ *   pinstage: mem = pin or unpin; v_* = the DMA call's stage ns (one
+ *          side, TO_DEVICE by address), base_* = PIN get_ns or UNPIN
+ *          put_ns of the same bytes, ratio = median of the paired ratios
  *   kmem:  v_med = kmem bytes, ratio = bytes/page
  */
 static void csv_head(const struct bench *b, const char *kind, const char *api,
@@ -659,6 +864,26 @@ static void csv_stages(const struct bench *b)
 	}
 }
 
+static void csv_pinstage(const struct bench *b)
+{
+	const struct pinstage_cell *c = &b->pinstage;
+	const struct stat3 *v[2][2] = {
+		{ &c->dma_pin, &c->pin_get }, { &c->dma_unpin, &c->pin_put },
+	};
+	const double ratio[2] = { c->pin_ratio, c->unpin_ratio };
+	static const char *const names[2] = { "pin", "unpin" };
+
+	if (c->err)
+		return;
+	for (int j = 0; j < 2; j++) {
+		csv_head(b, "pinstage", "soft", names[j], c->size, 0, 0,
+			 (c->size + b->psz - 1) / b->psz);
+		printf(",%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.4f,,,,\n",
+		       v[j][0]->min, v[j][0]->med, v[j][0]->max, v[j][1]->min,
+		       v[j][1]->med, v[j][1]->max, ratio[j]);
+	}
+}
+
 void print_csv(const struct bench *b)
 {
 	printf("kind,kernel,accel,cpus,mem_kib,time,api,mem,size,batch,write,"
@@ -667,6 +892,7 @@ void print_csv(const struct bench *b)
 	csv_pin(b);
 	csv_dma(b);
 	csv_stages(b);
+	csv_pinstage(b);
 	for (unsigned int i = 0; i < b->nkmem; i++) {
 		const struct kmem_cell *c = &b->kmem[i];
 

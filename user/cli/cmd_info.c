@@ -56,12 +56,21 @@ static void read_sys_module(const char *name, char *buf, size_t size)
 	fclose(f);
 }
 
-/* Every parameter of the loaded module (sysfs), else GET_INFO's limit. */
+/*
+ * Every parameter of the loaded module (sysfs), else GET_INFO's limit, in
+ * their own section with the values in one column whatever the names.
+ */
 static void print_params(const struct gupdemo_info *info)
 {
 	struct dirent **ents = NULL;
 	int n = scandir(PARAM_DIR, &ents, NULL, alphasort), shown = 0;
+	int width = 16;
 
+	for (int i = 0; i < n; i++)
+		if (ents[i]->d_name[0] != '.' &&
+		    (int)strlen(ents[i]->d_name) > width)
+			width = (int)strlen(ents[i]->d_name);
+	printf("module parameters\n");
 	for (int i = 0; i < n; i++) {
 		char name[300], val[64];
 
@@ -69,14 +78,15 @@ static void print_params(const struct gupdemo_info *info)
 			snprintf(name, sizeof(name), "parameters/%s",
 				 ents[i]->d_name);
 			read_sys_module(name, val, sizeof(val));
-			printf("  %-16s %s\n", ents[i]->d_name, val);
+			printf("  %-*s %s\n", width, ents[i]->d_name, val);
 			shown++;
 		}
 		free(ents[i]);
 	}
 	free(ents);
 	if (!shown)
-		printf("  %-16s %u\n", "max_pin_pages", info->max_pin_pages);
+		printf("  %-*s %u\n", width, "max_pin_pages",
+		       info->max_pin_pages);
 }
 
 void info_print(const struct gupdemo_info *info)

@@ -274,6 +274,7 @@ static int run_report(struct run_state *st, struct run_ctx *r)
 	uname(&u);
 	gupdemo_vmstat_read(&start);
 	st->nsel = r->nsel;
+	st->sel = r->sel;
 	st->colour = st->report == &run_report_text && use_colour();
 	st->report->begin(st, &(struct run_head){
 		u.release, r->env.kernel, r->info.kernel_version, r->ext4_note });

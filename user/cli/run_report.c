@@ -37,9 +37,37 @@ static bool skipped(const struct gupdemo_scenario_outcome *o)
 
 /* ---- text ---- */
 
+/*
+ * The scenario column is as wide as the longest name of the run in its
+ * table (the lab's names are long), so that the columns line up whatever
+ * is selected.
+ */
+static void name_widths(struct run_state *st)
+{
+	const struct gupdemo_scenario *sc;
+
+	st->name_w[0] = st->name_w[1] = (int)strlen("scenario");
+	for (unsigned int i = 0; st->sel && i < st->nsel; i++) {
+		int *w;
+
+		if (gupdemo_scenario_get(st->sel[i], &sc))
+			continue;
+		w = &st->name_w[sc->lesson != NULL];
+		if ((int)strlen(sc->name) > *w)
+			*w = (int)strlen(sc->name);
+	}
+}
+
+static void text_header(int name_w)
+{
+	printf("%-*s %-9s %-9s %3s %-10s %-10s %4s %4s %s\n", name_w,
+	       "scenario", "api", "memory", "pgs", "result", "expected",
+	       "+acq", "+rel", "verdict");
+}
+
 static void text_begin(struct run_state *st, const struct run_head *h)
 {
-	(void)st;
+	name_widths(st);
 	/* Two lines: a debug kernel's release string is long. */
 	printf("gupdemo run: kernel %s (%u.%u.%u),\n  module built for "
 	       "%u.%u.%u\n", h->release, h->kernel >> 16,
@@ -50,10 +78,23 @@ static void text_begin(struct run_state *st, const struct run_head *h)
 	       "nr_foll_pin_{acquired,released}\n");
 	if (h->ext4_note[0])
 		printf("note: %s\n", h->ext4_note);
-	printf("\n%-14s %-9s %-9s %3s %-10s %-10s %4s %4s %s\n",
-	       "scenario", "api", "memory", "pgs", "result",
-	       "expected", "+acq", "+rel", "verdict");
 	fflush(stdout);
+}
+
+/* Each table's header before its first row: none for an empty table. */
+static void text_section(struct run_state *st,
+			 const struct gupdemo_scenario *sc)
+{
+	if (sc->lesson && !st->lab_seen) {
+		st->lab_seen = true;
+		printf("\nwhat a held pin does to the rest of the kernel "
+		       "(the consequences lab)\n");
+		text_header(st->name_w[1]);
+	} else if (!sc->lesson && !st->head_seen) {
+		st->head_seen = true;
+		printf("\n");
+		text_header(st->name_w[0]);
+	}
 }
 
 /* The verdict's colour on a terminal: "" and "" when none. */
@@ -90,32 +131,29 @@ static void text_row(struct run_state *st, unsigned int idx,
 		     const struct gupdemo_scenario_outcome *o)
 {
 	char res[24], exp[24], line[300];
+	int w = st->name_w[sc->lesson != NULL];
 	const char *on, *off;
 
 	(void)idx;
-	if (sc->lesson && !st->lab_seen) {
-		st->lab_seen = true;
-		printf("\nwhat a held pin does to the rest of the kernel "
-		       "(the consequences lab)\n");
-	}
+	text_section(st, sc);
 	text_colour(st, o, &on, &off);
 	result_text(o->ret, o->npages, res, sizeof(res));
 	result_text(o->exp_ret, o->exp_npages, exp, sizeof(exp));
 	if (skipped(o) && runs_later(sc->name)) {
 		st->later++;
-		printf("%-14s %-9s %-9s %3" PRIu32 " %-10s %-10s %4s %4s "
-		       "%s\n", sc->name, sc->api, sc->memory, sc->pages, "-",
-		       "-", "-", "-", "later: in another guest");
+		printf("%-*s %-9s %-9s %3" PRIu32 " %s\n", w,
+		       sc->name, sc->api, sc->memory, sc->pages,
+		       "later: in another guest");
 		fflush(stdout);
 		return;
 	}
 	if (skipped(o))
-		printf("%-14s %-9s %-9s %3" PRIu32 " %-10s %-10s %4s %4s "
-		       "%s%s%s\n", sc->name, sc->api, sc->memory,
+		printf("%-*s %-9s %-9s %3" PRIu32 " %-10s %-10s %4s %4s "
+		       "%s%s%s\n", w, sc->name, sc->api, sc->memory,
 		       sc->pages, "-", "-", "-", "-", on, "skip", off);
 	else
-		printf("%-14s %-9s %-9s %3" PRIu32 " %-10s %-10s %4" PRId64
-		       " %4" PRId64 " %s%s%s\n", sc->name, sc->api,
+		printf("%-*s %-9s %-9s %3" PRIu32 " %-10s %-10s %4" PRId64
+		       " %4" PRId64 " %s%s%s\n", w, sc->name, sc->api,
 		       sc->memory, sc->pages, res, exp, o->d_acquired,
 		       o->d_released, on, verdict_name(o->verdict), off);
 	if (o->note[0])
@@ -131,8 +169,9 @@ static void text_end(const struct run_state *st)
 {
 	const struct run_totals *t = &st->t;
 
-	printf("\n%u scenarios: %u passed, %u failed, %u skipped", t->n,
-	       t->passed, t->failed, t->skipped - st->later);
+	printf("\n%u scenario%s: %u passed, %u failed, %u skipped", t->n,
+	       t->n == 1 ? "" : "s", t->passed, t->failed,
+	       t->skipped - st->later);
 	if (st->later)
 		printf(", %u in a later guest", st->later);
 	printf("\n");

@@ -34,8 +34,11 @@ struct run_report;
 struct run_state {
 	const struct run_report *report;
 	unsigned int nsel;	/* scenarios selected */
+	const unsigned int *sel;	/* their catalogue indexes */
 	bool colour;		/* text on a terminal */
+	bool head_seen;		/* text: the first table's header is printed */
 	bool lab_seen;		/* text: the lab's heading is printed */
+	int name_w[2];		/* text: scenario column, [1] the lab's */
 	unsigned int later;	/* text: skipped here, run in a later guest */
 	struct run_totals t;
 };

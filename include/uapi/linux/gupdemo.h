@@ -35,8 +35,10 @@
 #define GUPDEMO_FEAT_ENGINE_EDU		(1ULL << 7) /* an edu device is bound */
 #define GUPDEMO_FEAT_BENCH		(1ULL << 8) /* GUPDEMO_IOC_BENCH */
 #define GUPDEMO_FEAT_MIRROR		(1ULL << 9) /* MIRROR/UNMIRROR/MIRROR_QUERY */
+#define GUPDEMO_FEAT_DMA_IOVA		(1ULL << 10) /* DMA can link one IOVA range */
+#define GUPDEMO_FEAT_DMA_KEEP		(1ULL << 11) /* GUPDEMO_DMA_KEEP_MAPPED */
 /* A mirror keeps its DMA mapping across calls (<linux/hmm-dma.h>, 6.16+) */
-#define GUPDEMO_FEAT_MIRROR_LIVE	(1ULL << 10)
+#define GUPDEMO_FEAT_MIRROR_LIVE	(1ULL << 12)
 
 /**
  * struct gupdemo_info - GUPDEMO_IOC_GET_INFO
@@ -225,9 +227,43 @@ struct gupdemo_query {
  */
 #define GUPDEMO_DMA_SRC_MIRROR	(1U << 3)
 #define GUPDEMO_DMA_DST_MIRROR	(1U << 4)
+/*
+ * How a side given by address or by pin handle is mapped for the device
+ * (at most one of the two; neither is AUTO):
+ *   AUTO  one IOVA range when the kernel has the two-step DMA API
+ *         (dma_iova_try_alloc(), GUPDEMO_FEAT_DMA_IOVA) and the device sits
+ *         behind an IOMMU that translates for it; else an sg_table
+ *   SG    always an sg_table (dma_map_sgtable())
+ *   IOVA  always one IOVA range; -EOPNOTSUPP where it cannot be had (a
+ *         kernel without the API, or a device with no IOMMU DMA domain:
+ *         no IOMMU, passthrough, the software engine)
+ * A mirror side maps its own way: with a mirror, MAP_SG and MAP_IOVA are
+ * -EINVAL.  The path taken is reported in src_path and dst_path.
+ */
+#define GUPDEMO_DMA_MAP_SG	(1U << 5)
+#define GUPDEMO_DMA_MAP_IOVA	(1U << 6)
+/*
+ * KEEP_MAPPED: a side given by pin handle stays mapped after the call (a
+ * held mapping), for the device of the engine that ran, until UNPIN,
+ * close() or that device's unbind; later calls through the handle on that
+ * engine use it, with or without this flag, and skip building, mapping
+ * and unmapping (map_ns and unmap_ns 0 when every side is held).  The
+ * whole pin is mapped, bidirectionally for a GUPDEMO_PIN_WRITE pin, else
+ * for the device to read; MAP_SG and MAP_IOVA choose its path when it is
+ * made.  A call through the handle on the other engine is -EXDEV.  Needs
+ * a handle side (-EINVAL otherwise).
+ */
+#define GUPDEMO_DMA_KEEP_MAPPED	(1U << 7)
 #define GUPDEMO_DMA_ALL		(GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE | \
 				 GUPDEMO_DMA_ALLOW_GET | GUPDEMO_DMA_SRC_MIRROR | \
-				 GUPDEMO_DMA_DST_MIRROR)
+				 GUPDEMO_DMA_DST_MIRROR | GUPDEMO_DMA_MAP_SG | \
+				 GUPDEMO_DMA_MAP_IOVA | GUPDEMO_DMA_KEEP_MAPPED)
+
+/* struct gupdemo_dma.src_path, .dst_path: how a side was mapped */
+#define GUPDEMO_DMA_PATH_NONE	0 /* side unused, or MEMCPY: not mapped */
+#define GUPDEMO_DMA_PATH_SG	1 /* sg_table, dma_map_sgtable() */
+#define GUPDEMO_DMA_PATH_IOVA	2 /* one IOVA range, dma_iova_link() per run */
+#define GUPDEMO_DMA_PATH_HELD	(1U << 8) /* or-ed in: a held mapping */
 
 /* struct gupdemo_dma.mirror_map */
 #define GUPDEMO_DMA_MIRROR_MAP_NONE	0 /* no mirrored side */
@@ -253,7 +289,9 @@ struct gupdemo_query {
  * @xfer_ns: (out) time in the transfer
  * @unmap_ns: (out) time unmapping and freeing the sg_tables
  * @unpin_ns: (out) time unpinning the ranges given by address
- * @sg_ns: (out) time building the sg_tables
+ * @sg_ns: (out) time building the sg_tables, or reserving the IOVA ranges
+ * @src_path: (out) GUPDEMO_DMA_PATH_* of the source
+ * @dst_path: (out) GUPDEMO_DMA_PATH_* of the destination
  * @mirror_map: (out) how a mirrored side was mapped, GUPDEMO_DMA_MIRROR_MAP_*
  * @mirror_mapped: (out) entries (pages) of a mirrored side this call
  *	mapped: with the mirror's live mapping, those (re-)mapped because they
@@ -262,7 +300,15 @@ struct gupdemo_query {
  *
  * TO_DEVICE uses only the source, FROM_DEVICE only the destination; the
  * other side's fields must be zero.  The device buffer is 4 KiB: a transfer
- * that does not fit wraps around in it.
+ * that does not fit wraps around in it.  @map_ns is dma_iova_link() of each
+ * run and dma_iova_sync() on the IOVA path, @unmap_ns dma_iova_unlink() and
+ * dma_iova_free().
+ *
+ * Errors of the mapping flags: -EOPNOTSUPP (MAP_IOVA where the IOVA path
+ * cannot be used; KEEP_MAPPED on a device whose mappings are bounced
+ * through swiotlb), -EXDEV (a handle held mapped for the other engine's
+ * device), -EINVAL (MAP_SG with MAP_IOVA; either with a mirror or MEMCPY;
+ * KEEP_MAPPED without a handle side).
  */
 struct gupdemo_dma {
 	__u32 size;
@@ -281,6 +327,8 @@ struct gupdemo_dma {
 	__aligned_u64 unmap_ns;
 	__aligned_u64 unpin_ns;
 	__aligned_u64 sg_ns;
+	__u32 src_path;
+	__u32 dst_path;
 	__u32 mirror_map;
 	__u32 mirror_mapped;
 };
