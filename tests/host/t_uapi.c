@@ -138,7 +138,9 @@ static void test_layout_dma(void)
 	FIELD(struct gupdemo_dma, sg_ns, 96, 8);
 	FIELD(struct gupdemo_dma, src_path, 104, 4);
 	FIELD(struct gupdemo_dma, dst_path, 108, 4);
-	STRUCT_END(struct gupdemo_dma, 112);
+	FIELD(struct gupdemo_dma, mirror_map, 112, 4);
+	FIELD(struct gupdemo_dma, mirror_mapped, 116, 4);
+	STRUCT_END(struct gupdemo_dma, 120);
 }
 
 static void test_layout_bench(void)
@@ -202,7 +204,11 @@ static void test_layout_mirror_query(void)
 	FIELD(struct gupdemo_mirror_query, retries, 64, 8);
 	FIELD(struct gupdemo_mirror_query, invalidations, 72, 8);
 	FIELD(struct gupdemo_mirror_query, events, 80, 64);
-	STRUCT_END(struct gupdemo_mirror_query, 144);
+	FIELD(struct gupdemo_mirror_query, live_engine, 144, 4);
+	FIELD(struct gupdemo_mirror_query, live_nmapped, 148, 4);
+	FIELD(struct gupdemo_mirror_query, live_mapped, 152, 8);
+	FIELD(struct gupdemo_mirror_query, live_unmapped, 160, 8);
+	STRUCT_END(struct gupdemo_mirror_query, 168);
 }
 
 /* One function per struct: each keeps its own running sum. */
@@ -244,6 +250,7 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_FEAT_MIRROR, 1ULL << 9);
 	CONST_IS(GUPDEMO_FEAT_DMA_IOVA, 1ULL << 10);
 	CONST_IS(GUPDEMO_FEAT_DMA_KEEP, 1ULL << 11);
+	CONST_IS(GUPDEMO_FEAT_MIRROR_LIVE, 1ULL << 12);
 
 	CONST_IS(GUPDEMO_API_PIN_FAST, 0);
 	CONST_IS(GUPDEMO_API_PIN, 1);
