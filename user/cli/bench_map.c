@@ -386,6 +386,27 @@ static int map_probe(const struct bench *b)
 	return ret;
 }
 
+/*
+ * A 4K buffer whose neighbouring pages are not neighbouring frames, as in
+ * a long-running system's fragmented memory: the even pages are touched
+ * first, then the odd ones, so every page is a run of its own (an sg_table
+ * entry, a dma_iova_link()).  Touched in order, a fresh guest's pages come
+ * out largely contiguous and the 4K rows would measure few long runs.
+ */
+static int buf_scattered(const struct bench *b, size_t len,
+			 struct gupdemo_buf *m)
+{
+	size_t n = len / b->psz;
+	int ret = gupdemo_buf_alloc(m, GUPDEMO_MEM_4K, len, 0);
+
+	if (ret)
+		return ret;
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = k; i < n; i += 2)
+			((volatile char *)m->p)[i * b->psz] = 1;
+	return 0;
+}
+
 /* One row: its buffer, its repeats. */
 static void map_row_run(const struct bench *b, struct map_row *row)
 {
@@ -394,7 +415,8 @@ static void map_row_run(const struct bench *b, struct map_row *row)
 
 	size_text(row->size, sz, sizeof(sz));
 	row->why = "the buffer";
-	row->err = bench_buf_alloc(b, row->mem, row->size, &m);
+	row->err = row->mem == MEM_4K ? buf_scattered(b, row->size, &m) :
+		   bench_buf_alloc(b, row->mem, row->size, &m);
 	if (!row->err) {
 		row->err = row_reps(b, row, m.p);
 		gupdemo_buf_free(&m);
@@ -579,13 +601,14 @@ void table_map(const struct bench *b)
 	}
 	size_text(ms.xfer, xf, sizeof(xf));
 	printf("\n" MAP_TITLE " (edu behind the IOMMU, domain %s: %s;\n"
-	       "TO_DEVICE from a long-term pin; medians of %u repeats).  "
-	       "map+unmap: the whole pin,\nper MiB: mapped by the first "
-	       "KEEP_MAPPED call (its sg_ns), unmapped by UNPIN (its wall\n"
-	       "time less put_ns and less a plain pin's).  whole call: one "
-	       "%s transfer, wall\nclock, mapped for the call (sg_table, IOVA) "
-	       "or held (IOVA); transfer: its xfer_ns\n", ms.domain,
-	       domain_mode(ms.domain), b->o.reps, xf);
+	       "TO_DEVICE from a long-term pin; 4k: pages touched out of "
+	       "order, each its own run;\nmedians of %u repeats).  map+unmap: "
+	       "the whole pin, per MiB: mapped by the first\nKEEP_MAPPED call "
+	       "(its sg_ns), unmapped by UNPIN (its wall time less put_ns and "
+	       "less\na plain pin's).  whole call: one %s transfer, wall "
+	       "clock, mapped for the call\n(sg_table, IOVA) or held (IOVA); "
+	       "transfer: its xfer_ns\n", ms.domain, domain_mode(ms.domain),
+	       b->o.reps, xf);
 	printf("%15s%-26s %-39s %s\n", "", "map+unmap per MiB", "whole call",
 	       "beyond the transfer");
 	map_put_row(head);
