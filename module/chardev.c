@@ -28,10 +28,10 @@ static_assert(sizeof(struct gupdemo_pin) == 56);
 static_assert(sizeof(struct gupdemo_unpin) == 24);
 static_assert(sizeof(struct gupdemo_query) == 80);
 static_assert(sizeof(struct gupdemo_bench) == 64);
-static_assert(sizeof(struct gupdemo_dma) == 112);
+static_assert(sizeof(struct gupdemo_dma) == 120);
 static_assert(sizeof(struct gupdemo_mirror) == 40);
 static_assert(sizeof(struct gupdemo_unmirror) == 24);
-static_assert(sizeof(struct gupdemo_mirror_query) == 144);
+static_assert(sizeof(struct gupdemo_mirror_query) == 168);
 
 static int gupdemo_fop_open(struct inode *inode, struct file *filp)
 {

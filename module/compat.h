@@ -211,4 +211,49 @@ static inline void dma_iova_free(struct device *dev,
 #define GUPDEMO_DMA_ATTR_HELD_IOVA	0
 #endif
 
+/*
+ * <linux/hmm-dma.h> (6.16): a mirror's DMA mapping that stays alive across
+ * calls (mirror.c).  Where it is missing, the stubs say "not for this
+ * device" and the mirror maps each call's sg_table as before.
+ */
+#if GUPDEMO_KERNEL_BEFORE(6, 16, 0)
+#define GUPDEMO_HAVE_HMM_DMA		0
+#define GUPDEMO_HMM_PFN_DMA_MAPPED	0UL
+
+struct hmm_dma_map {
+	struct dma_iova_state state;
+	unsigned long *pfn_list;
+};
+
+static inline int hmm_dma_map_alloc(struct device *dev,
+				    struct hmm_dma_map *map,
+				    size_t nr_entries, size_t dma_entry_size)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void hmm_dma_map_free(struct device *dev,
+				    struct hmm_dma_map *map)
+{
+}
+
+static inline dma_addr_t hmm_dma_map_pfn(struct device *dev,
+					 struct hmm_dma_map *map, size_t idx,
+					 void *p2pdma_state)
+{
+	return DMA_MAPPING_ERROR;
+}
+
+static inline bool hmm_dma_unmap_pfn(struct device *dev,
+				     struct hmm_dma_map *map, size_t idx)
+{
+	return false;
+}
+#else
+#include <linux/hmm.h>
+#include <linux/hmm-dma.h>
+#define GUPDEMO_HAVE_HMM_DMA		1
+#define GUPDEMO_HMM_PFN_DMA_MAPPED	HMM_PFN_DMA_MAPPED
+#endif
+
 #endif /* _GUPDEMO_COMPAT_H */

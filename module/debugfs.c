@@ -61,6 +61,14 @@ static int gupdemo_stats_show(struct seq_file *m, void *unused)
 		   atomic64_read(&s->mirror_invalidations));
 	seq_printf(m, "mirror_refaults: %lld\n",
 		   atomic64_read(&s->mirror_refaults));
+	seq_printf(m, "mirror_live_maps: %lld\n",
+		   atomic64_read(&s->mirror_live_maps));
+	seq_printf(m, "mirror_live_entries: %lld\n",
+		   atomic64_read(&s->mirror_live_entries));
+	seq_printf(m, "mirror_live_mapped: %lld\n",
+		   atomic64_read(&s->mirror_live_mapped));
+	seq_printf(m, "mirror_live_unmapped: %lld\n",
+		   atomic64_read(&s->mirror_live_unmapped));
 	seq_printf(m, "dma_maps_held: %lld\n",
 		   atomic64_read(&s->dma_maps_held));
 	return 0;

@@ -76,6 +76,9 @@ struct gupdemo_dma_map {
  *	for an engine that is the CPU) for the destination
  * @held: @mirror's pages are referenced for a quarantine (a device that
  *	did not stop), put when @map is unmapped
+ * @live: @map.sgt is a view of @mirror's live mapping (mirror.c): never
+ *	dma_unmap_sgtable()d
+ * @mirror_mapped: entries of @mirror this call mapped (reported back)
  */
 struct gupdemo_dma_side {
 	enum gupdemo_dma_kind kind;
@@ -88,6 +91,8 @@ struct gupdemo_dma_side {
 	u32 path;
 	enum dma_data_direction dir;
 	bool held;
+	bool live;
+	u32 mirror_mapped;
 };
 
 /**

@@ -180,6 +180,41 @@ static int gupdemo_dma_build_tables(struct gupdemo_dma_call *call)
 }
 
 /*
+ * The mirror side's mapping: a view of the mirror's live mapping, or an
+ * sg_table mapped for this call (mirror.c decides; a mirrored side is
+ * mapped under its lock).  The other sides map themselves (dma.c).
+ */
+static int gupdemo_dma_side_map(struct device *dev,
+				struct gupdemo_dma_side *side)
+{
+	int ret;
+
+	if (side->kind != GUPDEMO_SIDE_MIRROR) {
+		ret = gupdemo_dma_map(dev, &side->map, side->pin);
+		side->path = gupdemo_dma_path(&side->map);
+		return ret;
+	}
+	ret = gupdemo_mirror_dma_map(side->mirror, dev, &side->map,
+				     &side->mirror_mapped);
+	side->live = ret > 0;
+	side->path = ret > 0 ? ret : gupdemo_dma_path(&side->map);
+	return min(ret, 0);
+}
+
+static void gupdemo_dma_side_unmap_table(struct device *dev,
+					 struct gupdemo_dma_side *side)
+{
+	if (side->kind != GUPDEMO_SIDE_MIRROR) {
+		gupdemo_dma_unmap(dev, &side->map);
+		return;
+	}
+	gupdemo_mirror_dma_unmap(dev, &side->map, side->live);
+	if (side->held)
+		gupdemo_mirror_dma_release(side->mirror, &side->map.sgt,
+					   side->live);
+}
+
+/*
  * Map both sides that have no kept mapping: link each run of the IOVA
  * range, or map the table.  Return: 1 when at least one side was mapped
  * here, 0 when none needed it, -errno when one failed (the caller undoes
@@ -200,10 +235,9 @@ static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call)
 				     GUPDEMO_DMA_PATH_HELD;
 			continue;
 		}
-		ret = gupdemo_dma_map(dev, &side->map, side->pin);
+		ret = gupdemo_dma_side_map(dev, side);
 		if (ret)
 			return ret;
-		side->path = gupdemo_dma_path(&side->map);
 		mapped = 1;
 	}
 	return mapped;
@@ -216,11 +250,8 @@ static int gupdemo_dma_map_sides(struct gupdemo_dma_call *call)
 static void gupdemo_dma_side_unmap(struct device *dev,
 				   struct gupdemo_dma_side *side)
 {
-	if (side->map.mapped) {
-		gupdemo_dma_unmap(dev, &side->map);
-		if (side->held)
-			gupdemo_mirror_dma_release(&side->map.sgt);
-	}
+	if (side->map.mapped)
+		gupdemo_dma_side_unmap_table(dev, side);
 	if (side->map.prepared)
 		gupdemo_dma_unprepare(dev, &side->map);
 }
@@ -382,7 +413,7 @@ static void gupdemo_dma_quarantine(struct gupdemo_dma_call *call)
 	unsigned long npages = gupdemo_dma_npages(call);
 
 	if (side) {
-		gupdemo_mirror_dma_hold(side->mirror, &side->map.sgt);
+		gupdemo_mirror_dma_hold(side->mirror, &side->map.sgt, side->live);
 		side->held = true;
 	}
 	atomic64_add(npages, &gupdemo_stats.pages_quarantined);

@@ -343,14 +343,33 @@ static int gupdemo_dma_run_mirror(struct gupdemo_dma_call *call, u32 op,
 		side = &call->side[GUPDEMO_DST];
 	/* At least a few tries: queueing for the locks may take the time. */
 	do {
-		ret = gupdemo_mirror_dma_prepare(side->mirror, &side->map.sgt,
-						 call->len,
+		ret = gupdemo_mirror_dma_prepare(side->mirror, call->eng,
+						 &side->map.sgt, call->len,
 						 side == &call->side[GUPDEMO_DST]);
 		if (!ret)
 			ret = gupdemo_dma_run(call, op, t);
 	} while (ret == -EAGAIN &&
 		 (++tries < 3 || time_before(jiffies, deadline)));
 	return ret == -EAGAIN ? -EBUSY : ret;
+}
+
+/* How a mirrored side was mapped, and how many entries (uapi). */
+static void gupdemo_dma_mirror_report(const struct gupdemo_dma_call *call,
+				      struct gupdemo_dma *d)
+{
+	int i;
+
+	d->mirror_map = GUPDEMO_DMA_MIRROR_MAP_NONE;
+	d->mirror_mapped = 0;
+	for (i = 0; i < GUPDEMO_SIDES; i++) {
+		const struct gupdemo_dma_side *side = &call->side[i];
+
+		if (side->kind != GUPDEMO_SIDE_MIRROR)
+			continue;
+		d->mirror_map = side->live ? GUPDEMO_DMA_MIRROR_MAP_LIVE :
+					     GUPDEMO_DMA_MIRROR_MAP_CALL;
+		d->mirror_mapped = side->mirror_mapped;
+	}
 }
 
 /* Run the engine (or the CPU copy) between pinning and unpinning. */
@@ -371,6 +390,7 @@ static int gupdemo_dma_move(struct gupdemo_dma_call *call,
 		gupdemo_dma_memcpy(call);
 	if (!call->eng)
 		t.xfer = gupdemo_stamp(&stamp);
+	gupdemo_dma_mirror_report(call, d);
 	d->sg_ns = t.sg;
 	d->map_ns = t.map;
 	d->xfer_ns = t.xfer;

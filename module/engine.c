@@ -15,6 +15,7 @@
 
 #include "engine.h"
 #include "gupdemo_private.h"
+#include "mirror.h"
 
 static DEFINE_MUTEX(gupdemo_engines_lock);
 /* Protected by gupdemo_engines_lock. */
@@ -130,6 +131,8 @@ void gupdemo_engine_unregister(struct gupdemo_engine *eng)
 	mutex_unlock(&gupdemo_engines_lock);
 
 	wait_var_event(&eng->users, !atomic_read(&eng->users));
+	/* No call maps through it any more: mirrors let go of its device. */
+	gupdemo_mirror_engine_gone(eng->dev);
 }
 
 /**

@@ -105,6 +105,10 @@ struct gupdemo_file {
  * @mirrors_total: mirrors made since load
  * @mirror_invalidations: invalidations of mirrored ranges since load
  * @mirror_refaults: DMA calls that faulted a mirror again since load
+ * @mirror_live_maps: mirrors' live DMA mappings held now
+ * @mirror_live_entries: entries mapped in those now
+ * @mirror_live_mapped: entries mapped into live mappings since load
+ * @mirror_live_unmapped: entries invalidations unmapped since load
  * @dma_maps_held: mappings pin handles keep for a device now
  *	(GUPDEMO_DMA_KEEP_MAPPED)
  */
@@ -123,6 +127,10 @@ struct gupdemo_stats {
 	atomic64_t mirrors_total;
 	atomic64_t mirror_invalidations;
 	atomic64_t mirror_refaults;
+	atomic64_t mirror_live_maps;
+	atomic64_t mirror_live_entries;
+	atomic64_t mirror_live_mapped;
+	atomic64_t mirror_live_unmapped;
 	atomic64_t dma_maps_held;
 };
 

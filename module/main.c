@@ -95,6 +95,8 @@ int gupdemo_ioctl_get_info(struct gupdemo_file *f, void *arg)
 		info->features |= GUPDEMO_FEAT_ENGINE_EDU;
 	if (IS_ENABLED(CONFIG_HMM_MIRROR))
 		info->features |= GUPDEMO_FEAT_MIRROR;
+	if (IS_ENABLED(CONFIG_HMM_MIRROR) && GUPDEMO_HAVE_HMM_DMA)
+		info->features |= GUPDEMO_FEAT_MIRROR_LIVE;
 	if (GUPDEMO_HAVE_DMA_IOVA)
 		info->features |= GUPDEMO_FEAT_DMA_IOVA;
 	info->features |= GUPDEMO_FEAT_DMA_KEEP;

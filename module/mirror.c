@@ -53,6 +53,37 @@
  * other mm (a forked child, a file passed with SCM_RIGHTS) is refused, as
  * it would fault pages into, and read or write, an address space that is
  * not the caller's.
+ *
+ * A mirror's live mapping (kernels with <linux/hmm-dma.h>, 6.16+): instead
+ * of mapping an sg_table per call, the mirror keeps one hmm_dma_map for the
+ * first engine's device that can take one, and the DMA call maps only the
+ * entries that are not mapped yet:
+ *
+ *   hmm_dma_map_alloc() at the first DMA call, before any lock (an IOVA
+ *   range for the whole mirror where the device sits behind an IOMMU)
+ *   -> under m->lock, hmm_dma_map_pfn() of each entry not yet mapped, and
+ *      an sg_table for the engine whose CPU entries are the pages and whose
+ *      DMA entries are the live addresses (gupdemo_mirror_live_view()),
+ *      never given to dma_unmap_sgtable()
+ *   -> the invalidate callback hmm_dma_unmap_pfn()s just the entries it
+ *      clears, under m->lock; the next DMA maps those again
+ *   -> every entry unmapped and hmm_dma_map_free() at UNMIRROR or close(),
+ *      and before the engine's device goes (gupdemo_mirror_engine_gone())
+ *
+ * The map's pfn_list is written under m->lock only; hmm_range_fault()
+ * fills m->scratch, zeroed each round.  Since 6.16 hmm_range_fault() keeps
+ * the bits of HMM_PFN_INOUT_FLAGS (HMM_PFN_DMA_MAPPED and the P2P bits) of
+ * its input: faulting into the map's list directly, with no lock held,
+ * would read-modify-write HMM_PFN_DMA_MAPPED against the callback clearing
+ * it.  So the sticky bit lives in the map's list alone, set by
+ * hmm_dma_map_pfn() and cleared by hmm_dma_unmap_pfn(), both under m->lock.
+ *
+ * The kernel refuses a live mapping for a device that needs bounce
+ * buffers or syncs (hmm_dma_map_alloc(): the mapping outlives any one
+ * transfer, so buffer ownership cannot move): edu with its 28-bit mask
+ * without an IOMMU, or under swiotlb=force.  Such a device, and the second
+ * engine on a mirror already live for the first, get today's sg_table per
+ * call, with its reach check and its errno (-ERANGE).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -64,12 +95,196 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/swiotlb.h>
 
 #include <uapi/linux/magic.h>
 
 #include "compat.h"
+#include "dma.h"
 #include "gupdemo_private.h"
 #include "mirror.h"
+
+/**
+ * struct gupdemo_mirror_live - a mirror's DMA mapping kept across calls
+ * @map: the kernel's table: per entry the frame it maps (HMM pfn bits) and
+ *	HMM_PFN_DMA_MAPPED, and the DMA addresses
+ * @dev: the engine's device it maps for
+ * @engine: GUPDEMO_ENGINE_* of @dev
+ * @nmapped: entries mapped now
+ * @frozen: a device that did not stop may still use it (the quarantine,
+ *	dma_call.c): invalidations leave it alone and no call maps through
+ *	it until gupdemo_mirror_dma_release()
+ * @node: on gupdemo_mirror_lives
+ * @m: its mirror
+ *
+ * Everything but @node is under the mirror's lock.
+ */
+struct gupdemo_mirror_live {
+	struct hmm_dma_map map;
+	struct device *dev;
+	u32 engine;
+	unsigned long nmapped;
+	bool frozen;
+	struct list_head node;
+	struct gupdemo_mirrored *m;
+};
+
+/*
+ * Every live mapping, so that one can be freed before its device goes.
+ * Taken before a mirror's lock, never by the invalidate callback.
+ */
+static DEFINE_MUTEX(gupdemo_mirror_lives_lock);
+static LIST_HEAD(gupdemo_mirror_lives);
+
+/* Whether entries [@first, @last) hold a live DMA mapping. */
+static bool gupdemo_mirror_live_any(const struct gupdemo_mirror_live *live,
+				    unsigned long first, unsigned long last)
+{
+	unsigned long i;
+
+	for (i = first; i < last; i++)
+		if (live->map.pfn_list[i] & GUPDEMO_HMM_PFN_DMA_MAPPED)
+			return true;
+	return false;
+}
+
+/*
+ * Unmap entries [@first, @last) of the live mapping; the mirror's lock is
+ * held.  Return: how many were mapped.
+ */
+static unsigned long gupdemo_mirror_live_unmap(struct gupdemo_mirrored *m,
+					       unsigned long first,
+					       unsigned long last)
+{
+	struct gupdemo_mirror_live *live = m->live;
+	unsigned long i, n = 0;
+
+	lockdep_assert_held(&m->lock);
+	for (i = first; i < last; i++) {
+		if (hmm_dma_unmap_pfn(live->dev, &live->map, i))
+			n++;
+		live->map.pfn_list[i] = 0;
+	}
+	live->nmapped -= n;
+	atomic64_sub(n, &gupdemo_stats.mirror_live_entries);
+	return n;
+}
+
+/*
+ * Take the live mapping off its mirror, every entry unmapped; both locks
+ * held.  The caller frees it with gupdemo_mirror_live_free() afterwards.
+ */
+static struct gupdemo_mirror_live *
+gupdemo_mirror_live_detach(struct gupdemo_mirrored *m)
+{
+	struct gupdemo_mirror_live *live = m->live;
+
+	lockdep_assert_held(&gupdemo_mirror_lives_lock);
+	lockdep_assert_held(&m->lock);
+	if (!live)
+		return NULL;
+	gupdemo_mirror_live_unmap(m, 0, m->npages);
+	list_del(&live->node);
+	m->live = NULL;
+	return live;
+}
+
+/* Free a detached live mapping (or none). */
+static void gupdemo_mirror_live_free(struct gupdemo_mirror_live *live)
+{
+	if (!live)
+		return;
+	hmm_dma_map_free(live->dev, &live->map);
+	kfree(live);
+	atomic64_dec(&gupdemo_stats.mirror_live_maps);
+}
+
+/* Detach and free @m's live mapping, if any; no lock held. */
+static void gupdemo_mirror_live_put(struct gupdemo_mirrored *m)
+{
+	struct gupdemo_mirror_live *live;
+
+	mutex_lock(&gupdemo_mirror_lives_lock);
+	mutex_lock(&m->lock);
+	live = gupdemo_mirror_live_detach(m);
+	mutex_unlock(&m->lock);
+	mutex_unlock(&gupdemo_mirror_lives_lock);
+	gupdemo_mirror_live_free(live);
+}
+
+/**
+ * gupdemo_mirror_engine_gone() - free the live mappings for a device
+ * @dev: an engine's device, unregistered: no DMA call uses it any more
+ *
+ * Called before the device goes.  A mapping a stuck command still uses
+ * (frozen) is left to the quarantine, released once the device is
+ * disabled, before the device goes too.
+ *
+ * Context: process context; takes each mirror's lock.
+ */
+void gupdemo_mirror_engine_gone(struct device *dev)
+{
+	struct gupdemo_mirror_live *live, *tmp;
+	LIST_HEAD(gone);
+
+	mutex_lock(&gupdemo_mirror_lives_lock);
+	list_for_each_entry_safe(live, tmp, &gupdemo_mirror_lives, node) {
+		struct gupdemo_mirrored *m = live->m;
+
+		if (live->dev != dev || live->frozen)
+			continue;
+		mutex_lock(&m->lock);
+		gupdemo_mirror_live_detach(m);
+		mutex_unlock(&m->lock);
+		list_add(&live->node, &gone);
+	}
+	mutex_unlock(&gupdemo_mirror_lives_lock);
+	list_for_each_entry_safe(live, tmp, &gone, node)
+		gupdemo_mirror_live_free(live);
+}
+
+/*
+ * The mirror's live mapping for @eng's device, made at its first DMA call
+ * with no lock held (the tables are allocated with reclaim).  The first
+ * device that can take one keeps it.  Return: 0 (a live mapping, or a
+ * device that cannot have one: the call maps an sg_table), or -ENOMEM.
+ */
+static int gupdemo_mirror_live_attach(struct gupdemo_mirrored *m,
+				      struct gupdemo_engine *eng)
+{
+	struct gupdemo_mirror_live *live;
+	int ret = -ENOMEM;
+
+	/* A racy look: the check under the lock below decides. */
+	if (!GUPDEMO_HAVE_HMM_DMA || data_race(m->live) ||
+	    dma_addressing_limited(eng->dev) ||
+	    is_swiotlb_force_bounce(eng->dev))
+		return 0;
+	live = kzalloc(sizeof(*live), GFP_KERNEL_ACCOUNT);
+	if (live && !gupdemo_should_fail())
+		ret = hmm_dma_map_alloc(eng->dev, &live->map, m->npages,
+					PAGE_SIZE);
+	if (ret) {
+		kfree(live);
+		/* The device needs syncs or bounce buffers: per call. */
+		return ret == -EOPNOTSUPP ? 0 : ret;
+	}
+	live->dev = eng->dev;
+	live->engine = eng->id;
+	live->m = m;
+	atomic64_inc(&gupdemo_stats.mirror_live_maps);
+	mutex_lock(&gupdemo_mirror_lives_lock);
+	mutex_lock(&m->lock);
+	if (!m->live) {
+		m->live = live;
+		list_add(&live->node, &gupdemo_mirror_lives);
+		live = NULL;
+	}
+	mutex_unlock(&m->lock);
+	mutex_unlock(&gupdemo_mirror_lives_lock);
+	gupdemo_mirror_live_free(live);
+	return 0;
+}
 
 /*
  * The CPU page tables of part of the range are about to change: the device
@@ -85,18 +300,37 @@ static bool gupdemo_mirror_invalidate(struct mmu_interval_notifier *mni,
 	unsigned long end = m->start + (m->npages << PAGE_SHIFT);
 	unsigned long i, first, last;
 
-	if (mmu_notifier_range_blockable(range))
+	bool blockable = mmu_notifier_range_blockable(range);
+	struct gupdemo_mirror_live *live;
+
+	if (blockable)
 		mutex_lock(&m->lock);
 	else if (!mutex_trylock(&m->lock))
 		return false;
-	mmu_interval_set_seq(mni, cur_seq);
 	first = (max(range->start, m->start) - m->start) >> PAGE_SHIFT;
 	last = DIV_ROUND_UP(min(range->end, end) - m->start, PAGE_SIZE);
+	live = m->live && !m->live->frozen ? m->live : NULL;
+	/*
+	 * An unmap may flush the IOTLB and wait for the IOMMU: not where the
+	 * caller (the OOM reaper) may not block.  It tries again later, as
+	 * with RDMA ODP, which refuses every non-blockable invalidation.
+	 */
+	if (!blockable && live && gupdemo_mirror_live_any(live, first, last)) {
+		mutex_unlock(&m->lock);
+		return false;
+	}
+	mmu_interval_set_seq(mni, cur_seq);
 	for (i = first; i < last; i++) {
 		if (m->pfns[i]) {
 			m->pfns[i] = 0;
 			m->nvalid--;
 		}
+	}
+	if (live) {
+		unsigned long n = gupdemo_mirror_live_unmap(m, first, last);
+
+		m->live_unmapped += n;
+		atomic64_add(n, &gupdemo_stats.mirror_live_unmapped);
 	}
 	gupdemo_mirror_count(m, range->event);
 	mutex_unlock(&m->lock);
@@ -363,11 +597,14 @@ err_free:
  * gupdemo_mirror_fini() - unregister the range; the device no longer uses it
  * @m: from gupdemo_mirror_init(), no DMA call on it
  *
+ * Its live mapping, if any, is unmapped and freed.
+ *
  * Context: process context; waits for an invalidation in progress.
  */
 void gupdemo_mirror_fini(struct gupdemo_mirrored *m)
 {
 	mmu_interval_notifier_remove(&m->notifier);
+	gupdemo_mirror_live_put(m);
 	kvfree(m->alias);
 	kvfree(m->scratch);
 	kvfree(m->pfns);
@@ -420,6 +657,7 @@ static bool gupdemo_mirror_aliased(struct gupdemo_mirrored *m, unsigned long n)
 /**
  * gupdemo_mirror_dma_prepare() - fault what one transfer needs; no lock held
  * @m: the mirror, referenced by the caller
+ * @eng: the engine of the call, held by the caller
  * @sgt: (out) allocated with one entry per page of the first @len bytes,
  *	not filled
  * @len: bytes, at most @m->len
@@ -427,7 +665,8 @@ static bool gupdemo_mirror_aliased(struct gupdemo_mirrored *m, unsigned long n)
  *
  * Faults again, with write access only when the device writes, just the
  * pages of the first @len bytes that were invalidated since they were
- * faulted.  The caller takes its shared locks, then
+ * faulted.  At the mirror's first call on a device that can have one, the
+ * live mapping is allocated.  The caller takes its shared locks, then
  * gupdemo_mirror_dma_lock().
  *
  * Return: 0, or -EINVAL (@len too long), -EPERM (@write on a read-only
@@ -435,6 +674,7 @@ static bool gupdemo_mirror_aliased(struct gupdemo_mirrored *m, unsigned long n)
  * gupdemo_mirror_fault() returns (e.g. -EFAULT after munmap of the range).
  */
 int gupdemo_mirror_dma_prepare(struct gupdemo_mirrored *m,
+			       struct gupdemo_engine *eng,
 			       struct sg_table *sgt, size_t len, bool write)
 {
 	unsigned long n = gupdemo_pin_span(m->addr, len);
@@ -447,6 +687,8 @@ int gupdemo_mirror_dma_prepare(struct gupdemo_mirrored *m,
 	if (current->mm != m->notifier.mm)
 		return -EPERM;
 	ret = gupdemo_mirror_fault(m, n, write, true);
+	if (!ret)
+		ret = gupdemo_mirror_live_attach(m, eng);
 	if (ret)
 		return ret;
 	return sg_alloc_table(sgt, n, GFP_KERNEL_ACCOUNT);
@@ -487,6 +729,122 @@ int gupdemo_mirror_dma_lock(struct gupdemo_mirrored *m, struct sg_table *sgt,
 	return 0;
 }
 
+/*
+ * The call's view of a live mapping: @sgt's CPU entries are the pages
+ * (gupdemo_mirror_fill_sg()), its DMA entries are filled here from the
+ * live addresses, mapping each entry that is not mapped yet (a new one,
+ * or one an invalidation unmapped).  The table is the call's; the mapping
+ * is the mirror's: it is never given to dma_unmap_sgtable().  The lock is
+ * held.  Return: 0 with *@mapped increased by the entries mapped, or
+ * -ENOMEM (the DMA layer could not map one; those mapped stay).
+ */
+static int gupdemo_mirror_live_view(struct gupdemo_mirrored *m,
+				    struct sg_table *sgt, u32 *mapped)
+{
+	struct gupdemo_mirror_live *live = m->live;
+	unsigned long *pfn = live->map.pfn_list;
+	struct scatterlist *sg;
+	unsigned int i;
+
+	lockdep_assert_held(&m->lock);
+	if (gupdemo_should_fail())
+		return -ENOMEM;
+	for_each_sgtable_sg(sgt, sg, i) {
+		bool was = pfn[i] & GUPDEMO_HMM_PFN_DMA_MAPPED;
+		dma_addr_t addr;
+
+		/* Invalidations unmap first: a mapped entry maps this frame. */
+		if (was && hmm_pfn_to_page(pfn[i]) !=
+			   hmm_pfn_to_page(m->pfns[i])) {
+			gupdemo_mirror_live_unmap(m, i, i + 1);
+			was = false;
+		}
+		if (!was)
+			pfn[i] = m->pfns[i];
+		/* A mapped entry: its address, nothing mapped again. */
+		addr = hmm_dma_map_pfn(live->dev, &live->map, i, NULL);
+		if (addr == DMA_MAPPING_ERROR)
+			return -ENOMEM;
+		if (!was) {
+			live->nmapped++;
+			m->live_mapped++;
+			(*mapped)++;
+			atomic64_inc(&gupdemo_stats.mirror_live_entries);
+			atomic64_inc(&gupdemo_stats.mirror_live_mapped);
+		}
+		sg_dma_address(sg) = addr + sg->offset;
+		sg_dma_len(sg) = sg->length;
+	}
+	sgt->nents = sgt->orig_nents;
+	return 0;
+}
+
+/**
+ * gupdemo_mirror_dma_map() - map a call's table: live, or for this call
+ * @m: after gupdemo_mirror_dma_lock() (its lock held)
+ * @dev: the engine's device
+ * @map: the call's mapping: @map->sgt's CPU entries filled; on success
+ *	@map->mapped is set
+ * @mapped: (out) increased by the entries this call mapped
+ *
+ * Through the mirror's live mapping when it is for @dev and not frozen,
+ * else dma_map_sgtable() for this call (gupdemo_dma_map()).  The caller
+ * frees the table (gupdemo_dma_unprepare()) either way.
+ *
+ * Return: GUPDEMO_DMA_PATH_HELD or-ed with the live mapping's path (IOVA
+ * when it is one IOVA range, else SG): unmap with
+ * gupdemo_mirror_dma_unmap(..., true); 0 (mapped for the call); or -errno.
+ */
+int gupdemo_mirror_dma_map(struct gupdemo_mirrored *m, struct device *dev,
+			   struct gupdemo_dma_map *map, u32 *mapped)
+{
+	int ret;
+
+	lockdep_assert_held(&m->lock);
+	if (!m->live || m->live->dev != dev || m->live->frozen) {
+		*mapped = map->sgt.orig_nents;
+		return gupdemo_dma_map(dev, map, NULL);
+	}
+	ret = gupdemo_mirror_live_view(m, &map->sgt, mapped);
+	if (ret)
+		return ret;
+	map->mapped = true;
+	return GUPDEMO_DMA_PATH_HELD |
+	       (dma_use_iova(&m->live->map.state) ? GUPDEMO_DMA_PATH_IOVA :
+						     GUPDEMO_DMA_PATH_SG);
+}
+
+/**
+ * gupdemo_mirror_dma_unmap() - undo gupdemo_mirror_dma_map() for a call
+ * @dev: the engine's device
+ * @map: the call's mapping; the caller frees its table
+ * @live: gupdemo_mirror_dma_map() returned a path: the mapping stays, only
+ *	the call's view of it goes
+ */
+void gupdemo_mirror_dma_unmap(struct device *dev, struct gupdemo_dma_map *map,
+			      bool live)
+{
+	if (live)
+		map->mapped = false;
+	else
+		gupdemo_dma_unmap(dev, map);
+}
+
+/**
+ * gupdemo_mirror_live_query() - the live mapping's part of MIRROR_QUERY
+ * @m: the mirror, its lock held
+ * @q: filled in
+ */
+void gupdemo_mirror_live_query(struct gupdemo_mirrored *m,
+			       struct gupdemo_mirror_query *q)
+{
+	lockdep_assert_held(&m->lock);
+	q->live_engine = m->live ? m->live->engine : 0;
+	q->live_nmapped = m->live ? m->live->nmapped : 0;
+	q->live_mapped = m->live_mapped;
+	q->live_unmapped = m->live_unmapped;
+}
+
 /**
  * gupdemo_mirror_dma_end() - the device is done with the pages
  * @m: after gupdemo_mirror_dma_lock(), the table unmapped
@@ -508,6 +866,9 @@ void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m, size_t written)
  * gupdemo_mirror_dma_hold() - a device that did not stop keeps the pages
  * @m: after gupdemo_mirror_dma_lock()
  * @sgt: its table, still mapped
+ * @live: mapped through the live mapping: it is frozen (entries past the
+ *	call unmapped; invalidations and other calls leave it alone) until
+ *	gupdemo_mirror_dma_release()
  *
  * The pages were never pinned: take a reference on each, so that they are
  * not freed while the device may still write them, and let invalidations
@@ -517,25 +878,36 @@ void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m, size_t written)
  * dirty; folio_maybe_dma_pinned() does not see a reference either.
  * gupdemo_mirror_dma_release() drops them once the device is disabled.
  */
-void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt)
+void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt,
+			     bool live)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
 	for_each_sgtable_sg(sgt, sg, i)
 		get_page(sg_page(sg));
+	if (live) {
+		gupdemo_mirror_live_unmap(m, sgt->orig_nents, m->npages);
+		m->live->frozen = true;
+	}
 	mutex_unlock(&m->lock);
 }
 
 /**
  * gupdemo_mirror_dma_release() - drop what gupdemo_mirror_dma_hold() took
+ * @m: the mirror, still referenced by the quarantined call
  * @sgt: the table, unmapped (the caller frees it)
+ * @live: as for gupdemo_mirror_dma_hold(): the frozen live mapping is
+ *	unmapped and freed; the device is disabled now
  */
-void gupdemo_mirror_dma_release(struct sg_table *sgt)
+void gupdemo_mirror_dma_release(struct gupdemo_mirrored *m,
+				struct sg_table *sgt, bool live)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
+	if (live)
+		gupdemo_mirror_live_put(m);
 	for_each_sgtable_sg(sgt, sg, i)
 		put_page(sg_page(sg));
 }

@@ -6,6 +6,7 @@
 #ifndef _GUPDEMO_MIRROR_H
 #define _GUPDEMO_MIRROR_H
 
+#include <linux/dma-direction.h>
 #include <linux/errno.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
@@ -15,6 +16,10 @@
 
 #include "handles.h"
 
+struct device;
+struct gupdemo_dma_map;
+struct gupdemo_engine;
+struct gupdemo_mirror_live;
 struct sg_table;
 
 /*
@@ -60,6 +65,11 @@ struct sg_table;
  * @retries: rounds thrown away because an invalidation came in between
  * @invalidations: invalidations that hit the range
  * @events: @invalidations by GUPDEMO_MIRROR_EV_*
+ * @live: the DMA mapping kept across calls, for one engine's device
+ *	(mirror.c, <linux/hmm-dma.h>), or NULL; set and cleared under @lock
+ *	with gupdemo_mirror_lives_lock held first
+ * @live_mapped: entries mapped into @live in total
+ * @live_unmapped: entries of @live invalidations unmapped in total
  */
 struct gupdemo_mirrored {
 	struct mmu_interval_notifier notifier;
@@ -80,6 +90,9 @@ struct gupdemo_mirrored {
 	u64 invalidations;
 	u64 events[GUPDEMO_MIRROR_EVENTS];
 	unsigned long *scratch;
+	struct gupdemo_mirror_live *live;
+	u64 live_mapped;
+	u64 live_unmapped;
 };
 
 /* mirror_ioctl.c: the counters QUERY reports */
@@ -92,12 +105,22 @@ int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr, u64 len,
 			u32 flags);
 void gupdemo_mirror_fini(struct gupdemo_mirrored *m);
 int gupdemo_mirror_dma_prepare(struct gupdemo_mirrored *m,
+			       struct gupdemo_engine *eng,
 			       struct sg_table *sgt, size_t len, bool write);
 int gupdemo_mirror_dma_lock(struct gupdemo_mirrored *m, struct sg_table *sgt,
 			    size_t len, bool write);
+int gupdemo_mirror_dma_map(struct gupdemo_mirrored *m, struct device *dev,
+			   struct gupdemo_dma_map *map, u32 *mapped);
+void gupdemo_mirror_dma_unmap(struct device *dev, struct gupdemo_dma_map *map,
+			      bool live);
 void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m, size_t written);
-void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt);
-void gupdemo_mirror_dma_release(struct sg_table *sgt);
+void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m, struct sg_table *sgt,
+			     bool live);
+void gupdemo_mirror_dma_release(struct gupdemo_mirrored *m,
+				struct sg_table *sgt, bool live);
+void gupdemo_mirror_live_query(struct gupdemo_mirrored *m,
+			       struct gupdemo_mirror_query *q);
+void gupdemo_mirror_engine_gone(struct device *dev);
 #else
 /* A kernel without HMM_MIRROR: no mirror is ever made. */
 static inline int gupdemo_mirror_init(struct gupdemo_mirrored *m, u64 addr,
@@ -111,6 +134,7 @@ static inline void gupdemo_mirror_fini(struct gupdemo_mirrored *m)
 }
 
 static inline int gupdemo_mirror_dma_prepare(struct gupdemo_mirrored *m,
+					     struct gupdemo_engine *eng,
 					     struct sg_table *sgt, size_t len,
 					     bool write)
 {
@@ -129,12 +153,36 @@ static inline void gupdemo_mirror_dma_end(struct gupdemo_mirrored *m,
 {
 }
 
-static inline void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m,
-					   struct sg_table *sgt)
+static inline int gupdemo_mirror_dma_map(struct gupdemo_mirrored *m,
+					 struct device *dev,
+					 struct gupdemo_dma_map *map,
+					 u32 *mapped)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void gupdemo_mirror_dma_unmap(struct device *dev,
+					    struct gupdemo_dma_map *map,
+					    bool live)
 {
 }
 
-static inline void gupdemo_mirror_dma_release(struct sg_table *sgt)
+static inline void gupdemo_mirror_dma_hold(struct gupdemo_mirrored *m,
+					   struct sg_table *sgt, bool live)
+{
+}
+
+static inline void gupdemo_mirror_dma_release(struct gupdemo_mirrored *m,
+					      struct sg_table *sgt, bool live)
+{
+}
+
+static inline void gupdemo_mirror_live_query(struct gupdemo_mirrored *m,
+					     struct gupdemo_mirror_query *q)
+{
+}
+
+static inline void gupdemo_mirror_engine_gone(struct device *dev)
 {
 }
 #endif

@@ -265,6 +265,7 @@ int gupdemo_ioctl_mirror_query(struct gupdemo_file *f, void *arg)
 		q->retries = m->retries;
 		q->invalidations = m->invalidations;
 		memcpy(q->events, m->events, sizeof(q->events));
+		gupdemo_mirror_live_query(m, q);
 		mutex_unlock(&m->lock);
 	}
 	gupdemo_mirror_put(m);

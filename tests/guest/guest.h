@@ -183,7 +183,7 @@ static inline bool g_check_nothing_held(int fd, const char *what)
  * Every GET_INFO feature bit this test suite knows: a bit outside it is a
  * feature the tests were not written for.  Add new bits here.
  */
-#define G_FEAT_KNOWN		(GUPDEMO_FEAT_DMA_KEEP * 2 - 1)
+#define G_FEAT_KNOWN		(GUPDEMO_FEAT_MIRROR_LIVE * 2 - 1)
 
 #define G_THP_DIR		"/sys/kernel/mm/transparent_hugepage"
 

@@ -54,16 +54,10 @@ static void as_nobody(const char *const *argv, const char *what)
 		ok(strstr(r.err, "root") != NULL, "%s: says it needs root", what);
 }
 
-int main(void)
+static void test_root(void)
 {
-	const char *ko = getenv("GUPDEMO_KO");
-	uint64_t param = 0;
 	int fd;
 
-	if (access(cli_path(), X_OK))
-		bail_out("CLI not found at %s", cli_path());
-
-	diag("info and demo as root");
 	RUN(&r, "info");
 	expect(&r, CLI_OK, "uapi version     1", NULL, "info");
 	ok(strstr(r.out, "features         pin") != NULL,
@@ -90,17 +84,23 @@ int main(void)
 	expect(&r, CLI_FAIL, NULL, "not a gupdemo device", "info on /dev/null");
 	RUN(&r, "demo", "--device", "/nonexistent");
 	expect(&r, CLI_MISSING, NULL, "gupdemo load", "demo, no such device");
+}
 
-	diag("as nobody: the device is root-only");
+static void test_nobody(const char *ko)
+{
 	as_nobody((const char *const[]){ "info", NULL }, "info as nobody");
 	ok(strstr(r.err, "0600") != NULL, "info as nobody: mentions mode 0600");
 	as_nobody((const char *const[]){ "demo", NULL }, "demo as nobody");
 	as_nobody((const char *const[]){ "unload", NULL }, "unload as nobody");
 	as_nobody((const char *const[]){ "load", "--module", ko ? ko : "/x.ko",
 				      NULL }, "load as nobody");
+}
 
-	diag("unload and load");
-	fd = g_open();
+/* Leaves the module unloaded. */
+static void test_unload(void)
+{
+	int fd = g_open();
+
 	RUN(&r, "unload");
 	expect(&r, CLI_FAIL, NULL, "in use (1 user", "unload while we hold an fd");
 	gupdemo_close(fd);
@@ -114,10 +114,13 @@ int main(void)
 	   "info without the module: tells how to load it");
 	RUN(&r, "load", "--module", "/nonexistent/gupdemo.ko");
 	expect(&r, CLI_MISSING, NULL, "no such file", "load of a missing file");
-	if (!ko) {
-		skip(1, "GUPDEMO_KO not set: cannot load the module again");
-		return done_testing();
-	}
+}
+
+/* Loads @ko back with parameters, then restores the suite's values. */
+static void test_load(const char *ko)
+{
+	uint64_t param = 0;
+
 	RUN(&r, "load", "--module", ko, "max_pin_pages=abc");
 	expect(&r, CLI_FAIL, NULL, "max_pin_pages=abc", "load with a bad parameter");
 	RUN(&r, "load", "-m", ko, "max_pin_pages=512", "pin_batch=16");
@@ -137,5 +140,24 @@ int main(void)
 	g_param_set("pin_batch", 512);
 	RUN(&r, "demo");
 	expect(&r, CLI_OK, "pins balanced: yes", NULL, "demo after reload");
+}
+
+int main(void)
+{
+	const char *ko = getenv("GUPDEMO_KO");
+
+	if (access(cli_path(), X_OK))
+		bail_out("CLI not found at %s", cli_path());
+
+	diag("info and demo as root");
+	test_root();
+	diag("as nobody: the device is root-only");
+	test_nobody(ko);
+	diag("unload and load");
+	test_unload();
+	if (!ko)
+		skip(1, "GUPDEMO_KO not set: cannot load the module again");
+	else
+		test_load(ko);
 	return done_testing();
 }

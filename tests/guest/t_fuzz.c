@@ -546,7 +546,7 @@ union ioc_arg {
 	struct gupdemo_mirror mirror;
 	struct gupdemo_unmirror unmirror;
 	struct gupdemo_mirror_query mquery;
-	uint8_t raw[160];
+	uint8_t raw[192];
 };
 
 enum argwhere { A_NORMAL, A_UNALIGNED, A_NULL, A_KERNEL, A_RO, A_NONE, A_EDGE };

@@ -8,6 +8,7 @@
  * (GUPDEMO_DMA_KEEP_MAPPED).
  *
  * Usage: t_iova --config iommu|noiommu|mask28|bounce [--seed N]
+ *               [--only NAME]... [--skip NAME]... [--list]
  *
  *   iommu    q35 + intel-iommu (strict): edu is translated.  On a kernel
  *            with the two-step DMA API (6.16+) AUTO and MAP_IOVA link one
@@ -30,7 +31,6 @@
  * back at 0 afterwards.
  */
 #include <dirent.h>
-#include <getopt.h>
 #include <sys/ioctl.h>
 #include <time.h>
 
@@ -229,6 +229,26 @@ static int readback(const struct xfer_case *c, uint32_t engine, int mode,
 	return 0;
 }
 
+/* The source's bytes at the case's offset in @d (@size bytes), its own around. */
+static bool dest_intact(const uint8_t *d, size_t size,
+			const struct xfer_case *c, uint64_t ss, uint64_t ds)
+{
+	return !mismatches(d + c->doff, c->len, ss, c->soff) &&
+	       !mismatches(d, c->doff, ds, 0) &&
+	       !mismatches(d + c->doff + c->len, size - c->doff - c->len, ds,
+			   c->doff + c->len);
+}
+
+static void path_what(char *what, size_t size, uint32_t engine, int mode,
+		      const struct xfer_case *c, bool handles)
+{
+	snprintf(what, size, "%s %s %s %s, %zu bytes at +%zu/+%zu",
+		 eng_name(engine), mode_names[mode],
+		 handles ? "handles" : "addresses",
+		 c->op == GUPDEMO_DMA_LOOPBACK ? "LOOPBACK" :
+		 "TO_DEVICE+FROM_DEVICE", c->len, c->soff, c->doff);
+}
+
 /* One transfer, its data, its path, its counters (several TAP lines). */
 static void t_path(uint32_t engine, int mode, const struct xfer_case *c,
 		   bool handles)
@@ -243,11 +263,7 @@ static void t_path(uint32_t engine, int mode, const struct xfer_case *c,
 	struct gupdemo_dma out;
 	char what[160];
 
-	snprintf(what, sizeof(what), "%s %s %s %s, %zu bytes at +%zu/+%zu",
-		 eng_name(engine), mode_names[mode],
-		 handles ? "handles" : "addresses",
-		 loop ? "LOOPBACK" : "TO_DEVICE+FROM_DEVICE", c->len, c->soff,
-		 c->doff);
+	path_what(what, sizeof(what), engine, mode, c, handles);
 	fill(s, np * T.psz, ss);
 	fill(d, np * T.psz, ds);
 	pages = span(s + c->soff, c->len) + span(d + c->doff, c->len);
@@ -275,10 +291,7 @@ static void t_path(uint32_t engine, int mode, const struct xfer_case *c,
 	is_int(out.engine, engine, "%s: engine that ran", what);
 	if (!loop && readback(c, engine, mode, hd, d, what))
 		goto out_unpin;
-	ok(!mismatches(d + c->doff, c->len, ss, c->soff) &&
-	   !mismatches(d, c->doff, ds, 0) &&
-	   !mismatches(d + c->doff + c->len, np * T.psz - c->doff - c->len,
-		       ds, c->doff + c->len),
+	ok(dest_intact(d, np * T.psz, c, ss, ds),
 	   "%s: destination holds the source's bytes, nothing around changed",
 	   what);
 out_unpin:
@@ -760,26 +773,6 @@ static void t_sweep(uint32_t engine, int mode, bool keep)
 	check_held(0, 0, 0, what);
 }
 
-/*
- * swiotlb=force: every mapping is bounced.  Per call the sg_table path
- * moves the right bytes through the bounce buffers; a kept mapping is
- * refused.
- */
-static void group_bounce(void)
-{
-	group_paths(GUPDEMO_ENGINE_SOFT);
-	for (int m = 0; m < NMODES; m++)
-		t_keep(GUPDEMO_ENGINE_SOFT, m);
-	if (!T.edu) {
-		skip(1, "edu: not bound");
-		return;
-	}
-	group_paths(GUPDEMO_ENGINE_EDU);
-	for (int m = 0; m < NMODES; m++)
-		t_keep(GUPDEMO_ENGINE_EDU, m);
-	t_sweep(GUPDEMO_ENGINE_EDU, 0, false);
-}
-
 /* ------------------------------------------------------------------ */
 
 static void find_edu(void)
@@ -853,77 +846,169 @@ static void check_config(void)
 	}
 }
 
-static void usage(void)
+/* ------------------------------------------------------------------ */
+/* The named tests                                                     */
+/* ------------------------------------------------------------------ */
+
+/* The engine, mapping mode and kept-or-not a variant runs with. */
+struct iova_row {
+	uint32_t engine;
+	int mode;
+	bool keep;
+};
+
+#define ROW(e, m, k) (&(const struct iova_row){ GUPDEMO_ENGINE_##e, m, k })
+
+static void run_paths(const void *a)
 {
-	fprintf(stderr, "usage: t_iova --config iommu|noiommu|mask28|bounce [--seed N]\n");
-	exit(2);
+	group_paths(((const struct iova_row *)a)->engine);
 }
 
+static void run_keep(const void *a)
+{
+	const struct iova_row *r = a;
+
+	t_keep(r->engine, r->mode);
+}
+
+static void run_keep_close(const void *a)
+{
+	t_keep_close(((const struct iova_row *)a)->engine);
+}
+
+static void run_sweep(const void *a)
+{
+	const struct iova_row *r = a;
+
+	t_sweep(r->engine, r->mode, r->keep);
+}
+
+/* Stands in for a test that needs edu when edu is not bound. */
+static void skip_no_edu(const void *name)
+{
+	skip(1, "%s: edu not bound", (const char *)name);
+}
+
+#define C_IOMMU		(1u << CFG_IOMMU)
+#define C_NOIOMMU	(1u << CFG_NOIOMMU)
+#define C_MASK28	(1u << CFG_MASK28)
+#define C_BOUNCE	(1u << CFG_BOUNCE)
+#define C_ALL		(C_IOMMU | C_NOIOMMU | C_MASK28 | C_BOUNCE)
+#define C_MAPPED	(C_IOMMU | C_NOIOMMU)	/* no DMA limit in the way */
+
+/*
+ * Every test, in run order, with the configs it runs in and whether it
+ * needs edu.  swiotlb=force (bounce): the sg_table path on both engines
+ * moves the right bytes through the bounce buffers; a kept mapping is
+ * refused.
+ */
+static const struct iova_test {
+	unsigned int cfgs;
+	bool edu;
+	struct g_test t;
+} tests[] = {
+	{ C_ALL, false, G_TEST("flags", group_flags) },
+	{ C_ALL, false, G_TEST("old-size", t_old_size) },
+	{ C_MASK28, true, G_TEST("high-page", group_high_page) },
+	{ C_MAPPED | C_BOUNCE, false,
+	  G_VARIANT("paths/soft", run_paths, ROW(SOFT, 0, false)) },
+	{ C_MAPPED | C_BOUNCE, false,
+	  G_VARIANT("keep/soft/auto", run_keep, ROW(SOFT, 0, false)) },
+	{ C_MAPPED | C_BOUNCE, false,
+	  G_VARIANT("keep/soft/sg", run_keep, ROW(SOFT, 1, false)) },
+	{ C_MAPPED | C_BOUNCE, false,
+	  G_VARIANT("keep/soft/iova", run_keep, ROW(SOFT, 2, false)) },
+	{ C_MAPPED, false,
+	  G_VARIANT("keep-close/soft", run_keep_close, ROW(SOFT, 0, false)) },
+	{ C_MAPPED, false,
+	  G_VARIANT("sweep/soft/keep", run_sweep, ROW(SOFT, 0, true)) },
+	{ C_MAPPED | C_BOUNCE, true,
+	  G_VARIANT("paths/edu", run_paths, ROW(EDU, 0, false)) },
+	{ C_MAPPED | C_BOUNCE, true,
+	  G_VARIANT("keep/edu/auto", run_keep, ROW(EDU, 0, false)) },
+	{ C_MAPPED | C_BOUNCE, true,
+	  G_VARIANT("keep/edu/sg", run_keep, ROW(EDU, 1, false)) },
+	{ C_MAPPED | C_BOUNCE, true,
+	  G_VARIANT("keep/edu/iova", run_keep, ROW(EDU, 2, false)) },
+	{ C_MAPPED, true, G_TEST("keep-other", t_keep_other) },
+	{ C_MAPPED, true,
+	  G_VARIANT("keep-close/edu", run_keep_close, ROW(EDU, 0, false)) },
+	{ C_MAPPED | C_BOUNCE, true,
+	  G_VARIANT("sweep/edu", run_sweep, ROW(EDU, 0, false)) },
+	{ C_MAPPED, true,
+	  G_VARIANT("sweep/edu/keep", run_sweep, ROW(EDU, 0, true)) },
+	{ C_MAPPED, true, G_TEST("keep-unbind", t_keep_unbind) },
+};
+
+/* The tests of this config into @out; a skip for those edu would run. */
+static size_t config_tests(struct g_test *out, bool edu)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < G_N(tests); i++) {
+		if (!(tests[i].cfgs & (1u << T.cfg)))
+			continue;
+		out[n] = tests[i].t;
+		if (tests[i].edu && !edu)
+			out[n] = (struct g_test)G_VARIANT(tests[i].t.name,
+							  skip_no_edu,
+							  tests[i].t.name);
+		n++;
+	}
+	return n;
+}
+
+#define USAGE "t_iova --config iommu|noiommu|mask28|bounce [--seed N] " \
+	      "[--only NAME]... [--skip NAME]... [--list]"
+
+/* --config and --seed are ours; the rest goes to g_parse_args(). */
 static void parse(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "seed", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static char *rest[64];
 	bool have = false;
-	int o;
+	int n = 1;
 
+	if (argc > (int)G_N(rest))
+		g_usage(USAGE);
+	rest[0] = argv[0];
 	T.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	while ((o = getopt_long(argc, argv, "c:s:", opts, NULL)) != -1) {
-		if (o == 's') {
-			T.seed = strtoull(optarg, NULL, 0);
-			continue;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+			T.seed = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			i++;
+			for (size_t c = 0; c < CFG_COUNT; c++)
+				if (!strcmp(argv[i], config_names[c])) {
+					T.cfg = (enum config)c;
+					have = true;
+				}
+		} else {
+			rest[n++] = argv[i];
 		}
-		if (o != 'c')
-			usage();
-		for (size_t i = 0; i < CFG_COUNT; i++)
-			if (!strcmp(optarg, config_names[i])) {
-				T.cfg = (enum config)i;
-				have = true;
-			}
 	}
-	if (!have || optind != argc)
-		usage();
+	if (!have)
+		g_usage(USAGE);
+	g_parse_args(n, rest, G_OPT_ONLY | G_OPT_SKIP | G_OPT_LIST, USAGE);
 }
 
 int main(int argc, char **argv)
 {
+	struct g_test run[G_N(tests)];
+	size_t n;
+
 	parse(argc, argv);
+	n = config_tests(run, true);
+	if (g_listing()) {
+		g_run(run, n, G_BY_NAME);
+		return 0;
+	}
+	g_check_names(run, n, G_BY_NAME);	/* a typo stops before any test */
 	T.psz = (size_t)sysconf(_SC_PAGESIZE);
 	T.kver = g_kernel_version();
 	srand((unsigned int)T.seed);
 	T.fd = g_open();
 	check_config();
-	group_flags();
-	t_old_size();
-	if (T.cfg == CFG_MASK28) {
-		if (T.edu)
-			group_high_page();
-		goto out;
-	}
-	if (T.cfg == CFG_BOUNCE) {
-		group_bounce();
-		goto out;
-	}
-	group_paths(GUPDEMO_ENGINE_SOFT);
-	for (int m = 0; m < NMODES; m++)
-		t_keep(GUPDEMO_ENGINE_SOFT, m);
-	t_keep_close(GUPDEMO_ENGINE_SOFT);
-	t_sweep(GUPDEMO_ENGINE_SOFT, 0, true);
-	if (!T.edu) {
-		skip(1, "edu: not bound");
-		goto out;
-	}
-	group_paths(GUPDEMO_ENGINE_EDU);
-	for (int m = 0; m < NMODES; m++)
-		t_keep(GUPDEMO_ENGINE_EDU, m);
-	t_keep_other();
-	t_keep_close(GUPDEMO_ENGINE_EDU);
-	t_sweep(GUPDEMO_ENGINE_EDU, 0, false);
-	t_sweep(GUPDEMO_ENGINE_EDU, 0, true);
-	t_keep_unbind();
-out:
+	g_run(run, config_tests(run, T.edu), G_BY_NAME);
 	g_write_u64(FAIL_NTH, 0);
 	check_held(0, 0, 0, "at the end");
 	gupdemo_close(T.fd);

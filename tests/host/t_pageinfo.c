@@ -263,21 +263,92 @@ static void test_pagemap(void)
 	is_errno(ret, EINVAL, "NULL output -> EINVAL");
 }
 
+/* One lookup of gupdemo_zoneinfo_zone() and what it must give. */
+struct zone_case {
+	const char *text;
+	uint64_t pfn;
+	int err;
+	const char *zone, *what;
+};
+
+static const struct zone_case zones_612[] = {
+	{ zoneinfo_612, 0, ENOENT, NULL, "6.12" },
+	{ zoneinfo_612, 1, 0, "DMA", "6.12" },
+	{ zoneinfo_612, 4095, 0, "DMA", "6.12" },
+	{ zoneinfo_612, 4096, 0, "DMA32", "6.12" },
+	{ zoneinfo_612, 196607, 0, "DMA32", "6.12" },
+	{ zoneinfo_612, 196608, 0, "Movable", "6.12" },
+	{ zoneinfo_612, 196608 + 65503, 0, "Movable", "6.12" },
+	{ zoneinfo_612, 196608 + 65504, ENOENT, NULL, "6.12 (RAM's end hole)" },
+	{ zoneinfo_612, UINT64_MAX, ENOENT, NULL, "6.12" },
+};
+
+static const struct zone_case zones_well_formed[] = {
+	{ "", 1, ENOENT, NULL, "empty text" },
+	{ "Node 0, zone   Normal\n  spanned 10\n  start_pfn: 100\n"
+	  "Node 1, zone   Normal\n  spanned 10\n  start_pfn: 110", 115, 0,
+	  "Normal", "two nodes, no final newline" },
+	{ "Node 0, zone   Normal\n  spanned 100\n  start_pfn: 100\n"
+	  "Node 0, zone  Movable\n  spanned 10\n  start_pfn: 150\n", 155,
+	  ENOTUNIQ, NULL, "Movable onlined inside Normal's span" },
+	{ "Node 0, zone   Normal\n  spanned 100\n  start_pfn: 100\n"
+	  "Node 0, zone  Movable\n  spanned 10\n  start_pfn: 150\n", 140, 0,
+	  "Normal", "... outside the overlap" },
+	{ "Node 0, zone   Normal\n  spanned 100\n  present 0\n", 0, ENOENT,
+	  NULL, "a zone without present pages spans nothing" },
+	{ "Node 0, zone   Normal\n  spanned_x 5\n  spanned 100\n"
+	  "  start_pfn: 1\n  start_pfns: 7\n", 50, 0, "Normal",
+	  "longer keys are other keys" },
+};
+
+static const struct zone_case zones_malformed[] = {
+	{ "Node 0, zone\n  spanned 10\n  start_pfn: 0\n", 1, EINVAL, NULL,
+	  "zone without a name" },
+	{ "Node x, zone DMA\n  spanned 10\n  start_pfn: 0\n", 1, EINVAL,
+	  NULL, "node not a number" },
+	{ "Node 0, zone DMA extra\n  spanned 10\n  start_pfn: 0\n", 1,
+	  EINVAL, NULL, "junk after the zone name" },
+	{ "Node 0, zone ThisNameIsFarTooLong\n  spanned 10\n  start_pfn: 0\n",
+	  1, EINVAL, NULL, "zone name longer than GUPDEMO_ZONE_NAME_MAX" },
+	{ "Node 0, zone DMA\n  start_pfn: 0\n", 1, EINVAL, NULL,
+	  "zone without spanned" },
+	{ "Node 0, zone DMA\n  spanned 10\n  start_pfn: 0\n"
+	  "Node 0, zone DMA32\n  present 10\n", 1, EINVAL, NULL,
+	  "a later zone without spanned" },
+	{ "Node 0, zone DMA\n  spanned 10\n  spanned 10\n  start_pfn: 0\n",
+	  1, EINVAL, NULL, "spanned twice" },
+	{ "Node 0, zone DMA\n  spanned 10\n  start_pfn: 0\n  start_pfn: 0\n",
+	  1, EINVAL, NULL, "start_pfn twice" },
+	{ "Node 0, zone DMA\n  spanned 10\n  start_pfn: 0x10\n", 1, EINVAL,
+	  NULL, "hex start_pfn" },
+	{ "Node 0, zone DMA\n  spanned ten\n  start_pfn: 0\n", 1, EINVAL,
+	  NULL, "spanned not a number" },
+	{ "Node 0, zone DMA\n  spanned 10 pages\n  start_pfn: 0\n", 1,
+	  EINVAL, NULL, "junk after spanned's value" },
+	{ "Node 0, zone DMA\n  spanned 10\n  start_pfn:\n", 1, EINVAL, NULL,
+	  "start_pfn without a value" },
+	{ "Node 0, zone DMA\n  spanned 99999999999999999999\n  start_pfn: 0\n",
+	  1, ERANGE, NULL, "spanned beyond 64 bits" },
+	{ "Node 0, zone DMA\n  spanned 2\n  start_pfn: 18446744073709551615\n",
+	  1, ERANGE, NULL, "span end beyond 64 bits" },
+};
+
+static void zone_cases(const char *heading, const struct zone_case *c, size_t n)
+{
+	diag("%s", heading);
+	for (; n--; c++)
+		zone_is(c->text, c->pfn, c->err, c->zone, c->what);
+}
+
+#define ZONE_CASES(heading, rows) \
+	zone_cases(heading, rows, sizeof(rows) / sizeof((rows)[0]))
+
 static void test_zoneinfo(void)
 {
 	char small[4];
 	int ret;
 
-	diag("zone spans of a captured 6.12 /proc/zoneinfo");
-	zone_is(zoneinfo_612, 0, ENOENT, NULL, "6.12");
-	zone_is(zoneinfo_612, 1, 0, "DMA", "6.12");
-	zone_is(zoneinfo_612, 4095, 0, "DMA", "6.12");
-	zone_is(zoneinfo_612, 4096, 0, "DMA32", "6.12");
-	zone_is(zoneinfo_612, 196607, 0, "DMA32", "6.12");
-	zone_is(zoneinfo_612, 196608, 0, "Movable", "6.12");
-	zone_is(zoneinfo_612, 196608 + 65503, 0, "Movable", "6.12");
-	zone_is(zoneinfo_612, 196608 + 65504, ENOENT, NULL, "6.12 (RAM's end hole)");
-	zone_is(zoneinfo_612, UINT64_MAX, ENOENT, NULL, "6.12");
+	ZONE_CASES("zone spans of a captured 6.12 /proc/zoneinfo", zones_612);
 	ret = gupdemo_zoneinfo_zone(zoneinfo_612, 196608, small, sizeof(small));
 	is_errno(ret, ENAMETOOLONG, "\"Movable\" into 4 bytes -> ENAMETOOLONG");
 	ret = gupdemo_zoneinfo_zone(zoneinfo_612, 1, small, sizeof(small));
@@ -287,53 +358,8 @@ static void test_zoneinfo(void)
 	ret = gupdemo_zoneinfo_zone(zoneinfo_612, 1, small, 0);
 	is_errno(ret, EINVAL, "size 0 -> EINVAL");
 
-	diag("other well-formed text");
-	zone_is("", 1, ENOENT, NULL, "empty text");
-	zone_is("Node 0, zone   Normal\n  spanned 10\n  start_pfn: 100\n"
-		"Node 1, zone   Normal\n  spanned 10\n  start_pfn: 110", 115, 0,
-		"Normal", "two nodes, no final newline");
-	zone_is("Node 0, zone   Normal\n  spanned 100\n  start_pfn: 100\n"
-		"Node 0, zone  Movable\n  spanned 10\n  start_pfn: 150\n", 155,
-		ENOTUNIQ, NULL, "Movable onlined inside Normal's span");
-	zone_is("Node 0, zone   Normal\n  spanned 100\n  start_pfn: 100\n"
-		"Node 0, zone  Movable\n  spanned 10\n  start_pfn: 150\n", 140, 0,
-		"Normal", "... outside the overlap");
-	zone_is("Node 0, zone   Normal\n  spanned 100\n  present 0\n", 0, ENOENT,
-		NULL, "a zone without present pages spans nothing");
-	zone_is("Node 0, zone   Normal\n  spanned_x 5\n  spanned 100\n"
-		"  start_pfn: 1\n  start_pfns: 7\n", 50, 0, "Normal",
-		"longer keys are other keys");
-
-	diag("malformed text");
-	zone_is("Node 0, zone\n  spanned 10\n  start_pfn: 0\n", 1, EINVAL, NULL,
-		"zone without a name");
-	zone_is("Node x, zone DMA\n  spanned 10\n  start_pfn: 0\n", 1, EINVAL,
-		NULL, "node not a number");
-	zone_is("Node 0, zone DMA extra\n  spanned 10\n  start_pfn: 0\n", 1,
-		EINVAL, NULL, "junk after the zone name");
-	zone_is("Node 0, zone ThisNameIsFarTooLong\n  spanned 10\n  start_pfn: 0\n",
-		1, EINVAL, NULL, "zone name longer than GUPDEMO_ZONE_NAME_MAX");
-	zone_is("Node 0, zone DMA\n  start_pfn: 0\n", 1, EINVAL, NULL,
-		"zone without spanned");
-	zone_is("Node 0, zone DMA\n  spanned 10\n  start_pfn: 0\n"
-		"Node 0, zone DMA32\n  present 10\n", 1, EINVAL, NULL,
-		"a later zone without spanned");
-	zone_is("Node 0, zone DMA\n  spanned 10\n  spanned 10\n  start_pfn: 0\n",
-		1, EINVAL, NULL, "spanned twice");
-	zone_is("Node 0, zone DMA\n  spanned 10\n  start_pfn: 0\n  start_pfn: 0\n",
-		1, EINVAL, NULL, "start_pfn twice");
-	zone_is("Node 0, zone DMA\n  spanned 10\n  start_pfn: 0x10\n", 1, EINVAL,
-		NULL, "hex start_pfn");
-	zone_is("Node 0, zone DMA\n  spanned ten\n  start_pfn: 0\n", 1, EINVAL,
-		NULL, "spanned not a number");
-	zone_is("Node 0, zone DMA\n  spanned 10 pages\n  start_pfn: 0\n", 1,
-		EINVAL, NULL, "junk after spanned's value");
-	zone_is("Node 0, zone DMA\n  spanned 10\n  start_pfn:\n", 1, EINVAL, NULL,
-		"start_pfn without a value");
-	zone_is("Node 0, zone DMA\n  spanned 99999999999999999999\n  start_pfn: 0\n",
-		1, ERANGE, NULL, "spanned beyond 64 bits");
-	zone_is("Node 0, zone DMA\n  spanned 2\n  start_pfn: 18446744073709551615\n",
-		1, ERANGE, NULL, "span end beyond 64 bits");
+	ZONE_CASES("other well-formed text", zones_well_formed);
+	ZONE_CASES("malformed text", zones_malformed);
 }
 
 static void put(const char *dir, const char *file, const char *text)
@@ -381,20 +407,11 @@ static void state_is(const char *dir, unsigned int n, const char *exp,
 	   what, exp, buf);
 }
 
-static void test_memblocks(void)
+/* A fake /sys/devices/system/memory with blocks 0 1 6 7 10 11 in @dir. */
+static void fake_memblocks(const char *dir)
 {
-	char dir[] = "/tmp/t_pageinfo.XXXXXX", sub[64], cmd[128];
-	long psz = sysconf(_SC_PAGESIZE);
-	struct gupdemo_memblock mb;
-	uint64_t bytes = 0, blk = 0, list[8] = { 0 };
-	size_t n = 0;
-	int ret;
+	char sub[64];
 
-	diag("memory blocks in a fake sysfs directory");
-	if (!mkdtemp(dir))
-		bail_out("mkdtemp failed");
-	ret = gupdemo_memblock_size(dir, &bytes);
-	is_errno(ret, ENOENT, "no block_size_bytes -> ENOENT");
 	put(dir, "block_size_bytes", "8000000\n");
 	block(dir, 0, "none\n", "online\n");
 	block(dir, 1, "DMA32\n", "online\n");
@@ -404,6 +421,14 @@ static void test_memblocks(void)
 	block(dir, 11, "Normal Movable\n", "offline\n");
 	snprintf(sub, sizeof(sub), "%s/memoryX", dir);
 	mkdir(sub, 0755);	/* not a block */
+}
+
+static void test_memblock_lookup(const char *dir)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	struct gupdemo_memblock mb;
+	uint64_t bytes = 0, blk = 0;
+	int ret;
 
 	ret = gupdemo_memblock_size(dir, &bytes);
 	ok(ret == 0 && bytes == 128ULL << 20, "block_size_bytes 8000000 (hex) = 128 MiB");
@@ -424,6 +449,13 @@ static void test_memblocks(void)
 	   strcmp(mb.state, "offline") == 0, "memory11: offline, 'Normal Movable'");
 	ret = gupdemo_memblock_get(dir, 5, &mb);
 	is_errno(ret, ENOENT, "memory5 does not exist -> ENOENT");
+}
+
+static void test_memblock_list(const char *dir)
+{
+	uint64_t list[8] = { 0 };
+	size_t n = 0;
+	int ret;
 
 	ret = gupdemo_memblock_list_movable(dir, list, 8, &n);
 	ok(ret == 0 && n == 3 && list[0] == 6 && list[1] == 7 && list[2] == 10,
@@ -436,36 +468,58 @@ static void test_memblocks(void)
 	ok(ret == -ENOSPC && n == 3, "no room -> ENOSPC, count 3");
 	ret = gupdemo_memblock_list_movable(dir, NULL, 1, &n);
 	is_errno(ret, EINVAL, "NULL array with room -> EINVAL");
+}
 
-	ret = gupdemo_memblock_offline(dir, 6);
-	is_errno(ret, 0, "offline memory6");
+static void test_memblock_online(const char *dir)
+{
+	is_errno(gupdemo_memblock_offline(dir, 6), 0, "offline memory6");
 	state_is(dir, 6, "offline", "offline memory6");
-	ret = gupdemo_memblock_online(dir, 6, true);
-	is_errno(ret, 0, "online memory6 movable");
+	is_errno(gupdemo_memblock_online(dir, 6, true), 0, "online memory6 movable");
 	state_is(dir, 6, "online_movable", "online memory6 movable");
-	ret = gupdemo_memblock_online(dir, 7, false);
-	is_errno(ret, 0, "online memory7");
+	is_errno(gupdemo_memblock_online(dir, 7, false), 0, "online memory7");
 	state_is(dir, 7, "online\n", "online memory7");
-	ret = gupdemo_memblock_offline(dir, 5);
-	is_errno(ret, ENOENT, "offline memory5 (none) -> ENOENT");
-	ret = gupdemo_memblock_online(dir, 5, true);
-	is_errno(ret, ENOENT, "online memory5 (none) -> ENOENT");
+	is_errno(gupdemo_memblock_offline(dir, 5), ENOENT,
+		 "offline memory5 (none) -> ENOENT");
+	is_errno(gupdemo_memblock_online(dir, 5, true), ENOENT,
+		 "online memory5 (none) -> ENOENT");
+}
 
-	put(dir, "block_size_bytes", "0\n");
-	ret = gupdemo_memblock_size(dir, &bytes);
-	is_errno(ret, EINVAL, "block size 0 -> EINVAL");
-	put(dir, "block_size_bytes", "8000000 MiB\n");
-	ret = gupdemo_memblock_size(dir, &bytes);
-	is_errno(ret, EINVAL, "junk after the block size -> EINVAL");
-	put(dir, "block_size_bytes", "10000000000000000\n");
-	ret = gupdemo_memblock_size(dir, &bytes);
-	is_errno(ret, ERANGE, "block size beyond 64 bits -> ERANGE");
+static const struct {
+	const char *text;
+	int err;
+	const char *what;
+} bad_block_sizes[] = {
+	{ "0\n", EINVAL, "block size 0 -> EINVAL" },
+	{ "8000000 MiB\n", EINVAL, "junk after the block size -> EINVAL" },
+	{ "10000000000000000\n", ERANGE, "block size beyond 64 bits -> ERANGE" },
+};
+
+static void test_memblocks(void)
+{
+	char dir[] = "/tmp/t_pageinfo.XXXXXX", cmd[128];
+	uint64_t bytes = 0, list[8] = { 0 };
+	size_t n = 0;
+
+	diag("memory blocks in a fake sysfs directory");
+	if (!mkdtemp(dir))
+		bail_out("mkdtemp failed");
+	is_errno(gupdemo_memblock_size(dir, &bytes), ENOENT,
+		 "no block_size_bytes -> ENOENT");
+	fake_memblocks(dir);
+	test_memblock_lookup(dir);
+	test_memblock_list(dir);
+	test_memblock_online(dir);
+	for (size_t i = 0; i < sizeof(bad_block_sizes) / sizeof(bad_block_sizes[0]); i++) {
+		put(dir, "block_size_bytes", bad_block_sizes[i].text);
+		is_errno(gupdemo_memblock_size(dir, &bytes), bad_block_sizes[i].err,
+			 "%s", bad_block_sizes[i].what);
+	}
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
 		diag("could not remove %s", dir);
-	ret = gupdemo_memblock_list_movable(dir, list, 8, &n);
-	is_errno(ret, ENOENT, "no memory directory -> ENOENT");
+	is_errno(gupdemo_memblock_list_movable(dir, list, 8, &n), ENOENT,
+		 "no memory directory -> ENOENT");
 }
 
 int main(void)

@@ -45,7 +45,7 @@
 		sum = 0;						\
 	} while (0)
 
-static void test_layout(void)
+static void test_layout_info(void)
 {
 	size_t sum = 0;
 
@@ -65,6 +65,11 @@ static void test_layout(void)
 	FIELD(struct gupdemo_info, max_mirror_pages, 80, 4);
 	FIELD(struct gupdemo_info, max_mirror_pages_file, 84, 4);
 	STRUCT_END(struct gupdemo_info, 88);
+}
+
+static void test_layout_pin(void)
+{
+	size_t sum = 0;
 
 	FIELD(struct gupdemo_pin, size, 0, 4);
 	FIELD(struct gupdemo_pin, flags, 4, 4);
@@ -77,6 +82,11 @@ static void test_layout(void)
 	FIELD(struct gupdemo_pin, npages, 40, 8);
 	FIELD(struct gupdemo_pin, get_ns, 48, 8);
 	STRUCT_END(struct gupdemo_pin, 56);
+}
+
+static void test_layout_unpin(void)
+{
+	size_t sum = 0;
 
 	FIELD(struct gupdemo_unpin, size, 0, 4);
 	FIELD(struct gupdemo_unpin, flags, 4, 4);
@@ -84,6 +94,11 @@ static void test_layout(void)
 	FIELD(struct gupdemo_unpin, __reserved, 12, 4);
 	FIELD(struct gupdemo_unpin, put_ns, 16, 8);
 	STRUCT_END(struct gupdemo_unpin, 24);
+}
+
+static void test_layout_query(void)
+{
+	size_t sum = 0;
 
 	FIELD(struct gupdemo_query, size, 0, 4);
 	FIELD(struct gupdemo_query, flags, 4, 4);
@@ -99,6 +114,11 @@ static void test_layout(void)
 	FIELD(struct gupdemo_query, nzero, 64, 8);
 	FIELD(struct gupdemo_query, kmem_bytes, 72, 8);
 	STRUCT_END(struct gupdemo_query, 80);
+}
+
+static void test_layout_dma(void)
+{
+	size_t sum = 0;
 
 	FIELD(struct gupdemo_dma, size, 0, 4);
 	FIELD(struct gupdemo_dma, flags, 4, 4);
@@ -118,7 +138,14 @@ static void test_layout(void)
 	FIELD(struct gupdemo_dma, sg_ns, 96, 8);
 	FIELD(struct gupdemo_dma, src_path, 104, 4);
 	FIELD(struct gupdemo_dma, dst_path, 108, 4);
-	STRUCT_END(struct gupdemo_dma, 112);
+	FIELD(struct gupdemo_dma, mirror_map, 112, 4);
+	FIELD(struct gupdemo_dma, mirror_mapped, 116, 4);
+	STRUCT_END(struct gupdemo_dma, 120);
+}
+
+static void test_layout_bench(void)
+{
+	size_t sum = 0;
 
 	FIELD(struct gupdemo_bench, size, 0, 4);
 	FIELD(struct gupdemo_bench, flags, 4, 4);
@@ -132,6 +159,11 @@ static void test_layout(void)
 	FIELD(struct gupdemo_bench, get_ns, 48, 8);
 	FIELD(struct gupdemo_bench, put_ns, 56, 8);
 	STRUCT_END(struct gupdemo_bench, 64);
+}
+
+static void test_layout_mirror(void)
+{
+	size_t sum = 0;
 
 	FIELD(struct gupdemo_mirror, size, 0, 4);
 	FIELD(struct gupdemo_mirror, flags, 4, 4);
@@ -141,6 +173,11 @@ static void test_layout(void)
 	FIELD(struct gupdemo_mirror, len, 24, 8);
 	FIELD(struct gupdemo_mirror, npages, 32, 8);
 	STRUCT_END(struct gupdemo_mirror, 40);
+}
+
+static void test_layout_unmirror(void)
+{
+	size_t sum = 0;
 
 	FIELD(struct gupdemo_unmirror, size, 0, 4);
 	FIELD(struct gupdemo_unmirror, flags, 4, 4);
@@ -148,6 +185,11 @@ static void test_layout(void)
 	FIELD(struct gupdemo_unmirror, __reserved, 12, 4);
 	FIELD(struct gupdemo_unmirror, invalidations, 16, 8);
 	STRUCT_END(struct gupdemo_unmirror, 24);
+}
+
+static void test_layout_mirror_query(void)
+{
+	size_t sum = 0;
 
 	FIELD(struct gupdemo_mirror_query, size, 0, 4);
 	FIELD(struct gupdemo_mirror_query, flags, 4, 4);
@@ -162,7 +204,25 @@ static void test_layout(void)
 	FIELD(struct gupdemo_mirror_query, retries, 64, 8);
 	FIELD(struct gupdemo_mirror_query, invalidations, 72, 8);
 	FIELD(struct gupdemo_mirror_query, events, 80, 64);
-	STRUCT_END(struct gupdemo_mirror_query, 144);
+	FIELD(struct gupdemo_mirror_query, live_engine, 144, 4);
+	FIELD(struct gupdemo_mirror_query, live_nmapped, 148, 4);
+	FIELD(struct gupdemo_mirror_query, live_mapped, 152, 8);
+	FIELD(struct gupdemo_mirror_query, live_unmapped, 160, 8);
+	STRUCT_END(struct gupdemo_mirror_query, 168);
+}
+
+/* One function per struct: each keeps its own running sum. */
+static void test_layout(void)
+{
+	test_layout_info();
+	test_layout_pin();
+	test_layout_unpin();
+	test_layout_query();
+	test_layout_dma();
+	test_layout_bench();
+	test_layout_mirror();
+	test_layout_unmirror();
+	test_layout_mirror_query();
 }
 
 /* Every value of a flag set is one bit, the bits are distinct, _ALL is their union. */
@@ -190,6 +250,7 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_FEAT_MIRROR, 1ULL << 9);
 	CONST_IS(GUPDEMO_FEAT_DMA_IOVA, 1ULL << 10);
 	CONST_IS(GUPDEMO_FEAT_DMA_KEEP, 1ULL << 11);
+	CONST_IS(GUPDEMO_FEAT_MIRROR_LIVE, 1ULL << 12);
 
 	CONST_IS(GUPDEMO_API_PIN_FAST, 0);
 	CONST_IS(GUPDEMO_API_PIN, 1);
@@ -210,7 +271,10 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_UNPIN_DIRTY, 1U << 0);
 	CONST_IS(GUPDEMO_UNPIN_SKIP_DIRTY, 1U << 1);
 	CONST_IS(GUPDEMO_UNPIN_ALL, 0x3U);
+}
 
+static void test_dma_mirror_constants(void)
+{
 	CONST_IS(GUPDEMO_DMA_TO_DEVICE, 0);
 	CONST_IS(GUPDEMO_DMA_FROM_DEVICE, 1);
 	CONST_IS(GUPDEMO_DMA_LOOPBACK, 2);
@@ -238,7 +302,10 @@ static void test_constants(void)
 	CONST_IS(GUPDEMO_MIRROR_EV_UNMAP, 0);
 	CONST_IS(GUPDEMO_MIRROR_EV_OTHER, 7);
 	CONST_IS(GUPDEMO_MIRROR_EVENTS, 8);
+}
 
+static void test_commands(void)
+{
 	/* Commands: _IO (no size, no direction: the size is in the struct). */
 	CONST_IS(GUPDEMO_IOC_GET_INFO, 0xBE00U);
 	CONST_IS(GUPDEMO_IOC_PIN, 0xBE01U);
@@ -258,5 +325,7 @@ int main(void)
 {
 	test_layout();
 	test_constants();
+	test_dma_mirror_constants();
+	test_commands();
 	return done_testing();
 }

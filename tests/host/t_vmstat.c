@@ -179,70 +179,102 @@ static void test_settle(void)
 	rmdir(dir);
 }
 
-int main(void)
+/* One text for gupdemo_vmstat_parse() and what it must give. */
+struct parse_case {
+	const char *text;
+	int err;
+	uint64_t acq, rel;
+	const char *what;
+};
+
+static const struct parse_case normal_cases[] = {
+	{ sample, 0, 196606, 196605, "sample" },
+	{ "nr_foll_pin_acquired 0\nnr_foll_pin_released 0", 0, 0, 0,
+	  "zeros, no final newline" },
+	{ "nr_foll_pin_released 5\nnr_foll_pin_acquired 9\n", 0, 9, 5,
+	  "reverse order" },
+	{ "nr_foll_pin_acquired  12 \nnr_foll_pin_released\t3\n", 0, 12, 3,
+	  "extra blanks" },
+};
+
+static const struct parse_case missing_cases[] = {
+	{ "", ENOENT, 0, 0, "empty text" },
+	{ "nr_free_pages 1\nnr_foll_pin_released 3\n", ENOENT, 0, 0,
+	  "acquired missing" },
+	{ "nr_foll_pin_acquired 3\nnr_free_pages 1\n", ENOENT, 0, 0,
+	  "released missing" },
+	{ "nr_foll_pin_acquired_total 3\nxnr_foll_pin_released 4\n"
+	  " nr_foll_pin_acquired 5\n", ENOENT, 0, 0,
+	  "only longer names, a prefixed name and an indented line" },
+	{ "nr_foll_pin_acquire 3\nnr_foll_pin_release 4\n", ENOENT, 0, 0,
+	  "only shorter names" },
+};
+
+static const struct parse_case huge_cases[] = {
+	{ "nr_foll_pin_acquired 18446744073709551615\n"
+	  "nr_foll_pin_released 18446744073709551614\n", 0, UINT64_MAX,
+	  UINT64_MAX - 1, "UINT64_MAX" },
+	{ "nr_foll_pin_acquired 4294967296\n"
+	  "nr_foll_pin_released 4294967295\n", 0, 4294967296ULL,
+	  4294967295ULL, "above 32 bits" },
+	{ "nr_foll_pin_acquired 18446744073709551616\n"
+	  "nr_foll_pin_released 1\n", ERANGE, 0, 0, "UINT64_MAX + 1" },
+	{ "nr_foll_pin_acquired 1\n"
+	  "nr_foll_pin_released 99999999999999999999999\n", ERANGE, 0, 0,
+	  "23 digits" },
+	{ "nr_foll_pin_acquired 000000000000000000000000000001\n"
+	  "nr_foll_pin_released 0\n", 0, 1, 0, "leading zeros" },
+};
+
+#define MALFORMED(acq_line, what) \
+	{ "nr_foll_pin_acquired" acq_line "\nnr_foll_pin_released 1\n", \
+	  EINVAL, 0, 0, what }
+
+static const struct parse_case malformed_cases[] = {
+	MALFORMED("", "name without value"),
+	MALFORMED(" ", "blank value"),
+	MALFORMED(" abc", "not a number"),
+	MALFORMED(" 12x", "trailing junk"),
+	MALFORMED(" -1", "negative"),
+	MALFORMED(" +1", "explicit plus sign"),
+	MALFORMED(" 1 2", "two values"),
+	MALFORMED(" 0x10", "hexadecimal"),
+	{ "nr_foll_pin_acquired 1\r\nnr_foll_pin_released 1\r\n", EINVAL, 0, 0,
+	  "CRLF line ends" },
+	{ "nr_foll_pin_acquired 1\nnr_foll_pin_released 1\n"
+	  "nr_foll_pin_acquired 2\n", EINVAL, 0, 0, "duplicate name" },
+};
+
+#define CASES(heading, rows) { heading, rows, sizeof(rows) / sizeof(rows[0]) }
+
+static const struct {
+	const char *heading;
+	const struct parse_case *rows;
+	size_t n;
+} parse_groups[] = {
+	CASES("normal input", normal_cases),
+	CASES("missing fields", missing_cases),
+	CASES("huge values", huge_cases),
+	CASES("malformed", malformed_cases),
+};
+
+static void test_parse(void)
+{
+	for (size_t g = 0; g < sizeof(parse_groups) / sizeof(parse_groups[0]); g++) {
+		diag("%s", parse_groups[g].heading);
+		for (size_t i = 0; i < parse_groups[g].n; i++) {
+			const struct parse_case *c = &parse_groups[g].rows[i];
+
+			check_parse(c->text, c->err, c->acq, c->rel, c->what);
+		}
+	}
+}
+
+static void test_arguments(void)
 {
 	uint64_t v;
 	int ret;
 
-	diag("normal input");
-	check_parse(sample, 0, 196606, 196605, "sample");
-	check_parse("nr_foll_pin_acquired 0\nnr_foll_pin_released 0", 0, 0, 0,
-		    "zeros, no final newline");
-	check_parse("nr_foll_pin_released 5\nnr_foll_pin_acquired 9\n", 0, 9, 5,
-		    "reverse order");
-	check_parse("nr_foll_pin_acquired  12 \nnr_foll_pin_released\t3\n", 0,
-		    12, 3, "extra blanks");
-
-	diag("missing fields");
-	check_parse("", ENOENT, 0, 0, "empty text");
-	check_parse("nr_free_pages 1\nnr_foll_pin_released 3\n", ENOENT, 0, 0,
-		    "acquired missing");
-	check_parse("nr_foll_pin_acquired 3\nnr_free_pages 1\n", ENOENT, 0, 0,
-		    "released missing");
-	check_parse("nr_foll_pin_acquired_total 3\nxnr_foll_pin_released 4\n"
-		    " nr_foll_pin_acquired 5\n", ENOENT, 0, 0,
-		    "only longer names, a prefixed name and an indented line");
-	check_parse("nr_foll_pin_acquire 3\nnr_foll_pin_release 4\n", ENOENT, 0,
-		    0, "only shorter names");
-
-	diag("huge values");
-	check_parse("nr_foll_pin_acquired 18446744073709551615\n"
-		    "nr_foll_pin_released 18446744073709551614\n", 0, UINT64_MAX,
-		    UINT64_MAX - 1, "UINT64_MAX");
-	check_parse("nr_foll_pin_acquired 4294967296\n"
-		    "nr_foll_pin_released 4294967295\n", 0, 4294967296ULL,
-		    4294967295ULL, "above 32 bits");
-	check_parse("nr_foll_pin_acquired 18446744073709551616\n"
-		    "nr_foll_pin_released 1\n", ERANGE, 0, 0, "UINT64_MAX + 1");
-	check_parse("nr_foll_pin_acquired 1\n"
-		    "nr_foll_pin_released 99999999999999999999999\n", ERANGE, 0, 0,
-		    "23 digits");
-	check_parse("nr_foll_pin_acquired 000000000000000000000000000001\n"
-		    "nr_foll_pin_released 0\n", 0, 1, 0, "leading zeros");
-
-	diag("malformed");
-	check_parse("nr_foll_pin_acquired\nnr_foll_pin_released 1\n", EINVAL, 0,
-		    0, "name without value");
-	check_parse("nr_foll_pin_acquired \nnr_foll_pin_released 1\n", EINVAL, 0,
-		    0, "blank value");
-	check_parse("nr_foll_pin_acquired abc\nnr_foll_pin_released 1\n", EINVAL,
-		    0, 0, "not a number");
-	check_parse("nr_foll_pin_acquired 12x\nnr_foll_pin_released 1\n", EINVAL,
-		    0, 0, "trailing junk");
-	check_parse("nr_foll_pin_acquired -1\nnr_foll_pin_released 1\n", EINVAL,
-		    0, 0, "negative");
-	check_parse("nr_foll_pin_acquired +1\nnr_foll_pin_released 1\n", EINVAL,
-		    0, 0, "explicit plus sign");
-	check_parse("nr_foll_pin_acquired 1 2\nnr_foll_pin_released 1\n", EINVAL,
-		    0, 0, "two values");
-	check_parse("nr_foll_pin_acquired 0x10\nnr_foll_pin_released 1\n",
-		    EINVAL, 0, 0, "hexadecimal");
-	check_parse("nr_foll_pin_acquired 1\r\nnr_foll_pin_released 1\r\n",
-		    EINVAL, 0, 0, "CRLF line ends");
-	check_parse("nr_foll_pin_acquired 1\nnr_foll_pin_released 1\n"
-		    "nr_foll_pin_acquired 2\n", EINVAL, 0, 0, "duplicate name");
-
-	diag("arguments and single fields");
 	is_errno(gupdemo_vmstat_parse(NULL, &(struct gupdemo_vmstat){ 0 }),
 		 EINVAL, "NULL text -> EINVAL");
 	is_errno(gupdemo_vmstat_parse(sample, NULL), EINVAL,
@@ -255,22 +287,30 @@ int main(void)
 		 "parse_field: empty name -> EINVAL");
 	is_errno(gupdemo_vmstat_parse_field(sample, "nr_free", &v), ENOENT,
 		 "parse_field: a prefix of a name is not the name");
+}
 
+static void test_host_vmstat(void)
+{
+	struct gupdemo_vmstat vs;
+	int ret = gupdemo_vmstat_read(&vs);
+
+	if (ret == -ENOENT)
+		skip(1, "/proc/vmstat has no FOLL_PIN counters here");
+	else
+		is_errno(ret, 0, "gupdemo_vmstat_read() on the host "
+			 "(acquired %" PRIu64 ", released %" PRIu64 ")",
+			 ret ? 0 : vs.acquired, ret ? 0 : vs.released);
+}
+
+int main(void)
+{
+	test_parse();
+	diag("arguments and single fields");
+	test_arguments();
 	diag("files");
 	test_read_paths();
 	test_settle();
-
 	diag("this machine's /proc/vmstat");
-	{
-		struct gupdemo_vmstat vs;
-
-		ret = gupdemo_vmstat_read(&vs);
-		if (ret == -ENOENT)
-			skip(1, "/proc/vmstat has no FOLL_PIN counters here");
-		else
-			is_errno(ret, 0, "gupdemo_vmstat_read() on the host "
-				 "(acquired %" PRIu64 ", released %" PRIu64 ")",
-				 ret ? 0 : vs.acquired, ret ? 0 : vs.released);
-	}
+	test_host_vmstat();
 	return done_testing();
 }

@@ -37,6 +37,8 @@
 #define GUPDEMO_FEAT_MIRROR		(1ULL << 9) /* MIRROR/UNMIRROR/MIRROR_QUERY */
 #define GUPDEMO_FEAT_DMA_IOVA		(1ULL << 10) /* DMA can link one IOVA range */
 #define GUPDEMO_FEAT_DMA_KEEP		(1ULL << 11) /* GUPDEMO_DMA_KEEP_MAPPED */
+/* A mirror keeps its DMA mapping across calls (<linux/hmm-dma.h>, 6.16+) */
+#define GUPDEMO_FEAT_MIRROR_LIVE	(1ULL << 12)
 
 /**
  * struct gupdemo_info - GUPDEMO_IOC_GET_INFO
@@ -263,6 +265,11 @@ struct gupdemo_query {
 #define GUPDEMO_DMA_PATH_IOVA	2 /* one IOVA range, dma_iova_link() per run */
 #define GUPDEMO_DMA_PATH_HELD	(1U << 8) /* or-ed in: a held mapping */
 
+/* struct gupdemo_dma.mirror_map */
+#define GUPDEMO_DMA_MIRROR_MAP_NONE	0 /* no mirrored side */
+#define GUPDEMO_DMA_MIRROR_MAP_CALL	1 /* an sg_table mapped for this call */
+#define GUPDEMO_DMA_MIRROR_MAP_LIVE	2 /* the mirror's live mapping */
+
 /**
  * struct gupdemo_dma - GUPDEMO_IOC_DMA
  * @size: (in) sizeof(struct gupdemo_dma)
@@ -285,6 +292,11 @@ struct gupdemo_query {
  * @sg_ns: (out) time building the sg_tables, or reserving the IOVA ranges
  * @src_path: (out) GUPDEMO_DMA_PATH_* of the source
  * @dst_path: (out) GUPDEMO_DMA_PATH_* of the destination
+ * @mirror_map: (out) how a mirrored side was mapped, GUPDEMO_DMA_MIRROR_MAP_*
+ * @mirror_mapped: (out) entries (pages) of a mirrored side this call
+ *	mapped: with the mirror's live mapping, those (re-)mapped because they
+ *	were new or invalidated (0 when all were still mapped); mapped for the
+ *	call, every entry
  *
  * TO_DEVICE uses only the source, FROM_DEVICE only the destination; the
  * other side's fields must be zero.  The device buffer is 4 KiB: a transfer
@@ -317,6 +329,8 @@ struct gupdemo_dma {
 	__aligned_u64 sg_ns;
 	__u32 src_path;
 	__u32 dst_path;
+	__u32 mirror_map;
+	__u32 mirror_mapped;
 };
 
 /**
@@ -448,6 +462,18 @@ struct gupdemo_unmirror {
  *	between (mmu_interval_read_retry())
  * @invalidations: (out) invalidations that hit the range
  * @events: (out) @invalidations by cause, GUPDEMO_MIRROR_EV_*
+ * @live_engine: (out) GUPDEMO_ENGINE_* the mirror's live DMA mapping is
+ *	for (the first engine that could take one), 0 while it has none
+ * @live_nmapped: (out) entries of the live mapping mapped now
+ * @live_mapped: (out) entries mapped into a live mapping in total
+ * @live_unmapped: (out) entries an invalidation unmapped in total
+ *
+ * With GUPDEMO_FEAT_MIRROR_LIVE a mirror keeps its DMA mapping for one
+ * engine's device across DMA calls, and an invalidation unmaps only the
+ * entries it hits; the next DMA maps just those again.  A DMA with the
+ * other engine, or with a device the mapping cannot serve (one that needs
+ * bounce buffers or syncs, e.g. edu's 28-bit mask), maps an sg_table for
+ * the call, as kernels without the feature always do.
  */
 struct gupdemo_mirror_query {
 	__u32 size;
@@ -463,6 +489,10 @@ struct gupdemo_mirror_query {
 	__aligned_u64 retries;
 	__aligned_u64 invalidations;
 	__aligned_u64 events[GUPDEMO_MIRROR_EVENTS];
+	__u32 live_engine;
+	__u32 live_nmapped;
+	__aligned_u64 live_mapped;
+	__aligned_u64 live_unmapped;
 };
 
 /*
