@@ -792,6 +792,22 @@ static void test_bench(void)
 	run_free(&r);
 }
 
+/* Whether the module keeps a mirror's DMA mapping (and runs the soft engine). */
+static bool map_live(void)
+{
+	struct gupdemo_info info;
+	int fd, ret = gupdemo_open(NULL, &fd);
+
+	if (!ret) {
+		ret = gupdemo_get_info(fd, &info);
+		gupdemo_close(fd);
+	}
+	if (ret)
+		bail_out("GET_INFO: %s", strerror(-ret));
+	return (info.features & GUPDEMO_FEAT_MIRROR_LIVE) &&
+	       (info.features & GUPDEMO_FEAT_ENGINE_SOFT);
+}
+
 /*
  * What the map part must say here: its rows where the IOVA path can be
  * had (GUPDEMO_FEAT_DMA_IOVA, edu, the guest booted with an IOMMU), else
@@ -844,6 +860,38 @@ static void map_rows(const char *table, const char *json)
 	       "bench --json map: every row");
 }
 
+/*
+ * The mirror's re-map table: with a live mapping, on a fresh mirror of 1
+ * and 4 MiB, the first call maps every entry, the second none, the third
+ * (one page dropped) one; else the line that says why not.
+ */
+static void live_rows(const char *table, const char *json, bool live)
+{
+	const char *title = "\nmirror: full re-map vs entries re-mapped after "
+			    "one invalidation";
+	char bad[200] = "";
+
+	if (!live) {
+		ok(strstr(table, "invalidation: not measured: no live mirror "
+			  "mapping") && strstr(table, "GUPDEMO_FEAT_MIRROR_LIVE clear"),
+		   "bench mirror re-map: one line says why not here");
+		ok(strstr(json, "\"mirror_remap\": {\"error\": \"EOPNOTSUPP\"") != NULL,
+		   "bench --json mirror re-map: the error and why");
+		return;
+	}
+	ok(strstr(table, title) && table_aligned(table, "   size call ", bad,
+						 sizeof(bad)),
+	   "bench mirror re-map table: rows as wide as the header%s%s",
+	   bad[0] ? ": " : "", bad);
+	ok(strstr(json, "{\"step\": \"first call\", \"entries\": 256, ") &&
+	   strstr(json, "{\"step\": \"first call\", \"entries\": 1024, ") &&
+	   count_of(json, "{\"step\": \"again\", \"entries\": 0, ") == 2 &&
+	   count_of(json, "{\"step\": \"after one page's DONTNEED\", "
+			  "\"entries\": 1, ") == 2,
+	   "bench --json mirror re-map: 256 and 1024 entries mapped first, "
+	   "then 0, then 1 after one page's invalidation");
+}
+
 /* `bench --map-sizes 64K,1M --map-xfer 1K`: the table, or why not. */
 static void test_bench_map(void)
 {
@@ -866,6 +914,7 @@ static void test_bench_map(void)
 	if (!json || !table)
 		bail_out("bench --markers: no JSON or no table block");
 	check_json(json, "bench --map-sizes --json");
+	live_rows(table, json, map_live());
 	if (why) {
 		is_int(count_of(table, "\nsg_table vs IOVA link vs held mapping: "
 				"not measured: "), 1,

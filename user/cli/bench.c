@@ -398,6 +398,7 @@ static int bench_run(struct cli *cli, struct bench *b)
 	run_kmem(b);
 	run_mirror(b);
 	run_map(b);
+	run_live(b);
 	b->env.seconds = now_s() - t0;
 	nt = compute_targets(b, t);
 	if (b->o.table)

@@ -26,6 +26,11 @@
  * only where the IOVA path can be had (a kernel with the two-step DMA API,
  * edu behind a translating IOMMU): elsewhere one line says why.
  *
+ * The second table here: a mirror's live DMA mapping (hmm_dma_map_*, 6.16
+ * and later: GUPDEMO_FEAT_MIRROR_LIVE) across three soft-engine calls on a
+ * fresh mirror, the first mapping every entry, the second none, the third,
+ * after MADV_DONTNEED of one page, that one (mirror_mapped says how many).
+ *
  * This part's options and results live here, not in struct bench: one
  * bench runs per process.
  */
@@ -34,6 +39,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "bench_map.h"
@@ -379,12 +385,11 @@ static int probe_paths(const struct bench *b, uint32_t h)
 
 	if (ret != -EOPNOTSUPP)
 		return ret;
-	/* Auto: the path it takes instead (-EPROTO: not the sg_table). */
+	/* Auto: the path it takes instead, or why it cannot (-ERANGE). */
 	ret = edu_call(b, h, MAP_KEEP_LEN, 0, GUPDEMO_DMA_PATH_SG, &d, &wall);
-	if (ret && ret != -EPROTO)
-		return ret;
 	snprintf(why, sizeof(why), "auto path %s, MAP_IOVA EOPNOTSUPP, edu's "
-		 "IOMMU domain %s", ret ? "not sg" : "sg", ms.domain);
+		 "IOMMU domain %s", !ret ? "sg" : ret == -EPROTO ? "not sg" :
+		 strerrorname_np(-ret), ms.domain);
 	return map_absent("edu maps through an sg_table here: no IOMMU "
 			  "translates for it (%s); boot with one (vm-run "
 			  "--iommu)", why);
@@ -493,20 +498,6 @@ void run_map(struct bench *b)
 			map_row_run(b, row);
 		}
 	}
-}
-
-bool map_failed(void)
-{
-	if (ms.err && ms.err != -EOPNOTSUPP)
-		return true;
-	for (unsigned int i = 0; i < ms.nrows; i++) {
-		const struct map_row *r = &ms.rows[i];
-
-		/* The kernel may have no THP. */
-		if (r->err && !(r->mem == MEM_THP && r->err == -EOPNOTSUPP))
-			return true;
-	}
-	return false;
 }
 
 /* ---- the table ---- */
@@ -657,6 +648,208 @@ void table_map(const struct bench *b)
 	summary_held();
 }
 
+/* ---- mirror: full re-map vs entries re-mapped after one invalidation ---- */
+
+#define LIVE_TITLE	"mirror: full re-map vs entries re-mapped after one " \
+			"invalidation"
+#define LIVE_STEPS	3
+static const char *const live_steps[LIVE_STEPS] = {
+	"first call", "again", "after one page's DONTNEED",
+};
+
+struct live_row {
+	uint64_t size;
+	int err;
+	uint32_t map;			/* GUPDEMO_DMA_MIRROR_MAP_* */
+	double entries[LIVE_STEPS];	/* median mirror_mapped */
+	struct stat3 mapns[LIVE_STEPS];	/* map_ns + unmap_ns */
+	struct stat3 call[LIVE_STEPS];	/* whole call, wall clock */
+};
+
+static struct {
+	int err;
+	const char *why;
+	struct live_row rows[2];
+	unsigned int nrows;
+} ls;
+
+/* One soft TO_DEVICE of the whole mirror @h. */
+static int live_call(const struct bench *b, uint32_t h, size_t len,
+		     struct gupdemo_dma *d, double *wall)
+{
+	double t0;
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->flags = GUPDEMO_DMA_SRC_MIRROR;
+	d->op = GUPDEMO_DMA_TO_DEVICE;
+	d->engine = GUPDEMO_ENGINE_SOFT;
+	d->src_handle = h;
+	d->len = len;
+	t0 = now_ns();
+	ret = gupdemo_dma(b->fd, d);
+	*wall = now_ns() - t0;
+	return ret;
+}
+
+/*
+ * One repeat on a fresh mirror of @m: the first call maps every entry,
+ * the second none, and after MADV_DONTNEED of one page (written again, so
+ * that a new page is there) only that one.
+ */
+static int live_rep(const struct bench *b, struct live_row *row,
+		    struct gupdemo_buf *m, double v[][LIVE_STEPS])
+{
+	char *page = (char *)m->p + row->size / 2;
+	struct gupdemo_dma d;
+	uint32_t h;
+	int ret = gupdemo_mirror_range(b->fd, m->p, row->size, 0, &h, NULL);
+
+	if (ret)
+		return ret;
+	for (int i = 0; !ret && i < LIVE_STEPS; i++) {
+		if (i == 2) {
+			if (madvise(page, b->psz, MADV_DONTNEED)) {
+				ret = -errno;
+				break;
+			}
+			*(volatile char *)page = 1;
+		}
+		ret = live_call(b, h, row->size, &d, &v[1][i]);
+		v[0][i] = (double)(d.map_ns + d.unmap_ns);
+		v[2][i] = d.mirror_mapped;
+		row->map = d.mirror_map;
+	}
+	gupdemo_unmirror(b->fd, h);
+	return ret;
+}
+
+static void live_row_run(const struct bench *b, struct live_row *row)
+{
+	double v[MAX_REPS][3][LIVE_STEPS], s[MAX_REPS];
+	struct gupdemo_buf m;
+	unsigned int n = b->o.reps, r;
+
+	row->err = bench_buf_alloc(b, MEM_4K, row->size, &m);
+	for (r = 0; r < n && !row->err; r++)
+		row->err = live_rep(b, row, &m, v[r]);
+	gupdemo_buf_free(&m);
+	if (row->err)
+		return;
+	for (int i = 0; i < LIVE_STEPS; i++) {
+		for (r = 0; r < n; r++)
+			s[r] = v[r][0][i];
+		row->mapns[i] = stat3_of(s, n);
+		for (r = 0; r < n; r++)
+			s[r] = v[r][1][i];
+		row->call[i] = stat3_of(s, n);
+		for (r = 0; r < n; r++)
+			s[r] = v[r][2][i];
+		row->entries[i] = median_of(s, n);
+	}
+}
+
+void run_live(struct bench *b)
+{
+	static const uint64_t sizes[] = { 1 * MIB, 4 * MIB };
+	char sz[24];
+
+	ls.nrows = 0;
+	ls.err = 0;
+	if (!ms.nsizes)
+		return;
+	ls.err = -EOPNOTSUPP;
+	ls.why = "no soft engine (GUPDEMO_FEAT_ENGINE_SOFT clear)";
+	if (!(b->features & GUPDEMO_FEAT_ENGINE_SOFT))
+		return;
+	ls.why = "no live mirror mapping (<linux/hmm-dma.h>, 6.16 and later): "
+		 "GUPDEMO_FEAT_MIRROR_LIVE clear";
+	if (!(b->features & GUPDEMO_FEAT_MIRROR_LIVE))
+		return;
+	ls.err = 0;
+	for (unsigned int i = 0; i < 2; i++) {
+		struct live_row *row = &ls.rows[ls.nrows++];
+
+		memset(row, 0, sizeof(*row));
+		row->size = sizes[i];
+		live_row_run(b, row);
+		size_text(row->size, sz, sizeof(sz));
+		progress(b, "mirror re-map %s: %s", sz,
+			 row->err ? strerror(-row->err) : "done");
+	}
+}
+
+bool map_failed(void)
+{
+	if (ms.err && ms.err != -EOPNOTSUPP)
+		return true;
+	for (unsigned int i = 0; i < ls.nrows; i++)
+		if (ls.rows[i].err)
+			return true;
+	for (unsigned int i = 0; i < ms.nrows; i++) {
+		const struct map_row *r = &ms.rows[i];
+
+		/* The kernel may have no THP. */
+		if (r->err && !(r->mem == MEM_THP && r->err == -EOPNOTSUPP))
+			return true;
+	}
+	return false;
+}
+
+static const int live_w[] = { 7, -26, 8, 10, 10 };
+#define LIVE_COLS	(sizeof(live_w) / sizeof(live_w[0]))
+
+static void live_put_row(const char *const *cells)
+{
+	for (unsigned int i = 0; i < LIVE_COLS; i++) {
+		if (i)
+			putchar(' ');
+		put_col(cells[i], live_w[i]);
+	}
+	putchar('\n');
+}
+
+static void live_row_print(const struct live_row *r)
+{
+	char t[4][24];
+	const char *cells[LIVE_COLS] = { t[0], NULL, t[1], t[2], t[3] };
+
+	size_text(r->size, t[0], sizeof(t[0]));
+	if (r->err) {
+		printf("%7s (%s)\n", t[0], strerror(-r->err));
+		return;
+	}
+	for (int k = 0; k < LIVE_STEPS; k++) {
+		cells[1] = live_steps[k];
+		snprintf(t[1], sizeof(t[1]), "%.0f", r->entries[k]);
+		time_text(r->mapns[k].med, t[2], sizeof(t[2]));
+		time_text(r->call[k].med, t[3], sizeof(t[3]));
+		live_put_row(cells);
+	}
+}
+
+void table_live(const struct bench *b)
+{
+	static const char *const head[LIVE_COLS] = {
+		"size", "call", "entries", "map+unmap", "whole call",
+	};
+
+	if (!ms.nsizes)
+		return;
+	if (ls.err) {
+		printf("\n" LIVE_TITLE ": not measured: %s\n", ls.why);
+		return;
+	}
+	printf("\n" LIVE_TITLE "\n(soft engine, TO_DEVICE of the whole "
+	       "mirror of 4K pages, a fresh mirror per repeat,\nthe mirror's "
+	       "live mapping: %s; entries: the call's mirror_mapped; medians "
+	       "of %u\nrepeats)\n", ls.rows[0].map == GUPDEMO_DMA_MIRROR_MAP_LIVE ?
+	       "yes" : "no, mapped per call", b->o.reps);
+	live_put_row(head);
+	for (unsigned int i = 0; i < ls.nrows; i++)
+		live_row_print(&ls.rows[i]);
+}
+
 /* ---- JSON and CSV: raw ns and bytes ---- */
 
 static void json_s3(const char *key, const struct stat3 *s)
@@ -718,6 +911,46 @@ void json_map(const struct bench *b)
 	printf("\n  ]},\n");
 }
 
+static void json_live_row(const struct live_row *r, bool first)
+{
+	printf("%s\n      {\"size\": %" PRIu64 ", ", first ? "" : ",",
+	       r->size);
+	if (r->err) {
+		printf("\"error\": \"%s\"}", strerrorname_np(-r->err));
+		return;
+	}
+	printf("\"live\": %s, \"steps\": [",
+	       r->map == GUPDEMO_DMA_MIRROR_MAP_LIVE ? "true" : "false");
+	for (int k = 0; k < LIVE_STEPS; k++) {
+		printf("%s\n        {\"step\": \"%s\", \"entries\": %.0f, ",
+		       k ? "," : "", live_steps[k], r->entries[k]);
+		json_s3("map_ns", &r->mapns[k]);
+		printf(", ");
+		json_s3("call_ns", &r->call[k]);
+		printf("}");
+	}
+	printf("]}");
+}
+
+/* "mirror_remap": {"rows": [...]}, or "error" and "why". */
+void json_live(const struct bench *b)
+{
+	(void)b;
+	if (!ms.nsizes)
+		return;
+	printf("  \"mirror_remap\": {");
+	if (ls.err) {
+		printf("\"error\": \"%s\", \"why\": ", strerrorname_np(-ls.err));
+		json_str(stdout, ls.why);
+		printf("},\n");
+		return;
+	}
+	printf("\"rows\": [");
+	for (unsigned int i = 0; i < ls.nrows; i++)
+		json_live_row(&ls.rows[i], i == 0);
+	printf("\n  ]},\n");
+}
+
 /* The columns every CSV row starts with (bench_report.c's csv_head()). */
 static void csv_map_head(const struct bench *b, const char *kind,
 			 const char *api, const struct map_row *r,
@@ -731,11 +964,35 @@ static void csv_map_head(const struct bench *b, const char *kind,
 	       (r->size + b->psz - 1) / b->psz);
 }
 
+static void csv_live(const struct bench *b)
+{
+	static const char *const steps[LIVE_STEPS] = {
+		"first", "again", "invalidated",
+	};
+	const struct env_info *e = &b->env;
+
+	for (unsigned int i = 0; i < ls.nrows; i++) {
+		const struct live_row *r = &ls.rows[i];
+
+		for (int k = 0; k < LIVE_STEPS && !r->err; k++)
+			printf("remap,%s,%s,%ld,%" PRIu64 ",%s,%s,4k,%" PRIu64
+			       ",0,0,%" PRIu64 ",%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,"
+			       "%.0f,,,,\n", e->kernel, e->accel, e->cpus,
+			       e->mem_kib, e->start, steps[k], r->size,
+			       r->size / b->psz, r->call[k].min, r->call[k].med,
+			       r->call[k].max, r->mapns[k].min, r->mapns[k].med,
+			       r->mapns[k].max, r->entries[k]);
+	}
+}
+
 /*
  * map:     api = sg or iova, v_* = map + unmap of the whole pin, ns;
- *          ratio (iova rows) = median IOVA / sg_table
+ *          ratio (iova rows) = IOVA / sg_table, of the medians
  * mapcall: api = sg, iova or held, batch = the transfer's bytes,
  *          v_* = whole call ns, base_* = the call less its xfer_ns
+ * remap:   api = first, again or invalidated (a mirror's DMA calls),
+ *          v_* = whole call ns, base_* = map + unmap ns, ratio = entries
+ *          mapped
  */
 void csv_map(const struct bench *b)
 {
@@ -765,4 +1022,5 @@ void csv_map(const struct bench *b)
 			       r->over[k].max);
 		}
 	}
+	csv_live(b);
 }

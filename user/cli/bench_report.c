@@ -571,6 +571,7 @@ void print_table(const struct bench *b, const struct target *t,
 	table_targets(b, t, nt);
 	table_mirror(b);
 	table_map(b);
+	table_live(b);
 }
 
 /* ---- JSON ---- */
@@ -761,6 +762,7 @@ void print_json(const struct bench *b, const struct target *t,
 	json_kmem(b);
 	json_mirror(b);
 	json_map(b);
+	json_live(b);
 	printf("  \"targets\": [");
 	for (unsigned int i = 0; i < nt; i++) {
 		printf("%s\n    {\"name\": ", i ? "," : "");
