@@ -475,7 +475,6 @@ static void table_kmem(const struct bench *b)
 		       mem_names[c->mem], sz, c->pages, kb,
 		       (double)c->kmem_bytes / (double)c->pages);
 	}
-	csv_map(b);
 }
 
 /* What each allows: t_lab (the pin column) and t_mirror check every row. */
