@@ -65,7 +65,7 @@ USER_LAB_SRCS := $(addprefix user/lab/,catalogue.c verdict.c lab.c pageinfo.c me
 USER_CLI_SRCS := $(addprefix user/cli/,cli.c command.c cmd_info.c cmd_load.c cmd_demo.c cmd_run.c \
 	run_report.c \
 	json.c num.c bench.c bench_model.c bench_env.c bench_stat.c bench_matrix.c bench_dma.c \
-	bench_mirror.c bench_report.c)
+	bench_mirror.c bench_map.c bench_report.c)
 user_objs = $(patsubst user/%.c,$(USER_OBJDIR)/%.o,$(1))
 USER_LIB_OBJS := $(call user_objs,$(USER_LIB_SRCS))
 USER_LAB_OBJS := $(call user_objs,$(USER_LAB_SRCS))

@@ -716,6 +716,9 @@ static void test_bench_table(const char *table, const char *json)
 	       count_of(table, ": missed (") + count_of(table, ": met ("),
 	       "bench table: each says measured vs target");
 	ok(!strstr(table, " off "), "bench table: no 'off'");
+	ok(strstr(table, "\nsg_table vs IOVA link vs held mapping") != NULL,
+	   "bench table: sg_table vs IOVA link vs held mapping, measured or "
+	   "why not");
 }
 
 static void test_bench(void)
@@ -748,6 +751,8 @@ static void test_bench(void)
 	   strstr(json, "\"unpin_put_ns\": {\"min\": ") &&
 	   strstr(json, "\"pin_ratio\": ") && strstr(json, "\"unpin_ratio\": "),
 	   "bench --json: the pin stage vs PIN, raw ns and both ratios");
+	ok(strstr(json, "\"map\": {\"transfer\": 65536, ") != NULL,
+	   "bench --json: the map part, its transfer in bytes");
 	test_bench_table(table, json);
 	free(json);
 	free(table);
@@ -787,12 +792,155 @@ static void test_bench(void)
 	run_free(&r);
 }
 
-int main(void)
+/* Whether the module keeps a mirror's DMA mapping (and runs the soft engine). */
+static bool map_live(void)
+{
+	struct gupdemo_info info;
+	int fd, ret = gupdemo_open(NULL, &fd);
+
+	if (!ret) {
+		ret = gupdemo_get_info(fd, &info);
+		gupdemo_close(fd);
+	}
+	if (ret)
+		bail_out("GET_INFO: %s", strerror(-ret));
+	return (info.features & GUPDEMO_FEAT_MIRROR_LIVE) &&
+	       (info.features & GUPDEMO_FEAT_ENGINE_SOFT);
+}
+
+/*
+ * What the map part must say here: its rows where the IOVA path can be
+ * had (GUPDEMO_FEAT_DMA_IOVA, edu, the guest booted with an IOMMU), else
+ * the one line saying why, naming the feature bit or the path.
+ */
+static const char *map_expect(void)
+{
+	const char *iommu = getenv("GUPDEMO_VM_IOMMU");
+	struct gupdemo_info info;
+	int fd, ret = gupdemo_open(NULL, &fd);
+
+	if (!ret) {
+		ret = gupdemo_get_info(fd, &info);
+		gupdemo_close(fd);
+	}
+	if (ret)
+		bail_out("GET_INFO: %s", strerror(-ret));
+	if (!(info.features & GUPDEMO_FEAT_DMA_IOVA))
+		return "GUPDEMO_FEAT_DMA_IOVA clear";
+	if (!(info.features & GUPDEMO_FEAT_ENGINE_EDU))
+		return "GUPDEMO_FEAT_ENGINE_EDU clear";
+	if (!iommu || atoi(iommu) != 1)
+		return "no IOMMU translates for it (auto path sg";
+	return NULL;
+}
+
+/* The rows of the map table: aligned, human units, three summary lines. */
+static void map_rows(const char *table, const char *json)
+{
+	char bad[200] = "";
+	bool thp = access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) == 0;
+	int rows = thp ? 4 : 2;
+
+	ok(table_aligned(table, "memory ", bad, sizeof(bad)),
+	   "bench map table: rows as wide as the header%s%s",
+	   bad[0] ? ": " : "", bad);
+	is_int(count_of(table, "\n4k ") + count_of(table, "\nthp "), rows,
+	       "bench map table: a row per memory kind and size");
+	ok(!strstr(table, "(a call mapped for itself: ") &&
+	   !strstr(table, "(a held mapping: ") &&
+	   !strstr(table, "(the buffer: ") && strstr(table, " µs"),
+	   "bench map table: every row measured, times in human units");
+	is_int(count_of(table, "\nmap in short: "), 3,
+	       "bench map table: three summary lines");
+	ok(strstr(json, "\"map\": {\"transfer\": 1024, \"iommu_domain\": \"DMA") &&
+	   strstr(json, "\"sg_map_ns\": {\"min\": ") &&
+	   strstr(json, "\"held_call_ns\": {\"min\": "),
+	   "bench --json map: the IOMMU domain, raw ns per row");
+	is_int(count_of(json, "\"iova_beyond_ns\": "), rows,
+	       "bench --json map: every row");
+}
+
+/*
+ * The mirror's re-map table: with a live mapping, on a fresh mirror of 1
+ * and 4 MiB, the first call maps every entry, the second none, the third
+ * (one page dropped) one; else the line that says why not.
+ */
+static void live_rows(const char *table, const char *json, bool live)
+{
+	const char *title = "\nmirror: full re-map vs entries re-mapped after "
+			    "one invalidation";
+	char bad[200] = "";
+
+	if (!live) {
+		ok(strstr(table, "invalidation: not measured: no live mirror "
+			  "mapping") && strstr(table, "GUPDEMO_FEAT_MIRROR_LIVE clear"),
+		   "bench mirror re-map: one line says why not here");
+		ok(strstr(json, "\"mirror_remap\": {\"error\": \"EOPNOTSUPP\"") != NULL,
+		   "bench --json mirror re-map: the error and why");
+		return;
+	}
+	ok(strstr(table, title) && table_aligned(table, "   size call ", bad,
+						 sizeof(bad)),
+	   "bench mirror re-map table: rows as wide as the header%s%s",
+	   bad[0] ? ": " : "", bad);
+	ok(strstr(json, "{\"step\": \"first call\", \"entries\": 256, ") &&
+	   strstr(json, "{\"step\": \"first call\", \"entries\": 1024, ") &&
+	   count_of(json, "{\"step\": \"again\", \"entries\": 0, ") == 2 &&
+	   count_of(json, "{\"step\": \"after one page's DONTNEED\", "
+			  "\"entries\": 1, ") == 2,
+	   "bench --json mirror re-map: 256 and 1024 entries mapped first, "
+	   "then 0, then 1 after one page's invalidation");
+}
+
+/* `bench --map-sizes 64K,1M --map-xfer 1K`: the table, or why not. */
+static void test_bench_map(void)
+{
+	const char *why = map_expect();
+	char *json, *table;
+	struct run r;
+
+	diag("--- bench: sg_table vs IOVA link vs held mapping ---");
+	RUN(&r, "bench", "--map-xfer", "65537");
+	is_int(r.status, X_USAGE, "bench --map-xfer 65537 (edu's most is 64K): exit 2");
+	run_free(&r);
+	RUN(&r, "bench", "--quick", "--quiet", "--table", "--json", "--markers",
+	    "--sizes", "1M", "--apis", "fast", "--batch", "512", "--rw", "write",
+	    "--dma-sizes", "1M", "--edu-sizes", "0", "--kmem-sizes", "0",
+	    "--map-sizes", "64K,1M", "--map-xfer", "1K", "--repeats", "1");
+	if (!is_int(r.status, X_OK_, "bench --map-sizes 64K,1M: exit 0"))
+		show(&r);
+	json = marked_block(r.out, "json");
+	table = marked_block(r.out, "table");
+	if (!json || !table)
+		bail_out("bench --markers: no JSON or no table block");
+	check_json(json, "bench --map-sizes --json");
+	live_rows(table, json, map_live());
+	if (why) {
+		is_int(count_of(table, "\nsg_table vs IOVA link vs held mapping: "
+				"not measured: "), 1,
+		       "bench map: one line says why not here");
+		ok(strstr(table, why) != NULL, "bench map: because '%s'", why);
+		ok(strstr(json, "\"error\": \"EOPNOTSUPP\", \"why\": ") != NULL,
+		   "bench --json map: the error and why");
+	} else {
+		map_rows(table, json);
+	}
+	free(json);
+	free(table);
+	run_free(&r);
+}
+
+int main(int argc, char **argv)
 {
 	if (access(cli_path(), X_OK))
 		bail_out("CLI not found at %s", cli_path());
 	if (geteuid() != 0)
 		bail_out("must run as root (in the guest)");
+	/* --map: the map table only (its suite line boots with an IOMMU). */
+	if (argc == 2 && !strcmp(argv[1], "--map")) {
+		test_bench_map();
+		return done_testing();
+	}
 
 	test_validator();
 	test_usage();
@@ -802,5 +950,6 @@ int main(void)
 	test_run_human();
 	test_run_failure();
 	test_bench();
+	test_bench_map();
 	return done_testing();
 }

@@ -22,6 +22,7 @@
 
 #include "bench_dma.h"
 #include "bench_env.h"
+#include "bench_map.h"
 #include "bench_matrix.h"
 #include "bench_mirror.h"
 #include "bench_report.h"
@@ -128,6 +129,7 @@ static void opts_default(struct bench_opts *o, bool quick)
 		opts_full(o);
 	memset(o->api_on, 1, sizeof(o->api_on));
 	o->reps = 5;
+	map_opts_default(quick);
 }
 
 /* ---- the options: one table, parser and help ---- */
@@ -287,6 +289,12 @@ static const struct cli_opt bench_options[] = {
 	{ "kmem-sizes", 0, "LIST", opt_kmem_sizes, NULL,
 	  "held-pin sizes for QUERY.kmem_bytes (default\n"
 	  "2M,16M,128M; 0 for none)" },
+	{ "map-sizes", 0, "LIST", map_opt_sizes, NULL,
+	  "held-pin sizes of sg_table vs IOVA link vs held\n"
+	  "mapping, on edu behind an IOMMU (default\n"
+	  "64K,1M,4M,16M,64M; --quick 1M,4M; 0 for none)" },
+	{ "map-xfer", 0, "BYTES", map_opt_xfer, NULL,
+	  "its whole-call transfer, 1..64K (default 64K)" },
 	{ "json", 'j', NULL, opt_json, NULL, "JSON output" },
 	{ "csv", 'c', NULL, opt_csv, NULL, "CSV output" },
 	{ "table", 'T', NULL, opt_table, NULL,
@@ -389,6 +397,8 @@ static int bench_run(struct cli *cli, struct bench *b)
 	run_all_stages(b);
 	run_kmem(b);
 	run_mirror(b);
+	run_map(b);
+	run_live(b);
 	b->env.seconds = now_s() - t0;
 	nt = compute_targets(b, t);
 	if (b->o.table)
@@ -398,7 +408,7 @@ static int bench_run(struct cli *cli, struct bench *b)
 	if (b->o.csv)
 		output(b, "csv", t, nt);
 	fflush(stdout);
-	return bench_failed(b) ? EXIT_FAIL : EXIT_OK;
+	return bench_failed(b) || map_failed() ? EXIT_FAIL : EXIT_OK;
 }
 
 static int cmd_bench(struct cli *cli, int argc, char **argv)

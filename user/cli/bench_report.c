@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench_map.h"
 #include "bench_report.h"
 #include "bench_stat.h"
 #include "json.h"
@@ -568,6 +569,8 @@ void print_table(const struct bench *b, const struct target *t,
 	table_kmem(b);
 	table_targets(b, t, nt);
 	table_mirror(b);
+	table_map(b);
+	table_live(b);
 }
 
 /* ---- JSON ---- */
@@ -757,6 +760,8 @@ void print_json(const struct bench *b, const struct target *t,
 	json_pinstage(b);
 	json_kmem(b);
 	json_mirror(b);
+	json_map(b);
+	json_live(b);
 	printf("  \"targets\": [");
 	for (unsigned int i = 0; i < nt; i++) {
 		printf("%s\n    {\"name\": ", i ? "," : "");
@@ -904,4 +909,5 @@ void print_csv(const struct bench *b)
 		       c->kmem_bytes, c->kmem_bytes, c->kmem_bytes,
 		       (double)c->kmem_bytes / (double)c->pages);
 	}
+	csv_map(b);
 }
