@@ -11,6 +11,8 @@
  *   bench_dma.c     soft engine vs memcpy, edu, the stages of one DMA, its
  *                   pin stage vs PIN of the same bytes
  *   bench_mirror.c  pin vs mirror: one DMA call from each
+ *   bench_map.c     sg_table vs IOVA link vs held mapping (edu behind an
+ *                   IOMMU); a mirror's full re-map vs one invalidation's
  *   bench_env.c     the machine: kernel, accelerator, CPUs, memory, THP
  *   bench_stat.c    statistics, human units as text, progress lines, the clock
  *   bench_model.c   the APIs and memory kinds; buffers and held pins
