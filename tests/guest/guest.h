@@ -24,6 +24,34 @@
 
 #define KV(a, b, c)		GUPDEMO_KERNEL_VERSION(a, b, c)
 
+/*
+ * One DMA call on @fd.  @src/@dst are addresses, or handles with the
+ * matching GUPDEMO_DMA_*_HANDLE flag; 0 for a side the operation does not
+ * use.  The struct as the module left it goes to @out, if given.
+ */
+static inline int g_dma(int fd, uint32_t op, uint32_t engine, uint32_t flags,
+			uint64_t src, uint64_t dst, uint64_t len,
+			struct gupdemo_dma *out)
+{
+	struct gupdemo_dma d = {
+		.flags = flags, .op = op, .engine = engine, .len = len,
+	};
+	int ret;
+
+	if (flags & GUPDEMO_DMA_SRC_HANDLE)
+		d.src_handle = (uint32_t)src;
+	else
+		d.src_addr = src;
+	if (flags & GUPDEMO_DMA_DST_HANDLE)
+		d.dst_handle = (uint32_t)dst;
+	else
+		d.dst_addr = dst;
+	ret = gupdemo_dma(fd, &d);
+	if (out)
+		*out = d;
+	return ret;
+}
+
 /* Reads a small text file into @buf; returns 0 or -errno. */
 static inline int g_read_file(const char *path, char *buf, size_t size)
 {

@@ -345,30 +345,11 @@ static uint64_t region_pos(const struct region *r, const void *addr)
 	return (uint64_t)((const uint8_t *)addr - r->map);
 }
 
-/*
- * One DMA call.  @src/@dst are addresses, or handles with the matching
- * GUPDEMO_DMA_*_HANDLE flag; 0 for a side the operation does not use.
- */
+/* One DMA call on the test's file (g_dma()). */
 static int dma(uint32_t op, uint32_t engine, uint32_t flags, uint64_t src,
 	       uint64_t dst, uint64_t len, struct gupdemo_dma *out)
 {
-	struct gupdemo_dma d = {
-		.flags = flags, .op = op, .engine = engine, .len = len,
-	};
-	int ret;
-
-	if (flags & GUPDEMO_DMA_SRC_HANDLE)
-		d.src_handle = (uint32_t)src;
-	else
-		d.src_addr = src;
-	if (flags & GUPDEMO_DMA_DST_HANDLE)
-		d.dst_handle = (uint32_t)dst;
-	else
-		d.dst_addr = dst;
-	ret = gupdemo_dma(T.fd, &d);
-	if (out)
-		*out = d;
-	return ret;
+	return g_dma(T.fd, op, engine, flags, src, dst, len, out);
 }
 
 static uint64_t uaddr(const void *p)

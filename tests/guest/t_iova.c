@@ -144,29 +144,6 @@ static bool check_held(uint64_t pins, uint64_t pages, int64_t maps,
 		  (unsigned long long)i.pages_held, (long long)m);
 }
 
-static int dma_call(int fd, uint32_t op, uint32_t engine, uint32_t flags,
-		    uint64_t src, uint64_t dst, uint64_t len,
-		    struct gupdemo_dma *out)
-{
-	struct gupdemo_dma d = {
-		.flags = flags, .op = op, .engine = engine, .len = len,
-	};
-	int ret;
-
-	if (flags & GUPDEMO_DMA_SRC_HANDLE)
-		d.src_handle = (uint32_t)src;
-	else
-		d.src_addr = src;
-	if (flags & GUPDEMO_DMA_DST_HANDLE)
-		d.dst_handle = (uint32_t)dst;
-	else
-		d.dst_addr = dst;
-	ret = gupdemo_dma(fd, &d);
-	if (out)
-		*out = d;
-	return ret;
-}
-
 static int pin(int fd, const void *addr, size_t len, uint32_t flags,
 	       uint32_t *handle)
 {
@@ -219,7 +196,7 @@ static int readback(const struct xfer_case *c, uint32_t engine, int mode,
 	struct gupdemo_dma out;
 	int ret;
 
-	ret = dma_call(T.fd, GUPDEMO_DMA_FROM_DEVICE, engine, fl, 0,
+	ret = g_dma(T.fd, GUPDEMO_DMA_FROM_DEVICE, engine, fl, 0,
 		       hd ? hd : uaddr(d + c->doff), c->len, &out);
 	if (!is_errno(ret, 0, "%s: FROM_DEVICE back", what))
 		return ret;
@@ -276,7 +253,7 @@ static void t_path(uint32_t engine, int mode, const struct xfer_case *c,
 	}
 	if (!is_errno(ret, 0, "%s: pin", what))
 		goto out_unpin;
-	ret = dma_call(T.fd, c->op, engine, fl, handles ? hs : uaddr(s + c->soff),
+	ret = g_dma(T.fd, c->op, engine, fl, handles ? hs : uaddr(s + c->soff),
 		       !loop ? 0 : handles ? hd : uaddr(d + c->doff), c->len,
 		       &out);
 	if (exp < 0) {
@@ -392,7 +369,7 @@ static int pair_loop(int fd, struct pair *p, uint32_t engine, uint32_t flags,
 
 	fill(p->s, p->len, seed);
 	memset(p->d, 0, p->len);
-	ret = dma_call(fd, GUPDEMO_DMA_LOOPBACK, engine,
+	ret = g_dma(fd, GUPDEMO_DMA_LOOPBACK, engine,
 		       flags | GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE,
 		       p->hs, p->hd, p->len, out);
 	if (!ret)
@@ -439,9 +416,9 @@ static void t_keep(uint32_t engine, int mode)
 		   (unsigned long long)out.unmap_ns);
 	/* TO_DEVICE from the source handle alone, then FROM_DEVICE back. */
 	memset(p.d, 0, p.len);
-	ret = dma_call(T.fd, GUPDEMO_DMA_TO_DEVICE, engine,
+	ret = g_dma(T.fd, GUPDEMO_DMA_TO_DEVICE, engine,
 		       GUPDEMO_DMA_SRC_HANDLE, p.hs, 0, 3000, NULL);
-	ret = ret ?: dma_call(T.fd, GUPDEMO_DMA_FROM_DEVICE, engine,
+	ret = ret ?: g_dma(T.fd, GUPDEMO_DMA_FROM_DEVICE, engine,
 			      GUPDEMO_DMA_DST_HANDLE, 0, p.hd, 3000, &out);
 	is_errno(ret, 0, "%s: TO_DEVICE and FROM_DEVICE through them", what);
 	ok(!ret && out.dst_path == (exp | GUPDEMO_DMA_PATH_HELD) &&
@@ -467,10 +444,10 @@ static void t_keep_other(void)
 	ret = pair_loop(T.fd, &p, GUPDEMO_ENGINE_SOFT, GUPDEMO_DMA_KEEP_MAPPED,
 			NULL, "keep on soft");
 	is_errno(ret, 0, "keep on soft: mapped and kept");
-	ret = dma_call(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
+	ret = g_dma(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
 		       GUPDEMO_DMA_SRC_HANDLE, p.hs, 0, 100, NULL);
 	is_errno(ret, EXDEV, "kept for soft: TO_DEVICE on edu -> EXDEV");
-	ret = dma_call(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
+	ret = g_dma(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
 		       GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_KEEP_MAPPED, p.hs, 0,
 		       100, NULL);
 	is_errno(ret, EXDEV, "kept for soft: KEEP_MAPPED on edu -> EXDEV");
@@ -533,7 +510,7 @@ static void t_keep_unbind(void)
 	if (!ok(edu_sysfs("unbind"), "unbind: write %s to unbind", T.edu_bdf))
 		goto out;
 	check_held(2, p.pages, 0, "unbind: handles stay, mappings gone");
-	is_errno(dma_call(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
+	is_errno(g_dma(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
 			  GUPDEMO_DMA_SRC_HANDLE, p.hs, 0, 100, NULL), ENODEV,
 		 "unbind: edu through the handle -> ENODEV");
 	ret = pair_loop(T.fd, &p, GUPDEMO_ENGINE_SOFT, 0, &out,
@@ -564,22 +541,22 @@ static void group_flags(void)
 	int ret;
 
 	diag("--- mapping flags ---");
-	is_errno(dma_call(T.fd, GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_SOFT,
+	is_errno(g_dma(T.fd, GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_SOFT,
 			  GUPDEMO_DMA_MAP_SG | GUPDEMO_DMA_MAP_IOVA, uaddr(b),
 			  uaddr(b + T.psz), 10, NULL), EINVAL,
 		 "MAP_SG with MAP_IOVA -> EINVAL");
-	is_errno(dma_call(T.fd, GUPDEMO_DMA_MEMCPY, GUPDEMO_ENGINE_AUTO,
+	is_errno(g_dma(T.fd, GUPDEMO_DMA_MEMCPY, GUPDEMO_ENGINE_AUTO,
 			  GUPDEMO_DMA_MAP_SG, uaddr(b), uaddr(b + T.psz), 10,
 			  NULL), EINVAL, "MEMCPY with MAP_SG -> EINVAL");
-	is_errno(dma_call(T.fd, GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_SOFT,
+	is_errno(g_dma(T.fd, GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_SOFT,
 			  GUPDEMO_DMA_KEEP_MAPPED, uaddr(b), uaddr(b + T.psz),
 			  10, NULL), EINVAL, "KEEP_MAPPED by address -> EINVAL");
-	is_errno(dma_call(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT,
+	is_errno(g_dma(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_SOFT,
 			  GUPDEMO_DMA_SRC_MIRROR | GUPDEMO_DMA_MAP_IOVA, 1, 0,
 			  10, NULL), EINVAL, "a mirror with MAP_IOVA -> EINVAL");
 	ret = pin(T.fd, b, 10, 0, &h);
 	if (is_errno(ret, 0, "pin 10 bytes"))
-		is_errno(dma_call(T.fd, GUPDEMO_DMA_MEMCPY, GUPDEMO_ENGINE_AUTO,
+		is_errno(g_dma(T.fd, GUPDEMO_DMA_MEMCPY, GUPDEMO_ENGINE_AUTO,
 				  GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_KEEP_MAPPED,
 				  h, uaddr(b + T.psz), 10, NULL), EINVAL,
 			 "MEMCPY with KEEP_MAPPED -> EINVAL");
@@ -659,7 +636,7 @@ static void group_high_page(void)
 		goto out;
 	v0 = g_vmstat();
 	for (int m = 0; m < NMODES; m++)
-		is_errno(dma_call(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
+		is_errno(g_dma(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
 				  mode_flags[m], uaddr(hi), 0, 100, NULL),
 			 mode_flags[m] == GUPDEMO_DMA_MAP_IOVA ? EOPNOTSUPP :
 								 ERANGE,
@@ -670,7 +647,7 @@ static void group_high_page(void)
 	v0 = g_vmstat();
 	if (is_errno(pin(T.fd, hi, 100, GUPDEMO_PIN_LONGTERM, &h), 0,
 		     "pin the high page")) {
-		is_errno(dma_call(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
+		is_errno(g_dma(T.fd, GUPDEMO_DMA_TO_DEVICE, GUPDEMO_ENGINE_EDU,
 				  GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_KEEP_MAPPED,
 				  h, 0, 100, NULL), ERANGE,
 			 "high page, KEEP_MAPPED -> ERANGE, nothing kept");
@@ -704,12 +681,12 @@ static int sweep_step(struct pair *p, uint32_t engine, int mode, bool keep,
 	if (g_write_u64(FAIL_NTH, (uint64_t)n))
 		bail_out("cannot write " FAIL_NTH);
 	if (keep)
-		ret = dma_call(T.fd, GUPDEMO_DMA_LOOPBACK, engine,
+		ret = g_dma(T.fd, GUPDEMO_DMA_LOOPBACK, engine,
 			       mode_flags[mode] | GUPDEMO_DMA_KEEP_MAPPED |
 			       GUPDEMO_DMA_SRC_HANDLE | GUPDEMO_DMA_DST_HANDLE,
 			       p->hs, p->hd, p->len, NULL);
 	else
-		ret = dma_call(T.fd, GUPDEMO_DMA_LOOPBACK, engine,
+		ret = g_dma(T.fd, GUPDEMO_DMA_LOOPBACK, engine,
 			       mode_flags[mode], uaddr(p->s), uaddr(p->d), p->len,
 			       NULL);
 	if (g_read_u64(FAIL_NTH, left))
