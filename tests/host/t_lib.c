@@ -101,6 +101,7 @@ static void test_names(void)
 {
 	const char *name;
 	uint32_t api, bad = 0;
+	unsigned int named;
 
 	for (api = 0; api < GUPDEMO_API_COUNT; api++) {
 		uint32_t back = 999;
@@ -124,8 +125,21 @@ static void test_names(void)
 	   "feature bit 8 is 'bench'");
 	ok(gupdemo_feature_name(9, &name) == 0 && strcmp(name, "mirror") == 0,
 	   "feature bit 9 is 'mirror'");
-	is_errno(gupdemo_feature_name(10, &name), EINVAL,
-		 "feature bit 10 (unknown) -> EINVAL");
+	ok(gupdemo_feature_name(10, &name) == 0 &&
+	   strcmp(name, "dma_iova") == 0, "feature bit 10 is 'dma_iova'");
+	ok(gupdemo_feature_name(11, &name) == 0 &&
+	   strcmp(name, "dma_keep") == 0, "feature bit 11 is 'dma_keep'");
+	ok(gupdemo_feature_name(12, &name) == 0 &&
+	   strcmp(name, "mirror_live") == 0, "feature bit 12 is 'mirror_live'");
+	/* Every bit the header defines has a name; the next one has none. */
+	named = 0;
+	while ((1ULL << named) <= GUPDEMO_FEAT_MIRROR_LIVE &&
+	       gupdemo_feature_name(named, &name) == 0)
+		named++;
+	ok((1ULL << named) > GUPDEMO_FEAT_MIRROR_LIVE,
+	   "every feature bit up to MIRROR_LIVE has a name (%u named)", named);
+	is_errno(gupdemo_feature_name(13, &name), EINVAL,
+		 "feature bit 13 (unknown) -> EINVAL");
 }
 
 static void test_fault_in(void)

@@ -203,6 +203,7 @@ static const char *const api_names[GUPDEMO_API_COUNT] = {
 static const char *const feature_names[] = {
 	"pin", "pin_fast_only", "longterm_unlocked", "fail_inject",
 	"mmap_pfnmap", "dma", "engine_soft", "engine_edu", "bench", "mirror",
+	"dma_iova", "dma_keep", "mirror_live",
 };
 
 int gupdemo_api_name(uint32_t api, const char **name)
