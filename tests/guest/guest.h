@@ -24,6 +24,43 @@
 
 #define KV(a, b, c)		GUPDEMO_KERNEL_VERSION(a, b, c)
 
+/* GET_INFO on @fd; a failure ends the test program. */
+static inline struct gupdemo_info g_info(int fd)
+{
+	struct gupdemo_info i;
+	int ret = gupdemo_get_info(fd, &i);
+
+	if (ret)
+		bail_out("GET_INFO failed: %s", strerror(-ret));
+	return i;
+}
+
+/*
+ * One DMA with one side on mirror @h: TO_DEVICE from it, or FROM_DEVICE
+ * into it.  The mirror outputs start as garbage, so a test sees that the
+ * module wrote them; the struct as the module left it goes to @out.
+ */
+static inline int g_mirror_dma(int fd, uint32_t op, uint32_t engine,
+			       uint32_t h, size_t len, struct gupdemo_dma *out)
+{
+	struct gupdemo_dma d = { .op = op, .engine = engine, .len = len };
+	int ret;
+
+	if (op == GUPDEMO_DMA_TO_DEVICE) {
+		d.flags = GUPDEMO_DMA_SRC_MIRROR;
+		d.src_handle = h;
+	} else {
+		d.flags = GUPDEMO_DMA_DST_MIRROR;
+		d.dst_handle = h;
+	}
+	d.mirror_map = 0xdead;
+	d.mirror_mapped = 0xdead;
+	ret = gupdemo_dma(fd, &d);
+	if (out)
+		*out = d;
+	return ret;
+}
+
 /*
  * One DMA call on @fd.  @src/@dst are addresses, or handles with the
  * matching GUPDEMO_DMA_*_HANDLE flag; 0 for a side the operation does not

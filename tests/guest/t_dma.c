@@ -171,19 +171,9 @@ static uint64_t meminfo_kb(const char *key)
 	return 0;
 }
 
-static struct gupdemo_info info(void)
-{
-	struct gupdemo_info i;
-	int ret = gupdemo_get_info(T.fd, &i);
-
-	if (ret)
-		bail_out("GET_INFO failed: %s", strerror(-ret));
-	return i;
-}
-
 static bool edu_bound(void)
 {
-	return info().features & GUPDEMO_FEAT_ENGINE_EDU;
+	return g_info(T.fd).features & GUPDEMO_FEAT_ENGINE_EDU;
 }
 
 /* The engine that runs for @engine: AUTO is edu when bound, else soft. */
@@ -197,7 +187,7 @@ static uint32_t engine_ran(uint32_t engine)
 /* pins_held and pages_held are exactly @pins and @pages (one TAP line). */
 static bool check_held(uint64_t pins, uint64_t pages, const char *what)
 {
-	struct gupdemo_info i = info();
+	struct gupdemo_info i = g_info(T.fd);
 
 	return ok(i.pins_held == pins && i.pages_held == pages,
 		  "%s: module holds %llu pins / %llu pages (has %llu / %llu)",
@@ -1446,7 +1436,7 @@ static bool sweep_step(const struct sweep *w, int n, int *ret, uint64_t *left)
 	v1 = g_vmstat();
 	if (*ret != -ENOMEM)
 		return true;
-	i = info();
+	i = g_info(T.fd);
 	da = (int64_t)(v1.acquired - v0.acquired);
 	dr = (int64_t)(v1.released - v0.released);
 	if (!w->handles) {
@@ -1535,7 +1525,7 @@ out:
 static void group_fail(uint32_t engine)
 {
 	diag("--- failure injection, %s engine ---", eng_name(engine));
-	if (!(info().features & GUPDEMO_FEAT_FAIL_INJECT)) {
+	if (!(g_info(T.fd).features & GUPDEMO_FEAT_FAIL_INJECT)) {
 		fail("GET_INFO has FEAT_FAIL_INJECT");
 		return;
 	}
@@ -1727,8 +1717,8 @@ static void t_unbind(void)
 
 	ok(edu_sysfs("unbind"), "unbind: write %s to " EDU_DRV "/unbind",
 	   T.edu_bdf);
-	ok(!(info().features & GUPDEMO_FEAT_ENGINE_EDU) &&
-	   (info().features & GUPDEMO_FEAT_ENGINE_SOFT),
+	ok(!(g_info(T.fd).features & GUPDEMO_FEAT_ENGINE_EDU) &&
+	   (g_info(T.fd).features & GUPDEMO_FEAT_ENGINE_SOFT),
 	   "unbind: GET_INFO: ENGINE_EDU cleared, ENGINE_SOFT still set");
 	is_errno(dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU, 0, uaddr(s.p),
 		     uaddr(d.p), len, NULL), ENODEV,
@@ -1744,7 +1734,7 @@ static void t_unbind(void)
 	check_copy(&s, region_pos(&s, s.p), &d, len, "unbind: soft on handles");
 
 	ok(edu_sysfs("bind"), "rebind: write %s to " EDU_DRV "/bind", T.edu_bdf);
-	ok(info().features & GUPDEMO_FEAT_ENGINE_EDU,
+	ok(g_info(T.fd).features & GUPDEMO_FEAT_ENGINE_EDU,
 	   "rebind: GET_INFO: ENGINE_EDU set again");
 	pat_fill(d.map, d.maplen, d.seed, 0);
 	ret = dma(GUPDEMO_DMA_LOOPBACK, GUPDEMO_ENGINE_EDU,
@@ -2048,9 +2038,9 @@ static void group_noedu(void)
 	uint64_t np = 0;
 
 	diag("--- no edu device ---");
-	ok(!(info().features & GUPDEMO_FEAT_ENGINE_EDU),
+	ok(!(g_info(T.fd).features & GUPDEMO_FEAT_ENGINE_EDU),
 	   "GET_INFO: ENGINE_EDU not set");
-	ok(info().features & GUPDEMO_FEAT_ENGINE_SOFT, "GET_INFO: ENGINE_SOFT set");
+	ok(g_info(T.fd).features & GUPDEMO_FEAT_ENGINE_SOFT, "GET_INFO: ENGINE_SOFT set");
 	if (!region_alloc(&s, 0, 100, next_seed(), false) ||
 	    !region_alloc(&d, 0, 100, next_seed(), false))
 		bail_out("no memory");
@@ -2085,7 +2075,7 @@ static void check_config(void)
 {
 	const char *env_edu = getenv("GUPDEMO_VM_EDU");
 	const char *env_iommu = getenv("GUPDEMO_VM_IOMMU");
-	struct gupdemo_info i = info();
+	struct gupdemo_info i = g_info(T.fd);
 	char path[160];
 	struct stat st;
 	bool group;

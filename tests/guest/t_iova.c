@@ -119,21 +119,11 @@ static int64_t maps_held(void)
 	return v;
 }
 
-static struct gupdemo_info info(void)
-{
-	struct gupdemo_info i;
-	int ret = gupdemo_get_info(T.fd, &i);
-
-	if (ret)
-		bail_out("GET_INFO failed: %s", strerror(-ret));
-	return i;
-}
-
 /* pins_held / pages_held and the kept mappings are as expected. */
 static bool check_held(uint64_t pins, uint64_t pages, int64_t maps,
 		       const char *what)
 {
-	struct gupdemo_info i = info();
+	struct gupdemo_info i = g_info(T.fd);
 	int64_t m = maps_held();
 
 	return ok(i.pins_held == pins && i.pages_held == pages && m == maps,
@@ -727,7 +717,7 @@ static void t_sweep(uint32_t engine, int mode, bool keep)
 		v1 = g_vmstat();
 		da = (int64_t)(v1.acquired - v0.acquired);
 		dr = (int64_t)(v1.released - v0.released);
-		i = info();
+		i = g_info(T.fd);
 		if (ret != -ENOMEM)
 			break;
 		if (left || da != dr || (keep ? da != (int64_t)p.pages :
@@ -778,7 +768,7 @@ static void find_edu(void)
 static void check_config(void)
 {
 	const char *env_iommu = getenv("GUPDEMO_VM_IOMMU");
-	struct gupdemo_info i = info();
+	struct gupdemo_info i = g_info(T.fd);
 	char path[160];
 	struct stat st;
 	bool group;

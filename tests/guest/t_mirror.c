@@ -72,16 +72,7 @@ static int mirror(void *p, size_t len, uint32_t flags, uint32_t *h)
 /* One side on a mirror: TO_DEVICE from @h, or FROM_DEVICE into it. */
 static int mdma(uint32_t op, uint32_t engine, uint32_t h, size_t len)
 {
-	struct gupdemo_dma d = { .op = op, .engine = engine, .len = len };
-
-	if (op == GUPDEMO_DMA_TO_DEVICE) {
-		d.flags = GUPDEMO_DMA_SRC_MIRROR;
-		d.src_handle = h;
-	} else {
-		d.flags = GUPDEMO_DMA_DST_MIRROR;
-		d.dst_handle = h;
-	}
-	return gupdemo_dma(T.fd, &d);
+	return g_mirror_dma(T.fd, op, engine, h, len, NULL);
 }
 
 static struct gupdemo_mirror_query mquery(uint32_t h)

@@ -105,23 +105,7 @@ static int mirror(void *p, size_t len, uint32_t *h)
 static int mdma(uint32_t op, uint32_t e, uint32_t h, size_t len,
 		struct gupdemo_dma *out)
 {
-	struct gupdemo_dma d = { .op = op, .engine = e, .len = len };
-	int ret;
-
-	if (op == GUPDEMO_DMA_TO_DEVICE) {
-		d.flags = GUPDEMO_DMA_SRC_MIRROR;
-		d.src_handle = h;
-	} else {
-		d.flags = GUPDEMO_DMA_DST_MIRROR;
-		d.dst_handle = h;
-	}
-	/* Outputs must be written by the module: start them as garbage. */
-	d.mirror_map = 0xdead;
-	d.mirror_mapped = 0xdead;
-	ret = gupdemo_dma(T.fd, &d);
-	if (out)
-		*out = d;
-	return ret;
+	return g_mirror_dma(T.fd, op, e, h, len, out);
 }
 
 /* A DMA by address (the device buffer's other side). */
